@@ -1,0 +1,197 @@
+// touchstone: the command line. `run` a plan against a provider, `list` what a plan would run,
+// `validate` a plan. Exit codes: 0 passed / ok, 1 a module failed, 2 bad usage or bad plan.
+// No arguments (npm start) runs plans/default.yaml; flags alone apply to that default run.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runPlan, loadSelection, engine, UsageError, ROOT } from './run.ts';
+import { citationLabel, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
+
+export const DEFAULT_PLAN = 'plans/default.yaml';
+
+export const USAGE = `Usage: touchstone <command> [options]
+
+Commands:
+  run <plan>         Run the plan's modules against its provider and write reports
+  list <plan>        Show the modules a plan selects: applies?, counterpart, what each proves
+  validate <plan>    Check a plan file (schema, selectors, module ids) without running it
+
+Options for run:
+  -m, --module <id|glob>   Run only these modules (repeatable; intersected with the plan's modules)
+  -w, --workers <n>        Modules run in parallel (default: settings.workers in the plan, else 2)
+  -o, --report-dir <dir>   Write the reports here (default: reports/<YYYYMMDD-HHMMSS>-<plan>/)
+
+General:
+  -h, --help               Show this help
+  -v, --version            Show the version
+
+With no command, touchstone runs ${DEFAULT_PLAN} (options apply to that run):
+  npm start                         touchstone run ${DEFAULT_PLAN}
+  npm start -- -m 'pkce-*'          touchstone run ${DEFAULT_PLAN} --module 'pkce-*'
+
+Exit codes: 0 all modules passed (warnings and skips included), 1 a module failed,
+2 bad usage or invalid plan, 130 interrupted.
+Reports: summary.json, junit.xml, html/index.html (Allure), modules/*.json, provider.log.
+`;
+
+/** A usage error: one line on stderr, usage on stdout, exit 2. */
+class BadUsage extends Error {
+  override name = 'BadUsage';
+}
+
+const runOptions = {
+  module: { type: 'string', short: 'm', multiple: true },
+  workers: { type: 'string', short: 'w' },
+  'report-dir': { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+const planOnlyOptions = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
+
+const COMMANDS = ['run', 'list', 'validate'] as const;
+type Command = (typeof COMMANDS)[number];
+
+function parseErrorLine(err: unknown, command: Command): string {
+  const e = err as { code?: string; message?: string };
+  const msg = firstLine(err);
+  const quoted = /'(-[^']*)'/.exec(msg)?.[1] ?? '';
+  const opt = /--[\w-]+/.exec(quoted)?.[0] ?? /-\w/.exec(quoted)?.[0];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${opt ?? msg} for \`${command}\`${command === 'run' ? '' : ' (it takes only <plan>)'}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(msg) && opt ? `${opt} needs a value` : msg;
+    default:
+      return msg;
+  }
+}
+
+function parseWorkers(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new BadUsage(`--workers ${v}: must be an integer from 1 to 64`);
+  return Number(v);
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const display = (p: string) => {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+};
+
+async function list(planFile: string): Promise<number> {
+  const { plan, modules } = await loadSelection(planFile);
+  const api = await engine();
+  const style = makeStyle(useColor(process.stdout));
+  const rows: string[][] = [];
+  let applying = 0;
+  for (const mod of modules) {
+    const a = api.applicability(mod, plan);
+    if (a.applies) applying++;
+    const applies = a.applies ? paintStatus('passed', 'yes', style) : style.gray(`skipped: ${a.reason}`);
+    const counterparts = Array.isArray(mod.counterpart) ? mod.counterpart : [mod.counterpart ?? '-'];
+    const proves = mod.proves.length ? mod.proves : ['-'];
+    for (let i = 0; i < Math.max(counterparts.length, proves.length); i++) {
+      const id = proves[i] ?? '';
+      const spec = id && id !== '-' ? style.gray(citationLabel(id)) : '';
+      rows.push([i === 0 ? mod.id : '', i === 0 ? applies : '', counterparts[i] ?? '', id, spec]);
+    }
+  }
+  process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC'], rows, style)}\n\n`);
+  const skipped = modules.length - applying;
+  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n`);
+  return 0;
+}
+
+async function validate(planFile: string): Promise<number> {
+  const { modules } = await loadSelection(planFile);
+  process.stdout.write(`ok: ${planFile} (${modules.length} module${modules.length === 1 ? '' : 's'})\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // `touchstone` alone, or flags alone (npm start -- --module x): the default plan's run.
+  if (argv.length === 0 || (argv[0]!.startsWith('-') && !['-h', '--help', '-v', '--version'].includes(argv[0]!))) {
+    argv = ['run', DEFAULT_PLAN, ...argv];
+  }
+  // The pre-args start script (`node harness/cli.ts run plans/default.yaml`) followed by a command
+  // of its own (npm start -- list x.yaml): the user's command wins.
+  if (argv[0] === 'run' && argv[1] === DEFAULT_PLAN && (COMMANDS as readonly string[]).includes(argv[2] ?? '')) {
+    argv = argv.slice(2);
+  }
+  const [first, ...rest] = argv;
+  if (first === '-h' || first === '--help' || first === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`touchstone ${version()}\n`);
+    return 0;
+  }
+
+  let command: Command | undefined;
+  try {
+    if (!(COMMANDS as readonly string[]).includes(first!)) {
+      throw new BadUsage(`unknown command "${first}" (expected one of: ${COMMANDS.join(', ')})`);
+    }
+    command = first as Command;
+    const parsed = (() => {
+      try {
+        return parseArgs({ args: rest, options: command === 'run' ? runOptions : planOnlyOptions, allowPositionals: true, strict: true });
+      } catch (e) {
+        throw new BadUsage(parseErrorLine(e, command!));
+      }
+    })();
+    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string };
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const [planFile, ...extra] = parsed.positionals;
+    if (!planFile) throw new BadUsage(`\`${command}\` needs a plan file, e.g. touchstone ${command} ${DEFAULT_PLAN}`);
+    if (extra.length) throw new BadUsage(`\`${command}\` takes one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+    if (values['report-dir'] === '') throw new BadUsage('--report-dir needs a directory');
+    for (const m of values.module ?? []) if (!m.trim()) throw new BadUsage('--module needs a module id or glob');
+
+    switch (command) {
+      case 'run':
+        return await runPlan(planFile, { modules: values.module, workers: parseWorkers(values.workers), reportDir: values['report-dir'] });
+      case 'list':
+        return await list(planFile);
+      case 'validate':
+        return await validate(planFile);
+    }
+  } catch (e) {
+    if (e instanceof BadUsage) {
+      process.stderr.write(`touchstone: ${e.message}\n`);
+      process.stdout.write(`\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`touchstone: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('harness/cli.ts');
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // Never hang on a leaked handle (a browser, a socket) once the work is done.
+      setTimeout(() => process.exit(code), 3000).unref();
+    },
+    (err: unknown) => {
+      process.stderr.write(`touchstone: internal error: ${firstLine(err)}${process.env.TOUCHSTONE_DEBUG ? '' : ' (set TOUCHSTONE_DEBUG=1 for the stack)'}\n`);
+      if (process.env.TOUCHSTONE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? err}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,175 @@
+// The shapes that flow through Touchstone: plan (data) -> modules (flows as data) -> exchanges ->
+// findings -> module results -> reporters. Plan and module shapes mirror harness/plan/plan.schema.json.
+import type { Finding } from './finding.ts';
+import type { Exchange } from './exchange.ts';
+
+// ---------------------------------------------------------------- plan
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+export interface PlanClient {
+  client_id: string;
+  auth: ClientAuthMethod;
+  /** For client_secret_*; masked in every report. */
+  secret?: string;
+  /** Private JWK for private_key_jwt; masked in every report. */
+  jwk?: Record<string, unknown>;
+  redirect_uri: string;
+  post_logout_redirect_uri?: string;
+  /** Expected ID token alg (defaults to the provider's first id_token_signing_alg_values_supported). */
+  id_token_alg?: string;
+  scope?: string;
+}
+
+export interface PlanUser {
+  username: string;
+  /** Masked in every report. */
+  password: string;
+  sub?: string;
+}
+
+/** A declared browser action. Values may use ${user.username}, ${user.password}, ${client.client_id}. */
+export type BrowserAction =
+  | { goto: string }
+  | { fill: { selector: string; value: string } }
+  | { click: string }
+  | { expect: { selector: string; text?: string } }
+  | { wait_for: string };
+
+export interface Interaction {
+  name: string;
+  /** The interaction runs when this selector is visible on the current page. */
+  when: string;
+  steps: BrowserAction[];
+}
+
+export interface PageMatcher {
+  /** CSS selector that identifies the page; */
+  selector?: string;
+  /** or a regular expression over the page's visible text. */
+  text?: string;
+  /** For a confirmation page: the selector to click to confirm. */
+  confirm?: string;
+}
+
+export type PageKind = 'error' | 'logout_confirm' | 'logged_out';
+
+export interface PlanProvider {
+  launch: 'process' | 'external';
+  /** process: config file path (relative to the plan file) or an inline config object. */
+  config?: string | Record<string, unknown>;
+  /** process: fault switches to turn on. */
+  faults?: string[];
+  /** external: the issuer URL (must be on loopback). */
+  issuer?: string;
+  /** Seconds. external: what the provider's TTLs are; process: read from the provider config. */
+  ttl?: { code?: number };
+}
+
+export interface ExpectedFailure {
+  module: string;
+  check: string;
+  reason: string;
+}
+
+export interface Plan {
+  name: string;
+  description?: string;
+  provider: PlanProvider;
+  clients: Record<string, PlanClient>;
+  users: Record<string, PlanUser>;
+  browser: { interactions: Interaction[]; pages: Partial<Record<PageKind, PageMatcher>> };
+  variants?: Record<string, string>;
+  /** Module ids or globs; `*` selects every module of the suites and the plan's own. */
+  modules: string[];
+  /** Modules the plan declares itself, in the same shape as suites/*.yaml. */
+  define?: ModuleDef[];
+  expected_failures?: ExpectedFailure[];
+  settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number };
+  /** Absolute path of the plan file (set by the loader). */
+  file?: string;
+}
+
+// ---------------------------------------------------------------- modules and flows
+
+/** What a step is expected to produce. Omitted = success. */
+export interface StepExpect {
+  /** authorize/token/userinfo: the request must fail with one of these OAuth error codes. */
+  error?: string[];
+  /** HTTP status for back-channel steps (default 200 for success, 400/401 for errors). */
+  status?: number[];
+  /** authorize/logout: the browser must end on one of these OP pages, never at the client. */
+  page?: PageKind[];
+  /** logout: the browser must be redirected to the post_logout_redirect_uri. */
+  redirect?: 'post_logout_redirect_uri';
+  /** The rule this expectation proves; its check carries this citation. */
+  cite?: string;
+}
+
+export interface StepDef {
+  /** Unique within the flow; defaults to `do`. Edits refer to steps by id. */
+  id?: string;
+  do: string;
+  with?: Record<string, unknown>;
+  expect?: StepExpect;
+}
+
+export type FlowEdit =
+  | { edit: string; set?: Record<string, unknown>; drop?: string[]; expect?: StepExpect }
+  | { insert_after: string; steps: StepDef[] }
+  | { replay: string; as: string; after?: string; set?: Record<string, unknown>; drop?: string[]; expect?: StepExpect }
+  | { remove: string }
+  | { truncate_after: string };
+
+export interface ModuleDef {
+  id: string;
+  title: string;
+  /** The OIDF conformance-suite module this mirrors (../shared/guide/oidf-modules.md), if any. */
+  counterpart?: string | string[];
+  /** Citation ids this module exists to prove; a fault switch breaking one of them must fail it. */
+  proves: string[];
+  /** Variant constraints: the module applies when every listed variant has one of the values. */
+  applies?: Record<string, string[]>;
+  /** The module cannot apply (e.g. needs dynamic registration): reported skipped with this reason. */
+  skip?: string;
+  /** A named flow (suites/flows.yaml) or another module id to start from. */
+  base?: string;
+  steps?: StepDef[];
+  edits?: FlowEdit[];
+  /** Suite file it came from, set by the loader. */
+  source?: string;
+}
+
+// ---------------------------------------------------------------- results
+
+export type ModuleStatus = 'passed' | 'failed' | 'warning' | 'skipped';
+
+export interface ModuleResult {
+  id: string;
+  title: string;
+  counterpart?: string | string[];
+  proves: string[];
+  status: ModuleStatus;
+  /** Why skipped, or the first failing finding's message, or an engine error. */
+  reason?: string;
+  findings: Finding[];
+  /** Findings that failed but the plan lists as expected failures (module passes on them). */
+  expectedFailures: (Finding & { reason: string })[];
+  exchanges: Exchange[];
+  /** Absolute directory holding this module's screenshots and page captures. */
+  evidenceDir?: string;
+  startedAt: string;
+  ms: number;
+}
+
+export interface RunSummary {
+  plan: string;
+  planFile: string;
+  startedAt: string;
+  ms: number;
+  workers: number;
+  issuer: string;
+  faults: string[];
+  counts: Record<ModuleStatus, number> & { total: number };
+  modules: Omit<ModuleResult, 'exchanges'>[];
+}

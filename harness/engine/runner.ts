@@ -1,0 +1,154 @@
+// Runs one module: resolve its steps, run them in order against the target, collect exchanges and
+// findings, and decide passed / failed / warning / skipped. Never throws.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatCitation } from '../core/citations.ts';
+import type { Finding } from '../core/finding.ts';
+import { secretsOf } from '../core/mask.ts';
+import type { ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../core/types.ts';
+import { BrowserPool } from './browser.ts';
+import { applicability, loadCatalog, resolveSteps, type Catalog } from './catalog.ts';
+import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
+import { ModuleRun, StepAbort, StepSkip } from './module-run.ts';
+import { authorize } from './steps/authorize.ts';
+import { logout } from './steps/logout.ts';
+import { discover, jwks, oauthMetadata } from './steps/metadata.ts';
+import { token } from './steps/token.ts';
+import { userinfo } from './steps/userinfo.ts';
+import { wait } from './steps/wait.ts';
+
+type StepFn = (run: ModuleRun, step: StepDef) => Promise<void>;
+
+const STEPS: Record<string, StepFn> = {
+  discover,
+  'oauth-metadata': oauthMetadata,
+  jwks,
+  authorize,
+  token,
+  userinfo,
+  logout,
+  wait,
+};
+
+export interface RunContext {
+  plan: Plan;
+  catalog: Catalog;
+  issuer: string;
+  ttl: { code?: number };
+  runDir: string;
+  pool: BrowserPool;
+  secrets: string[];
+  limits: HttpLimits;
+}
+
+export async function createRunContext(
+  plan: Plan,
+  target: { issuer: string; ttl: { code?: number } },
+  opts: { runDir: string; workers?: number },
+): Promise<RunContext> {
+  return {
+    plan,
+    catalog: loadCatalog(plan),
+    issuer: target.issuer.replace(/\/$/, ''),
+    ttl: target.ttl,
+    runDir: opts.runDir,
+    pool: new BrowserPool(),
+    secrets: secretsOf(plan),
+    limits: {
+      timeoutMs: plan.settings?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs,
+      maxBodyBytes: plan.settings?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    },
+  };
+}
+
+export async function closeRunContext(ctx: RunContext): Promise<void> {
+  await ctx.pool.close();
+}
+
+/** Where a step needs a client or user the plan lacks, the module cannot apply. */
+function missingRoles(steps: StepDef[], plan: Plan): string | undefined {
+  for (const s of steps) {
+    const c = s.with?.client;
+    if (typeof c === 'string' && !plan.clients[c]) return `needs a client named "${c}" in the plan`;
+    const u = s.with?.user;
+    if (typeof u === 'string' && !plan.users[u]) return `needs a user named "${u}" in the plan`;
+  }
+  return undefined;
+}
+
+export function describeFinding(f: Finding): string {
+  const ev = f.expected !== undefined || f.actual !== undefined ? ` (expected ${JSON.stringify(f.expected)}, actual ${JSON.stringify(f.actual)})` : '';
+  return `[${f.check}] ${formatCitation(f.citation)}: ${f.message}${ev}`;
+}
+
+export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<ModuleResult> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const evidenceDir = join(ctx.runDir, 'evidence', mod.id);
+  const base = { id: mod.id, title: mod.title, counterpart: mod.counterpart, proves: mod.proves, startedAt, evidenceDir };
+  const done = (status: ModuleStatus, rest: Partial<ModuleResult> = {}): ModuleResult => ({
+    ...base,
+    status,
+    findings: [],
+    expectedFailures: [],
+    exchanges: [],
+    ms: Math.round(performance.now() - started),
+    ...rest,
+  });
+
+  const app = applicability(mod, ctx.plan);
+  if (!app.applies) return done('skipped', { reason: app.reason });
+  let steps: StepDef[];
+  try {
+    steps = resolveSteps(mod, ctx.catalog);
+  } catch (err) {
+    return done('failed', { reason: `module definition: ${(err as Error).message}` });
+  }
+  const missing = missingRoles(steps, ctx.plan);
+  if (missing) return done('skipped', { reason: missing });
+
+  mkdirSync(evidenceDir, { recursive: true });
+  const run = new ModuleRun(ctx, mod, evidenceDir);
+  let engineError: string | undefined;
+  let skipReason: string | undefined;
+  for (const step of steps) {
+    try {
+      await STEPS[step.do](run, step);
+    } catch (err) {
+      if (err instanceof StepSkip) skipReason = err.message;
+      else if (err instanceof StepAbort) engineError = `step "${step.id}": ${err.message}`;
+      else engineError = `step "${step.id}" crashed: ${(err as Error)?.message ?? String(err)}`;
+      break;
+    }
+  }
+  const session = await run.close();
+  const exchanges = [...run.http.exchanges, ...(session?.hops ?? [])].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  if (skipReason) return done('skipped', { reason: skipReason, findings: run.findings, exchanges });
+
+  const expectedRules = (ctx.plan.expected_failures ?? []).filter((x) => x.module === mod.id);
+  const findings: Finding[] = [];
+  const expectedFailures: ModuleResult['expectedFailures'] = [];
+  for (const f of run.findings) {
+    const x = !f.ok && expectedRules.find((r) => r.check === f.check);
+    if (x) expectedFailures.push({ ...f, reason: x.reason });
+    else findings.push(f);
+  }
+  const failedMust = findings.filter((f) => !f.ok && f.citation.level === 'MUST');
+  const failedOther = findings.filter((f) => !f.ok && f.citation.level !== 'MUST');
+  let status: ModuleStatus = 'passed';
+  let reason: string | undefined;
+  if (failedMust.length) {
+    status = 'failed';
+    reason = describeFinding(failedMust[0]);
+  } else if (engineError) {
+    status = 'failed';
+    reason = engineError;
+  } else if (failedOther.length) {
+    status = 'warning';
+    reason = describeFinding(failedOther[0]);
+  } else if (findings.length === 0) {
+    status = 'failed';
+    reason = 'the module produced no findings: nothing was checked';
+  }
+  return done(status, { reason, findings, expectedFailures, exchanges });
+}

@@ -1,0 +1,110 @@
+// The authorization request, played in the browser: build the request from the plan's client,
+// log in and consent through the plan's declared interactions, and capture where the OP sends the
+// browser. Success, an error redirect, or an OP page are judged against the step's expectation.
+import { createHash } from 'node:crypto';
+import { authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
+import type { StepDef } from '../../core/types.ts';
+import type { Landing } from '../browser.ts';
+import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
+
+export function pkcePair(method: string): { verifier?: string; challenge?: string; method?: string } {
+  if (method === 'none') return {};
+  const verifier = randomToken(32);
+  if (method === 'plain') return { verifier, challenge: verifier, method: 'plain' };
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url'), method: 'S256' };
+}
+
+export function describeLanding(l: Landing): string {
+  if (l.kind === 'redirect') return `redirect to ${l.url}`;
+  if (l.kind === 'page') return `the OP's "${l.page}" page at ${l.url}`;
+  return `an unrecognised page at ${l.url} (${l.detail}): ${l.text.slice(0, 160).replace(/\s+/g, ' ')}`;
+}
+
+/** Query (and, for other response modes, fragment) parameters of a captured redirect. */
+export function responseParams(url: string): Record<string, string> {
+  const u = new URL(url);
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(u.hash.slice(1))) out[k] = v;
+  for (const [k, v] of u.searchParams) out[k] = v;
+  return out;
+}
+
+/** The redirect target without its query and fragment: what was registered. */
+export function baseOf(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const role = (w.client as string) ?? 'main';
+  const client = run.client(role);
+  run.user((w.user as string) ?? 'main');
+  const pkce = pkcePair((w.pkce as string) ?? 'S256');
+  const redirectUri = (w.redirect_uri as string) ?? client.redirect_uri;
+  const params = shapeParams(
+    {
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      scope: (w.scope as string) ?? client.scope ?? 'openid',
+      state: randomToken(16),
+      nonce: randomToken(16),
+      code_challenge: pkce.challenge,
+      code_challenge_method: pkce.method,
+    },
+    w,
+  );
+  const url = new URL(run.endpoint('authorization_endpoint'));
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+
+  const session = await run.browser();
+  const landing = await session.navigate(step.id!, url.toString());
+  const out: AuthorizeOutput = { kind: 'authorize', client: role, params, verifier: pkce.verifier };
+  run.outputs.set(step.id!, out);
+
+  const sentTo = params.redirect_uri ?? client.redirect_uri;
+  const atClient = landing.kind === 'redirect' && baseOf(landing.url) === baseOf(sentTo);
+  const response = landing.kind === 'redirect' ? responseParams(landing.url) : undefined;
+  const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
+  const evidence = { params: response ?? {}, sentState: params.state, issuer: run.ctx.issuer };
+  const e = step.expect;
+
+  if (e?.page) {
+    // The OP must stop on one of its own pages and never send the browser to the client.
+    const ok = landing.kind === 'page' && e.page.includes(landing.page);
+    run.expectation(step, `${step.id}-ends-on-op-page`, {
+      ok,
+      message: ok ? `the OP showed its ${landing.kind === 'page' ? landing.page : ''} page and did not redirect` : `expected the OP's ${e.page.join(' or ')} page and no redirect, got ${describeLanding(landing)}`,
+      expected: { page: e.page, redirect: 'none' },
+      actual: landing.kind === 'page' ? { page: landing.page, url: landing.url } : { landing: describeLanding(landing) },
+    }, hop);
+    return;
+  }
+
+  if (e?.error) {
+    const error = response?.error;
+    const ok = atClient && !!error && e.error.includes(error);
+    run.expectation(step, `${step.id}-error-response`, {
+      ok,
+      message: ok ? `the OP redirected back with error=${error}` : `expected a redirect to ${sentTo} with error ${e.error.join(' or ')}, got ${atClient ? `error=${error ?? '(none)'}${response?.code ? ' and a code' : ''}` : describeLanding(landing)}`,
+      expected: { redirect_uri: sentTo, error: e.error },
+      actual: atClient ? { error: error ?? null, code: response?.code ? '(issued)' : undefined } : { landing: describeLanding(landing) },
+    }, hop);
+    if (atClient) run.add(authzResponseStateEchoed(evidence), authzResponseHasIss(evidence));
+    return;
+  }
+
+  // Success: a redirect to the client's redirect_uri carrying a code.
+  if (!atClient) {
+    run.add(authzResponseHasCode({}, hop));
+    run.succeeded(step, false, `expected a redirect to ${sentTo} with a code, got ${describeLanding(landing)}`, hop);
+    throw new StepAbort(`expected a redirect to ${sentTo} with a code, got ${describeLanding(landing)}`);
+  }
+  out.response = response;
+  out.receivedAt = Date.now();
+  const codeFinding = authzResponseHasCode(response!);
+  run.add(codeFinding, authzResponseStateEchoed(evidence), authzResponseHasIss(evidence));
+  run.succeeded(step, codeFinding.ok, codeFinding.ok ? 'the OP redirected back with a code' : `the OP redirected back without a code${response?.error ? ` (error=${response.error})` : ''}`);
+  if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
+}

@@ -1,0 +1,56 @@
+// Steps that read the provider's published metadata: discovery, the RFC 8414 alias, the JWKS.
+import {
+  discoveryAdvertisesIssParameter,
+  discoveryHasEndSessionEndpoint,
+  discoveryIssuerMatches,
+  discoveryMatchesSchema,
+  jwksHasNoPrivateMembers,
+  jwksKidsAreUnique,
+  jwksMatchesSchema,
+  oauthMetadataAliasMatches,
+} from '../../checks/index.ts';
+import type { StepDef } from '../../core/types.ts';
+import { StepAbort, type Metadata, type ModuleRun } from '../module-run.ts';
+
+function extraChecks(step: StepDef): string[] {
+  return (step.with?.checks as string[] | undefined) ?? [];
+}
+
+/** GET /.well-known/openid-configuration; always checks shape and issuer, optional checks by name. */
+export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
+  const issuer = run.ctx.issuer;
+  const ex = await run.http.send(`${issuer}/.well-known/openid-configuration`, { step: step.id!, label: 'discovery' });
+  const res = run.response(ex);
+  const metadata = res.json ?? res.body;
+  run.add(discoveryMatchesSchema(metadata, ex.id), discoveryIssuerMatches({ expected: issuer, metadata }, ex.id));
+  const extra = extraChecks(step);
+  if (extra.includes('iss-parameter')) run.add(discoveryAdvertisesIssParameter(metadata, ex.id));
+  if (extra.includes('end-session')) run.add(discoveryHasEndSessionEndpoint(metadata, ex.id));
+  if (!res.json || typeof res.json !== 'object' || Array.isArray(res.json)) throw new StepAbort(`discovery did not return a JSON object (HTTP ${res.status})`);
+  run.discovery = res.json as Metadata;
+}
+
+/** GET /.well-known/oauth-authorization-server (RFC 8414 §3). */
+export async function oauthMetadata(run: ModuleRun, step: StepDef): Promise<void> {
+  const issuer = run.ctx.issuer;
+  const ex = await run.http.send(`${issuer}/.well-known/oauth-authorization-server`, { step: step.id!, label: 'oauth-authorization-server metadata' });
+  const res = run.response(ex);
+  run.add(oauthMetadataAliasMatches({ expected: issuer, status: res.status, metadata: res.json ?? res.body }, ex.id));
+}
+
+/** GET jwks_uri from discovery. */
+export async function jwks(run: ModuleRun, step: StepDef): Promise<void> {
+  await fetchJwks(run, step.id!, extraChecks(step));
+}
+
+export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] = []): Promise<void> {
+  const ex = await run.http.send(run.endpoint('jwks_uri'), { step: stepId, label: 'jwks' });
+  const res = run.response(ex);
+  const set = res.json ?? res.body;
+  run.add(jwksMatchesSchema(set, ex.id));
+  if (extra.includes('no-private')) run.add(jwksHasNoPrivateMembers(set, ex.id));
+  if (extra.includes('unique-kids')) run.add(jwksKidsAreUnique(set, ex.id));
+  const keys = (res.json as { keys?: unknown } | undefined)?.keys;
+  if (!Array.isArray(keys)) throw new StepAbort('the JWKS has no keys array');
+  run.jwks = { keys: keys.filter((k) => k && typeof k === 'object') as Record<string, unknown>[] };
+}

@@ -1,0 +1,151 @@
+// The token request for the authorization_code grant, with the plan client's authentication
+// method, and full ID Token validation on success (signature via the JWKS found through
+// discovery, then iss, aud, exp, iat, nonce, at_hash).
+import { randomUUID } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose';
+import {
+  errorResponseMatchesSchema,
+  idTokenAtHashMatches,
+  idTokenAudContainsClient,
+  idTokenHasRequiredClaims,
+  idTokenIatIsRecent,
+  idTokenIssMatches,
+  idTokenNonceMatches,
+  idTokenNotExpired,
+  idTokenSignatureVerified,
+  tokenResponseHasIdToken,
+  tokenResponseMatchesSchema,
+  tokenResponseNoStore,
+} from '../../checks/index.ts';
+import type { PlanClient, StepDef } from '../../core/types.ts';
+import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
+import { fetchJwks } from './metadata.ts';
+
+/** Form fields and headers that authenticate `client` at `audience` (RFC 6749 §2.3, RFC 7523). */
+export async function clientAuthentication(
+  client: PlanClient,
+  audience: string,
+  secretOverride?: string,
+): Promise<{ form: Record<string, string>; headers: Record<string, string> }> {
+  const secret = secretOverride ?? client.secret ?? '';
+  switch (client.auth) {
+    case 'client_secret_basic': {
+      const cred = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(secret)}`;
+      return { form: {}, headers: { authorization: `Basic ${Buffer.from(cred).toString('base64')}` } };
+    }
+    case 'client_secret_post':
+      return { form: { client_id: client.client_id, client_secret: secret }, headers: {} };
+    case 'private_key_jwt': {
+      const jwk = client.jwk as JWK;
+      const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
+      const key = await importJWK(jwk, alg);
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) })
+        .setIssuer(client.client_id)
+        .setSubject(client.client_id)
+        .setAudience(audience)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .sign(key);
+      return {
+        form: { client_id: client.client_id, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+        headers: {},
+      };
+    }
+    default:
+      return { form: { client_id: client.client_id }, headers: {} };
+  }
+}
+
+export async function token(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const authz = run.output('authorize', w.from as string | undefined);
+  const role = (w.client as string) ?? authz.client;
+  const client = run.client(role);
+  const tokenEndpoint = run.endpoint('token_endpoint');
+  const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
+  const form = shapeParams(
+    {
+      grant_type: 'authorization_code',
+      code: authz.response?.code,
+      redirect_uri: authz.params.redirect_uri,
+      code_verifier: authz.verifier,
+      ...auth.form,
+    },
+    w,
+  );
+  const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
+  const ex = await run.http.send(tokenEndpoint, { step: step.id!, label: 'token request', method: 'POST', headers, body: form });
+  const res = run.response(ex);
+  const out: TokenOutput = { kind: 'token', client: role, json: res.json as Record<string, unknown> | undefined };
+  run.outputs.set(step.id!, out);
+
+  const e = step.expect;
+  if (e?.error || e?.status) {
+    run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
+    if (res.status >= 400) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    return;
+  }
+
+  const schema = tokenResponseMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
+  run.add(schema, tokenResponseNoStore(res.headers, ex.id));
+  run.succeeded(step, schema.ok, schema.ok ? 'tokens issued' : `the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
+  if (!schema.ok) throw new StepAbort(`the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  const json = res.json as Record<string, unknown>;
+  out.accessToken = typeof json.access_token === 'string' ? json.access_token : undefined;
+  const openid = (authz.params.scope ?? '').split(' ').includes('openid');
+  if (!openid) return;
+  const hasIdToken = tokenResponseHasIdToken(json, ex.id);
+  run.add(hasIdToken);
+  if (!hasIdToken.ok || typeof json.id_token !== 'string') return;
+  out.idToken = json.id_token;
+  await validateIdToken(run, step, out, client, authz.params.nonce, ex.id);
+}
+
+async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, client: PlanClient, nonce: string | undefined, exId: string): Promise<void> {
+  const jwt = out.idToken!;
+  let header: Record<string, unknown> = {};
+  let claims: Record<string, unknown> = {};
+  try {
+    header = decodeProtectedHeader(jwt) as Record<string, unknown>;
+    claims = decodeJwt(jwt) as Record<string, unknown>;
+  } catch (err) {
+    run.add(idTokenHasRequiredClaims({ claims: null, header: null, issuer: run.ctx.issuer, clientId: client.client_id, now: nowSeconds() }, exId));
+    throw new StepAbort(`the id_token is not a decodable JWT: ${(err as Error).message}`);
+  }
+  out.idTokenClaims = claims;
+  if (!run.jwks) await fetchJwks(run, step.id!);
+  const kids = run.jwks!.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string');
+  let verified = false;
+  let error: string | undefined;
+  try {
+    await compactVerify(jwt, createLocalJWKSet(run.jwks as { keys: JWK[] }));
+    verified = true;
+  } catch (err) {
+    error = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
+  }
+  const evidence = {
+    claims,
+    header,
+    issuer: run.ctx.issuer,
+    clientId: client.client_id,
+    nonce: nonce,
+    now: nowSeconds(),
+    accessToken: out.accessToken,
+  };
+  run.add(
+    idTokenSignatureVerified({ verified, error, kid: header.kid as string | undefined, alg: header.alg as string | undefined, expectedAlg: client.id_token_alg, jwksKids: kids }, exId),
+    idTokenHasRequiredClaims(evidence, exId),
+    idTokenIssMatches(evidence, exId),
+    idTokenAudContainsClient(evidence, exId),
+    idTokenNotExpired(evidence, exId),
+    idTokenIatIsRecent(evidence, exId),
+    idTokenNonceMatches(evidence, exId),
+    idTokenAtHashMatches(evidence, exId),
+  );
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,95 @@
+// The provider under test. `process` starts the reference provider (provider/main.ts) as a child
+// process on a random loopback port with the plan's config and fault switches; `external` points
+// at an issuer that is already running.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Plan } from '../core/types.ts';
+
+export interface Target {
+  issuer: string;
+  /** Seconds; undefined when the plan does not say and the provider does not tell. */
+  ttl: { code?: number };
+  faults: string[];
+  logFile?: string;
+  stop(): Promise<void>;
+}
+
+export class TargetError extends Error {}
+
+const PROVIDER_MAIN = new URL('../../provider/main.ts', import.meta.url).pathname;
+const START_TIMEOUT_MS = 20_000;
+
+export async function startTarget(plan: Plan, opts: { logFile?: string; faults?: string[] } = {}): Promise<Target> {
+  const p = plan.provider;
+  if (p.launch === 'external') {
+    return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], stop: async () => {} };
+  }
+  const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
+  const args = [PROVIDER_MAIN, '--port', '0'];
+  if (typeof p.config === 'string') {
+    args.push('--config', resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config));
+  } else if (p.config) {
+    const file = join(mkdtempSync(join(tmpdir(), 'touchstone-')), 'provider.json');
+    writeFileSync(file, JSON.stringify(p.config));
+    args.push('--config', file);
+  }
+  const env = { ...process.env, TOUCHSTONE_FAULTS: faults.join(',') };
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    log?.write(d);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const listening = await new Promise<{ issuer: string; ttl?: { code?: number } }>((resolveListen, reject) => {
+    const timer = setTimeout(() => reject(new TargetError(`reference provider did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new TargetError(`reference provider exited (code ${code}) before listening: ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+    lines.on('line', (line) => {
+      log?.write(line + '\n');
+      try {
+        const msg = JSON.parse(line);
+        if (msg?.msg === 'listening' && typeof msg.issuer === 'string') {
+          clearTimeout(timer);
+          resolveListen(msg);
+        }
+      } catch {
+        // not JSON: plain log output
+      }
+    });
+  }).catch((err) => {
+    child.kill('SIGKILL');
+    log?.end();
+    throw err;
+  });
+  child.removeAllListeners('exit');
+  return {
+    issuer: listening.issuer.replace(/\/$/, ''),
+    ttl: { code: listening.ttl?.code ?? p.ttl?.code },
+    faults,
+    logFile: opts.logFile,
+    stop: () => stopChild(child, () => log?.end()),
+  };
+}
+
+function stopChild(child: ChildProcess, done: () => void): Promise<void> {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      done();
+      return res();
+    }
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      done();
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,82 @@
+// Loading a plan: YAML -> schema -> meaning. Every problem becomes one PlanError line naming the
+// file and the path inside it, e.g. `plans/x.yaml: /modules/2: unknown module id "pkce-plian"`.
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { isCitationId } from '../core/citations.ts';
+import type { Plan } from '../core/types.ts';
+import { CatalogError, loadCatalog, moduleProblems, unmatchedSelectors } from '../engine/catalog.ts';
+import { isLoopbackHost } from '../engine/http.ts';
+import { validateShape } from './validate.ts';
+
+export class PlanError extends Error {}
+
+export async function loadPlan(file: string): Promise<Plan> {
+  const shown = relative(process.cwd(), resolve(file)) || file;
+  const fail = (msg: string): never => {
+    throw new PlanError(`${shown}: ${msg}`);
+  };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (err as Error).message}`);
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    return fail(`not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
+  }
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const problems = validateShape(raw);
+  if (problems.length) return fail(problems[0]);
+  const plan = raw as Plan;
+  plan.file = resolve(file);
+  checkMeaning(plan, fail);
+  return plan;
+}
+
+function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
+  const p = plan.provider;
+  if (p.launch === 'external') {
+    if (!p.issuer) fail('/provider/issuer is required when launch is external');
+    if (p.faults?.length) fail('/provider/faults only applies when launch is process (an external provider has no fault switches)');
+    if (p.config !== undefined) fail('/provider/config only applies when launch is process');
+    const host = new URL(p.issuer!).hostname;
+    if (!isLoopbackHost(host)) fail(`/provider/issuer host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
+  } else if (p.issuer) {
+    fail('/provider/issuer only applies when launch is external (a process provider gets its issuer when it starts)');
+  }
+  for (const [name, c] of Object.entries(plan.clients)) {
+    const at = `/clients/${name}`;
+    if ((c.auth === 'client_secret_basic' || c.auth === 'client_secret_post') && !c.secret) fail(`${at}/secret is required for auth ${c.auth}`);
+    if (c.auth === 'private_key_jwt' && !c.jwk) fail(`${at}/jwk (a private JWK) is required for auth private_key_jwt`);
+    if (c.auth === 'private_key_jwt' && c.jwk && typeof c.jwk.d !== 'string') fail(`${at}/jwk must be a private key (it has no "d")`);
+  }
+  if (!plan.clients.main) fail('/clients/main is required: modules run as the client named "main"');
+  if (!plan.users.main) fail('/users/main is required: modules log in as the user named "main"');
+  (plan.expected_failures ?? []).forEach((x, i) => {
+    if (!x.check) fail(`/expected_failures/${i}/check must name a check`);
+  });
+  let catalog;
+  try {
+    catalog = loadCatalog(plan);
+  } catch (err) {
+    if (err instanceof CatalogError) fail(err.message);
+    throw err;
+  }
+  (plan.define ?? []).forEach((m, i) => {
+    const problem = moduleProblems(m, catalog)[0];
+    if (problem) fail(`/define/${i} (${m.id}): ${problem}`);
+    for (const c of m.proves) if (!isCitationId(c)) fail(`/define/${i}/proves: unknown citation id "${c}"`);
+  });
+  const unmatched = unmatchedSelectors(plan.modules, catalog);
+  if (unmatched.length) {
+    const i = plan.modules.indexOf(unmatched[0]);
+    fail(`/modules/${i}: unknown module id "${unmatched[0]}" (run \`touchstone list\` to see the modules)`);
+  }
+  (plan.expected_failures ?? []).forEach((x, i) => {
+    if (unmatchedSelectors([x.module], catalog).length) fail(`/expected_failures/${i}/module: unknown module id "${x.module}"`);
+  });
+}

@@ -1,0 +1,36 @@
+// What plan.suite.ts hands to the reporters on each vitest test (task.meta.touchstone): enough for
+// the live progress line without re-reading modules/<id>.json. Everything in it is masked.
+import type { ModuleStatus } from '../core/types.ts';
+
+export interface TouchstoneMeta {
+  id: string;
+  status: ModuleStatus;
+  reason?: string;
+  ms: number;
+  counterpart?: string | string[];
+  counts: { findings: number; failed: number; expectedFailures: number };
+  /** Failing (non-ok) findings rendered one per line by formatFinding, MUST-level first. */
+  failures: string[];
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    touchstone?: TouchstoneMeta;
+  }
+}
+
+/** Env contract between harness/run.ts (parent) and suites/plan.suite.ts (vitest worker). */
+export const ENV = {
+  plan: 'TOUCHSTONE_PLAN',
+  target: 'TOUCHSTONE_TARGET',
+  runDir: 'TOUCHSTONE_RUN_DIR',
+  modules: 'TOUCHSTONE_MODULES',
+  workers: 'TOUCHSTONE_WORKERS',
+} as const;
+
+export interface TargetEnv {
+  issuer: string;
+  /** Seconds; code is unset when neither the plan nor the provider says. */
+  ttl: { code?: number };
+  faults: string[];
+}

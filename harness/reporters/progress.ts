@@ -1,0 +1,177 @@
+// The terminal UI of `touchstone run`: one line per module as it finishes, then (printSummary,
+// called by harness/run.ts once summary.json and the HTML report exist) a table, totals and paths.
+// A vitest 5 Reporter; vitest's own console output is silenced by run.ts.
+import type { Writable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import type { ModuleStatus, RunSummary } from '../core/types.ts';
+import type { TouchstoneMeta } from './meta.ts';
+import { formatMs, makeStyle, paintStatus, STATUS_MARK, table, useColor, firstLine, type Style } from './format.ts';
+
+export interface LiveResult {
+  id: string;
+  status: ModuleStatus;
+  ms: number;
+  reason?: string;
+  failures: string[];
+}
+
+interface Options {
+  out?: Writable & { isTTY?: boolean };
+  color?: boolean;
+  /** Masks a string before it is printed (secrets from the plan). */
+  mask?: (s: string) => string;
+  /** Called with the Vitest instance once it exists (run.ts uses it to own signal handling). */
+  onInit?: (vitest: Vitest) => void;
+}
+
+const STATUS_WIDTH = 'warning'.length;
+/** A finding under a progress line is cut here; the report has it whole. */
+const MAX_LINE = 300;
+
+export class ProgressReporter implements Reporter {
+  readonly results = new Map<string, LiveResult>();
+  /** Run-level problems: the suite failed to load, a hook failed, unhandled errors. Masked. */
+  readonly errors: string[] = [];
+  interrupted = false;
+  private readonly out: Writable;
+  private readonly style: Style;
+  private readonly mask: (s: string) => string;
+  private readonly init?: (vitest: Vitest) => void;
+  private idWidth = 24;
+  /** Tests vitest skipped without the suite deciding it (a beforeAll failed, the run was cancelled). */
+  private notRun: LiveResult[] = [];
+
+  constructor(opts: Options = {}) {
+    this.out = opts.out ?? process.stdout;
+    this.style = makeStyle(opts.color ?? useColor(opts.out ?? process.stdout));
+    this.mask = opts.mask ?? ((s) => s);
+    this.init = opts.onInit;
+  }
+
+  onInit(vitest: Vitest): void {
+    this.init?.(vitest);
+  }
+
+  private write(s: string): void {
+    this.out.write(`${s}\n`);
+  }
+
+  onTestModuleCollected(testModule: TestModule): void {
+    for (const tc of testModule.children.allTests()) this.idWidth = Math.max(this.idWidth, tc.name.length);
+  }
+
+  private seen = new Set<string>();
+
+  onTestCaseResult(testCase: TestCase): void {
+    // A cancelled run reports its tests again at the end: one line per module, ever.
+    if (this.seen.has(testCase.id)) return;
+    this.seen.add(testCase.id);
+    const meta = testCase.meta().touchstone as TouchstoneMeta | undefined;
+    const result = testCase.result();
+    let live: LiveResult;
+    if (meta) {
+      live = { id: meta.id, status: meta.status, ms: meta.ms, reason: meta.reason, failures: meta.failures };
+    } else {
+      // The module never produced a result: a hook failed, the test timed out, or it was skipped by vitest.
+      const ms = testCase.diagnostic()?.duration ?? 0;
+      if (result.state === 'skipped') {
+        // plan.suite.ts always records meta before it skips; this one never ran. Reported at the end,
+        // as failed, once the reason (a hook error, an interrupt) is known.
+        this.notRun.push({ id: testCase.name, status: 'failed', ms, reason: result.note ?? 'not run', failures: [] });
+        return;
+      } else if (result.state === 'failed') {
+        const err = result.errors[0];
+        live = { id: testCase.name, status: 'failed', ms, reason: this.mask(err ? firstLine(err.message ?? String(err)) : 'failed'), failures: [] };
+      } else {
+        live = { id: testCase.name, status: 'passed', ms, failures: [] };
+      }
+    }
+    this.results.set(live.id, live);
+    this.printLine(live);
+  }
+
+  private printLine(r: LiveResult): void {
+    const s = this.style;
+    const head = paintStatus(r.status, `${STATUS_MARK[r.status]} ${r.status.padEnd(STATUS_WIDTH)}`, s);
+    const id = r.id.padEnd(this.idWidth);
+    if (r.status === 'skipped') {
+      this.write(`${head}  ${id}  ${s.gray(`(${r.reason ?? 'skipped'})`)}`);
+      return;
+    }
+    this.write(`${head}  ${id}  ${s.dim(formatMs(r.ms).padStart(6))}`);
+    if (r.status === 'failed' || r.status === 'warning') {
+      let first = r.failures[0] ?? r.reason;
+      if (first && first.length > MAX_LINE) first = `${first.slice(0, MAX_LINE - 1)}…`;
+      if (first) this.write(`    ${r.status === 'failed' ? s.red(first) : s.yellow(first)}`);
+      if (r.failures.length > 1) this.write(s.gray(`    (+${r.failures.length - 1} more finding${r.failures.length > 2 ? 's' : ''}; see the report)`));
+    }
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>, reason: TestRunEndReason): void {
+    if (reason === 'interrupted') this.interrupted = true;
+    const msg = (e: unknown) => this.mask(firstLine((e as { message?: string })?.message ?? e));
+    for (const m of testModules) {
+      for (const e of m.errors()) this.errors.push(`run setup failed: ${msg(e)}`);
+      for (const suite of m.children.allSuites()) for (const e of suite.errors()) this.errors.push(`${suite.name}: ${msg(e)}`);
+    }
+    for (const e of unhandledErrors) this.errors.push(`unhandled error: ${msg(e)}`);
+    const why = this.interrupted ? 'interrupted' : this.errors[0];
+    for (const r of this.notRun) {
+      r.reason = this.interrupted ? 'interrupted' : why ? `not run: ${why}` : 'not run';
+      this.results.set(r.id, r);
+      this.printLine(r);
+    }
+    this.notRun = [];
+  }
+}
+
+export interface ReportPaths {
+  runDir: string;
+  html?: string;
+  htmlError?: string;
+  junit: string;
+  summary: string;
+  log?: string;
+}
+
+/** The closing block: per-module table, totals, wall time, report paths. */
+export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { out?: Writable & { isTTY?: boolean }; color?: boolean; errors?: string[]; /** false: no module ran, skip the table. */ table?: boolean } = {}): void {
+  const out = opts.out ?? process.stdout;
+  const s = makeStyle(opts.color ?? useColor(out));
+  const w = (line = '') => out.write(`${line}\n`);
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r && !r.startsWith('..') ? r : p;
+  };
+  const counterpart = (c: string | string[] | undefined) =>
+    Array.isArray(c) ? `${c[0] ?? ''}${c.length > 1 ? s.gray(` (+${c.length - 1})`) : ''}` : (c ?? '');
+
+  w();
+  if (summary.modules.length && opts.table !== false) {
+    w(table(['module', 'status', 'time', 'counterpart'], summary.modules.map((m) => [
+      m.id,
+      paintStatus(m.status, `${STATUS_MARK[m.status]} ${m.status}`, s),
+      m.status === 'skipped' ? '' : formatMs(m.ms),
+      counterpart(m.counterpart),
+    ]), s));
+    w();
+  }
+  for (const e of opts.errors ?? []) w(s.red(`error: ${e}`));
+  const c = summary.counts;
+  const parts = [
+    c.passed ? s.green(`${c.passed} passed`) : `${c.passed} passed`,
+    c.failed ? s.red(`${c.failed} failed`) : `${c.failed} failed`,
+    c.warning ? s.yellow(`${c.warning} warning${c.warning === 1 ? '' : 's'}`) : '0 warnings',
+    `${c.skipped} skipped`,
+  ];
+  w(`${s.bold(`${c.total} module${c.total === 1 ? '' : 's'}`)}: ${parts.join(', ')}  ${s.gray(`(wall ${formatMs(summary.ms)}, ${summary.workers} worker${summary.workers === 1 ? '' : 's'})`)}`);
+  w();
+  w(`reports: ${rel(paths.runDir)}/`);
+  if (paths.html) w(`  html     ${rel(paths.html)}`);
+  else if (paths.htmlError) w(s.yellow(`  html     not generated: ${paths.htmlError}`));
+  if (existsSync(paths.junit)) w(`  junit    ${rel(paths.junit)}`);
+  w(`  summary  ${rel(paths.summary)}`);
+  if (paths.log && existsSync(paths.log)) w(`  provider ${rel(paths.log)}`);
+}

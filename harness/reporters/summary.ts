@@ -1,0 +1,62 @@
+// summary.json: the machine-readable outcome of a run (RunSummary), built from modules/<id>.json.
+// A module the suite never recorded (suite crashed, hook failed, interrupted) counts as failed.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModuleDef, ModuleResult, ModuleStatus, RunSummary } from '../core/types.ts';
+
+export interface SummaryInput {
+  runDir: string;
+  plan: string;
+  planFile: string;
+  startedAt: string;
+  ms: number;
+  workers: number;
+  issuer: string;
+  faults: string[];
+  /** The modules the run selected, in order. */
+  modules: Pick<ModuleDef, 'id' | 'title' | 'counterpart' | 'proves'>[];
+  /** Fallback outcome per module id when modules/<id>.json is missing (from the live reporter). */
+  fallback?: Map<string, { status: ModuleStatus; reason?: string; ms: number }>;
+  /** Why modules have no result when the fallback does not say (e.g. the suite failed to load). */
+  missingReason?: string;
+}
+
+export async function readModuleResult(runDir: string, id: string): Promise<ModuleResult | undefined> {
+  try {
+    return JSON.parse(await readFile(join(runDir, 'modules', `${id}.json`), 'utf8')) as ModuleResult;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
+  const modules: RunSummary['modules'] = [];
+  for (const def of input.modules) {
+    const id = def.id;
+    const r = await readModuleResult(input.runDir, id);
+    if (r) {
+      const { exchanges: _exchanges, ...rest } = r;
+      modules.push(rest);
+      continue;
+    }
+    const fb = input.fallback?.get(id);
+    const status: ModuleStatus = fb && fb.status === 'skipped' ? 'skipped' : 'failed';
+    modules.push({
+      id, title: def.title, counterpart: def.counterpart, proves: def.proves, status, findings: [], expectedFailures: [],
+      reason: fb?.reason ?? input.missingReason ?? 'no result was recorded for this module',
+      startedAt: input.startedAt, ms: fb?.ms ?? 0,
+    });
+  }
+  const counts: RunSummary['counts'] = { passed: 0, failed: 0, warning: 0, skipped: 0, total: modules.length };
+  for (const m of modules) counts[m.status]++;
+  return {
+    plan: input.plan, planFile: input.planFile, startedAt: input.startedAt, ms: input.ms, workers: input.workers,
+    issuer: input.issuer, faults: input.faults, counts, modules,
+  };
+}
+
+export async function writeSummary(runDir: string, summary: RunSummary): Promise<string> {
+  const file = join(runDir, 'summary.json');
+  await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
+  return file;
+}

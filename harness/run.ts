@@ -1,0 +1,337 @@
+// `touchstone run`: load the plan, start the target provider, run the selected modules as a vitest
+// suite (suites/plan.suite.ts) with the progress, JUnit and Allure reporters, then write summary.json
+// and the single-file HTML report. Returns the exit code: 0 passed, 1 a module failed (or the run
+// could not complete), 2 bad usage or bad plan, 130 interrupted.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plan, ModuleDef } from './core/types.ts';
+import { ProgressReporter, printSummary, type ReportPaths } from './reporters/progress.ts';
+import { buildSummary, writeSummary } from './reporters/summary.ts';
+import { firstLine, makeStyle, useColor } from './reporters/format.ts';
+import { ENV, type TargetEnv } from './reporters/meta.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SUITE = 'suites/plan.suite.ts';
+const DEFAULT_WORKERS = 2;
+const MODULE_TIMEOUT_MS = Number(process.env.TOUCHSTONE_MODULE_TIMEOUT_MS) || 120_000;
+const INTERRUPT_GRACE_MS = 5_000;
+
+export interface RunOptions {
+  /** --module ids or globs, intersected with the plan's own selection. */
+  modules?: string[];
+  workers?: number;
+  /** --report-dir: write this run's reports here instead of reports/<stamp>-<plan>/. */
+  reportDir?: string;
+}
+
+/** A problem with the user's input: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Artifacts a run writes; only these are cleared when --report-dir points at a used directory. */
+export const ARTIFACTS = ['summary.json', 'junit.xml', 'allure-results', 'html', 'modules', 'evidence', 'provider.log'];
+
+const displayPath = (p: string) => {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+};
+
+/** One line for an error thrown while loading or selecting: PlanError messages already name the path. */
+export function planErrorLine(err: unknown, planFile: string): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return `${displayPath(planFile)}: no such file`;
+  if (e?.code === 'EISDIR') return `${displayPath(planFile)}: is a directory, expected a plan file (.yaml)`;
+  if (e?.name === 'PlanError' || err instanceof UsageError) return firstLine(err);
+  const line = firstLine(err);
+  return line.includes(basename(planFile)) ? line : `${displayPath(planFile)}: ${line}`;
+}
+
+type Engine = typeof import('./engine/api.ts');
+let enginePromise: Promise<Engine> | undefined;
+/** The engine surface, loaded on first use (keeps `touchstone --help` instant). */
+export const engine = (): Promise<Engine> => (enginePromise ??= import('./engine/api.ts'));
+
+export interface Selection {
+  plan: Plan;
+  catalog: ReturnType<Engine['loadCatalog']>;
+  modules: ModuleDef[];
+}
+
+/** loadPlan + loadCatalog + selectModules, with every user error turned into a UsageError line. */
+export async function loadSelection(planFile: string, filters: string[] = []): Promise<Selection> {
+  const api = await engine();
+  let plan: Plan;
+  let catalog: Selection['catalog'];
+  let modules: ModuleDef[];
+  try {
+    plan = await api.loadPlan(planFile);
+    catalog = api.loadCatalog(plan);
+    // Every plan.modules entry must select something: a typo'd id is an error, not a silent no-op.
+    plan.modules.forEach((entry, i) => {
+      if (api.selectModules({ ...plan, modules: [entry] }, catalog).length === 0) {
+        throw new UsageError(`${displayPath(planFile)}: /modules/${i} "${entry}" matches no module (see \`touchstone list\` on a plan with modules: ["*"])`);
+      }
+    });
+    modules = api.selectModules(plan, catalog);
+  } catch (err) {
+    throw new UsageError(planErrorLine(err, planFile));
+  }
+  if (modules.length === 0) throw new UsageError(`${displayPath(planFile)}: /modules selects no module`);
+  for (const f of filters) {
+    let hit: ModuleDef[];
+    try {
+      hit = api.selectModules(plan, catalog, [f]);
+    } catch (err) {
+      throw new UsageError(`--module ${f}: ${firstLine(err)}`);
+    }
+    if (hit.length === 0) throw new UsageError(`--module ${f}: matches none of the ${modules.length} modules ${displayPath(planFile)} selects (see \`touchstone list ${displayPath(planFile)}\`)`);
+  }
+  if (filters.length) modules = api.selectModules(plan, catalog, filters);
+  return { plan, catalog, modules };
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+function stamp(d: Date): string {
+  return `${d.getFullYear()}${pad2(d.getMonth() + 1)}${pad2(d.getDate())}-${pad2(d.getHours())}${pad2(d.getMinutes())}${pad2(d.getSeconds())}`;
+}
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'plan';
+
+/** reports/<YYYYMMDD-HHMMSS>-<plan>/ (suffixed -2, -3… on a collision), or the --report-dir. */
+async function makeRunDir(plan: Plan, reportDir: string | undefined, started: Date): Promise<{ runDir: string; isDefault: boolean }> {
+  if (reportDir) {
+    const runDir = resolve(reportDir);
+    if (existsSync(runDir) && !(await stat(runDir)).isDirectory()) throw new UsageError(`--report-dir ${reportDir}: exists and is not a directory`);
+    await mkdir(runDir, { recursive: true });
+    for (const a of ARTIFACTS) await rm(join(runDir, a), { recursive: true, force: true });
+    return { runDir, isDefault: false };
+  }
+  const root = resolve('reports');
+  await mkdir(root, { recursive: true });
+  const base = `${stamp(started)}-${slug(plan.name)}`;
+  for (let i = 1; ; i++) {
+    const runDir = join(root, i === 1 ? base : `${base}-${i}`);
+    try {
+      await mkdir(runDir);
+      return { runDir, isDefault: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** reports/latest -> <run dir> (relative symlink, swapped atomically); reports/latest.txt where symlinks fail. */
+async function pointLatest(runDir: string): Promise<void> {
+  const root = dirname(runDir);
+  const tmp = join(root, `.latest-${process.pid}`);
+  try {
+    await unlink(tmp).catch(() => {});
+    await symlink(basename(runDir), tmp);
+    await rename(tmp, join(root, 'latest'));
+  } catch {
+    await unlink(tmp).catch(() => {});
+    await writeFile(join(root, 'latest.txt'), `${basename(runDir)}\n`).catch(() => {});
+  }
+}
+
+/** Defence in depth: mask plan secrets in every text artifact (junit.xml, allure-results, provider.log). */
+async function scrub(paths: string[], mask: (s: string) => string): Promise<void> {
+  const textual = /\.(json|xml|txt|log|html?|md|csv|ya?ml)$/i;
+  for (const p of paths) {
+    let st;
+    try { st = await stat(p); } catch { continue; }
+    if (st.isDirectory()) {
+      await scrub((await readdir(p)).map((n) => join(p, n)), mask);
+    } else if (textual.test(p)) {
+      const before = await readFile(p, 'utf8');
+      const after = mask(before);
+      if (after !== before) await writeFile(p, after);
+    }
+  }
+}
+
+/** Allure Report 3 single-file HTML: <runDir>/html/index.html. Resolves to the path or throws one line. */
+async function buildHtml(runDir: string, planName: string): Promise<string> {
+  const cli = join(ROOT, 'node_modules', 'allure', 'cli.js');
+  const out = join(runDir, 'html');
+  const args = [cli, 'awesome', join(runDir, 'allure-results'), '-o', out, '--single-file', '--name', `Touchstone: ${planName}`];
+  const output: Buffer[] = [];
+  const code = await new Promise<number | string>((done) => {
+    const child = spawn(process.execPath, args, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    child.stdout.on('data', (b: Buffer) => output.push(b));
+    child.stderr.on('data', (b: Buffer) => output.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', (err) => { clearTimeout(timer); done(err.message); });
+    child.on('exit', (c, sig) => { clearTimeout(timer); done(sig ? `killed by ${sig}` : (c ?? 1)); });
+  });
+  const index = join(out, 'index.html');
+  if (code === 0 && existsSync(index)) return index;
+  // eslint-disable-next-line no-control-regex
+  const text = Buffer.concat(output).toString('utf8').replace(/\x1b\[[0-9;]*m/g, '').trim();
+  const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+  throw new Error(`allure awesome ${typeof code === 'number' ? `exited ${code}` : code}${last ? `: ${last}` : ''}`);
+}
+
+export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<number> {
+  const err = (line: string) => process.stderr.write(`touchstone: ${line}\n`);
+  const style = makeStyle(useColor(process.stdout));
+  const started = new Date();
+  const t0 = performance.now();
+
+  // ---- plan, selection, run dir: user errors exit 2
+  let sel: Selection;
+  let runDir: string;
+  let isDefault: boolean;
+  try {
+    sel = await loadSelection(planFile, opts.modules);
+    ({ runDir, isDefault } = await makeRunDir(sel.plan, opts.reportDir, started));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  const api = await engine();
+  const { plan, modules } = sel;
+  const workers = opts.workers ?? plan.settings?.workers ?? DEFAULT_WORKERS;
+  const secrets = api.secretsOf(plan);
+  const mask = (s: string): string => api.maskSecrets(s, secrets);
+  const logFile = join(runDir, 'provider.log');
+  const ids = modules.map((m) => m.id);
+  if (isDefault) await pointLatest(runDir);
+
+  process.stdout.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${ids.length} module${ids.length === 1 ? '' : 's'} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
+
+  // ---- interrupts: the first Ctrl-C cancels the run (running modules get a grace period), stops
+  // the provider and still writes the reports; a second one exits at once.
+  let interrupted = false;
+  let cancel: (() => void) | undefined;
+  let onInterrupt: (() => void) | undefined;
+  let target: Awaited<ReturnType<Engine['startTarget']>> | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) {
+      err(`${sig} again: exiting without cleanup`);
+      process.exit(130);
+    }
+    interrupted = true;
+    err(`${sig}: cancelling the run and stopping the provider (again to force)`);
+    cancel?.();
+    onInterrupt?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const reporter = new ProgressReporter({
+    mask,
+    onInit: (vitest) => {
+      // Vitest's logger exits the process on SIGINT/SIGTERM; the run must stop the provider first.
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l);
+      }
+      cancel = () => { void vitest.cancelCurrentRun('keyboard-input'); };
+      if (interrupted) cancel();
+    },
+  });
+  let targetInfo: TargetEnv = { issuer: plan.provider.issuer ?? '', ttl: { ...plan.provider.ttl }, faults: plan.provider.faults ?? [] };
+  let runError: string | undefined;
+  try {
+    // ---- target provider
+    try {
+      target = await api.startTarget(plan, { logFile });
+      targetInfo = { issuer: target.issuer, ttl: target.ttl, faults: target.faults };
+      process.stdout.write(`${style.gray('provider')} ${target.issuer}${target.faults.length ? style.yellow(`  faults: ${target.faults.join(', ')}`) : ''}\n\n`);
+    } catch (e) {
+      runError = `could not start the provider: ${mask(firstLine(e))}`;
+      err(runError);
+    }
+
+    // ---- the modules, as a vitest run
+    if (target && !interrupted) {
+      const { startVitest } = await import('vitest/node');
+      const vitestOut: Buffer[] = [];
+      const sink = new Writable({ write(chunk: Buffer, _enc, cb) { vitestOut.push(Buffer.from(chunk)); cb(); } });
+      const finished = startVitest([], {
+        config: false,
+        root: ROOT,
+        include: [SUITE],
+        watch: false,
+        maxWorkers: 1,
+        maxConcurrency: workers,
+        testTimeout: MODULE_TIMEOUT_MS,
+        hookTimeout: 120_000,
+        silent: true,
+        reporters: [
+          reporter,
+          ['junit', { outputFile: join(runDir, 'junit.xml'), suiteName: `touchstone: ${plan.name}`, classnameTemplate: plan.name }],
+          ['allure-vitest/reporter', { resultsDir: join(runDir, 'allure-results'), reportMatchers: false }],
+        ],
+        env: {
+          [ENV.plan]: plan.file ?? resolve(planFile),
+          [ENV.target]: JSON.stringify(targetInfo),
+          [ENV.runDir]: runDir,
+          [ENV.modules]: JSON.stringify(ids),
+          [ENV.workers]: String(workers),
+        },
+      }, undefined, { stdout: sink, stderr: sink }).then(() => 'done' as const, (e: unknown) => {
+        runError = `test runner failed: ${mask(firstLine(e))}`;
+        return 'done' as const;
+      });
+      // Interrupted: modules already running get INTERRUPT_GRACE_MS to finish, then we stop waiting.
+      const gaveUp = new Promise<'gave-up'>((resolveGrace) => {
+        onInterrupt = () => setTimeout(() => resolveGrace('gave-up'), INTERRUPT_GRACE_MS).unref();
+        if (interrupted) onInterrupt();
+      });
+      const outcome = await Promise.race([finished, gaveUp]);
+      process.exitCode = undefined; // vitest sets it; the exit code is ours to decide
+      if (outcome === 'gave-up') {
+        runError = `interrupted: modules still running after ${INTERRUPT_GRACE_MS / 1000}s were abandoned`;
+      } else if (!runError && !interrupted && reporter.results.size === 0 && reporter.errors.length === 0) {
+        // eslint-disable-next-line no-control-regex
+        const said = mask(Buffer.concat(vitestOut).toString('utf8')).replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find((l) => /error/i.test(l));
+        runError = `the test runner reported no module results${said ? `: ${said}` : ''}`;
+      }
+    }
+  } finally {
+    if (target) {
+      try {
+        await target.stop();
+      } catch (e) {
+        err(`stopping the provider failed: ${mask(firstLine(e))}`);
+      }
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  // ---- reports: mask, summary.json, html
+  await scrub([join(runDir, 'junit.xml'), join(runDir, 'allure-results'), logFile, join(runDir, 'modules')], mask);
+  const errors = [...reporter.errors];
+  if (runError) errors.unshift(runError);
+  const summary = await buildSummary({
+    runDir, plan: plan.name, planFile: plan.file ?? resolve(planFile), startedAt: started.toISOString(),
+    ms: Math.round(performance.now() - t0), workers, issuer: targetInfo.issuer, faults: targetInfo.faults,
+    modules, fallback: reporter.results,
+    missingReason: interrupted ? 'interrupted before the module finished' : (runError ?? reporter.errors[0]),
+  });
+  const summaryFile = await writeSummary(runDir, api.maskSecrets(summary, secrets));
+  const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(logFile) ? logFile : undefined };
+  if (existsSync(join(runDir, 'allure-results'))) {
+    try {
+      paths.html = await buildHtml(runDir, plan.name);
+    } catch (e) {
+      paths.htmlError = firstLine(e);
+    }
+  } else {
+    paths.htmlError = 'no allure results were written';
+  }
+  summary.ms = Math.round(performance.now() - t0);
+  printSummary(summary, paths, { errors: target ? errors : errors.slice(1), table: !!target && !interrupted || reporter.results.size > 0 });
+
+  if (interrupted) return 130;
+  return summary.counts.failed > 0 || errors.length > 0 ? 1 : 0;
+}

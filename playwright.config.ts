@@ -1,0 +1,55 @@
+// Browser settings for the harness. Touchstone drives Chromium through playwright-core (no
+// @playwright/test runner): harness/engine/browser.ts imports `browserSettings`. The default
+// export has @playwright/test's config shape so the same settings read familiarly (and work if
+// someone points `npx playwright test` at ad-hoc specs), without importing @playwright/test.
+
+export interface BrowserSettings {
+  /** Chromium binary; TOUCHSTONE_CHROMIUM overrides (Debian's package installs /usr/bin/chromium). */
+  executablePath: string;
+  headless: boolean;
+  args: string[];
+  timeouts: {
+    /** ms for a click / fill / wait_for / expect. */
+    action: number;
+    /** ms for a page navigation (goto, a redirect chain). */
+    navigation: number;
+  };
+}
+
+const ms = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+
+export const browserSettings: BrowserSettings = {
+  executablePath: process.env.TOUCHSTONE_CHROMIUM ?? '/usr/bin/chromium',
+  // TOUCHSTONE_HEADED=1 shows the browser when debugging a module locally.
+  headless: process.env.TOUCHSTONE_HEADED !== '1',
+  args: [
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    // Containers and CI commonly run as root, where Chromium refuses to start sandboxed.
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+  ],
+  timeouts: {
+    action: ms('TOUCHSTONE_ACTION_TIMEOUT_MS', 5_000),
+    navigation: ms('TOUCHSTONE_NAVIGATION_TIMEOUT_MS', 10_000),
+  },
+};
+
+/** @playwright/test-shaped view of the same settings. */
+export default {
+  use: {
+    headless: browserSettings.headless,
+    actionTimeout: browserSettings.timeouts.action,
+    navigationTimeout: browserSettings.timeouts.navigation,
+    launchOptions: {
+      executablePath: browserSettings.executablePath,
+      args: browserSettings.args,
+    },
+  },
+};

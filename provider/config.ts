@@ -1,0 +1,184 @@
+// Configuration: a YAML/JSON file or an object, validated against config.schema.json
+// (draft 2020-12, ajv allErrors + strict), then completed with defaults. Works with no file at all.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import Ajv2020Import from 'ajv/dist/2020.js';
+import addFormatsImport from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors.ts';
+import { parseFaults, type FaultId } from './faults.ts';
+
+export { ConfigError };
+
+export type SigningAlg = 'RS256' | 'PS256' | 'ES256';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type Jwk = Record<string, string | undefined> & { kty: string; kid?: string; alg?: string };
+
+export interface ClientConfig {
+  client_id: string;
+  client_secret?: string;
+  token_endpoint_auth_method: ClientAuthMethod;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  id_token_signed_response_alg: SigningAlg;
+  jwks?: { keys: Jwk[] };
+  scope?: string;
+}
+
+export interface UserConfig {
+  sub: string;
+  username: string;
+  password: string;
+  claims: Record<string, unknown>;
+}
+
+export interface Ttl { code: number; access_token: number; id_token: number; session: number; interaction: number }
+
+export interface ResolvedConfig {
+  issuer?: string;
+  /** Absent: the CLI uses 9400, startProvider a random port. */
+  port?: number;
+  ttl: Ttl;
+  keys?: Jwk[];
+  clients: ClientConfig[];
+  users: UserConfig[];
+  faults: FaultId[];
+}
+
+export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600 };
+
+export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
+  {
+    client_id: 'touchstone-client', client_secret: 'touchstone-secret-1', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], post_logout_redirect_uris: ['https://client.example/logged-out'], id_token_signed_response_alg: 'RS256',
+  },
+  {
+    client_id: 'touchstone-client-2', client_secret: 'touchstone-secret-2', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client2.example/cb'], post_logout_redirect_uris: ['https://client2.example/logged-out'], id_token_signed_response_alg: 'PS256',
+  },
+  {
+    client_id: 'touchstone-post', client_secret: 'touchstone-secret-post', token_endpoint_auth_method: 'client_secret_post',
+    redirect_uris: ['https://client.example/cb'], post_logout_redirect_uris: ['https://client.example/logged-out'], id_token_signed_response_alg: 'ES256',
+  },
+  {
+    client_id: 'touchstone-public', token_endpoint_auth_method: 'none',
+    redirect_uris: ['https://client.example/cb'], post_logout_redirect_uris: [], id_token_signed_response_alg: 'RS256',
+  },
+];
+
+export const DEFAULT_USERS: readonly UserConfig[] = [
+  { sub: 'user-alice', username: 'alice', password: 'wonderland', claims: { name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', email: 'alice@example.com', email_verified: true } },
+];
+
+const schemaPath = new URL('./config.schema.json', import.meta.url);
+export const CONFIG_SCHEMA: object = JSON.parse(readFileSync(schemaPath, 'utf8'));
+
+// ajv and ajv-formats are CommonJS with a `default` export; under Node ESM the import is module.exports.
+type AjvCtor = new (opts: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } };
+const Ajv2020 = ((Ajv2020Import as unknown as { default?: AjvCtor }).default ?? Ajv2020Import) as unknown as AjvCtor;
+const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (ajv: unknown) => void;
+
+let validator: ReturnType<InstanceType<AjvCtor>['compile']> | undefined;
+function validate(raw: unknown): void {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    validator = ajv.compile(CONFIG_SCHEMA);
+  }
+  if (!validator(raw)) throw new ConfigError(formatErrors(validator.errors ?? []));
+}
+
+/** One line naming the field and the rule, e.g. `config: /clients/0/redirect_uris/0 must match format "uri"`. */
+function formatErrors(errors: ErrorObject[]): string {
+  const lines = errors
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      const at = e.instancePath || '/';
+      if (e.keyword === 'additionalProperties') return `${join(e.instancePath, String(e.params.additionalProperty))} is not allowed (additionalProperties)`;
+      if (e.keyword === 'required') return `${join(e.instancePath, String(e.params.missingProperty))} is required`;
+      if (e.keyword === 'enum') return `${at} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      if (e.keyword === 'const') return `${at} must be ${JSON.stringify(e.params.allowedValue)}`;
+      return `${at} ${e.message ?? 'is invalid'}`;
+    });
+  const first = lines[0] ?? '/ is invalid';
+  return `config: ${first}${lines.length > 1 ? ` (and ${lines.length - 1} more: ${lines.slice(1, 4).join('; ')})` : ''}`;
+}
+
+function join(path: string, prop: string): string {
+  return `${path}/${prop}`;
+}
+
+/** Validate a raw configuration object and fill in defaults. Throws ConfigError. */
+export function loadConfig(raw: unknown): ResolvedConfig {
+  const input = raw ?? {};
+  validate(input);
+  const cfg = input as {
+    issuer?: string; port?: number; ttl?: Partial<Ttl>; keys?: Jwk[];
+    clients?: Array<Partial<ClientConfig> & { client_id: string; redirect_uris: string[] }>;
+    users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
+  };
+  const clients: ClientConfig[] = cfg.clients
+    ? cfg.clients.map((c) => ({
+        ...c,
+        token_endpoint_auth_method: c.token_endpoint_auth_method ?? (c.jwks ? 'private_key_jwt' : c.client_secret ? 'client_secret_basic' : 'none'),
+        post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+        id_token_signed_response_alg: c.id_token_signed_response_alg ?? 'RS256',
+      }))
+    : DEFAULT_CLIENTS.map((c) => structuredClone(c));
+  const users: UserConfig[] = cfg.users ? cfg.users.map((u) => ({ ...u, claims: u.claims ?? {} })) : DEFAULT_USERS.map((u) => structuredClone(u));
+  const resolved: ResolvedConfig = {
+    issuer: cfg.issuer?.replace(/\/$/, ''),
+    port: cfg.port,
+    ttl: { ...DEFAULT_TTL, ...cfg.ttl },
+    keys: cfg.keys,
+    clients,
+    users,
+    faults: parseFaults(cfg.faults ?? [], '/faults'),
+  };
+  checkClients(resolved);
+  checkUnique(resolved.users.map((u) => u.sub), '/users', 'sub');
+  checkUnique(resolved.users.map((u) => u.username), '/users', 'username');
+  if (resolved.keys) checkUnique(resolved.keys.map((k) => k.kid ?? ''), '/keys', 'kid');
+  return resolved;
+}
+
+// Cross-field rules the schema cannot say cleanly: secrets for secret-based methods, jwks for
+// private_key_jwt, a signing key for each client's ID Token alg, unique client ids.
+function checkClients(cfg: ResolvedConfig): void {
+  checkUnique(cfg.clients.map((c) => c.client_id), '/clients', 'client_id');
+  cfg.clients.forEach((c, i) => {
+    const m = c.token_endpoint_auth_method;
+    if ((m === 'client_secret_basic' || m === 'client_secret_post') && !c.client_secret) {
+      throw new ConfigError(`config: /clients/${i}/client_secret is required when token_endpoint_auth_method is ${m}`);
+    }
+    if (m === 'private_key_jwt' && !c.jwks) throw new ConfigError(`config: /clients/${i}/jwks is required when token_endpoint_auth_method is private_key_jwt`);
+    if (m === 'none' && c.client_secret) throw new ConfigError(`config: /clients/${i}/client_secret is not allowed when token_endpoint_auth_method is none`);
+    if (cfg.keys && !cfg.keys.some((k) => k.alg === c.id_token_signed_response_alg)) {
+      throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg ${c.id_token_signed_response_alg} has no key in /keys`);
+    }
+  });
+}
+
+function checkUnique(values: string[], path: string, field: string): void {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) throw new ConfigError(`config: ${path}/${i}/${field} must be unique ("${v}" is repeated)`);
+    seen.add(v);
+  });
+}
+
+/** Read a YAML or JSON configuration file (parse errors are ConfigErrors too). */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`config: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`config: ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}

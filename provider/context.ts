@@ -1,0 +1,32 @@
+// The state of one provider instance, passed to every endpoint.
+import type { ClientConfig, ResolvedConfig, UserConfig } from './config.ts';
+import type { Faults } from './faults.ts';
+import type { KeyStore } from './keys.ts';
+import type { LogFn } from './log.ts';
+import type { Store } from './store.ts';
+
+export interface ProviderContext {
+  /** Set once the server listens (derived from the port when the config has none). */
+  issuer: string;
+  config: ResolvedConfig;
+  faults: Faults;
+  keys: KeyStore;
+  store: Store;
+  log: LogFn;
+  clients: ReadonlyMap<string, ClientConfig>;
+  users: readonly UserConfig[];
+}
+
+export const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'address', 'phone'] as const;
+
+/** Which claims each scope releases (OIDC Core §5.4). */
+export const SCOPE_CLAIMS: Record<string, readonly string[]> = {
+  profile: ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
+  email: ['email', 'email_verified'],
+  address: ['address'],
+  phone: ['phone_number', 'phone_number_verified'],
+};
+
+export function endpoint(ctx: ProviderContext, path: string): string {
+  return `${ctx.issuer}${path}`;
+}

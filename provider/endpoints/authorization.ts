@@ -1,0 +1,195 @@
+// GET|POST /authorize. Until the client and redirect_uri are known good, errors are shown on an
+// error page; after that they go back to the client on its redirect_uri (RFC 6749 §4.1.2.1).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { completeAuthorization, hasConsent, sendAuthorizationResponse, type AuthorizationRequest } from '../authorization-response.ts';
+import type { ClientConfig } from '../config.ts';
+import { SCOPES_SUPPORTED, type ProviderContext } from '../context.ts';
+import { ConsentRequired, InvalidClient, InvalidRequest, InvalidScope, LoginRequired, OAuthError, UnsupportedResponseType } from '../errors.ts';
+import { asOAuthError, randomToken, readParams, sendErrorPage, type Params } from '../http.ts';
+import { annotate } from '../log.ts';
+import { browserId, loadSession, type Session } from '../session.ts';
+import type { Interaction } from './interaction.ts';
+
+const PROMPTS = ['none', 'login', 'consent', 'select_account'];
+const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+/** A redirect_uri problem: the one kind of error that must never be redirected. */
+class InvalidRedirectUri extends InvalidRequest {
+  readonly uri: string | undefined;
+  constructor(description: string, uri: string | undefined) {
+    super(description);
+    this.uri = uri;
+  }
+}
+
+export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  let params: Params;
+  let client: ClientConfig;
+  let redirectUri: string;
+  try {
+    params = readParams(req.method === 'POST' ? req.body : req.query);
+    client = loadClient(ctx, params);
+    annotate(req, { client_id: client.client_id });
+    redirectUri = checkRedirectUri(ctx, client, params);
+  } catch (e) {
+    return redirectOrErrorPage(ctx, req, reply, e);
+  }
+  try {
+    const request = validateRequest(ctx, client, redirectUri, params);
+    const session = await loadSession(ctx, req);
+    const needs = whatIsNeeded(request, session);
+    checkPromptNone(request, needs);
+    if (session && !needs.login && !needs.consent) return await completeAuthorization(ctx, reply, request, session);
+    return await startInteraction(ctx, req, reply, request, needs);
+  } catch (e) {
+    const err = asOAuthError(e);
+    annotate(req, { error: err.error });
+    return sendAuthorizationResponse(ctx, reply, redirectUri, { error: err.error, error_description: err.message }, params.state);
+  }
+}
+
+// Client and redirect_uri problems are shown to the End-User and never redirected
+// (RFC 6749 §3.1.2.4, §4.1.2.1).
+function redirectOrErrorPage(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+  if (e instanceof InvalidRedirectUri && e.uri && ctx.faults.on('redirect-errors-to-unregistered-uri')) {
+    annotate(req, { error: e.error });
+    return sendAuthorizationResponse(ctx, reply, e.uri, { error: e.error, error_description: e.message }, undefined);
+  }
+  return sendErrorPage(req, reply, e);
+}
+
+function loadClient(ctx: ProviderContext, params: Params): ClientConfig {
+  if (!params.client_id) throw new InvalidRequest('client_id is required');
+  const client = ctx.clients.get(params.client_id);
+  if (!client) throw new InvalidClient('client_id is not a registered client');
+  return client;
+}
+
+// OIDC Core §3.1.2.1: redirect_uri is required and MUST exactly match a registered one
+// (simple string comparison, RFC 3986 §6.2.1).
+function checkRedirectUri(ctx: ProviderContext, client: ClientConfig, params: Params): string {
+  const uri = params.redirect_uri;
+  if (!uri) throw new InvalidRedirectUri('redirect_uri is required', undefined);
+  if (!URL.canParse(uri) || uri.includes('#')) throw new InvalidRedirectUri('redirect_uri must be an absolute URI without a fragment', undefined);
+  if (client.redirect_uris.includes(uri)) return uri;
+  if (ctx.faults.on('ignore-redirect-uri-mismatch')) return uri;
+  throw new InvalidRedirectUri('redirect_uri does not match any redirect_uri registered for the client', uri);
+}
+
+function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri: string, params: Params): AuthorizationRequest {
+  refuseRequestObjects(params);
+  checkResponseType(params);
+  checkResponseMode(params);
+  const scope = checkScope(client, params);
+  const pkce = checkPkce(ctx, params);
+  const prompt = checkPrompt(params);
+  const maxAge = checkMaxAge(params);
+  return {
+    clientId: client.client_id,
+    redirectUri,
+    scope,
+    state: params.state,
+    nonce: params.nonce,
+    ...pkce,
+    prompt,
+    maxAge,
+  };
+}
+
+// OIDC Core §6: request objects are optional; say so with the registered error codes.
+function refuseRequestObjects(params: Params): void {
+  if (params.request) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
+  if (params.request_uri) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
+}
+
+// RFC 6749 §4.1.1: response_type is required and must be "code" (the only type supported).
+function checkResponseType(params: Params): void {
+  if (!params.response_type) throw new InvalidRequest('response_type is required');
+  if (params.response_type !== 'code') throw new UnsupportedResponseType('only response_type=code is supported');
+}
+
+// OAuth 2.0 Multiple Response Types §2.1: only the query response mode is offered.
+function checkResponseMode(params: Params): void {
+  if (params.response_mode !== undefined && params.response_mode !== 'query') throw new InvalidRequest('only response_mode=query is supported');
+}
+
+// RFC 6749 §3.3: every scope value must be known and allowed for the client.
+function checkScope(client: ClientConfig, params: Params): string {
+  if (!params.scope) throw new InvalidRequest('scope is required');
+  const scopes = [...new Set(params.scope.split(' ').filter(Boolean))];
+  const allowed: readonly string[] = client.scope ? client.scope.split(' ') : SCOPES_SUPPORTED;
+  const unknown = scopes.filter((s) => !allowed.includes(s));
+  if (unknown.length > 0) throw new InvalidScope(`scope not allowed: ${unknown.join(' ')}`);
+  return scopes.join(' ');
+}
+
+function checkPkce(ctx: ProviderContext, params: Params): { codeChallenge?: string; codeChallengeMethod?: string } {
+  const challenge = params.code_challenge;
+  if (!challenge) {
+    requirePkce(ctx);
+    return {};
+  }
+  // RFC 7636 §4.3: a missing code_challenge_method means "plain".
+  const method = params.code_challenge_method ?? 'plain';
+  if (method !== 'S256' && !(method === 'plain' && ctx.faults.on('accept-plain-pkce'))) refusePlain(method);
+  // RFC 7636 §4.2: the challenge is 43-128 unreserved characters.
+  if (!PKCE_VALUE.test(challenge)) throw new InvalidRequest('code_challenge must be 43 to 128 unreserved characters');
+  return { codeChallenge: challenge, codeChallengeMethod: method };
+}
+
+// RFC 7636 §4.4.1 (+ FAPI 2.0 SP §5.3.2.2): PKCE is required; no code_challenge → invalid_request.
+function requirePkce(ctx: ProviderContext): void {
+  if (!ctx.faults.on('accept-missing-pkce')) throw new InvalidRequest('code_challenge is required (PKCE)');
+}
+
+// FAPI 2.0 SP §5.3.2.2: only S256; plain (explicit or by default) is refused.
+function refusePlain(method: string): never {
+  throw new InvalidRequest(`code_challenge_method ${method} is not supported, use S256`);
+}
+
+// OIDC Core §3.1.2.1: prompt values are known, and "none" stands alone.
+function checkPrompt(params: Params): string[] {
+  const prompt = params.prompt ? [...new Set(params.prompt.split(' ').filter(Boolean))] : [];
+  const unknown = prompt.filter((p) => !PROMPTS.includes(p));
+  if (unknown.length > 0) throw new InvalidRequest(`unsupported prompt value: ${unknown.join(' ')}`);
+  if (prompt.includes('none') && prompt.length > 1) throw new InvalidRequest('prompt=none must not be combined with other values');
+  return prompt;
+}
+
+// OIDC Core §3.1.2.1: max_age is a non-negative integer number of seconds.
+function checkMaxAge(params: Params): number | undefined {
+  if (params.max_age === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(params.max_age)) throw new InvalidRequest('max_age must be a non-negative integer');
+  return Number(params.max_age);
+}
+
+export interface Needs { login: boolean; consent: boolean }
+
+export function whatIsNeeded(request: AuthorizationRequest, session: Session | undefined, done: { login?: boolean; consent?: boolean } = {}): Needs {
+  const now = Math.floor(Date.now() / 1000);
+  const stale = session !== undefined && request.maxAge !== undefined && now - session.authTime > request.maxAge;
+  const login = !session || (!done.login && (request.prompt.includes('login') || stale));
+  const consent = !done.consent && (request.prompt.includes('consent') || !hasConsent(session, request.clientId, request.scope));
+  return { login, consent };
+}
+
+// OIDC Core §3.1.2.6: prompt=none without a session → login_required; without consent → consent_required.
+function checkPromptNone(request: AuthorizationRequest, needs: Needs): void {
+  if (!request.prompt.includes('none')) return;
+  if (needs.login) throw new LoginRequired('the End-User is not authenticated');
+  if (needs.consent) throw new ConsentRequired('the End-User has not consented for this client and scope');
+}
+
+async function startInteraction(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply, request: AuthorizationRequest, needs: Needs): Promise<FastifyReply> {
+  const uid = randomToken(18);
+  const interaction: Interaction = {
+    uid,
+    browser: browserId(req, reply),
+    csrf: randomToken(24),
+    request,
+    loginDone: false,
+    consentDone: false,
+  };
+  await ctx.store.set('interaction', uid, interaction, ctx.config.ttl.interaction);
+  return reply.code(302).header('location', `/interaction/${uid}`).header('cache-control', 'no-store').send();
+}

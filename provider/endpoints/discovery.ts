@@ -1,0 +1,49 @@
+// GET /.well-known/openid-configuration (OIDC Discovery §4) and its RFC 8414 §3 alias.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ASSERTION_ALGS, AUTH_METHODS } from '../client-auth.ts';
+import { SCOPE_CLAIMS, SCOPES_SUPPORTED, endpoint, type ProviderContext } from '../context.ts';
+import { GRANT_TYPES } from './token.ts';
+
+export function metadata(ctx: ProviderContext): Record<string, unknown> {
+  const { faults } = ctx;
+  const doc: Record<string, unknown> = {
+    // OIDD §4.3: issuer is identical to the URL the document was fetched under.
+    issuer: faults.on('discovery-wrong-issuer') ? `${ctx.issuer}/other` : ctx.issuer,
+    authorization_endpoint: endpoint(ctx, '/authorize'),
+    token_endpoint: endpoint(ctx, '/token'),
+    userinfo_endpoint: endpoint(ctx, '/userinfo'),
+    jwks_uri: endpoint(ctx, '/jwks'),
+    end_session_endpoint: endpoint(ctx, '/logout'),
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: [...GRANT_TYPES],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ctx.keys.algs,
+    token_endpoint_auth_methods_supported: [...AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: [...SCOPES_SUPPORTED],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'azp', ...Object.values(SCOPE_CLAIMS).flat()],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    userinfo_signing_alg_values_supported: [],
+    authorization_response_iss_parameter_supported: true,
+  };
+  // RFC 9207 §3: advertise that authorization responses carry iss.
+  if (faults.on('discovery-omit-iss-supported')) delete doc.authorization_response_iss_parameter_supported;
+  // RPIL §2.1: the end_session_endpoint is discoverable.
+  if (faults.on('discovery-omit-end-session')) delete doc.end_session_endpoint;
+  return doc;
+}
+
+export async function discoveryEndpoint(ctx: ProviderContext, _req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'public, max-age=60').send(metadata(ctx));
+}
+
+// RFC 8414 §3: the same metadata at /.well-known/oauth-authorization-server.
+export async function oauthMetadataEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  if (ctx.faults.on('omit-oauth-metadata-alias')) return reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' });
+  return discoveryEndpoint(ctx, req, reply);
+}

@@ -1,0 +1,20 @@
+// GET /jwks: the public signing keys (RFC 7517 §5), each with kid, alg and use=sig.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JWK } from 'jose';
+import type { ProviderContext } from '../context.ts';
+
+export function publishedKeys(ctx: ProviderContext): JWK[] {
+  // RFC 7517 §9.2: a published JWK Set holds public keys only (fault: private members too).
+  const keys = ctx.keys.keys.map((k) => (ctx.faults.on('jwks-publishes-private-key') ? { ...k.privateJwk } : { ...k.publicJwk }));
+  // RFC 7517 §4.5: distinct keys have distinct kids (fault: a second, different key reuses the
+  // first kid, under another alg so that verification of issued tokens is not affected).
+  if (ctx.faults.on('jwks-duplicate-kid') && keys.length > 1) {
+    const other = ctx.keys.keys.find((k) => k.alg !== keys[0].alg && k.publicJwk.kty === keys[0].kty) ?? ctx.keys.keys[1];
+    keys.push({ ...other.publicJwk, kid: keys[0].kid });
+  }
+  return keys;
+}
+
+export async function jwksEndpoint(ctx: ProviderContext, _req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'public, max-age=60').send({ keys: publishedKeys(ctx) });
+}

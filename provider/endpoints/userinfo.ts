@@ -1,0 +1,63 @@
+// GET|POST /userinfo (OIDC Core §5.3; bearer usage RFC 6750 §2.1, §2.2, §3).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SCOPE_CLAIMS, type ProviderContext } from '../context.ts';
+import { InsufficientScope, InvalidRequest, OAuthError } from '../errors.ts';
+import { asOAuthError } from '../http.ts';
+import { annotate } from '../log.ts';
+import { verifyAccessToken } from '../tokens.ts';
+
+/** No token at all: RFC 6750 §3.1 says the challenge carries no error code. */
+class MissingToken extends OAuthError {
+  constructor() { super('', 'no access token', 401); }
+}
+
+export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // OIDC Core §5.3.1: the UserInfo endpoint supports GET and POST.
+  if (req.method === 'POST' && ctx.faults.on('userinfo-rejects-post')) {
+    return reply.code(405).header('allow', 'GET').send({ error: 'invalid_request', error_description: 'POST is not allowed' });
+  }
+  try {
+    const token = extractToken(req);
+    const record = await verifyAccessToken(ctx, token);
+    annotate(req, { client_id: record.clientId });
+    const scopes = record.scope.split(' ');
+    if (!scopes.includes('openid')) throw new InsufficientScope('the access token was not issued for openid');
+    const user = ctx.users.find((u) => u.sub === record.sub);
+    if (!user) throw new InsufficientScope('the End-User no longer exists');
+    const claims: Record<string, unknown> = {};
+    for (const scope of scopes) for (const c of SCOPE_CLAIMS[scope] ?? []) if (user.claims[c] !== undefined) claims[c] = user.claims[c];
+    // OIDC Core §5.3.2: sub is exactly the ID Token's sub.
+    claims.sub = ctx.faults.on('userinfo-wrong-sub') ? `${user.sub}-other` : user.sub;
+    return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(claims);
+  } catch (e) {
+    return sendBearerError(ctx, req, reply, e);
+  }
+}
+
+// RFC 6750 §2: header (GET or POST) or form body (POST only, form-encoded); never more than one.
+function extractToken(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  let fromBody: unknown;
+  if (req.method === 'POST' && req.body && typeof req.body === 'object') fromBody = (req.body as Record<string, unknown>).access_token;
+  if (fromBody !== undefined && (typeof fromBody !== 'string' || (req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/x-www-form-urlencoded')) {
+    throw new InvalidRequest('access_token in the body must be a single form-encoded value');
+  }
+  if (header !== undefined && fromBody !== undefined) throw new InvalidRequest('the access token must be sent one way only');
+  if (header !== undefined) {
+    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!m) throw new InvalidRequest('Authorization header must use the Bearer scheme');
+    return m[1];
+  }
+  if (typeof fromBody === 'string' && fromBody !== '') return fromBody;
+  throw new MissingToken();
+}
+
+// RFC 6750 §3: refusals carry WWW-Authenticate: Bearer (with error only when there was a token).
+function sendBearerError(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+  const err = asOAuthError(e);
+  const challenge = err instanceof MissingToken ? 'Bearer' : `Bearer error="${err.error}", error_description="${err.message.replace(/["\\]/g, '')}"`;
+  if (err.status < 500 && !ctx.faults.on('userinfo-no-www-authenticate')) reply.header('www-authenticate', challenge);
+  if (err instanceof MissingToken) return reply.code(401).header('cache-control', 'no-store').send();
+  annotate(req, { error: err.error });
+  return reply.code(err.status).header('cache-control', 'no-store').send({ error: err.error, error_description: err.message });
+}

@@ -1,0 +1,86 @@
+// Fault switches: each one turns off exactly one rule, in the one place that enforces it, so the
+// harness can prove that its check for that rule fails when the rule is broken. Faults are per
+// provider instance (several instances with different faults run in one process during tests).
+import type { CitationId } from '../harness/core/citations.ts';
+import { ConfigError } from './errors.ts';
+
+export interface FaultSwitch {
+  id: string;
+  breaks: CitationId;
+  description: string;
+}
+
+const DEFS = [
+  { id: 'accept-plain-pkce', breaks: 'FAPI2SP-5.3.2.2-pkce-s256', description: 'code_challenge_method=plain (or missing method) is accepted at /authorize.' },
+  { id: 'accept-missing-pkce', breaks: 'RFC7636-4.4.1-required', description: 'An authorization request without code_challenge is accepted.' },
+  { id: 'skip-pkce-verification', breaks: 'RFC7636-4.6-verify', description: 'The token endpoint accepts a missing or wrong code_verifier.' },
+  { id: 'allow-code-reuse', breaks: 'RFC6749-4.1.2-code-single-use', description: 'An authorization code can be redeemed again, issuing new tokens.' },
+  { id: 'keep-tokens-on-code-reuse', breaks: 'RFC6749-4.1.2-code-reuse-revokes', description: 'Code reuse is refused but the tokens from the first use stay valid.' },
+  { id: 'accept-expired-code', breaks: 'RFC6749-4.1.2-code-expiry', description: 'An expired authorization code is still redeemed.' },
+  { id: 'ignore-code-client-binding', breaks: 'RFC6749-4.1.3-client-binding', description: 'A code issued to one client is redeemed by another.' },
+  { id: 'ignore-redirect-uri-mismatch', breaks: 'OIDCC-3.1.2.1-redirect-uri', description: '/authorize accepts an unregistered redirect_uri and sends the code there.' },
+  { id: 'redirect-errors-to-unregistered-uri', breaks: 'RFC6749-3.1.2.4', description: 'An unregistered redirect_uri is refused, but the error is redirected to it instead of shown on an error page.' },
+  { id: 'ignore-token-redirect-uri-mismatch', breaks: 'RFC6749-4.1.3-redirect-uri', description: 'The token endpoint does not compare redirect_uri with the authorization request.' },
+  { id: 'omit-iss-in-authz-response', breaks: 'RFC9207-2-iss', description: 'The authorization response carries no iss parameter.' },
+  { id: 'drop-state', breaks: 'RFC6749-4.1.2-state', description: 'The authorization response omits state.' },
+  { id: 'omit-cache-control', breaks: 'RFC6749-5.1-no-store', description: 'Token responses lack Cache-Control: no-store and Pragma: no-cache.' },
+  { id: 'id-token-wrong-aud', breaks: 'OIDCC-3.1.3.7-aud', description: 'The ID Token aud is another client.' },
+  { id: 'id-token-wrong-iss', breaks: 'OIDCC-3.1.3.7-iss', description: 'The ID Token iss is not the issuer.' },
+  { id: 'id-token-omit-nonce', breaks: 'OIDCC-3.1.3.7-nonce', description: 'The ID Token omits the nonce sent in the request.' },
+  { id: 'id-token-bad-at-hash', breaks: 'OIDCC-3.1.3.8-at-hash', description: 'The ID Token at_hash does not match the access token.' },
+  { id: 'id-token-unknown-key', breaks: 'OIDCC-3.1.3.7-signature', description: 'The ID Token is signed by a key that is not in the JWKS.' },
+  { id: 'id-token-expired', breaks: 'OIDCC-3.1.3.7-exp', description: 'The ID Token is already expired when issued.' },
+  { id: 'accept-wrong-client-secret', breaks: 'RFC6749-2.3.1-client-auth', description: 'Any client_secret is accepted.' },
+  { id: 'userinfo-no-www-authenticate', breaks: 'RFC6750-3-www-authenticate', description: 'UserInfo 401 responses lack WWW-Authenticate.' },
+  { id: 'userinfo-rejects-post', breaks: 'OIDCC-5.3.1-userinfo-methods', description: 'POST /userinfo is answered 405.' },
+  { id: 'userinfo-wrong-sub', breaks: 'OIDCC-5.3.2-userinfo-sub', description: 'UserInfo returns a sub different from the ID Token sub.' },
+  { id: 'jwks-publishes-private-key', breaks: 'RFC7517-9.2-no-private', description: 'The JWKS includes private key members.' },
+  { id: 'jwks-duplicate-kid', breaks: 'RFC7517-4.5-unique-kid', description: 'Two different keys in the JWKS share a kid.' },
+  { id: 'discovery-wrong-issuer', breaks: 'OIDD-4.3-issuer', description: 'Discovery issuer has an extra path (issuer + "/other").' },
+  { id: 'discovery-omit-iss-supported', breaks: 'RFC9207-3-metadata', description: 'Discovery omits authorization_response_iss_parameter_supported.' },
+  { id: 'omit-oauth-metadata-alias', breaks: 'RFC8414-3-alias', description: '/.well-known/oauth-authorization-server answers 404.' },
+  { id: 'discovery-omit-end-session', breaks: 'RPIL-2.1-metadata', description: 'Discovery omits end_session_endpoint.' },
+  { id: 'logout-ignores-id-token-hint', breaks: 'RPIL-2-id-token-hint', description: 'Any id_token_hint is accepted (alg none, foreign key); the client is read from its aud unverified.' },
+  { id: 'logout-open-redirect', breaks: 'RPIL-3-registered-redirect', description: 'Any post_logout_redirect_uri is accepted.' },
+  { id: 'logout-drops-state', breaks: 'RPIL-3-state', description: 'The post-logout redirect omits state.' },
+  { id: 'logout-keeps-session', breaks: 'RPIL-2-session-ends', description: 'Logout confirms and redirects but the OP session survives.' },
+] as const satisfies readonly FaultSwitch[];
+
+export type FaultId = (typeof DEFS)[number]['id'];
+
+/** The typed catalog of fault switches. */
+export const FAULTS: readonly FaultSwitch[] = DEFS;
+
+export function isFaultId(id: string): id is FaultId {
+  return DEFS.some((f) => f.id === id);
+}
+
+/** Validate fault ids (from CLI, env, config, options); unknown ids are a ConfigError naming them. */
+export function parseFaults(ids: Iterable<string>, where = 'faults'): FaultId[] {
+  const out = new Set<FaultId>();
+  for (const raw of ids) {
+    const id = raw.trim();
+    if (id === '') continue;
+    if (!isFaultId(id)) throw new ConfigError(`config: ${where} has unknown fault "${id}" (known: ${DEFS.map((f) => f.id).join(', ')})`);
+    out.add(id);
+  }
+  return [...out];
+}
+
+/** The fault switches of one provider instance. */
+export class Faults {
+  readonly ids: readonly FaultId[];
+  readonly #on: ReadonlySet<FaultId>;
+  constructor(ids: readonly FaultId[] = []) {
+    this.ids = Object.freeze([...ids]);
+    this.#on = new Set(ids);
+  }
+  on(id: FaultId): boolean {
+    return this.#on.has(id);
+  }
+}
+
+/** Whether `id` is switched on for this provider instance. */
+export function isFaultOn(faults: Faults, id: FaultId): boolean {
+  return faults.on(id);
+}

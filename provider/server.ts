@@ -1,0 +1,137 @@
+// startProvider: build and start one provider instance (its own config, keys, store and faults).
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import { loadConfig, readConfigFile, type ResolvedConfig } from './config.ts';
+import type { ProviderContext } from './context.ts';
+import { InvalidRequest, OAuthError } from './errors.ts';
+import { Faults, parseFaults, type FaultId } from './faults.ts';
+import { pathOf, sendErrorPage, sendJsonError } from './http.ts';
+import { KeyStore } from './keys.ts';
+import { annotate, logLine, noteOf, type LogFn } from './log.ts';
+import { MemoryStore, type Store } from './store.ts';
+import { authorizationEndpoint } from './endpoints/authorization.ts';
+import { interactionPage, interactionSubmit } from './endpoints/interaction.ts';
+import { tokenEndpoint, noStore } from './endpoints/token.ts';
+import { userinfoEndpoint } from './endpoints/userinfo.ts';
+import { confirmLogout, endSessionEndpoint } from './endpoints/logout.ts';
+import { discoveryEndpoint, oauthMetadataEndpoint } from './endpoints/discovery.ts';
+import { jwksEndpoint } from './endpoints/jwks.ts';
+
+export interface RunningProvider {
+  issuer: string;
+  port: number;
+  faults: readonly string[];
+  config: ResolvedConfig;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Raw configuration object (validated). */
+  config?: unknown;
+  /** YAML or JSON configuration file (used when `config` is absent). */
+  configFile?: string;
+  /** Fault ids, added to the config's `faults`. */
+  faults?: string[];
+  /** Port override (0 = random). */
+  port?: number;
+  /** Port when neither `port` nor the config sets one (default 0 = random). */
+  defaultPort?: number;
+  /** One JSON line per request; default: no request log. */
+  log?: LogFn;
+  /** Storage adapter; default in-memory. */
+  store?: Store;
+}
+
+/** Pages (HTML) vs APIs (JSON): decides how framework-level errors are rendered. */
+const HTML_PREFIXES = ['/authorize', '/interaction', '/logout'];
+
+export async function startProvider(opts: StartOptions = {}): Promise<RunningProvider> {
+  const raw = opts.config !== undefined ? opts.config : opts.configFile ? readConfigFile(opts.configFile) : {};
+  const config = loadConfig(raw);
+  const faultIds: FaultId[] = [...new Set([...config.faults, ...parseFaults(opts.faults ?? [])])];
+  config.faults = faultIds;
+  const log: LogFn = opts.log ?? (() => {});
+  const ctx: ProviderContext = {
+    issuer: config.issuer ?? '',
+    config,
+    faults: new Faults(faultIds),
+    keys: await KeyStore.create(config.keys),
+    store: opts.store ?? new MemoryStore(),
+    log,
+    clients: new Map(config.clients.map((c) => [c.client_id, c])),
+    users: config.users,
+  };
+
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: false, forceCloseConnections: true });
+  await app.register(formbody);
+  await app.register(cookie);
+
+  app.addHook('onRequest', async (req) => {
+    (req as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (pathOf(req) === '/token') noStore(ctx, reply);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const started = (req as FastifyRequest & { startedAt?: bigint }).startedAt ?? process.hrtime.bigint();
+    const note = noteOf(req);
+    logLine(log, {
+      method: req.method,
+      path: pathOf(req),
+      status: reply.statusCode,
+      ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+      client_id: note.client_id ?? null,
+      error: note.error ?? null,
+    });
+  });
+
+  // Framework-level failures (bad content type, body too large, malformed input): a clear OAuth
+  // error, never a stack trace.
+  app.setErrorHandler((error: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? 400 : 500;
+    const err = status === 400 ? new InvalidRequest(`malformed request: ${error.message}`) : new OAuthError('server_error', 'the server could not process the request', 500);
+    if (status === 500) log(JSON.stringify({ msg: 'internal error', path: pathOf(req), error: error.message }));
+    if (HTML_PREFIXES.some((p) => pathOf(req).startsWith(p))) return sendErrorPage(req, reply, err, status);
+    return sendJsonError(req, reply, err);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    annotate(req, { error: 'not_found' });
+    return reply.code(404).send({ error: 'not_found', error_description: `no endpoint ${req.method} ${pathOf(req)}` });
+  });
+
+  type Handler = (ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  const route = (h: Handler) => (req: FastifyRequest, reply: FastifyReply) => h(ctx, req, reply);
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/.well-known/openid-configuration', route(discoveryEndpoint));
+  app.get('/.well-known/oauth-authorization-server', route(oauthMetadataEndpoint));
+  app.get('/jwks', route(jwksEndpoint));
+  app.route({ method: ['GET', 'POST'], url: '/authorize', handler: route(authorizationEndpoint) });
+  app.get('/interaction/:uid', route(interactionPage));
+  app.post('/interaction/:uid', route(interactionSubmit));
+  app.post('/token', route(tokenEndpoint));
+  // RFC 6749 §3.2: the token endpoint takes POST only.
+  app.get('/token', async (req, reply) => {
+    annotate(req, { error: 'invalid_request' });
+    return reply.code(405).header('allow', 'POST').send({ error: 'invalid_request', error_description: 'the token endpoint accepts POST only' });
+  });
+  app.route({ method: ['GET', 'POST'], url: '/userinfo', handler: route(userinfoEndpoint) });
+  app.route({ method: ['GET', 'POST'], url: '/logout', handler: route(endSessionEndpoint) });
+  app.post('/logout/confirm', route(confirmLogout));
+
+  await app.listen({ host: '127.0.0.1', port: opts.port ?? config.port ?? opts.defaultPort ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  ctx.issuer = config.issuer ?? `http://127.0.0.1:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    issuer: ctx.issuer,
+    port,
+    faults: faultIds,
+    config,
+    close: () => (closing ??= app.close().then(() => undefined)),
+  };
+}

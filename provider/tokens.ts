@@ -1,0 +1,102 @@
+// Token issuance: RFC 9068 JWT access tokens and OpenID Connect ID Tokens, and access token
+// verification for the UserInfo endpoint.
+import { createHash, randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, base64url, errors as joseErrors } from 'jose';
+import type { ClientConfig } from './config.ts';
+import type { ProviderContext } from './context.ts';
+import { InvalidToken } from './errors.ts';
+
+export interface AccessTokenRecord { jti: string; grantId: string; sub: string; clientId: string; scope: string }
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+function accessTokenKey(ctx: ProviderContext) {
+  return ctx.keys.keys.find((k) => k.alg === 'RS256') ?? ctx.keys.keys[0];
+}
+
+/** RFC 9068 §2: JWT access token with typ at+jwt and iss, sub, aud, exp, iat, jti, client_id, scope. */
+export async function issueAccessToken(
+  ctx: ProviderContext,
+  g: { sub: string; clientId: string; scope: string; grantId: string; authTime: number },
+): Promise<{ token: string; expiresIn: number }> {
+  const key = accessTokenKey(ctx);
+  const jti = randomUUID();
+  const iat = now();
+  const expiresIn = ctx.config.ttl.access_token;
+  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(ctx.issuer)
+    .setSubject(g.sub)
+    .setAudience(`${ctx.issuer}/userinfo`)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + expiresIn)
+    .setJti(jti)
+    .sign(key.privateKey);
+  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope };
+  await ctx.store.set('access_token', jti, record, expiresIn);
+  return { token, expiresIn };
+}
+
+/** OIDC Core §3.1.3.6: at_hash is the base64url left half of the hash of the access token. */
+export function atHash(accessToken: string, alg: string): string {
+  const bits = alg.slice(2);
+  const hash = createHash(`sha${bits === '384' ? '384' : bits === '512' ? '512' : '256'}`).update(accessToken, 'ascii').digest();
+  return base64url.encode(hash.subarray(0, hash.length / 2));
+}
+
+export async function issueIdToken(
+  ctx: ProviderContext,
+  p: { client: ClientConfig; sub: string; nonce?: string; authTime: number; accessToken: string },
+): Promise<string> {
+  const { faults } = ctx;
+  const alg = p.client.id_token_signed_response_alg;
+  // OIDCC §3.1.3.7 (6): signed with a key the client can find in our JWKS (fault: an unpublished key).
+  const key = faults.on('id-token-unknown-key') ? await ctx.keys.unpublished(alg) : ctx.keys.forAlg(alg);
+  const iat = now();
+  // OIDCC §3.1.3.7 (9): exp is in the future (fault: already expired, iat stays current).
+  const exp = faults.on('id-token-expired') ? iat - 600 : iat + ctx.config.ttl.id_token;
+  const claims: Record<string, unknown> = {
+    auth_time: p.authTime,
+    azp: p.client.client_id,
+    // OIDCC §3.1.3.8: at_hash binds the access token (fault: hash of a different value).
+    at_hash: atHash(faults.on('id-token-bad-at-hash') ? `${p.accessToken}.tampered` : p.accessToken, alg),
+  };
+  // OIDCC §3.1.3.7 (11): nonce echoed exactly when it was sent (fault: omitted).
+  if (p.nonce !== undefined && !faults.on('id-token-omit-nonce')) claims.nonce = p.nonce;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
+    // OIDCC §3.1.3.7 (2): iss is exactly our issuer (fault: another one).
+    .setIssuer(faults.on('id-token-wrong-iss') ? `${ctx.issuer}/wrong-issuer` : ctx.issuer)
+    .setSubject(p.sub)
+    // OIDCC §3.1.3.7 (3): aud is the client (fault: another client).
+    .setAudience(faults.on('id-token-wrong-aud') ? 'touchstone-someone-else' : p.client.client_id)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(key.privateKey);
+}
+
+/** Verify a JWT access token: our signature, typ at+jwt, issuer, exp, and not revoked. */
+export async function verifyAccessToken(ctx: ProviderContext, token: string): Promise<AccessTokenRecord> {
+  let jti: string | undefined;
+  try {
+    const { payload } = await jwtVerify(token, ctx.keys.verifyKeys, {
+      issuer: ctx.issuer,
+      typ: 'at+jwt',
+      algorithms: ctx.keys.algs,
+      requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+    });
+    jti = payload.jti;
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) throw new InvalidToken('access token is expired');
+    throw new InvalidToken('access token is invalid');
+  }
+  const record = await ctx.store.get<AccessTokenRecord>('access_token', jti as string);
+  if (!record) throw new InvalidToken('access token is unknown or expired');
+  if (await ctx.store.get('revoked_grant', record.grantId)) throw new InvalidToken('access token has been revoked');
+  return record;
+}
+
+/** Revoke every token issued from one grant (one authorization code). */
+export async function revokeGrant(ctx: ProviderContext, grantId: string): Promise<void> {
+  await ctx.store.set('revoked_grant', grantId, true, Math.max(ctx.config.ttl.access_token, ctx.config.ttl.id_token));
+}

@@ -1,0 +1,100 @@
+// Every exported check cites a real rule; every schema compiles under Ajv strict mode.
+import { readdirSync, readFileSync } from 'node:fs';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import * as checks from '../../harness/checks/index.ts';
+import type { Check } from '../../harness/core/finding.ts';
+import { CITATIONS, isCitationId } from '../../harness/core/citations.ts';
+import { SCHEMA_NAMES, validateAgainst, validatorFor } from '../../harness/schemas/validate.ts';
+
+type Ctor = typeof Ajv2020Module.default;
+const Ajv2020 = ((Ajv2020Module as unknown as { default?: Ctor }).default ?? Ajv2020Module) as Ctor;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule.default }).default ?? addFormatsModule) as typeof addFormatsModule.default;
+
+const schemaDir = new URL('../../harness/schemas/', import.meta.url);
+const exported = Object.entries(checks).filter(([, v]) => typeof v === 'function' && typeof (v as { citation?: unknown }).citation === 'string') as [
+  string,
+  Check<unknown>,
+][];
+
+/** The names and citations the engine relies on. */
+const EXPECTED: Record<string, string> = {
+  discoveryMatchesSchema: 'OIDD-3-metadata',
+  discoveryIssuerMatches: 'OIDD-4.3-issuer',
+  discoveryAdvertisesIssParameter: 'RFC9207-3-metadata',
+  discoveryHasEndSessionEndpoint: 'RPIL-2.1-metadata',
+  oauthMetadataAliasMatches: 'RFC8414-3-alias',
+  jwksMatchesSchema: 'RFC7517-5-jwks',
+  jwksHasNoPrivateMembers: 'RFC7517-9.2-no-private',
+  jwksKidsAreUnique: 'RFC7517-4.5-unique-kid',
+  tokenResponseMatchesSchema: 'RFC6749-5.1-response',
+  tokenResponseNoStore: 'RFC6749-5.1-no-store',
+  tokenResponseHasIdToken: 'OIDCC-3.1.3.3-token-response',
+  errorResponseMatchesSchema: 'RFC6749-5.2-error',
+  idTokenHasRequiredClaims: 'OIDCC-2-claims',
+  idTokenIssMatches: 'OIDCC-3.1.3.7-iss',
+  idTokenAudContainsClient: 'OIDCC-3.1.3.7-aud',
+  idTokenNotExpired: 'OIDCC-3.1.3.7-exp',
+  idTokenIatIsRecent: 'OIDCC-3.1.3.7-iat',
+  idTokenNonceMatches: 'OIDCC-3.1.3.7-nonce',
+  idTokenAtHashMatches: 'OIDCC-3.1.3.8-at-hash',
+  idTokenSignatureVerified: 'OIDCC-3.1.3.7-signature',
+  authzResponseHasIss: 'RFC9207-2-iss',
+  authzResponseStateEchoed: 'RFC6749-4.1.2-state',
+  authzResponseHasCode: 'RFC6749-4.1.2-code',
+  userinfoMatchesSchema: 'OIDCC-5.3.2-userinfo-response',
+  userinfoSubMatchesIdToken: 'OIDCC-5.3.2-userinfo-sub',
+  bearerChallengeOnError: 'RFC6750-3-www-authenticate',
+  logoutStateEchoed: 'RPIL-3-state',
+  logoutRedirectIsRegistered: 'RPIL-3-registered-redirect',
+};
+
+describe('check registry', () => {
+  it('exports exactly the checks the engine imports, with their citations', () => {
+    expect(Object.fromEntries(exported.map(([name, c]) => [name, c.citation]))).toEqual(EXPECTED);
+    expect(typeof checks.expectOutcome).toBe('function');
+  });
+  it.each(exported)('%s cites a registered rule', (_name, c) => {
+    expect(isCitationId(c.citation)).toBe(true);
+    expect(CITATIONS[c.citation as keyof typeof CITATIONS].id).toBe(c.citation);
+  });
+  it('check ids are unique kebab-case', () => {
+    const ids = exported.map(([, c]) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+  it('the citations added by checks are present', () => {
+    expect(CITATIONS['RFC6749-4.1.2-code'].level).toBe('MUST');
+    expect(CITATIONS['OIDCC-5.3.2-userinfo-response'].section).toBe('5.3.2');
+  });
+});
+
+describe('schemas', () => {
+  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.schema.json'));
+  it('every schema file has a name in SCHEMA_NAMES and vice versa', () => {
+    expect(files.map((f) => f.replace(/\.schema\.json$/, '')).sort()).toEqual([...SCHEMA_NAMES].sort());
+  });
+  it.each(files)('%s is draft 2020-12 with $id and title, and compiles in strict mode', (file) => {
+    const schema = JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8'));
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.$id).toMatch(new RegExp(`/${file.replace('.', '\\.')}$`));
+    expect(schema.title.length).toBeGreaterThan(10);
+    // A fresh instance: strict mode throws on unknown keywords, ambiguous types, undefined required props.
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    expect(() => ajv.compile(schema)).not.toThrow();
+  });
+  it('validateAgainst caches the compiled validator', () => {
+    expect(validatorFor('jwks')).toBe(validatorFor('jwks'));
+  });
+  it('reports root errors as (root) and nested ones by instance path', () => {
+    expect(validateAgainst('oauth-error', [])).toEqual({ ok: false, errors: ['(root) must be object'] });
+    expect(validateAgainst('discovery', { issuer: 'https://op', authorization_endpoint: 'https://op/a', jwks_uri: 'nope', response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'] }))
+      .toEqual({ ok: false, errors: ['/jwks_uri must match format "uri"'] });
+    expect(validateAgainst('userinfo', { sub: 'a' })).toEqual({ ok: true, errors: [] });
+  });
+  it('throws for an unknown schema name', () => {
+    expect(() => validatorFor('nope' as never)).toThrow(/unknown schema/);
+  });
+});

@@ -1,0 +1,100 @@
+// Unit level: finding lines, tables, summary.json from modules/*.json, the closing summary block.
+import { describe, expect, test } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { cite } from '../../harness/core/citations.ts';
+import type { ModuleResult } from '../../harness/core/types.ts';
+import { formatFinding, formatMs, makeStyle, table, useColor } from '../../harness/reporters/format.ts';
+import { buildSummary } from '../../harness/reporters/summary.ts';
+import { printSummary } from '../../harness/reporters/progress.ts';
+import { findingsHtml, renderRequest, renderResponse } from '../../harness/reporters/render.ts';
+import { tempDir } from './helpers.ts';
+
+describe('format', () => {
+  test('a failing finding reads as one line with citation, level, expected and actual', () => {
+    const line = formatFinding({
+      check: 'token-pkce-verify', citation: cite('RFC7636-4.6-verify'), ok: false,
+      message: 'the token endpoint accepted\na wrong code_verifier', expected: 'invalid_grant', actual: 200,
+    });
+    expect(line).toBe('[token-pkce-verify] RFC 7636 §4.6 (MUST): the token endpoint accepted a wrong code_verifier — expected "invalid_grant", actual 200');
+  });
+
+  test('durations', () => {
+    expect(formatMs(1234)).toBe('1.2s');
+    expect(formatMs(61_200)).toBe('1m01s');
+  });
+
+  test('tables pad columns and trim trailing space', () => {
+    expect(table(['a', 'bb'], [['ccc', 'd'], ['e', '']])).toBe('a    bb\nccc  d\ne');
+  });
+
+  test('no colour without a TTY or with NO_COLOR', () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.FORCE_COLOR;
+      delete process.env.NO_COLOR;
+      expect(useColor({ isTTY: false })).toBe(false);
+      process.env.NO_COLOR = '1';
+      expect(useColor({ isTTY: true })).toBe(false);
+      expect(makeStyle(false).red('x')).toBe('x');
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+const result = (id: string, status: ModuleResult['status'], extra: Partial<ModuleResult> = {}): ModuleResult => ({
+  id, title: id, proves: [], status, findings: [], expectedFailures: [], exchanges: [], startedAt: new Date().toISOString(), ms: 10, ...extra,
+});
+
+describe('summary.json', () => {
+  test('counts module results and marks a module without a result failed', async () => {
+    const runDir = tempDir();
+    mkdirSync(join(runDir, 'modules'));
+    for (const r of [result('a', 'passed'), result('b', 'warning'), result('c', 'skipped', { reason: 'n/a' })]) {
+      writeFileSync(join(runDir, 'modules', `${r.id}.json`), JSON.stringify(r));
+    }
+    const s = await buildSummary({
+      runDir, plan: 'p', planFile: '/p.yaml', startedAt: new Date().toISOString(), ms: 5, workers: 2, issuer: 'http://127.0.0.1:1', faults: [],
+      modules: ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `T ${id}`, proves: [] })),
+      missingReason: 'run setup failed: boom',
+    });
+    expect(s.counts).toEqual({ passed: 1, warning: 1, skipped: 1, failed: 1, total: 4 });
+    expect(s.modules.find((m) => m.id === 'd')).toMatchObject({ status: 'failed', title: 'T d', reason: 'run setup failed: boom' });
+    expect(s.modules[0]).not.toHaveProperty('exchanges');
+  });
+
+  test('printSummary: table, totals, paths', () => {
+    let out = '';
+    const sink = new Writable({ write(c, _e, cb) { out += c.toString(); cb(); } });
+    printSummary({
+      plan: 'p', planFile: '/p.yaml', startedAt: '', ms: 2500, workers: 2, issuer: '', faults: [],
+      counts: { passed: 1, failed: 1, warning: 0, skipped: 0, total: 2 },
+      modules: [result('alpha', 'passed', { counterpart: ['oidcc-a', 'oidcc-b'] }), result('beta', 'failed')],
+    }, { runDir: '/r', summary: '/r/summary.json', junit: '/nope/junit.xml', htmlError: 'allure awesome exited 1' }, { out: sink, color: false });
+    expect(out).toMatch(/^alpha\s+✓ passed\s+0\.0s\s+oidcc-a \(\+1\)$/m);
+    expect(out).toMatch(/^beta\s+✗ failed/m);
+    expect(out).toContain('2 modules: 1 passed, 1 failed, 0 warnings, 0 skipped  (wall 2.5s, 2 workers)');
+    expect(out).toContain('html     not generated: allure awesome exited 1');
+    expect(out).not.toContain('junit'); // not listed when the file does not exist
+  });
+});
+
+describe('evidence rendering', () => {
+  const x = {
+    kind: 'http' as const, id: 'x1', step: 'token', label: 'token', startedAt: '', ms: 3,
+    request: { method: 'POST', url: 'http://127.0.0.1:9/token?a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code' },
+    response: { status: 400, headers: { 'content-type': 'application/json', 'set-cookie': 'a=1\nb=2' }, body: '{"error":"invalid_grant"}' },
+  };
+  test('HTTP exchanges as text', () => {
+    expect(renderRequest(x)).toBe('POST /token?a=1 HTTP/1.1\nhost: 127.0.0.1:9\ncontent-type: application/x-www-form-urlencoded\n\ngrant_type=authorization_code');
+    expect(renderResponse(x)).toBe('HTTP/1.1 400\ncontent-type: application/json\nset-cookie: a=1\nset-cookie: b=2\n\n{\n  "error": "invalid_grant"\n}');
+  });
+  test('findings table escapes HTML', () => {
+    const html = findingsHtml({ id: 'm', expectedFailures: [], findings: [{ check: 'c', citation: cite('RFC9207-2-iss'), ok: false, message: '<script>', actual: '"x"' }] });
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('RFC 9207 §2 (MUST)');
+  });
+});

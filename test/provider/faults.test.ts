@@ -1,0 +1,218 @@
+// Every fault switch breaks exactly its rule: each probe below passes with the fault on and
+// fails against an otherwise identical provider without it.
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { UnsecuredJWT, createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { FAULTS, type FaultId } from '../../provider/faults.ts';
+import type { RunningProvider } from '../../provider/server.ts';
+import { Browser, authorize, csrfOf, exchange, getJson, pkce, start, userinfo } from './helpers.ts';
+
+type Probe = { config?: Record<string, unknown>; run: (op: RunningProvider) => Promise<void> };
+
+const ok = async (op: RunningProvider, opts: Parameters<typeof authorize>[1] = {}, form?: Record<string, string | undefined>) => {
+  const out = await authorize(op, opts);
+  return { out, t: await exchange(op, out, { clientId: opts.clientId, form }) };
+};
+const idClaims = async (op: RunningProvider, params: Record<string, string> = {}) => {
+  const { t } = await ok(op, { params });
+  expect(t.status).toBe(200);
+  return { claims: decodeJwt(t.json.id_token as string), at: t.json.access_token as string, idToken: t.json.id_token as string };
+};
+const jwks = (op: RunningProvider) => createRemoteJWKSet(new URL(`${op.issuer}/jwks`));
+const atHash = (at: string) => createHash('sha256').update(at).digest().subarray(0, 16).toString('base64url');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function logoutPage(op: RunningProvider, b: Browser, p: Record<string, string>) {
+  return b.get(`/logout?${new URLSearchParams(p)}`);
+}
+async function confirmLogout(b: Browser, text: string) {
+  const id = /name="logout_request" value="([^"]+)"/.exec(text)?.[1] as string;
+  return b.post('/logout/confirm', { csrf: csrfOf(text), logout_request: id, logout: 'yes' });
+}
+
+const PROBES: Record<FaultId, Probe> = {
+  'accept-plain-pkce': { run: async (op) => {
+    const v = pkce().verifier;
+    const { t } = await ok(op, { params: { code_challenge: v, code_challenge_method: 'plain' } }, { code_verifier: v });
+    expect(t.status).toBe(200);
+  } },
+  'accept-missing-pkce': { run: async (op) => {
+    const { t } = await ok(op, { params: { code_challenge: undefined, code_challenge_method: undefined } }, { code_verifier: undefined });
+    expect(t.status).toBe(200);
+  } },
+  'skip-pkce-verification': { run: async (op) => {
+    expect((await ok(op, {}, { code_verifier: pkce().verifier })).t.status).toBe(200);
+  } },
+  'allow-code-reuse': { run: async (op) => {
+    const { out, t } = await ok(op);
+    const again = await exchange(op, out);
+    expect([t.status, again.status]).toEqual([200, 200]);
+    expect(again.json.access_token).not.toBe(t.json.access_token);
+  } },
+  'keep-tokens-on-code-reuse': { run: async (op) => {
+    const { out, t } = await ok(op);
+    expect((await exchange(op, out)).json.error).toBe('invalid_grant'); // reuse still refused
+    expect((await userinfo(op, 'get', t.json.access_token as string)).status).toBe(200);
+  } },
+  'accept-expired-code': { config: { ttl: { code: 1 } }, run: async (op) => {
+    const out = await authorize(op);
+    await sleep(1100);
+    expect((await exchange(op, out)).status).toBe(200);
+  } },
+  'ignore-code-client-binding': { run: async (op) => {
+    const out = await authorize(op, { clientId: 'touchstone-post' });
+    expect((await exchange(op, out, { clientId: 'touchstone-client' })).status).toBe(200);
+  } },
+  'ignore-redirect-uri-mismatch': { run: async (op) => {
+    const { out, t } = await ok(op, { params: { redirect_uri: 'https://evil.example/cb' } }, { redirect_uri: 'https://evil.example/cb' });
+    expect(out.location.origin).toBe('https://evil.example');
+    expect(t.status).toBe(200);
+  } },
+  'redirect-errors-to-unregistered-uri': { run: async (op) => {
+    const b = new Browser(op.issuer);
+    const r = await b.get(`/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://evil.example/cb', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' })}`);
+    expect(r.status).toBe(302);
+    expect(new URL(r.location as string).origin).toBe('https://evil.example');
+    expect(new URL(r.location as string).searchParams.get('error')).toBe('invalid_request');
+  } },
+  'ignore-token-redirect-uri-mismatch': { run: async (op) => {
+    expect((await ok(op, {}, { redirect_uri: 'https://client.example/other' })).t.status).toBe(200);
+  } },
+  'omit-iss-in-authz-response': { run: async (op) => {
+    const out = await authorize(op);
+    expect(out.params.get('code')).toBeTruthy();
+    expect(out.params.has('iss')).toBe(false);
+  } },
+  'drop-state': { run: async (op) => {
+    const out = await authorize(op, { params: { state: 'keep-me' } });
+    expect(out.params.get('iss')).toBe(op.issuer);
+    expect(out.params.has('state')).toBe(false);
+  } },
+  'omit-cache-control': { run: async (op) => {
+    const { t } = await ok(op);
+    expect(t.status).toBe(200);
+    expect(t.headers['cache-control']).toBeUndefined();
+    expect(t.headers.pragma).toBeUndefined();
+  } },
+  'id-token-wrong-aud': { run: async (op) => {
+    const { claims } = await idClaims(op);
+    expect(claims.aud).not.toBe('touchstone-client');
+    expect(claims.iss).toBe(op.issuer);
+  } },
+  'id-token-wrong-iss': { run: async (op) => {
+    const { claims } = await idClaims(op);
+    expect(claims.iss).not.toBe(op.issuer);
+    expect(claims.aud).toBe('touchstone-client');
+  } },
+  'id-token-omit-nonce': { run: async (op) => {
+    const { claims } = await idClaims(op, { nonce: 'n-1' });
+    expect(claims.nonce).toBeUndefined();
+  } },
+  'id-token-bad-at-hash': { run: async (op) => {
+    const { claims, at, idToken } = await idClaims(op);
+    expect(claims.at_hash).not.toBe(atHash(at));
+    await jwtVerify(idToken, jwks(op)); // signature still fine
+  } },
+  'id-token-unknown-key': { run: async (op) => {
+    const { claims, at, idToken } = await idClaims(op);
+    expect(claims.at_hash).toBe(atHash(at)); // everything else is correct
+    await expect(jwtVerify(idToken, jwks(op))).rejects.toThrow();
+  } },
+  'id-token-expired': { run: async (op) => {
+    const { claims } = await idClaims(op);
+    expect(claims.exp as number).toBeLessThan(Date.now() / 1000);
+    expect(Math.abs((claims.iat as number) - Date.now() / 1000)).toBeLessThan(30);
+  } },
+  'accept-wrong-client-secret': { run: async (op) => {
+    const out = await authorize(op);
+    expect((await exchange(op, out, { secret: 'definitely-wrong' })).status).toBe(200);
+  } },
+  'userinfo-no-www-authenticate': { run: async (op) => {
+    const r = await userinfo(op, 'get', 'bad.token.value');
+    expect(r.status).toBe(401);
+    expect(r.headers['www-authenticate']).toBeUndefined();
+  } },
+  'userinfo-rejects-post': { run: async (op) => {
+    const { t } = await ok(op);
+    expect((await userinfo(op, 'get', t.json.access_token as string)).status).toBe(200);
+    expect((await userinfo(op, 'post-header', t.json.access_token as string)).status).toBe(405);
+  } },
+  'userinfo-wrong-sub': { run: async (op) => {
+    const { claims, at } = await idClaims(op);
+    expect((await userinfo(op, 'get', at)).json?.sub).not.toBe(claims.sub);
+  } },
+  'jwks-publishes-private-key': { run: async (op) => {
+    const keys = (await getJson(`${op.issuer}/jwks`)).json.keys as Record<string, string>[];
+    expect(keys.some((k) => k.d !== undefined)).toBe(true);
+  } },
+  'jwks-duplicate-kid': { run: async (op) => {
+    const keys = (await getJson(`${op.issuer}/jwks`)).json.keys as Record<string, string>[];
+    expect(new Set(keys.map((k) => k.kid)).size).toBeLessThan(keys.length);
+    for (const clientId of ['touchstone-client', 'touchstone-client-2']) {
+      const { t } = await ok(op, { clientId });
+      await jwtVerify(t.json.id_token as string, jwks(op), { audience: clientId }); // tokens still verify
+    }
+  } },
+  'discovery-wrong-issuer': { run: async (op) => {
+    expect((await getJson(`${op.issuer}/.well-known/openid-configuration`)).json.issuer).toBe(`${op.issuer}/other`);
+  } },
+  'discovery-omit-iss-supported': { run: async (op) => {
+    const d = (await getJson(`${op.issuer}/.well-known/openid-configuration`)).json;
+    expect(d.authorization_response_iss_parameter_supported).toBeUndefined();
+    expect(d.end_session_endpoint).toBeDefined();
+  } },
+  'omit-oauth-metadata-alias': { run: async (op) => {
+    expect((await getJson(`${op.issuer}/.well-known/oauth-authorization-server`)).status).toBe(404);
+  } },
+  'discovery-omit-end-session': { run: async (op) => {
+    const d = (await getJson(`${op.issuer}/.well-known/openid-configuration`)).json;
+    expect(d.end_session_endpoint).toBeUndefined();
+    expect(d.authorization_response_iss_parameter_supported).toBe(true);
+  } },
+  'logout-ignores-id-token-hint': { run: async (op) => {
+    const hint = new UnsecuredJWT({ aud: 'touchstone-client', sub: 'user-alice' }).setIssuer('https://attacker.example').encode();
+    const r = await logoutPage(op, new Browser(op.issuer), { id_token_hint: hint, post_logout_redirect_uri: 'https://client.example/logged-out' });
+    expect(r.text).toContain('data-page="logout-confirm"');
+  } },
+  'logout-open-redirect': { run: async (op) => {
+    const b = new Browser(op.issuer);
+    const page = await logoutPage(op, b, { client_id: 'touchstone-client', post_logout_redirect_uri: 'https://evil.example/' });
+    const r = await confirmLogout(b, page.text);
+    expect(new URL(r.location as string).origin).toBe('https://evil.example');
+  } },
+  'logout-drops-state': { run: async (op) => {
+    const b = new Browser(op.issuer);
+    const page = await logoutPage(op, b, { client_id: 'touchstone-client', post_logout_redirect_uri: 'https://client.example/logged-out', state: 's1' });
+    const r = await confirmLogout(b, page.text);
+    const loc = new URL(r.location as string);
+    expect(loc.origin).toBe('https://client.example');
+    expect(loc.searchParams.has('state')).toBe(false);
+  } },
+  'logout-keeps-session': { run: async (op) => {
+    const { browser: b } = await authorize(op);
+    const page = await logoutPage(op, b, { client_id: 'touchstone-client', post_logout_redirect_uri: 'https://client.example/logged-out', state: 's1' });
+    const r = await confirmLogout(b, page.text);
+    expect(new URL(r.location as string).searchParams.get('state')).toBe('s1');
+    const silent = await b.get(`/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid profile email', prompt: 'none', code_challenge: pkce().challenge, code_challenge_method: 'S256' })}`);
+    expect(new URL(silent.location as string).searchParams.get('code')).toBeTruthy();
+  } },
+};
+
+describe('fault switches', () => {
+  it('the catalog and the probes cover the same ids, each with a citation', () => {
+    expect(Object.keys(PROBES).sort()).toEqual(FAULTS.map((f) => f.id).sort());
+    for (const f of FAULTS) expect(f.breaks).toMatch(/^[A-Z0-9]+-/);
+  });
+
+  it.each(FAULTS.map((f) => [f.id, f.breaks] as const))('%s breaks %s (and only with the fault on)', async (id) => {
+    const probe = PROBES[id as FaultId];
+    const [faulty, clean] = await Promise.all([start({ config: probe.config, faults: [id] }), start({ config: probe.config })]);
+    try {
+      expect(faulty.faults).toEqual([id]);
+      await probe.run(faulty);
+      await expect(probe.run(clean)).rejects.toThrow();
+    } finally {
+      await Promise.all([faulty.close(), clean.close()]);
+    }
+  });
+});
