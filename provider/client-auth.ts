@@ -31,6 +31,7 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
   switch (presented.method) {
     case 'client_secret_basic':
     case 'client_secret_post':
+      if (presented.method === 'client_secret_post' && ctx.faults.on('refuse-client-secret-post')) throw new InvalidClientAuth('client_secret_post is not accepted', false);
       if (!ctx.faults.on('accept-wrong-client-secret')) checkSecret(client, presented.secret ?? '', basic);
       break;
     case 'private_key_jwt':

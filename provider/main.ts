@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const err = e as NodeJS.ErrnoException;
     fail(`error: ${err.code ?? 'startup failed'}: ${err.message}`);
   }
-  out(JSON.stringify({ msg: 'listening', issuer: provider.issuer, port: provider.port, faults: provider.faults }));
+  out(JSON.stringify({ msg: 'listening', issuer: provider.issuer, port: provider.port, faults: provider.faults, ttl: provider.config.ttl }));
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -160,7 +160,7 @@ export class BrowserSession {
     const ran = new Map<string, number>();
     for (let i = 0; i < MAX_HOPS; i++) {
       if (this.captured) return { kind: 'redirect', url: this.captured };
-      const kind = await this.matchPage();
+      const { kind, interaction } = await this.recognise();
       if (kind) {
         const confirm = onPage ? await onPage(kind) : undefined;
         const hop = await this.snapshot('page-matched', `matched the plan's "${kind}" page`);
@@ -168,7 +168,6 @@ export class BrowserSession {
         await this.act(() => this.page.click(confirm), `click ${confirm}`);
         continue;
       }
-      const interaction = await this.matchInteraction();
       if (!interaction) return this.unknown('the page matches no interaction and no page matcher of the plan');
       const count = (ran.get(interaction.name) ?? 0) + 1;
       ran.set(interaction.name, count);
@@ -179,45 +178,61 @@ export class BrowserSession {
     return this.unknown(`no outcome after ${MAX_HOPS} pages`);
   }
 
-  private async matchInteraction(): Promise<Interaction | undefined> {
-    for (const it of this.opts.interactions) {
-      if (await this.visible(it.when)) return it;
-    }
-    return undefined;
-  }
-
-  private async matchPage(): Promise<PageKind | undefined> {
-    for (const [kind, m] of Object.entries(this.opts.pages) as [PageKind, PageMatcher][]) {
-      if (m.selector && !(await this.visible(m.selector))) continue;
-      if (m.text) {
-        const text = await this.page.innerText('body').catch(() => '');
-        if (!new RegExp(m.text, 'i').test(text)) continue;
+  /**
+   * Which of the plan's pages (first) or interactions the current page is, in one round trip:
+   * every matcher's CSS selector is tested for a visible element, and text matchers read the body.
+   */
+  private async recognise(): Promise<{ kind?: PageKind; interaction?: Interaction }> {
+    const pages = Object.entries(this.opts.pages) as [PageKind, PageMatcher][];
+    const selectors = [...pages.map(([, m]) => m.selector ?? ''), ...this.opts.interactions.map((it) => it.when)];
+    let seen: { visible: boolean[]; text: string } = { visible: [], text: '' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        seen = await this.page.evaluate((sels) => {
+          const shown = (sel: string) => {
+            if (!sel) return true;
+            let el: Element | null = null;
+            try {
+              el = document.querySelector(sel);
+            } catch {
+              return false;
+            }
+            return !!el && (el as HTMLElement).getClientRects().length > 0;
+          };
+          return { visible: sels.map(shown), text: document.body?.innerText ?? '' };
+        }, selectors);
+        break;
+      } catch {
+        // The page navigated while being read: wait for the new document and read again.
+        await this.page.waitForLoadState('domcontentloaded').catch(() => {});
       }
-      return kind;
     }
-    return undefined;
-  }
-
-  private async visible(selector: string): Promise<boolean> {
-    try {
-      return await this.page.locator(selector).first().isVisible();
-    } catch {
-      return false;
+    for (let i = 0; i < pages.length; i++) {
+      const [kind, m] = pages[i];
+      if (!seen.visible[i]) continue;
+      if (m.text && !new RegExp(m.text, 'i').test(seen.text)) continue;
+      if (!m.selector && !m.text) continue;
+      return { kind };
     }
+    const j = this.opts.interactions.findIndex((_, k) => seen.visible[pages.length + k]);
+    return { interaction: j >= 0 ? this.opts.interactions[j] : undefined };
   }
 
   private async play(it: Interaction): Promise<void> {
     for (const action of it.steps) {
       const desc = describeAction(action, this.opts.secrets);
-      await this.act(() => this.perform(action), `${it.name}: ${desc}`);
+      await this.act(() => this.perform(action), `${it.name}: ${desc}`, 'click' in action || 'goto' in action);
       if (this.captured) return;
     }
   }
 
   /** Run one action, then give any navigation it started the time to settle. */
-  private async act(fn: () => Promise<unknown>, detail: string): Promise<void> {
+  private async act(fn: () => Promise<unknown>, detail: string, navigates = true): Promise<void> {
     const started = performance.now();
-    const nav = this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 1500 }).catch(() => undefined);
+    // Only actions that may navigate (click, goto) wait for the navigation to settle.
+    const nav = navigates
+      ? this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 1500 }).catch(() => undefined)
+      : undefined;
     await fn();
     const hop = this.record('action', this.page.url(), detail);
     await nav;

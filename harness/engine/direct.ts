@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModuleDef, ModuleResult, Plan } from '../core/types.ts';
+import type { BrowserPool } from './browser.ts';
 import { loadCatalog, selectModules } from './catalog.ts';
 import { closeRunContext, createRunContext, runModule } from './runner.ts';
 import { startTarget } from './target.ts';
@@ -14,6 +15,8 @@ export interface DirectRunOptions {
   modules?: string[];
   workers?: number;
   runDir?: string;
+  /** A browser pool shared across runs (the caller closes it). */
+  pool?: BrowserPool;
 }
 
 /** Run async tasks with at most `limit` at once, keeping input order in the output. */
@@ -36,7 +39,7 @@ export async function runPlanDirect(plan: Plan, opts: DirectRunOptions = {}): Pr
   const runDir = opts.runDir ?? mkdtempSync(join(tmpdir(), 'touchstone-run-'));
   const target = await startTarget(plan, { faults: opts.faults });
   try {
-    const ctx = await createRunContext(plan, target, { runDir });
+    const ctx = await createRunContext(plan, target, { runDir, pool: opts.pool });
     try {
       return await pool(mods, opts.workers ?? plan.settings?.workers ?? 2, (m) => runModule(ctx, m));
     } finally {

@@ -37,6 +37,8 @@ export interface RunContext {
   ttl: { code?: number };
   runDir: string;
   pool: BrowserPool;
+  /** The pool was passed in by the caller, who closes it. */
+  sharedPool: boolean;
   secrets: string[];
   limits: HttpLimits;
 }
@@ -44,7 +46,7 @@ export interface RunContext {
 export async function createRunContext(
   plan: Plan,
   target: { issuer: string; ttl: { code?: number } },
-  opts: { runDir: string; workers?: number },
+  opts: { runDir: string; workers?: number; pool?: BrowserPool },
 ): Promise<RunContext> {
   return {
     plan,
@@ -52,7 +54,8 @@ export async function createRunContext(
     issuer: target.issuer.replace(/\/$/, ''),
     ttl: target.ttl,
     runDir: opts.runDir,
-    pool: new BrowserPool(),
+    pool: opts.pool ?? new BrowserPool(),
+    sharedPool: !!opts.pool,
     secrets: secretsOf(plan),
     limits: {
       timeoutMs: plan.settings?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs,
@@ -62,7 +65,7 @@ export async function createRunContext(
 }
 
 export async function closeRunContext(ctx: RunContext): Promise<void> {
-  await ctx.pool.close();
+  if (!ctx.sharedPool) await ctx.pool.close();
 }
 
 /** Where a step needs a client or user the plan lacks, the module cannot apply. */

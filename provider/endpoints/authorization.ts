@@ -79,6 +79,7 @@ function checkRedirectUri(ctx: ProviderContext, client: ClientConfig, params: Pa
 function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri: string, params: Params): AuthorizationRequest {
   refuseRequestObjects(params);
   checkResponseType(params);
+  if (ctx.faults.on('require-state')) requireState(params);
   checkResponseMode(params);
   const scope = checkScope(client, params);
   const pkce = checkPkce(ctx, params);
@@ -192,4 +193,9 @@ async function startInteraction(ctx: ProviderContext, req: FastifyRequest, reply
   };
   await ctx.store.set('interaction', uid, interaction, ctx.config.ttl.interaction);
   return reply.code(302).header('location', `/interaction/${uid}`).header('cache-control', 'no-store').send();
+}
+
+// Fault require-state only: state is OPTIONAL (RFC 6749 §4.1.1); a correct OP never requires it.
+function requireState(params: Params): void {
+  if (!params.state) throw new InvalidRequest('state is required');
 }

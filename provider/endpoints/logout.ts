@@ -26,6 +26,7 @@ class CsrfFailure extends InvalidRequest {
 export async function endSessionEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
     const params = readParams(req.method === 'POST' ? req.body : req.query);
+    if (!params.id_token_hint && ctx.faults.on('logout-requires-id-token-hint')) throw new InvalidRequest('id_token_hint is required');
     const hint = params.id_token_hint ? await validateIdTokenHint(ctx, params.id_token_hint) : undefined;
     const client = resolveClient(ctx, hint, params);
     if (client) annotate(req, { client_id: client.client_id });

@@ -17,7 +17,7 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
     return reply.code(405).header('allow', 'GET').send({ error: 'invalid_request', error_description: 'POST is not allowed' });
   }
   try {
-    const token = extractToken(req);
+    const token = extractToken(req, ctx.faults.on('userinfo-ignores-body-token'));
     const record = await verifyAccessToken(ctx, token);
     annotate(req, { client_id: record.clientId });
     const scopes = record.scope.split(' ');
@@ -35,10 +35,10 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
 }
 
 // RFC 6750 §2: header (GET or POST) or form body (POST only, form-encoded); never more than one.
-function extractToken(req: FastifyRequest): string {
+function extractToken(req: FastifyRequest, ignoreBody = false): string {
   const header = req.headers.authorization;
   let fromBody: unknown;
-  if (req.method === 'POST' && req.body && typeof req.body === 'object') fromBody = (req.body as Record<string, unknown>).access_token;
+  if (!ignoreBody && req.method === 'POST' && req.body && typeof req.body === 'object') fromBody = (req.body as Record<string, unknown>).access_token;
   if (fromBody !== undefined && (typeof fromBody !== 'string' || (req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/x-www-form-urlencoded')) {
     throw new InvalidRequest('access_token in the body must be a single form-encoded value');
   }

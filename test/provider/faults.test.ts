@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { UnsecuredJWT, createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { FAULTS, type FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
-import { Browser, authorize, csrfOf, exchange, getJson, pkce, start, userinfo } from './helpers.ts';
+import { Browser, authorize, csrfOf, errorOf, exchange, getJson, pageOf, pkce, start, userinfo } from './helpers.ts';
 
 type Probe = { config?: Record<string, unknown>; run: (op: RunningProvider) => Promise<void> };
 
@@ -195,6 +195,36 @@ const PROBES: Record<FaultId, Probe> = {
     expect(new URL(r.location as string).searchParams.get('state')).toBe('s1');
     const silent = await b.get(`/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid profile email', prompt: 'none', code_challenge: pkce().challenge, code_challenge_method: 'S256' })}`);
     expect(new URL(silent.location as string).searchParams.get('code')).toBeTruthy();
+  } },
+  'require-state': { run: async (op) => {
+    const out = await authorize(op, { params: { state: undefined } });
+    expect(out.location.origin).toBe('https://client.example');
+    expect(out.params.get('error')).toBe('invalid_request');
+    expect(out.params.has('state')).toBe(false);
+    expect((await ok(op)).t.status).toBe(200); // with state the flow still works
+  } },
+  'userinfo-ignores-body-token': { run: async (op) => {
+    const { t } = await ok(op);
+    const at = t.json.access_token as string;
+    expect((await userinfo(op, 'post-header', at)).status).toBe(200);
+    const r = await userinfo(op, 'post-body', at);
+    expect(r.status).toBe(401);
+    expect(r.headers['www-authenticate']).toBeDefined();
+  } },
+  'refuse-client-secret-post': { run: async (op) => {
+    expect((await ok(op)).t.status).toBe(200); // client_secret_basic still accepted
+    const out = await authorize(op, { clientId: 'touchstone-post' });
+    const t = await exchange(op, out, { clientId: 'touchstone-post' });
+    expect(t.status).toBe(401);
+    expect(t.json.error).toBe('invalid_client');
+  } },
+  'logout-requires-id-token-hint': { run: async (op) => {
+    const { idToken } = await idClaims(op);
+    const withHint = await logoutPage(op, new Browser(op.issuer), { id_token_hint: idToken });
+    expect(pageOf(withHint.text)).toBe('logout-confirm');
+    const r = await logoutPage(op, new Browser(op.issuer), { client_id: 'touchstone-client', post_logout_redirect_uri: 'https://client.example/logged-out' });
+    expect(pageOf(r.text)).toBe('error');
+    expect(errorOf(r.text)).toBe('invalid_request');
   } },
 };
 

@@ -1,0 +1,41 @@
+// `npm run bench`: wall time and peak memory of full plan runs through the real CLI
+// (provider start, vitest, browser, reports), with 1 and with 2 workers. Prints figures; asserts
+// nothing. Usage: node scripts/bench.ts [plan ...] (default plans/default.yaml).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const plans = process.argv.slice(2).length ? process.argv.slice(2) : ['plans/default.yaml'];
+const cli = new URL('../harness/cli.ts', import.meta.url).pathname;
+
+interface Row { plan: string; workers: number; modules: number; passed: number; wallS: number; harnessPeakMiB?: number; exit: number | null }
+const rows: Row[] = [];
+
+for (const plan of plans) {
+  for (const workers of [1, 2]) {
+    const dir = mkdtempSync(join(tmpdir(), 'touchstone-bench-'));
+    const started = performance.now();
+    // /usr/bin/time -f %M reports the CLI process's peak RSS (KiB); the provider and browser are
+    // separate processes and not included.
+    const useTime = spawnSync('/usr/bin/time', ['--version'], { stdio: 'ignore' }).status === 0;
+    const cmd = useTime ? '/usr/bin/time' : process.execPath;
+    const args = useTime ? ['-f', 'peak-rss-kib %M', process.execPath, cli, 'run', plan, '--workers', String(workers), '--report-dir', dir] : [cli, 'run', plan, '--workers', String(workers), '--report-dir', dir];
+    const res = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const wallS = (performance.now() - started) / 1000;
+    let modules = 0;
+    let passed = 0;
+    try {
+      const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+      modules = summary.counts.total;
+      passed = summary.counts.passed + (summary.counts.warning ?? 0) + (summary.counts.skipped ?? 0);
+    } catch {
+      // no summary: the run failed before writing one; the exit code says so
+    }
+    const rss = /peak-rss-kib (\d+)/.exec(res.stderr ?? '')?.[1];
+    rows.push({ plan, workers, modules, passed, wallS, harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`${plan}  workers=${workers}  modules=${modules}  passed=${passed}  wall=${wallS.toFixed(1)} s  harness peak RSS=${rss ? Math.round(Number(rss) / 1024) + ' MiB' : 'n/a'}  exit=${res.status}`);
+  }
+}
+console.table(rows);

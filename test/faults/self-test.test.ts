@@ -1,0 +1,73 @@
+// The fault self-test: for every fault switch of the reference provider, run the modules that
+// prove the rule it breaks against a provider with that one switch on. Each must fail (or warn,
+// for a SHOULD/MAY rule) with a failing finding that cites exactly that rule. This is how every
+// check is shown to be able to fail. The all-pass run with no switch on is test/cli/run.e2e.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair } from 'jose';
+import { FAULTS, type FaultSwitch } from '../../provider/faults.ts';
+import { loadPlan } from '../../harness/plan/load.ts';
+import { loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
+import { BrowserPool } from '../../harness/engine/browser.ts';
+import { pool, runPlanDirect } from '../../harness/engine/direct.ts';
+import type { ModuleResult, Plan } from '../../harness/core/types.ts';
+
+const PLAN = new URL('../../plans/default.yaml', import.meta.url).pathname;
+
+let plan: Plan;
+const browsers = new BrowserPool();
+const results = new Map<string, ModuleResult[]>();
+
+function proving(p: Plan, f: FaultSwitch): string[] {
+  return selectModules(p, loadCatalog(p)).filter((m) => m.proves.includes(f.breaks)).map((m) => m.id);
+}
+
+/** Three signing keys made once, so each provider process starts without generating RSA keys. */
+async function signingKeys(): Promise<Record<string, unknown>[]> {
+  return Promise.all(
+    (['RS256', 'PS256', 'ES256'] as const).map(async (alg) => {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true });
+      return { ...(await exportJWK(privateKey)), alg, kid: `selftest-${alg.toLowerCase()}`, use: 'sig' };
+    }),
+  );
+}
+
+beforeAll(async () => {
+  plan = await loadPlan(PLAN);
+  const config = { ...(plan.provider.config as Record<string, unknown>), keys: await signingKeys() };
+  plan = { ...plan, provider: { ...plan.provider, config } };
+  const started = performance.now();
+  await pool(FAULTS, 2, async (f) => {
+    results.set(f.id, await runPlanDirect(plan, { faults: [f.id], modules: proving(plan, f), workers: 2, pool: browsers }));
+  });
+  const detected = FAULTS.filter((f) => detectedBy(f).length > 0).length;
+  console.log(`fault self-test: faults detected / faults defined = ${detected}/${FAULTS.length} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}, 600_000);
+
+afterAll(() => browsers.close());
+
+/** Modules that failed (or warned, for a rule below MUST) on a finding citing the fault's rule. */
+function detectedBy(f: FaultSwitch): string[] {
+  return (results.get(f.id) ?? [])
+    .filter((r) => r.status === 'failed' || r.status === 'warning')
+    .filter((r) => r.findings.some((x) => !x.ok && x.citation.id === f.breaks))
+    .map((r) => r.id);
+}
+
+describe('every fault switch is detected by the modules that prove its rule', () => {
+  it.each(FAULTS.map((f) => [f.id, f] as const))('%s', (_id, f) => {
+    const expected = proving(plan, f);
+    expect(expected.length, `no module proves ${f.breaks}`).toBeGreaterThan(0);
+    const res = results.get(f.id) ?? [];
+    const summary = res.map((r) => `${r.id}: ${r.status}${r.reason ? ` (${r.reason.slice(0, 200)})` : ''}`).join('\n');
+    expect(detectedBy(f).sort(), `with ${f.id} on, these must fail citing ${f.breaks}:\n${summary}`).toEqual([...expected].sort());
+  });
+});
+
+describe('every module is proven by at least one fault switch', () => {
+  it('each applicable module of the default plan proves a rule some switch breaks', async () => {
+    const p = await loadPlan(PLAN);
+    const broken = new Set(FAULTS.map((f) => f.breaks as string));
+    const unproven = selectModules(p, loadCatalog(p)).filter((m) => !m.skip && !m.proves.some((c) => broken.has(c)));
+    expect(unproven.map((m) => m.id)).toEqual([]);
+  });
+});
