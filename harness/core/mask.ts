@@ -11,6 +11,7 @@ export function secretsOf(plan: Plan): string[] {
     if (c.secret) {
       out.add(c.secret);
       out.add(encodeURIComponent(c.secret));
+      out.add(formEncoded(c.secret));
       out.add(Buffer.from(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(c.secret)}`).toString('base64'));
       out.add(Buffer.from(`${c.client_id}:${c.secret}`).toString('base64'));
     }
@@ -25,10 +26,16 @@ export function secretsOf(plan: Plan): string[] {
     if (u.password) {
       out.add(u.password);
       out.add(encodeURIComponent(u.password));
+      out.add(formEncoded(u.password));
     }
   }
   // Longest first, so a secret that contains another is masked whole.
   return [...out].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+}
+
+/** How a value travels in an application/x-www-form-urlencoded body (space as +, ! as %21, ...). */
+function formEncoded(s: string): string {
+  return new URLSearchParams({ x: s }).toString().slice(2);
 }
 
 function maskString(s: string, secrets: readonly string[]): string {

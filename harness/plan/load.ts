@@ -2,7 +2,7 @@
 // file and the path inside it, e.g. `plans/x.yaml: /modules/2: unknown module id "pkce-plian"`.
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { isCitationId } from '../core/citations.ts';
 import type { Plan } from '../core/types.ts';
 import { CatalogError, loadCatalog, moduleProblems, unmatchedSelectors } from '../engine/catalog.ts';
@@ -23,10 +23,11 @@ export async function loadPlan(file: string): Promise<Plan> {
     const code = (err as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (err as Error).message}`);
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length) {
     const e = doc.errors[0];
-    return fail(`not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
+    return fail(`not valid YAML at line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
   }
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const problems = validateShape(raw);
@@ -67,6 +68,8 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     throw err;
   }
   (plan.define ?? []).forEach((m, i) => {
+    const builtin = loadCatalog().modules.get(m.id);
+    if (builtin) fail(`/define/${i}/id "${m.id}" is already a module in ${builtin.source}; give the plan's module its own id`);
     const problem = moduleProblems(m, catalog)[0];
     if (problem) fail(`/define/${i} (${m.id}): ${problem}`);
     for (const c of m.proves) if (!isCitationId(c)) fail(`/define/${i}/proves: unknown citation id "${c}"`);

@@ -84,7 +84,7 @@ describe('loadPlan', () => {
 
   // Known source bug: harness/plan/load.ts parses with `prettyErrors: false` and no LineCounter, so
   // yaml never fills in `linePos` and the message always says "line ?". Flip to `it` once fixed.
-  it.fails('bad YAML names the line number', async () => {
+  it('bad YAML names the line number', async () => {
     const msg = await planError(writeText('name: x\nprovider: { launch: process\nclients: {}\n'));
     expect(msg).toMatch(/^not valid YAML at line 3: /);
   });
