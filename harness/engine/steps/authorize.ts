@@ -3,7 +3,8 @@
 // browser. Success, an error redirect, or an OP page are judged against the step's expectation.
 import { createHash } from 'node:crypto';
 import { authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
-import type { StepDef } from '../../core/types.ts';
+import type { CitationId } from '../../core/citations.ts';
+import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
 
@@ -33,6 +34,20 @@ export function responseParams(url: string): Record<string, string> {
 export function baseOf(url: string): string {
   const u = new URL(url);
   return `${u.origin}${u.pathname}`;
+}
+
+/**
+ * `expect.page`: the OP must stop on one of these pages of its own and never send the browser to
+ * a client. One finding per cited rule (or `fallback` when the step cites none).
+ */
+export function expectOpPage(run: ModuleRun, step: StepDef, landing: Landing, pages: PageKind[], fallback?: CitationId): void {
+  const ok = landing.kind === 'page' && pages.includes(landing.page);
+  run.expectation(step, `${step.id}-ends-on-op-page`, {
+    ok,
+    message: ok ? `the OP showed its ${landing.kind === 'page' ? landing.page : ''} page and did not redirect` : `expected the OP's ${pages.join(' or ')} page and no redirect, got ${describeLanding(landing)}`,
+    expected: { page: pages, redirect: 'none' },
+    actual: landing.kind === 'page' ? { page: landing.page, url: landing.url } : { landing: describeLanding(landing) },
+  }, landing.kind === 'redirect' ? undefined : landing.hop.id, fallback);
 }
 
 export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
@@ -71,14 +86,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const e = step.expect;
 
   if (e?.page) {
-    // The OP must stop on one of its own pages and never send the browser to the client.
-    const ok = landing.kind === 'page' && e.page.includes(landing.page);
-    run.expectation(step, `${step.id}-ends-on-op-page`, {
-      ok,
-      message: ok ? `the OP showed its ${landing.kind === 'page' ? landing.page : ''} page and did not redirect` : `expected the OP's ${e.page.join(' or ')} page and no redirect, got ${describeLanding(landing)}`,
-      expected: { page: e.page, redirect: 'none' },
-      actual: landing.kind === 'page' ? { page: landing.page, url: landing.url } : { landing: describeLanding(landing) },
-    }, hop);
+    expectOpPage(run, step, landing, e.page);
     return;
   }
 

@@ -5,7 +5,7 @@ import { generateKeyPair, SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeade
 import { logoutRedirectIsRegistered, logoutStateEchoed } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { randomToken, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
-import { baseOf, describeLanding, responseParams } from './authorize.ts';
+import { baseOf, describeLanding, expectOpPage, responseParams } from './authorize.ts';
 
 /** The ID Token re-made as an unsecured JWT (alg none), claims unchanged. */
 export function unsignedCopy(idToken: string): string {
@@ -60,13 +60,7 @@ export async function logout(run: ModuleRun, step: StepDef): Promise<void> {
   const e = step.expect ?? { redirect: 'post_logout_redirect_uri' };
 
   if (e.page) {
-    const ok = landing.kind === 'page' && e.page.includes(landing.page);
-    run.expectation(step, `${step.id}-ends-on-op-page`, {
-      ok,
-      message: ok ? `the OP showed its ${landing.kind === 'page' ? landing.page : ''} page and did not redirect` : `expected the OP's ${e.page.join(' or ')} page and no redirect, got ${describeLanding(landing)}`,
-      expected: { page: e.page, redirect: 'none' },
-      actual: landing.kind === 'page' ? { page: landing.page, url: landing.url } : { landing: describeLanding(landing) },
-    }, hop, 'RPIL-3-registered-redirect');
+    expectOpPage(run, step, landing, e.page, 'RPIL-3-registered-redirect');
     return;
   }
 
