@@ -34,7 +34,7 @@ export class UsageError extends Error {
 }
 
 /** Artifacts a run writes; only these are cleared when --report-dir points at a used directory. */
-export const ARTIFACTS = ['summary.json', 'junit.xml', 'allure-results', 'html', 'modules', 'evidence', 'provider.log'];
+export const ARTIFACTS = ['summary.json', 'junit.xml', 'allure-results', 'html', 'modules', 'evidence', 'provider.log', 'container.log'];
 
 const displayPath = (p: string) => {
   const r = relative(process.cwd(), p);
@@ -309,7 +309,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   }
 
   // ---- reports: mask, summary.json, html
-  await scrub([join(runDir, 'junit.xml'), join(runDir, 'allure-results'), logFile, join(runDir, 'modules')], mask);
+  const targetLog = target?.logFile ?? logFile;
+  await scrub([join(runDir, 'junit.xml'), join(runDir, 'allure-results'), targetLog, join(runDir, 'modules')], mask);
   const errors = [...reporter.errors];
   if (runError) errors.unshift(runError);
   const summary = await buildSummary({
@@ -319,7 +320,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     missingReason: interrupted ? 'interrupted before the module finished' : (runError ?? reporter.errors[0]),
   });
   const summaryFile = await writeSummary(runDir, api.maskSecrets(summary, secrets));
-  const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(logFile) ? logFile : undefined };
+  const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(targetLog) ? targetLog : undefined };
   if (existsSync(join(runDir, 'allure-results'))) {
     try {
       paths.html = await buildHtml(runDir, plan.name);

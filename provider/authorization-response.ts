@@ -1,5 +1,6 @@
 // The authorization response (RFC 6749 §4.1.2 / §4.1.2.1, RFC 9207) and authorization code issue.
 import type { FastifyReply } from 'fastify';
+import type { ClaimsRequest } from './claims.ts';
 import type { ProviderContext } from './context.ts';
 import { randomToken } from './http.ts';
 import type { Session } from './session.ts';
@@ -15,6 +16,12 @@ export interface AuthorizationRequest {
   codeChallengeMethod?: string;
   prompt: string[];
   maxAge?: number;
+  /** OIDC Core §3.1.2.1: prefills the login page. */
+  loginHint?: string;
+  /** The sub of a valid id_token_hint: the End-User the client expects. */
+  hintSub?: string;
+  acrValues?: string;
+  claims?: ClaimsRequest;
 }
 
 export interface CodeRecord {
@@ -26,6 +33,9 @@ export interface CodeRecord {
   codeChallengeMethod?: string;
   sub: string;
   authTime: number;
+  /** The acr value, when acr_values or the claims parameter asked for one. */
+  acr?: string;
+  claims?: ClaimsRequest;
   grantId: string;
   /** Epoch ms; checked by the grant, the store keeps the record a little longer. */
   expiresAt: number;
@@ -49,17 +59,19 @@ export function sendAuthorizationResponse(
 }
 
 /** Issue a single-use code bound to the client, redirect_uri, PKCE challenge and session. */
-export async function issueCode(ctx: ProviderContext, request: AuthorizationRequest, session: Session): Promise<string> {
+export async function issueCode(ctx: ProviderContext, request: AuthorizationRequest, session: Session, consentedNow: boolean): Promise<string> {
   const code = randomToken(32);
   const record: CodeRecord = {
     clientId: request.clientId,
     redirectUri: request.redirectUri,
-    scope: request.scope,
+    scope: grantedScope(ctx, request, consentedNow),
     nonce: request.nonce,
     codeChallenge: request.codeChallenge,
     codeChallengeMethod: request.codeChallengeMethod,
     sub: session.sub,
     authTime: session.authTime,
+    acr: request.acrValues !== undefined || request.claims?.id_token?.acr !== undefined ? ctx.config.acr : undefined,
+    claims: request.claims,
     grantId: randomToken(16),
     expiresAt: Date.now() + ctx.config.ttl.code * 1000,
   };
@@ -67,8 +79,18 @@ export async function issueCode(ctx: ProviderContext, request: AuthorizationRequ
   return code;
 }
 
-export async function completeAuthorization(ctx: ProviderContext, reply: FastifyReply, request: AuthorizationRequest, session: Session): Promise<FastifyReply> {
-  const code = await issueCode(ctx, request, session);
+// OIDC Core §11: offline_access needs the End-User's consent. It counts only when the consent page
+// was shown and allowed in this very request (the page always asks when offline_access is in the
+// scope, whatever was remembered); otherwise (prompt=none, remembered consent) it is ignored, so no
+// refresh token is issued (fault offline-access-without-consent: honoured anyway).
+function grantedScope(ctx: ProviderContext, request: AuthorizationRequest, consentedNow: boolean): string {
+  const scopes = request.scope.split(' ');
+  if (!scopes.includes('offline_access') || consentedNow || ctx.faults.on('offline-access-without-consent')) return request.scope;
+  return scopes.filter((s) => s !== 'offline_access').join(' ');
+}
+
+export async function completeAuthorization(ctx: ProviderContext, reply: FastifyReply, request: AuthorizationRequest, session: Session, consentedNow = false): Promise<FastifyReply> {
+  const code = await issueCode(ctx, request, session, consentedNow);
   return sendAuthorizationResponse(ctx, reply, request.redirectUri, { code }, request.state);
 }
 

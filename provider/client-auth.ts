@@ -27,6 +27,7 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
   const basic = presented.method === 'client_secret_basic';
   const client = ctx.clients.get(presented.clientId);
   if (!client) throw new InvalidClientAuth('client authentication failed: unknown client', basic);
+  if (unauthenticatedRefresh(ctx, presented, params)) return client;
   requireRegisteredMethod(client, presented, basic);
   switch (presented.method) {
     case 'client_secret_basic':
@@ -88,6 +89,12 @@ function parseAssertion(params: Params): Presented {
   }
   if (typeof sub !== 'string' || sub === '') throw new InvalidClientAuth('client_assertion has no sub', false);
   return { method: 'private_key_jwt', clientId: sub, assertion: params.client_assertion };
+}
+
+// RFC 6749 §6: a refresh request authenticates a confidential client like any token request
+// (fault refresh-without-client-auth: a bare client_id is enough for grant_type=refresh_token).
+function unauthenticatedRefresh(ctx: ProviderContext, p: Presented, params: Params): boolean {
+  return p.method === 'none' && params.grant_type === 'refresh_token' && ctx.faults.on('refresh-without-client-auth');
 }
 
 // OIDC Core §9 / RFC 7591 §2: a client uses the method it registered, and no other.

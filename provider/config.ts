@@ -33,7 +33,10 @@ export interface UserConfig {
   claims: Record<string, unknown>;
 }
 
-export interface Ttl { code: number; access_token: number; id_token: number; session: number; interaction: number }
+export interface Ttl { code: number; access_token: number; id_token: number; session: number; interaction: number; refresh_token: number }
+
+/** Signing-key rotation (seconds): `every` rotates on a timer; the admin command rotates on demand. */
+export interface KeyRotation { every?: number; publish_ahead: number; retire_after: number }
 
 export interface ResolvedConfig {
   issuer?: string;
@@ -41,12 +44,18 @@ export interface ResolvedConfig {
   port?: number;
   ttl: Ttl;
   keys?: Jwk[];
+  key_rotation: KeyRotation;
+  /** Bearer token for POST /admin/rotate-keys; absent = the admin endpoint does not exist (404). */
+  admin_token?: string;
+  /** The acr value of a password login (ID Token acr when acr_values or the claims parameter ask for it). */
+  acr: string;
   clients: ClientConfig[];
   users: UserConfig[];
   faults: FaultId[];
 }
 
-export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600 };
+export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400 };
+export const DEFAULT_ACR = '1';
 
 export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
   {
@@ -68,7 +77,19 @@ export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
 ];
 
 export const DEFAULT_USERS: readonly UserConfig[] = [
-  { sub: 'user-alice', username: 'alice', password: 'wonderland', claims: { name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', email: 'alice@example.com', email_verified: true } },
+  {
+    sub: 'user-alice', username: 'alice', password: 'wonderland',
+    claims: {
+      name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', middle_name: 'Pleasance', nickname: 'Al', preferred_username: 'alice',
+      profile: 'https://alice.example/profile', picture: 'https://alice.example/alice.png', website: 'https://alice.example', gender: 'female',
+      birthdate: '1852-05-04', zoneinfo: 'Europe/London', locale: 'en-GB', updated_at: 1700000000,
+      email: 'alice@example.com', email_verified: true,
+      address: { formatted: '1 Rabbit Hole\nOxford OX1 1DP\nUnited Kingdom', street_address: '1 Rabbit Hole', locality: 'Oxford', region: 'Oxfordshire', postal_code: 'OX1 1DP', country: 'GB' },
+      phone_number: '+44 1865 000000', phone_number_verified: true,
+    },
+  },
+  // A second End-User, for id_token_hint naming someone other than the logged-in End-User.
+  { sub: 'user-bob', username: 'bob', password: 'builder', claims: { name: 'Bob Builder', given_name: 'Bob', family_name: 'Builder', email: 'bob@example.com', email_verified: false } },
 ];
 
 const schemaPath = new URL('./config.schema.json', import.meta.url);
@@ -114,7 +135,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
   const input = raw ?? {};
   validate(input);
   const cfg = input as {
-    issuer?: string; port?: number; ttl?: Partial<Ttl>; keys?: Jwk[];
+    issuer?: string; port?: number; ttl?: Partial<Ttl>; keys?: Jwk[]; key_rotation?: Partial<KeyRotation>; admin_token?: string; acr?: string;
     clients?: Array<Partial<ClientConfig> & { client_id: string; redirect_uris: string[] }>;
     users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
   };
@@ -127,11 +148,17 @@ export function loadConfig(raw: unknown): ResolvedConfig {
       }))
     : DEFAULT_CLIENTS.map((c) => structuredClone(c));
   const users: UserConfig[] = cfg.users ? cfg.users.map((u) => ({ ...u, claims: u.claims ?? {} })) : DEFAULT_USERS.map((u) => structuredClone(u));
+  const ttl: Ttl = { ...DEFAULT_TTL, ...cfg.ttl };
   const resolved: ResolvedConfig = {
     issuer: cfg.issuer?.replace(/\/$/, ''),
     port: cfg.port,
-    ttl: { ...DEFAULT_TTL, ...cfg.ttl },
+    ttl,
     keys: cfg.keys,
+    // Defaults: publish a new key one JWKS cache lifetime (60 s) before it signs; keep a retired
+    // key published as long as the tokens it signed can live.
+    key_rotation: { publish_ahead: 60, retire_after: Math.max(ttl.access_token, ttl.id_token), ...cfg.key_rotation },
+    admin_token: cfg.admin_token,
+    acr: cfg.acr ?? DEFAULT_ACR,
     clients,
     users,
     faults: parseFaults(cfg.faults ?? [], '/faults'),

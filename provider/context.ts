@@ -17,7 +17,7 @@ export interface ProviderContext {
   users: readonly UserConfig[];
 }
 
-export const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'address', 'phone'] as const;
+export const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
 
 /** Which claims each scope releases (OIDC Core §5.4). */
 export const SCOPE_CLAIMS: Record<string, readonly string[]> = {

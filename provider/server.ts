@@ -17,6 +17,7 @@ import { userinfoEndpoint } from './endpoints/userinfo.ts';
 import { confirmLogout, endSessionEndpoint } from './endpoints/logout.ts';
 import { discoveryEndpoint, oauthMetadataEndpoint } from './endpoints/discovery.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
+import { rotateKeys, rotateKeysEndpoint } from './endpoints/admin.ts';
 
 export interface RunningProvider {
   issuer: string;
@@ -120,11 +121,20 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   app.route({ method: ['GET', 'POST'], url: '/userinfo', handler: route(userinfoEndpoint) });
   app.route({ method: ['GET', 'POST'], url: '/logout', handler: route(endSessionEndpoint) });
   app.post('/logout/confirm', route(confirmLogout));
+  app.post('/admin/rotate-keys', route(rotateKeysEndpoint));
 
-  await app.listen({ host: '127.0.0.1', port: opts.port ?? config.port ?? opts.defaultPort ?? 0 });
+  // TOUCHSTONE_HOST: the bind address (the container image sets 0.0.0.0; its port is published on 127.0.0.1 only).
+  await app.listen({ host: process.env.TOUCHSTONE_HOST || '127.0.0.1', port: opts.port ?? config.port ?? opts.defaultPort ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   ctx.issuer = config.issuer ?? `http://127.0.0.1:${port}`;
+
+  // key_rotation.every: rotate on a timer (errors are logged, the old keys keep working).
+  const every = config.key_rotation.every;
+  const timer = every === undefined ? undefined : setInterval(() => {
+    rotateKeys(ctx).catch((e: unknown) => log(JSON.stringify({ msg: 'key rotation failed', error: (e as Error).message })));
+  }, every * 1000);
+  timer?.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -132,6 +142,6 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     port,
     faults: faultIds,
     config,
-    close: () => (closing ??= app.close().then(() => undefined)),
+    close: () => (closing ??= (clearInterval(timer), app.close().then(() => undefined))),
   };
 }

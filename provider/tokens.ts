@@ -2,11 +2,16 @@
 // verification for the UserInfo endpoint.
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, base64url, errors as joseErrors } from 'jose';
-import type { ClientConfig } from './config.ts';
+import { requestedClaims, type ClaimsRequest } from './claims.ts';
+import type { ClientConfig, UserConfig } from './config.ts';
 import type { ProviderContext } from './context.ts';
 import { InvalidToken } from './errors.ts';
 
-export interface AccessTokenRecord { jti: string; grantId: string; sub: string; clientId: string; scope: string }
+export interface AccessTokenRecord {
+  jti: string; grantId: string; sub: string; clientId: string; scope: string;
+  /** OIDC Core §5.5: the claims requested for the UserInfo response. */
+  userinfoClaims?: ClaimsRequest['userinfo'];
+}
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -17,7 +22,7 @@ function accessTokenKey(ctx: ProviderContext) {
 /** RFC 9068 §2: JWT access token with typ at+jwt and iss, sub, aud, exp, iat, jti, client_id, scope. */
 export async function issueAccessToken(
   ctx: ProviderContext,
-  g: { sub: string; clientId: string; scope: string; grantId: string; authTime: number },
+  g: { sub: string; clientId: string; scope: string; grantId: string; authTime: number; claims?: ClaimsRequest },
 ): Promise<{ token: string; expiresIn: number }> {
   const key = accessTokenKey(ctx);
   const jti = randomUUID();
@@ -32,7 +37,7 @@ export async function issueAccessToken(
     .setExpirationTime(iat + expiresIn)
     .setJti(jti)
     .sign(key.privateKey);
-  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope };
+  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo };
   await ctx.store.set('access_token', jti, record, expiresIn);
   return { token, expiresIn };
 }
@@ -46,7 +51,7 @@ export function atHash(accessToken: string, alg: string): string {
 
 export async function issueIdToken(
   ctx: ProviderContext,
-  p: { client: ClientConfig; sub: string; nonce?: string; authTime: number; accessToken: string },
+  p: { client: ClientConfig; sub: string; nonce?: string; authTime: number; accessToken: string; acr?: string; claims?: ClaimsRequest },
 ): Promise<string> {
   const { faults } = ctx;
   const alg = p.client.id_token_signed_response_alg;
@@ -55,14 +60,21 @@ export async function issueIdToken(
   const iat = now();
   // OIDCC §3.1.3.7 (9): exp is in the future (fault: already expired, iat stays current).
   const exp = faults.on('id-token-expired') ? iat - 600 : iat + ctx.config.ttl.id_token;
+  const user = ctx.users.find((u) => u.sub === p.sub);
   const claims: Record<string, unknown> = {
-    auth_time: p.authTime,
+    // OIDC Core §5.5: claims requested for the ID Token by the claims parameter.
+    ...(user ? idTokenClaims(p.claims, user) : {}),
+    // OIDC Core §2: auth_time is always present (required with max_age or when requested)
+    // (fault omit-auth-time: never).
+    ...(faults.on('omit-auth-time') ? {} : { auth_time: p.authTime }),
     azp: p.client.client_id,
     // OIDCC §3.1.3.8: at_hash binds the access token (fault: hash of a different value).
     at_hash: atHash(faults.on('id-token-bad-at-hash') ? `${p.accessToken}.tampered` : p.accessToken, alg),
   };
   // OIDCC §3.1.3.7 (11): nonce echoed exactly when it was sent (fault: omitted).
   if (p.nonce !== undefined && !faults.on('id-token-omit-nonce')) claims.nonce = p.nonce;
+  // OIDC Core §2, §3.1.2.1: acr when acr_values or the claims parameter asked for it.
+  if (p.acr !== undefined) claims.acr = p.acr;
   return new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
     // OIDCC §3.1.3.7 (2): iss is exactly our issuer (fault: another one).
@@ -73,6 +85,14 @@ export async function issueIdToken(
     .setIssuedAt(iat)
     .setExpirationTime(exp)
     .sign(key.privateKey);
+}
+
+const PROTOCOL_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 'jti']);
+
+function idTokenClaims(claims: ClaimsRequest | undefined, user: UserConfig): Record<string, unknown> {
+  const out = requestedClaims(claims?.id_token, user);
+  for (const k of Object.keys(out)) if (PROTOCOL_CLAIMS.has(k)) delete out[k];
+  return out;
 }
 
 /** Verify a JWT access token: our signature, typ at+jwt, issuer, exp, and not revoked. */
@@ -98,5 +118,6 @@ export async function verifyAccessToken(ctx: ProviderContext, token: string): Pr
 
 /** Revoke every token issued from one grant (one authorization code). */
 export async function revokeGrant(ctx: ProviderContext, grantId: string): Promise<void> {
-  await ctx.store.set('revoked_grant', grantId, true, Math.max(ctx.config.ttl.access_token, ctx.config.ttl.id_token));
+  const { ttl } = ctx.config;
+  await ctx.store.set('revoked_grant', grantId, true, Math.max(ttl.access_token, ttl.id_token, ttl.refresh_token));
 }

@@ -1,7 +1,9 @@
 // HTML pages: real forms with stable selectors the harness and browsers drive.
 //   error:          <main data-page="error"><h1>Error</h1><p data-error="CODE">description</p></main>
 //   login:          <main data-page="login"> form#login (input#username, input#password, input[name=csrf]) button[type=submit]
+//                   (input#username is prefilled from login_hint; shown again for prompt=login, max_age, id_token_hint of another user)
 //   consent:        <main data-page="consent"> form#consent (input[name=csrf]) button[name=decision][value=allow|deny]
+//                   (shown again for prompt=consent and whenever the scope has offline_access)
 //   logout-confirm: <main data-page="logout-confirm"> form#logout[action=/logout/confirm] button#confirm-logout
 //   logged-out:     <main data-page="logged-out"><h1>You are logged out</h1></main>
 

@@ -33,7 +33,7 @@ for (const plan of plans) {
       // no summary: the run failed before writing one; the exit code says so
     }
     const rss = /peak-rss-kib (\d+)/.exec(res.stderr ?? '')?.[1];
-    rows.push({ plan, workers, modules, passed, wallS, harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
+    rows.push({ plan, workers, modules, passed, wallS: Number(wallS.toFixed(1)), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
     rmSync(dir, { recursive: true, force: true });
     console.log(`${plan}  workers=${workers}  modules=${modules}  passed=${passed}  wall=${wallS.toFixed(1)} s  harness peak RSS=${rss ? Math.round(Number(rss) / 1024) + ' MiB' : 'n/a'}  exit=${res.status}`);
   }

@@ -8,3 +8,4 @@ export * from './userinfo.ts';
 export * from './logout.ts';
 export * from './expectation.ts';
 export { parseWwwAuthenticate, type Challenge, type ParsedChallenges } from './www-authenticate.ts';
+export * from './claims.ts';

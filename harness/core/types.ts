@@ -55,15 +55,31 @@ export interface PageMatcher {
 export type PageKind = 'error' | 'logout_confirm' | 'logged_out';
 
 export interface PlanProvider {
-  launch: 'process' | 'external';
+  launch: 'process' | 'external' | 'container';
   /** process: config file path (relative to the plan file) or an inline config object. */
   config?: string | Record<string, unknown>;
   /** process: fault switches to turn on. */
   faults?: string[];
   /** external: the issuer URL (must be on loopback). */
   issuer?: string;
-  /** Seconds. external: what the provider's TTLs are; process: read from the provider config. */
+  /** Seconds. external/container: what the provider's TTLs are; process: read from the provider config. */
   ttl?: { code?: number };
+  /** container: the image to start (ours or a vendor's); it must already be present or pullable. */
+  image?: string;
+  /** container: the port the provider listens on inside the container (published on 127.0.0.1). */
+  port?: number;
+  /** container: readiness path, polled over HTTP until it answers 200 (default /health). */
+  ready_path?: string;
+  /** container: environment; `${issuer}` and `${host_port}` in values are replaced before start. */
+  env?: Record<string, string>;
+  /** container: the command (arguments after the image's entrypoint); same placeholders. */
+  command?: string[];
+  /** container: a file copied into the container before start (source relative to the plan file); same placeholders in its text. */
+  config_file?: { source: string; target: string };
+  /** container: path of the issuer under http://127.0.0.1:<host port> (e.g. /realms/test); default none. */
+  issuer_path?: string;
+  /** container: seconds to wait for readiness (default 60). */
+  start_timeout?: number;
 }
 
 export interface ExpectedFailure {
@@ -102,6 +118,8 @@ export interface StepExpect {
   page?: PageKind[];
   /** logout: the browser must be redirected to the post_logout_redirect_uri. */
   redirect?: 'post_logout_redirect_uri';
+  /** authorize/logout: plan interactions (by name) that must, or must not, have been shown. */
+  interaction?: { shown?: string[]; not_shown?: string[] };
   /** The rule this expectation proves; its check carries this citation. */
   cite?: string;
 }

@@ -60,6 +60,8 @@ export class BrowserSession {
   private context!: BrowserContext;
   private captured: string | undefined;
   private step = '';
+  /** Names of the plan interactions (login, consent, ...) played during the last navigate(). */
+  played: string[] = [];
   private shots = 0;
   private readonly opts: SessionOptions;
   private readonly browser: Browser;
@@ -147,13 +149,21 @@ export class BrowserSession {
    * sent to a client URL or stops on a page the plan's matchers know. `onPage` may act on a matched
    * page (e.g. confirm a logout) and return true to keep going.
    */
-  async navigate(step: string, url: string, onPage?: (kind: PageKind) => Promise<string | undefined>): Promise<Landing> {
+  async navigate(step: string, url: string, onPage?: (kind: PageKind) => Promise<string | undefined>, post?: Record<string, string>): Promise<Landing> {
     this.step = step;
     this.captured = undefined;
+    this.played = [];
     const started = performance.now();
-    this.record('goto', url);
     try {
-      await this.page.goto(url, { waitUntil: 'domcontentloaded' });
+      if (post) {
+        // A POST request from the browser: an auto-built form on a blank page, submitted.
+        this.record('post', url, `form POST with ${Object.keys(post).join(', ')}`);
+        await this.page.setContent(postForm(url, post));
+        await this.act(() => this.page.evaluate(() => (document.forms[0] as HTMLFormElement).submit()), 'submit the form');
+      } else {
+        this.record('goto', url);
+        await this.page.goto(url, { waitUntil: 'domcontentloaded' });
+      }
     } catch (err) {
       if (!this.captured) return this.unknown(`navigation failed: ${firstLine(err)}`);
     }
@@ -171,6 +181,7 @@ export class BrowserSession {
       if (!interaction) return this.unknown('the page matches no interaction and no page matcher of the plan');
       const count = (ran.get(interaction.name) ?? 0) + 1;
       ran.set(interaction.name, count);
+      this.played.push(interaction.name);
       if (count > 3) return this.unknown(`interaction "${interaction.name}" ran ${count - 1} times without leaving its page`);
       await this.play(interaction);
     }
@@ -278,6 +289,13 @@ export class BrowserSession {
   get owner(): Browser {
     return this.browser;
   }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function postForm(action: string, fields: Record<string, string>): string {
+  const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
+  return `<!doctype html><form method="post" action="${escapeHtml(action)}">${inputs}</form>`;
 }
 
 function safeOrigin(url: string): string {

@@ -13,7 +13,7 @@ import { validateShape } from '../plan/validate.ts';
 export const SUITES_DIR = new URL('../../suites/', import.meta.url).pathname;
 
 /** Step kinds the runner implements (harness/engine/steps). */
-export const STEP_KINDS = ['discover', 'oauth-metadata', 'jwks', 'authorize', 'token', 'userinfo', 'logout', 'wait'] as const;
+export const STEP_KINDS = ['discover', 'oauth-metadata', 'jwks', 'authorize', 'token', 'refresh', 'userinfo', 'logout', 'wait'] as const;
 
 export interface Catalog {
   modules: Map<string, ModuleDef>;
@@ -178,10 +178,21 @@ export function moduleProblems(mod: ModuleDef, catalog: Catalog): string[] {
 
 // ------------------------------------------------------------------ selection
 
+/**
+ * A matcher for module selectors: ids or globs over ids, or `suite:<name>` for every module of
+ * suites/<name>.yaml (`suite:plan` for the plan's own `define:` modules).
+ */
+export function moduleMatcher(selectors: string[]): (m: ModuleDef) => boolean {
+  const suites = selectors.filter((s) => s.startsWith('suite:')).map((s) => s.slice(6));
+  const ids = selectors.filter((s) => !s.startsWith('suite:'));
+  const byId = ids.length ? picomatch(ids) : () => false;
+  return (m) => byId(m.id) || suites.some((s) => (s === 'plan' ? !m.source?.startsWith('suites/') : m.source === `suites/${s}.yaml`));
+}
+
 export function selectModules(plan: Plan, catalog: Catalog, filters?: string[]): ModuleDef[] {
   const all = [...catalog.modules.values()];
-  const inPlan = picomatch(plan.modules);
-  let chosen = all.filter((m) => inPlan(m.id));
+  const inPlan = moduleMatcher(plan.modules);
+  let chosen = all.filter((m) => inPlan(m));
   if (filters?.length) {
     const f = picomatch(filters);
     chosen = chosen.filter((m) => f(m.id));
@@ -191,8 +202,8 @@ export function selectModules(plan: Plan, catalog: Catalog, filters?: string[]):
 
 /** Module ids or globs that match nothing: a typo in a plan or on the command line. */
 export function unmatchedSelectors(selectors: string[], catalog: Catalog): string[] {
-  const ids = [...catalog.modules.keys()];
-  return selectors.filter((s) => !ids.some((id) => picomatch.isMatch(id, s)));
+  const mods = [...catalog.modules.values()];
+  return selectors.filter((s) => !mods.some((m) => moduleMatcher([s])(m)));
 }
 
 export function applicability(mod: ModuleDef, plan: Plan): { applies: true } | { applies: false; reason: string } {

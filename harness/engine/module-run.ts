@@ -29,6 +29,7 @@ export interface TokenOutput {
   client: string;
   json?: Record<string, unknown>;
   accessToken?: string;
+  refreshToken?: string;
   idToken?: string;
   idTokenClaims?: Record<string, unknown>;
 }
@@ -43,6 +44,8 @@ export class ModuleRun {
   readonly outputs = new Map<string, StepOutput>();
   discovery?: Metadata;
   jwks?: { keys: Record<string, unknown>[] };
+  /** The JWKS was fetched again after an unknown kid (once per module at most). */
+  jwksRefetched = false;
   private session?: Promise<BrowserSession>;
   readonly ctx: RunContext;
   readonly mod: ModuleDef;

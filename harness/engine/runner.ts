@@ -13,6 +13,7 @@ import { ModuleRun, StepAbort, StepSkip } from './module-run.ts';
 import { authorize } from './steps/authorize.ts';
 import { logout } from './steps/logout.ts';
 import { discover, jwks, oauthMetadata } from './steps/metadata.ts';
+import { refresh } from './steps/refresh.ts';
 import { token } from './steps/token.ts';
 import { userinfo } from './steps/userinfo.ts';
 import { wait } from './steps/wait.ts';
@@ -25,6 +26,7 @@ const STEPS: Record<string, StepFn> = {
   jwks,
   authorize,
   token,
+  refresh,
   userinfo,
   logout,
   wait,

@@ -1,6 +1,7 @@
 // The provider under test. `process` starts the reference provider (provider/main.ts) as a child
 // process on a random loopback port with the plan's config and fault switches; `external` points
-// at an issuer that is already running.
+// at an issuer that is already running; `container` starts an image with testcontainers
+// (harness/engine/container.ts) and keeps its log as <report dir>/container.log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,11 @@ export interface Target {
 
 export class TargetError extends Error {}
 
+/** The plan's provider is `launch: container` and no container engine is reachable: skipped, not passed. */
+export class TargetUnavailableError extends TargetError {
+  override name = 'TargetUnavailableError';
+}
+
 const PROVIDER_MAIN = new URL('../../provider/main.ts', import.meta.url).pathname;
 const START_TIMEOUT_MS = 20_000;
 
@@ -27,6 +33,7 @@ export async function startTarget(plan: Plan, opts: { logFile?: string; faults?:
   if (p.launch === 'external') {
     return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], stop: async () => {} };
   }
+  if (p.launch === 'container') return startContainerTarget(plan, opts);
   const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
   const args = [PROVIDER_MAIN, '--port', '0'];
   if (typeof p.config === 'string') {
@@ -92,4 +99,18 @@ function stopChild(child: ChildProcess, done: () => void): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+async function startContainerTarget(plan: Plan, opts: { logFile?: string }): Promise<Target> {
+  const { startContainer, EngineUnavailableError } = await import('./container.ts');
+  // The container's log sits next to the run's provider.log: <report dir>/container.log.
+  const logFile = opts.logFile ? join(dirname(opts.logFile), 'container.log') : undefined;
+  try {
+    const c = await startContainer(plan, { logFile });
+    const faults = (plan.provider.env?.TOUCHSTONE_FAULTS ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+    return { issuer: c.issuer, ttl: { ...plan.provider.ttl }, faults, logFile: c.logFile, stop: c.stop };
+  } catch (err) {
+    if (err instanceof EngineUnavailableError) throw new TargetUnavailableError(err.message);
+    throw new TargetError((err as Error).message);
+  }
 }

@@ -1,7 +1,7 @@
 // Loading a plan: YAML -> schema -> meaning. Every problem becomes one PlanError line naming the
 // file and the path inside it, e.g. `plans/x.yaml: /modules/2: unknown module id "pkce-plian"`.
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { isCitationId } from '../core/citations.ts';
 import type { Plan } from '../core/types.ts';
@@ -38,9 +38,33 @@ export async function loadPlan(file: string): Promise<Plan> {
   return plan;
 }
 
+/** Fields only a `launch: container` provider takes. */
+const CONTAINER_FIELDS = ['image', 'port', 'ready_path', 'env', 'command', 'config_file', 'issuer_path', 'start_timeout'] as const;
+
+function checkContainer(plan: Plan, fail: (msg: string) => never): void {
+  const p = plan.provider;
+  if (!p.image) fail('/provider/image is required when launch is container');
+  if (p.port === undefined) fail('/provider/port (the port the provider listens on inside the container) is required when launch is container');
+  if (p.issuer) fail('/provider/issuer does not apply when launch is container: the issuer is http://127.0.0.1:<published port> plus /provider/issuer_path');
+  if (p.faults?.length) fail('/provider/faults only applies when launch is process (for the reference image, set TOUCHSTONE_FAULTS in /provider/env)');
+  if (p.config !== undefined) fail('/provider/config only applies when launch is process (use /provider/config_file to copy a file into the container)');
+  if (p.config_file) {
+    const source = resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config_file.source);
+    if (!existsSync(source) || !statSync(source).isFile()) fail(`/provider/config_file/source: no such file ${p.config_file.source} (relative to the plan file)`);
+  }
+}
+
 function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
   const p = plan.provider;
-  if (p.launch === 'external') {
+  if (p.launch === 'container') {
+    checkContainer(plan, fail);
+  } else {
+    const extra = CONTAINER_FIELDS.find((f) => p[f] !== undefined);
+    if (extra) fail(`/provider/${extra} only applies when launch is container`);
+  }
+  if (p.launch === 'container') {
+    // checked above
+  } else if (p.launch === 'external') {
     if (!p.issuer) fail('/provider/issuer is required when launch is external');
     if (p.faults?.length) fail('/provider/faults only applies when launch is process (an external provider has no fault switches)');
     if (p.config !== undefined) fail('/provider/config only applies when launch is process');

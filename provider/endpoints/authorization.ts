@@ -1,13 +1,16 @@
 // GET|POST /authorize. Until the client and redirect_uri are known good, errors are shown on an
 // error page; after that they go back to the client on its redirect_uri (RFC 6749 §4.1.2.1).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import { completeAuthorization, hasConsent, sendAuthorizationResponse, type AuthorizationRequest } from '../authorization-response.ts';
+import { parseClaimsRequest } from '../claims.ts';
 import type { ClientConfig } from '../config.ts';
 import { SCOPES_SUPPORTED, type ProviderContext } from '../context.ts';
 import { ConsentRequired, InvalidClient, InvalidRequest, InvalidScope, LoginRequired, OAuthError, UnsupportedResponseType } from '../errors.ts';
 import { asOAuthError, randomToken, readParams, sendErrorPage, type Params } from '../http.ts';
 import { annotate } from '../log.ts';
 import { browserId, loadSession, type Session } from '../session.ts';
+import type { Faults } from '../faults.ts';
 import type { Interaction } from './interaction.ts';
 
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
@@ -27,6 +30,7 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
   let client: ClientConfig;
   let redirectUri: string;
   try {
+    refusePost(ctx, req);
     params = readParams(req.method === 'POST' ? req.body : req.query);
     client = loadClient(ctx, params);
     annotate(req, { client_id: client.client_id });
@@ -36,8 +40,9 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
   }
   try {
     const request = validateRequest(ctx, client, redirectUri, params);
+    request.hintSub = params.id_token_hint ? await checkIdTokenHint(ctx, params.id_token_hint) : undefined;
     const session = await loadSession(ctx, req);
-    const needs = whatIsNeeded(request, session);
+    const needs = whatIsNeeded(request, session, {}, ctx.faults);
     checkPromptNone(request, needs);
     if (session && !needs.login && !needs.consent) return await completeAuthorization(ctx, reply, request, session);
     return await startInteraction(ctx, req, reply, request, needs);
@@ -56,6 +61,11 @@ function redirectOrErrorPage(ctx: ProviderContext, req: FastifyRequest, reply: F
     return sendAuthorizationResponse(ctx, reply, e.uri, { error: e.error, error_description: e.message }, undefined);
   }
   return sendErrorPage(req, reply, e);
+}
+
+// OIDC Core §3.1.2.1: the Authorization Endpoint supports GET and POST (fault: POST refused).
+function refusePost(ctx: ProviderContext, req: FastifyRequest): void {
+  if (req.method === 'POST' && ctx.faults.on('authorize-rejects-post')) throw new InvalidRequest('POST is not supported at the authorization endpoint');
 }
 
 function loadClient(ctx: ProviderContext, params: Params): ClientConfig {
@@ -77,14 +87,19 @@ function checkRedirectUri(ctx: ProviderContext, client: ClientConfig, params: Pa
 }
 
 function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri: string, params: Params): AuthorizationRequest {
-  refuseRequestObjects(params);
-  checkResponseType(params);
+  refuseRequestObjects(ctx, params);
+  checkResponseType(ctx, params);
   if (ctx.faults.on('require-state')) requireState(params);
+  if (ctx.faults.on('require-nonce')) requireNonce(params);
+  if (ctx.faults.on('refuse-optional-params')) refuseOptionalParams(params);
   checkResponseMode(params);
   const scope = checkScope(client, params);
   const pkce = checkPkce(ctx, params);
-  const prompt = checkPrompt(params);
+  const prompt = checkPrompt(ctx, params);
   const maxAge = checkMaxAge(params);
+  const claims = parseClaimsRequest(ctx, params.claims);
+  // OIDC Core §3.1.2.1: display, ui_locales, claims_locales and acr_values are accepted (one page
+  // style, one language; acr_values only makes the ID Token carry acr); unknown parameters are ignored.
   return {
     clientId: client.client_id,
     redirectUri,
@@ -94,17 +109,40 @@ function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri
     ...pkce,
     prompt,
     maxAge,
+    loginHint: params.login_hint,
+    acrValues: params.acr_values,
+    claims,
   };
 }
 
-// OIDC Core §6: request objects are optional; say so with the registered error codes.
-function refuseRequestObjects(params: Params): void {
+// OIDC Core §3.1.2.1: id_token_hint is an ID Token this OP issued (our signature and iss; an
+// expired one is still a hint). Its sub names the End-User the client expects.
+async function checkIdTokenHint(ctx: ProviderContext, hint: string): Promise<string> {
+  // Fault refuse-id-token-hint: even our own, valid ID Token is refused as a hint.
+  if (ctx.faults.on('refuse-id-token-hint')) throw new InvalidRequest('id_token_hint is not accepted');
+  let sub: unknown;
+  try {
+    ({ payload: { sub } } = await jwtVerify(hint, ctx.keys.verifyKeys, { issuer: ctx.issuer, algorithms: ctx.keys.algs }));
+  } catch (e) {
+    if (!(e instanceof joseErrors.JWTExpired) || e.payload.iss !== ctx.issuer) throw new InvalidRequest('id_token_hint is not a valid ID Token issued by this OP');
+    sub = e.payload.sub;
+  }
+  if (typeof sub !== 'string') throw new InvalidRequest('id_token_hint has no sub');
+  return sub;
+}
+
+// OIDC Core §6: request objects are optional; an OP without them MUST say so with the
+// registered error codes (fault request-object-silently-ignored: the request is served without it).
+function refuseRequestObjects(ctx: ProviderContext, params: Params): void {
+  if (ctx.faults.on('request-object-silently-ignored')) return;
   if (params.request) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
   if (params.request_uri) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
 }
 
-// RFC 6749 §4.1.1: response_type is required and must be "code" (the only type supported).
-function checkResponseType(params: Params): void {
+// RFC 6749 §4.1.1, OIDC Core §3.1.2.1: response_type is required and must be "code" (the only
+// type supported) (fault accept-missing-response-type: a missing one is taken as code).
+function checkResponseType(ctx: ProviderContext, params: Params): void {
+  if (!params.response_type && ctx.faults.on('accept-missing-response-type')) return;
   if (!params.response_type) throw new InvalidRequest('response_type is required');
   if (params.response_type !== 'code') throw new UnsupportedResponseType('only response_type=code is supported');
 }
@@ -148,9 +186,11 @@ function refusePlain(method: string): never {
   throw new InvalidRequest(`code_challenge_method ${method} is not supported, use S256`);
 }
 
-// OIDC Core §3.1.2.1: prompt values are known, and "none" stands alone.
-function checkPrompt(params: Params): string[] {
+// OIDC Core §3.1.2.1: prompt values are known, and "none" stands alone. prompt=none: the OP shows
+// no page at all (fault prompt-none-shows-login: none is handled as login).
+function checkPrompt(ctx: ProviderContext, params: Params): string[] {
   const prompt = params.prompt ? [...new Set(params.prompt.split(' ').filter(Boolean))] : [];
+  if (prompt.length === 1 && prompt[0] === 'none' && ctx.faults.on('prompt-none-shows-login')) return ['login'];
   const unknown = prompt.filter((p) => !PROMPTS.includes(p));
   if (unknown.length > 0) throw new InvalidRequest(`unsupported prompt value: ${unknown.join(' ')}`);
   if (prompt.includes('none') && prompt.length > 1) throw new InvalidRequest('prompt=none must not be combined with other values');
@@ -166,12 +206,34 @@ function checkMaxAge(params: Params): number | undefined {
 
 export interface Needs { login: boolean; consent: boolean }
 
-export function whatIsNeeded(request: AuthorizationRequest, session: Session | undefined, done: { login?: boolean; consent?: boolean } = {}): Needs {
-  const now = Math.floor(Date.now() / 1000);
-  const stale = session !== undefined && request.maxAge !== undefined && now - session.authTime > request.maxAge;
-  const login = !session || (!done.login && (request.prompt.includes('login') || stale));
-  const consent = !done.consent && (request.prompt.includes('consent') || !hasConsent(session, request.clientId, request.scope));
+export function whatIsNeeded(request: AuthorizationRequest, session: Session | undefined, done: { login?: boolean; consent?: boolean }, faults: Faults): Needs {
+  const login = !session || (!done.login && (promptLogin(request, faults) || maxAgeExceeded(request, session, faults) || otherUser(request, session, faults)));
+  const consent = !done.consent && (request.prompt.includes('consent') || offlineAccess(request) || !hasConsent(session, request.clientId, request.scope));
   return { login, consent };
+}
+
+// OIDC Core §3.1.2.1: prompt=login makes the OP re-authenticate the End-User (fault: session reused).
+function promptLogin(request: AuthorizationRequest, faults: Faults): boolean {
+  return request.prompt.includes('login') && !faults.on('prompt-login-ignored');
+}
+
+// OIDC Core §3.1.2.1: when the last authentication is older than max_age seconds, the OP MUST
+// actively re-authenticate (fault: the old session is used).
+function maxAgeExceeded(request: AuthorizationRequest, session: Session, faults: Faults): boolean {
+  if (request.maxAge === undefined || faults.on('max-age-ignored')) return false;
+  return Math.floor(Date.now() / 1000) - session.authTime > request.maxAge;
+}
+
+// OIDC Core §3.1.2.1: id_token_hint names the End-User the client expects; a session of another
+// End-User does not satisfy the request (prompt=none: login_required) (fault: any session does).
+function otherUser(request: AuthorizationRequest, session: Session, faults: Faults): boolean {
+  return request.hintSub !== undefined && request.hintSub !== session.sub && !faults.on('id-token-hint-ignored');
+}
+
+// OIDC Core §11: offline_access always asks the End-User (a remembered consent is not enough);
+// with prompt=none it cannot ask, and offline_access is then ignored (authorization-response.ts).
+function offlineAccess(request: AuthorizationRequest): boolean {
+  return request.scope.split(' ').includes('offline_access') && !request.prompt.includes('none');
 }
 
 // OIDC Core §3.1.2.6: prompt=none without a session → login_required; without consent → consent_required.
@@ -198,4 +260,18 @@ async function startInteraction(ctx: ProviderContext, req: FastifyRequest, reply
 // Fault require-state only: state is OPTIONAL (RFC 6749 §4.1.1); a correct OP never requires it.
 function requireState(params: Params): void {
   if (!params.state) throw new InvalidRequest('state is required');
+}
+
+// Fault require-nonce only: nonce is OPTIONAL in the code flow (OIDC Core §3.1.2.1).
+function requireNonce(params: Params): void {
+  if (!params.nonce) throw new InvalidRequest('nonce is required');
+}
+
+const CORE_PARAMS = new Set(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'prompt', 'max_age', 'id_token_hint', 'claims', 'request', 'request_uri']);
+
+// Fault refuse-optional-params only: display, ui_locales, claims_locales, login_hint, acr_values
+// and unknown parameters are accepted (unknown ones ignored) by a correct OP (OIDC Core §3.1.2.1).
+function refuseOptionalParams(params: Params): void {
+  const extra = Object.keys(params).filter((k) => !CORE_PARAMS.has(k));
+  if (extra.length > 0) throw new InvalidRequest(`unsupported parameter: ${extra.join(' ')}`);
 }

@@ -27,9 +27,9 @@ class CsrfFailure extends InvalidRequest {
 
 type Stage = 'login' | 'consent' | 'done';
 
-function stageOf(ia: Interaction, session: Session | undefined): Stage {
+function stageOf(ctx: ProviderContext, ia: Interaction, session: Session | undefined): Stage {
   const loggedInHere = ia.loginDone && session !== undefined && session.sub === ia.sub;
-  const needs = whatIsNeeded(ia.request, session, { login: loggedInHere, consent: ia.consentDone });
+  const needs = whatIsNeeded(ia.request, session, { login: loggedInHere, consent: ia.consentDone }, ctx.faults);
   return needs.login ? 'login' : needs.consent ? 'consent' : 'done';
 }
 
@@ -61,8 +61,9 @@ export async function interactionPage(ctx: ProviderContext, req: FastifyRequest,
     return sendErrorPage(req, reply, e, e instanceof CsrfFailure ? 403 : 400);
   }
   const session = await loadSession(ctx, req);
-  const stage = stageOf(ia, session);
-  if (stage === 'login') return sendHtml(reply, 200, loginPage({ csrf: ia.csrf, clientId: ia.request.clientId }));
+  const stage = stageOf(ctx, ia, session);
+  // OIDC Core §3.1.2.1: login_hint prefills the username.
+  if (stage === 'login') return sendHtml(reply, 200, loginPage({ csrf: ia.csrf, clientId: ia.request.clientId, username: ia.request.loginHint }));
   if (stage === 'consent') return sendHtml(reply, 200, consentPage({ csrf: ia.csrf, clientId: ia.request.clientId, scopes: ia.request.scope.split(' ') }));
   return finish(ctx, reply, ia, session as Session);
 }
@@ -79,7 +80,7 @@ export async function interactionSubmit(ctx: ProviderContext, req: FastifyReques
     return sendErrorPage(req, reply, e, e instanceof CsrfFailure ? 403 : 400);
   }
   let session = await loadSession(ctx, req);
-  const stage = stageOf(ia, session);
+  const stage = stageOf(ctx, ia, session);
   if (stage === 'login') {
     const user = authenticate(ctx, params);
     if (!user) {
@@ -90,7 +91,7 @@ export async function interactionSubmit(ctx: ProviderContext, req: FastifyReques
     ia.loginDone = true;
     ia.sub = user;
     await ctx.store.set('interaction', ia.uid, ia, ctx.config.ttl.interaction);
-    if (stageOf(ia, session) === 'done') return finish(ctx, reply, ia, session);
+    if (stageOf(ctx, ia, session) === 'done') return finish(ctx, reply, ia, session);
     return reply.code(302).header('location', `/interaction/${ia.uid}`).header('cache-control', 'no-store').send();
   }
   if (stage === 'consent') {
@@ -123,5 +124,5 @@ async function deny(ctx: ProviderContext, req: FastifyRequest, reply: FastifyRep
 // An interaction completes once: it is removed before the code is issued.
 async function finish(ctx: ProviderContext, reply: FastifyReply, ia: Interaction, session: Session): Promise<FastifyReply> {
   await ctx.store.delete('interaction', ia.uid);
-  return completeAuthorization(ctx, reply, ia.request, session);
+  return completeAuthorization(ctx, reply, ia.request, session, ia.consentDone);
 }

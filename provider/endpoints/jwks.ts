@@ -4,12 +4,14 @@ import type { JWK } from 'jose';
 import type { ProviderContext } from '../context.ts';
 
 export function publishedKeys(ctx: ProviderContext): JWK[] {
+  // OIDC Core §10.1.1: the keys that sign now, upcoming keys and recently retired keys (keys.ts).
+  const published = ctx.keys.published;
   // RFC 7517 §9.2: a published JWK Set holds public keys only (fault: private members too).
-  const keys = ctx.keys.keys.map((k) => (ctx.faults.on('jwks-publishes-private-key') ? { ...k.privateJwk } : { ...k.publicJwk }));
+  const keys = published.map((k) => (ctx.faults.on('jwks-publishes-private-key') ? { ...k.privateJwk } : { ...k.publicJwk }));
   // RFC 7517 §4.5: distinct keys have distinct kids (fault: a second, different key reuses the
   // first kid, under another alg so that verification of issued tokens is not affected).
   if (ctx.faults.on('jwks-duplicate-kid') && keys.length > 1) {
-    const other = ctx.keys.keys.find((k) => k.alg !== keys[0].alg && k.publicJwk.kty === keys[0].kty) ?? ctx.keys.keys[1];
+    const other = published.find((k) => k.alg !== keys[0].alg && k.publicJwk.kty === keys[0].kty) ?? published[1];
     keys.push({ ...other.publicJwk, kid: keys[0].kid });
   }
   return keys;

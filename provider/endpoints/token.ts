@@ -7,8 +7,9 @@ import { InvalidRequest, UnsupportedGrantType } from '../errors.ts';
 import { readParams, sendJsonError } from '../http.ts';
 import { annotate } from '../log.ts';
 import { authorizationCodeGrant } from '../grants/authorization_code.ts';
+import { refreshTokenGrant } from '../grants/refresh_token.ts';
 
-export const GRANT_TYPES = ['authorization_code'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 
 export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
@@ -18,7 +19,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, r
     checkGrantType(params.grant_type);
     const client = await authenticateClient(ctx, req, params);
     annotate(req, { client_id: client.client_id });
-    const body = await authorizationCodeGrant(ctx, client, params);
+    const body = params.grant_type === 'refresh_token' ? await refreshTokenGrant(ctx, client, params) : await authorizationCodeGrant(ctx, client, params);
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(body);
   } catch (e) {
     // RFC 6749 §5.2: a client that tried HTTP Basic gets 401 with WWW-Authenticate.

@@ -1,6 +1,7 @@
 // GET|POST /userinfo (OIDC Core §5.3; bearer usage RFC 6750 §2.1, §2.2, §3).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SCOPE_CLAIMS, type ProviderContext } from '../context.ts';
+import { requestedClaims, scopeClaims } from '../claims.ts';
+import type { ProviderContext } from '../context.ts';
 import { InsufficientScope, InvalidRequest, OAuthError } from '../errors.ts';
 import { asOAuthError } from '../http.ts';
 import { annotate } from '../log.ts';
@@ -24,8 +25,8 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
     if (!scopes.includes('openid')) throw new InsufficientScope('the access token was not issued for openid');
     const user = ctx.users.find((u) => u.sub === record.sub);
     if (!user) throw new InsufficientScope('the End-User no longer exists');
-    const claims: Record<string, unknown> = {};
-    for (const scope of scopes) for (const c of SCOPE_CLAIMS[scope] ?? []) if (user.claims[c] !== undefined) claims[c] = user.claims[c];
+    // OIDC Core §5.4 (scope claims) and §5.5 (claims requested for userinfo).
+    const claims: Record<string, unknown> = { ...scopeClaims(ctx, record.scope, user), ...requestedClaims(record.userinfoClaims, user) };
     // OIDC Core §5.3.2: sub is exactly the ID Token's sub.
     claims.sub = ctx.faults.on('userinfo-wrong-sub') ? `${user.sub}-other` : user.sub;
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(claims);

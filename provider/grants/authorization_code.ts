@@ -6,6 +6,7 @@ import type { ProviderContext } from '../context.ts';
 import { InvalidGrant, InvalidRequest } from '../errors.ts';
 import { safeEqual, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
+import { issueRefreshToken } from './refresh_token.ts';
 
 export type { AuthorizationRequest };
 
@@ -19,11 +20,15 @@ export async function authorizationCodeGrant(ctx: ProviderContext, client: Clien
   checkRedirectUri(ctx, code, params);
   if (!ctx.faults.on('skip-pkce-verification')) verifyPkce(code, params.code_verifier);
 
-  const { token, expiresIn } = await issueAccessToken(ctx, { sub: code.sub, clientId: client.client_id, scope: code.scope, grantId: code.grantId, authTime: code.authTime });
+  const grant = { sub: code.sub, clientId: client.client_id, scope: code.scope, grantId: code.grantId, authTime: code.authTime, acr: code.acr, claims: code.claims };
+  const { token, expiresIn } = await issueAccessToken(ctx, grant);
   const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: code.scope };
+  // OIDC Core §11: a refresh token only for a consented offline_access (the code's scope keeps
+  // offline_access only then).
+  if (code.scope.split(' ').includes('offline_access')) body.refresh_token = await issueRefreshToken(ctx, grant);
   // OIDC Core §3.1.3.3: an openid request gets an ID Token.
   if (code.scope.split(' ').includes('openid')) {
-    body.id_token = await issueIdToken(ctx, { client, sub: code.sub, nonce: code.nonce, authTime: code.authTime, accessToken: token });
+    body.id_token = await issueIdToken(ctx, { client, sub: code.sub, nonce: code.nonce, authTime: code.authTime, accessToken: token, acr: code.acr, claims: code.claims });
   }
   return body;
 }

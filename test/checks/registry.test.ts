@@ -48,6 +48,10 @@ const EXPECTED: Record<string, string> = {
   bearerChallengeOnError: 'RFC6750-3-www-authenticate',
   logoutStateEchoed: 'RPIL-3-state',
   logoutRedirectIsRegistered: 'RPIL-3-registered-redirect',
+  scopeClaimsReturned: 'OIDCC-5.4-scope-claims',
+  essentialClaimsReturned: 'OIDCC-5.5.1-essential',
+  idTokenHasAuthTime: 'OIDCC-2-auth-time',
+  refreshTokenRotated: 'RFC9700-4.14.2-rotation',
 };
 
 describe('check registry', () => {

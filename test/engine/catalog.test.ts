@@ -244,10 +244,10 @@ describe('the built-in catalog (suites/*.yaml)', () => {
     expect(catalog.modules.get('rp-logout')?.source).toBe('suites/logout.yaml');
   });
 
-  it('every module proves at least one citation, all of them known', () => {
+  it('every module that can run proves at least one citation, all of them known', () => {
     for (const mod of catalog.modules.values()) {
       expect(Array.isArray(mod.proves), mod.id).toBe(true);
-      expect(mod.proves.length, `${mod.id} proves nothing`).toBeGreaterThan(0);
+      if (!mod.skip) expect(mod.proves.length, `${mod.id} proves nothing`).toBeGreaterThan(0);
       for (const c of mod.proves) expect(Object.hasOwn(CITATIONS, c), `${mod.id}: ${c}`).toBe(true);
     }
   });

@@ -11,9 +11,9 @@ import { BrowserPool } from '../../harness/engine/browser.ts';
 import { pool, runPlanDirect } from '../../harness/engine/direct.ts';
 import type { ModuleResult, Plan } from '../../harness/core/types.ts';
 
-const PLAN = new URL('../../plans/default.yaml', import.meta.url).pathname;
+const PLANS = ['default', 'oidc-basic'].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
-let plan: Plan;
+let plans: Plan[] = [];
 const browsers = new BrowserPool();
 const results = new Map<string, ModuleResult[]>();
 
@@ -32,12 +32,18 @@ async function signingKeys(): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  plan = await loadPlan(PLAN);
-  const config = { ...(plan.provider.config as Record<string, unknown>), keys: await signingKeys() };
-  plan = { ...plan, provider: { ...plan.provider, config } };
+  const keys = await signingKeys();
+  plans = await Promise.all(
+    PLANS.map(async (file) => {
+      const p = await loadPlan(file);
+      return { ...p, provider: { ...p.provider, config: { ...(p.provider.config as Record<string, unknown>), keys } } };
+    }),
+  );
   const started = performance.now();
-  await pool(FAULTS, 2, async (f) => {
-    results.set(f.id, await runPlanDirect(plan, { faults: [f.id], modules: proving(plan, f), workers: 2, pool: browsers }));
+  const jobs = FAULTS.flatMap((f) => plans.map((p) => ({ f, p, modules: proving(p, f) }))).filter((j) => j.modules.length > 0);
+  await pool(jobs, 2, async ({ f, p, modules }) => {
+    const res = await runPlanDirect(p, { faults: [f.id], modules, workers: 2, pool: browsers });
+    results.set(f.id, [...(results.get(f.id) ?? []), ...res]);
   });
   const detected = FAULTS.filter((f) => detectedBy(f).length > 0).length;
   console.log(`fault self-test: faults detected / faults defined = ${detected}/${FAULTS.length} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -55,7 +61,7 @@ function detectedBy(f: FaultSwitch): string[] {
 
 describe('every fault switch is detected by the modules that prove its rule', () => {
   it.each(FAULTS.map((f) => [f.id, f] as const))('%s', (_id, f) => {
-    const expected = proving(plan, f);
+    const expected = plans.flatMap((p) => proving(p, f));
     expect(expected.length, `no module proves ${f.breaks}`).toBeGreaterThan(0);
     const res = results.get(f.id) ?? [];
     const summary = res.map((r) => `${r.id}: ${r.status}${r.reason ? ` (${r.reason.slice(0, 200)})` : ''}`).join('\n');
@@ -64,8 +70,8 @@ describe('every fault switch is detected by the modules that prove its rule', ()
 });
 
 describe('every module is proven by at least one fault switch', () => {
-  it('each applicable module of the default plan proves a rule some switch breaks', async () => {
-    const p = await loadPlan(PLAN);
+  it.each(PLANS)('each runnable module of %s proves a rule some switch breaks', async (file) => {
+    const p = await loadPlan(file);
     const broken = new Set(FAULTS.map((f) => f.breaks as string));
     const unproven = selectModules(p, loadCatalog(p)).filter((m) => !m.skip && !m.proves.some((c) => broken.has(c)));
     expect(unproven.map((m) => m.id)).toEqual([]);

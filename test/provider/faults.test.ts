@@ -2,10 +2,10 @@
 // fails against an otherwise identical provider without it.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { UnsecuredJWT, createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { UnsecuredJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { FAULTS, type FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
-import { Browser, authorize, csrfOf, errorOf, exchange, getJson, pageOf, pkce, start, userinfo } from './helpers.ts';
+import { Browser, authorize, basic, client, csrfOf, errorOf, exchange, getJson, pageOf, pkce, start, tokenRequest, userinfo } from './helpers.ts';
 
 type Probe = { config?: Record<string, unknown>; run: (op: RunningProvider) => Promise<void> };
 
@@ -28,6 +28,21 @@ async function logoutPage(op: RunningProvider, b: Browser, p: Record<string, str
 async function confirmLogout(b: Browser, text: string) {
   const id = /name="logout_request" value="([^"]+)"/.exec(text)?.[1] as string;
   return b.post('/logout/confirm', { csrf: csrfOf(text), logout_request: id, logout: 'yes' });
+}
+
+const ADMIN = 'admin-token-0123456789';
+const authzUrl = (p: Record<string, string>) => `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid profile email', code_challenge: pkce().challenge, code_challenge_method: 'S256', ...p })}`;
+const codeOf = (r: { location?: string }) => (r.location ? new URL(r.location).searchParams.get('code') : null);
+async function offline(op: RunningProvider) {
+  const out = await authorize(op, { params: { scope: 'openid email offline_access' } });
+  const t = await exchange(op, out);
+  return { out, t, rt: t.json.refresh_token as string };
+}
+async function refresh(op: RunningProvider, rt: string, opts: { clientId?: string; noAuth?: boolean } = {}) {
+  const c = client(opts.clientId ?? 'touchstone-client');
+  const form = { grant_type: 'refresh_token', refresh_token: rt };
+  if (opts.noAuth) return tokenRequest(op, { ...form, client_id: c.client_id });
+  return tokenRequest(op, form, { authorization: basic(c.client_id, c.client_secret as string) });
 }
 
 const PROBES: Record<FaultId, Probe> = {
@@ -225,6 +240,124 @@ const PROBES: Record<FaultId, Probe> = {
     const r = await logoutPage(op, new Browser(op.issuer), { client_id: 'touchstone-client', post_logout_redirect_uri: 'https://client.example/logged-out' });
     expect(pageOf(r.text)).toBe('error');
     expect(errorOf(r.text)).toBe('invalid_request');
+  } },
+  'refresh-token-no-rotation': { run: async (op) => {
+    const { rt } = await offline(op);
+    const r = await refresh(op, rt);
+    expect(r.status).toBe(200);
+    expect(r.json.refresh_token).toBe(rt);
+    expect((await refresh(op, rt)).status).toBe(200);
+  } },
+  'accept-rotated-refresh-token': { run: async (op) => {
+    const { rt } = await offline(op);
+    const r = await refresh(op, rt);
+    expect(r.json.refresh_token).not.toBe(rt); // it does rotate
+    expect((await refresh(op, rt)).status).toBe(200);
+  } },
+  'rotated-reuse-keeps-grant': { run: async (op) => {
+    const { rt } = await offline(op);
+    const r1 = await refresh(op, rt);
+    expect((await refresh(op, rt)).json.error).toBe('invalid_grant'); // reuse still refused
+    expect((await refresh(op, r1.json.refresh_token as string)).status).toBe(200);
+    expect((await userinfo(op, 'get', r1.json.access_token as string)).status).toBe(200);
+  } },
+  'refresh-token-not-client-bound': { run: async (op) => {
+    const { rt } = await offline(op);
+    expect((await refresh(op, rt, { clientId: 'touchstone-client-2' })).status).toBe(200);
+  } },
+  'refresh-without-client-auth': { run: async (op) => {
+    const { rt } = await offline(op);
+    const out = await authorize(op);
+    expect((await exchange(op, out, { secret: 'wrong-secret' })).status).toBe(401); // code exchange still authenticates
+    expect((await refresh(op, rt, { noAuth: true })).status).toBe(200);
+  } },
+  'offline-access-without-consent': { run: async (op) => {
+    const { out, rt } = await offline(op);
+    expect(rt).toBeTruthy();
+    const silent = await authorize(op, { browser: out.browser, params: { scope: 'openid email offline_access', prompt: 'none' } });
+    expect((await exchange(op, silent)).json.refresh_token).toBeTruthy();
+  } },
+  'prompt-login-ignored': { run: async (op) => {
+    const { browser } = await authorize(op);
+    const r = await browser.follow(await browser.get(authzUrl({ prompt: 'login' })));
+    expect(codeOf(r)).toBeTruthy();
+  } },
+  'max-age-ignored': { run: async (op) => {
+    const { browser } = await authorize(op);
+    await sleep(1100);
+    const r = await browser.get(authzUrl({ prompt: 'none', max_age: '0' }));
+    expect(codeOf(r)).toBeTruthy();
+  } },
+  'id-token-hint-ignored': { run: async (op) => {
+    const bobId = (await exchange(op, await authorize(op, { username: 'bob', password: 'builder' }))).json.id_token as string;
+    const { browser } = await authorize(op);
+    const r = await browser.get(authzUrl({ prompt: 'none', id_token_hint: bobId }));
+    expect(codeOf(r)).toBeTruthy();
+  } },
+  'claims-parameter-ignored': { run: async (op) => {
+    const claims = JSON.stringify({ userinfo: { email: { essential: true } }, id_token: { name: { essential: true } } });
+    const t = await exchange(op, await authorize(op, { params: { scope: 'openid', claims } }));
+    expect(t.status).toBe(200);
+    expect(decodeJwt(t.json.id_token as string).name).toBeUndefined();
+    const u = await userinfo(op, 'get', t.json.access_token as string);
+    expect(u.json).toEqual({ sub: 'user-alice' });
+  } },
+  'scope-claims-missing': { run: async (op) => {
+    const t = await exchange(op, await authorize(op, { params: { scope: 'openid email' } }));
+    const u = await userinfo(op, 'get', t.json.access_token as string);
+    expect(u.status).toBe(200);
+    expect(u.json).toEqual({ sub: 'user-alice' });
+  } },
+  'request-object-silently-ignored': { run: async (op) => {
+    const { browser } = await authorize(op);
+    const r = await browser.get(authzUrl({ prompt: 'none', request: 'eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.' }));
+    expect(codeOf(r)).toBeTruthy();
+  } },
+  'sign-with-unpublished-key': { config: { admin_token: ADMIN, key_rotation: { publish_ahead: 60 } }, run: async (op) => {
+    const r = await fetch(`${op.issuer}/admin/rotate-keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(r.status).toBe(200);
+    const { idToken } = await idClaims(op);
+    const kid = decodeProtectedHeader(idToken).kid;
+    const published = ((await getJson(`${op.issuer}/jwks`)).json.keys as { kid: string }[]).map((k) => k.kid);
+    expect(published).not.toContain(kid); // a fresh JWKS fetch does not have it
+  } },
+  'refuse-id-token-hint': { run: async (op) => {
+    const { idToken } = await idClaims(op);
+    const { browser } = await authorize(op);
+    const r = await browser.get(authzUrl({ prompt: 'none', id_token_hint: idToken }));
+    expect(new URL(r.location as string).searchParams.get('error')).toBe('invalid_request');
+  } },
+  'omit-auth-time': { run: async (op) => {
+    const { claims } = await idClaims(op, { max_age: '300' });
+    expect(claims.auth_time).toBeUndefined();
+    expect(claims.sub).toBe('user-alice');
+  } },
+  'accept-missing-response-type': { run: async (op) => {
+    const out = await authorize(op, { params: { response_type: undefined } });
+    expect(out.params.get('code')).toBeTruthy();
+  } },
+  'require-nonce': { run: async (op) => {
+    const out = await authorize(op, { params: { nonce: undefined } });
+    expect(out.params.get('error')).toBe('invalid_request');
+    expect((await ok(op)).t.status).toBe(200); // with nonce the flow still works
+  } },
+  'refuse-optional-params': { run: async (op) => {
+    for (const extra of [{ display: 'page' }, { ui_locales: 'en' }, { claims_locales: 'en' }, { login_hint: 'alice' }, { acr_values: '1' }, { frobnicate: 'x' }]) {
+      expect((await authorize(op, { params: extra })).params.get('error'), JSON.stringify(extra)).toBe('invalid_request');
+    }
+    expect((await ok(op)).t.status).toBe(200);
+  } },
+  'authorize-rejects-post': { run: async (op) => {
+    const { browser } = await authorize(op);
+    const r = await browser.post('/authorize', { response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid profile email', prompt: 'none', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    expect(pageOf(r.text)).toBe('error');
+    expect(codeOf(await browser.get(authzUrl({ prompt: 'none' })))).toBeTruthy(); // GET still works
+  } },
+  'prompt-none-shows-login': { run: async (op) => {
+    const b = new Browser(op.issuer);
+    expect(pageOf((await b.follow(await b.get(authzUrl({ prompt: 'none' })))).text)).toBe('login');
+    const { browser } = await authorize(op);
+    expect(pageOf((await browser.follow(await browser.get(authzUrl({ prompt: 'none' })))).text)).toBe('login');
   } },
 };
 

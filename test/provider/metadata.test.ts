@@ -75,7 +75,10 @@ describe('configuration', () => {
       'touchstone-client:client_secret_basic:RS256', 'touchstone-client-2:client_secret_basic:PS256', 'touchstone-post:client_secret_post:ES256', 'touchstone-public:none:RS256',
     ]);
     expect(c.users[0]).toMatchObject({ sub: 'user-alice', username: 'alice', password: 'wonderland' });
-    expect(c.ttl).toEqual({ code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600 });
+    expect(c.users[1]).toMatchObject({ sub: 'user-bob', username: 'bob', password: 'builder' });
+    expect(c.ttl).toEqual({ code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400 });
+    expect(c.key_rotation).toEqual({ publish_ahead: 60, retire_after: 600 });
+    expect(c.admin_token).toBeUndefined();
   });
 
   it.each([

@@ -2,6 +2,7 @@
 // log in and consent through the plan's declared interactions, and capture where the OP sends the
 // browser. Success, an error redirect, or an OP page are judged against the step's expectation.
 import { createHash } from 'node:crypto';
+import { UnsecuredJWT } from 'jose';
 import { authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
 import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
@@ -50,6 +51,23 @@ export function expectOpPage(run: ModuleRun, step: StepDef, landing: Landing, pa
   }, landing.kind === 'redirect' ? undefined : landing.hop.id, fallback);
 }
 
+/** `expect.interaction`: which of the plan's interactions (login, consent) the OP had to show. */
+export function judgeInteractions(run: ModuleRun, step: StepDef, played: string[]): void {
+  const want = step.expect?.interaction;
+  if (!want) return;
+  const missing = (want.shown ?? []).filter((n) => !played.includes(n));
+  const unwanted = (want.not_shown ?? []).filter((n) => played.includes(n));
+  const ok = missing.length === 0 && unwanted.length === 0;
+  run.expectation(step, `${step.id}-interactions`, {
+    ok,
+    message: ok
+      ? `the OP showed ${played.length ? played.join(', ') : 'no interaction'}, as expected`
+      : [missing.length ? `expected the ${missing.join(', ')} page to be shown` : '', unwanted.length ? `expected no ${unwanted.join(', ')} page` : ''].filter(Boolean).join('; ') + `; the OP showed ${played.length ? played.join(', ') : 'nothing'}`,
+    expected: want,
+    actual: { shown: played },
+  });
+}
+
 export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   const role = (w.client as string) ?? 'main';
@@ -70,11 +88,23 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     },
     w,
   );
+  // with.id_token_hint: <token step>: that step's ID Token as the hint (OIDC Core §3.1.2.1).
+  if (typeof w.id_token_hint === 'string') {
+    const hint = run.output('token', w.id_token_hint).idToken;
+    if (!hint) throw new StepAbort(`step "${w.id_token_hint}" issued no ID Token to use as id_token_hint`);
+    params.id_token_hint = hint;
+  }
+  // with.request_object: unsigned: the request's parameters also sent as an unsigned request object.
+  if (w.request_object === 'unsigned') params.request = new UnsecuredJWT({ ...params }).encode();
   const url = new URL(run.endpoint('authorization_endpoint'));
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
 
   const session = await run.browser();
-  const landing = await session.navigate(step.id!, url.toString());
+  const post = ((w.method as string) ?? 'GET').toUpperCase() === 'POST';
+  const landing = post
+    ? await session.navigate(step.id!, run.endpoint('authorization_endpoint'), undefined, params)
+    : await session.navigate(step.id!, url.toString());
+  judgeInteractions(run, step, session.played);
   const out: AuthorizeOutput = { kind: 'authorize', client: role, params, verifier: pkce.verifier };
   run.outputs.set(step.id!, out);
 

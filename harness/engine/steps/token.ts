@@ -12,6 +12,7 @@ import {
   idTokenIssMatches,
   idTokenNonceMatches,
   idTokenNotExpired,
+  idTokenHasAuthTime,
   idTokenSignatureVerified,
   tokenResponseHasIdToken,
   tokenResponseMatchesSchema,
@@ -93,14 +94,46 @@ export async function token(run: ModuleRun, step: StepDef): Promise<void> {
   run.succeeded(step, schema.ok, schema.ok ? 'tokens issued' : `the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
   if (!schema.ok) throw new StepAbort(`the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
   const json = res.json as Record<string, unknown>;
+  await acceptTokens(run, step, out, json, client, (authz.params.scope ?? '').split(' ').includes('openid'), authz.params.nonce, ex.id);
+}
+
+/** Record issued tokens and validate the ID Token (shared by the code and refresh grants). */
+export async function acceptTokens(
+  run: ModuleRun,
+  step: StepDef,
+  out: TokenOutput,
+  json: Record<string, unknown>,
+  client: PlanClient,
+  openid: boolean,
+  nonce: string | undefined,
+  exId: string,
+): Promise<void> {
   out.accessToken = typeof json.access_token === 'string' ? json.access_token : undefined;
-  const openid = (authz.params.scope ?? '').split(' ').includes('openid');
+  out.refreshToken = typeof json.refresh_token === 'string' ? json.refresh_token : undefined;
   if (!openid) return;
-  const hasIdToken = tokenResponseHasIdToken(json, ex.id);
+  const hasIdToken = tokenResponseHasIdToken(json, exId);
   run.add(hasIdToken);
   if (!hasIdToken.ok || typeof json.id_token !== 'string') return;
   out.idToken = json.id_token;
-  await validateIdToken(run, step, out, client, authz.params.nonce, ex.id);
+  await validateIdToken(run, step, out, client, nonce, exId);
+  judgeAuthTime(run, step, out);
+}
+
+/**
+ * `with.checks: [auth-time]` requires auth_time; `with.auth_time: { after | same_as: <token step> }`
+ * compares it with an earlier ID Token's (re-authentication moves it forward; none keeps it).
+ */
+function judgeAuthTime(run: ModuleRun, step: StepDef, out: TokenOutput): void {
+  const w = step.with ?? {};
+  const claims = out.idTokenClaims ?? {};
+  if (((w.checks as string[] | undefined) ?? []).includes('auth-time')) run.add(idTokenHasAuthTime(claims));
+  const rule = w.auth_time as { after?: string; same_as?: string } | undefined;
+  if (!rule) return;
+  const earlier = run.output('token', rule.after ?? rule.same_as).idTokenClaims?.auth_time;
+  const now = claims.auth_time;
+  const ok = typeof now === 'number' && typeof earlier === 'number' && (rule.after ? now > earlier : now === earlier);
+  const want = rule.after ? `auth_time later than ${earlier}` : `auth_time equal to ${earlier}`;
+  run.expectation(step, `${step.id}-auth-time`, { ok, message: ok ? `${want}: ${now}` : `expected ${want}, found ${String(now)}`, expected: want, actual: now ?? null });
 }
 
 async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, client: PlanClient, nonce: string | undefined, exId: string): Promise<void> {
@@ -116,15 +149,24 @@ async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, 
   }
   out.idTokenClaims = claims;
   if (!run.jwks) await fetchJwks(run, step.id!);
-  const kids = run.jwks!.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string');
   let verified = false;
   let error: string | undefined;
-  try {
-    await compactVerify(jwt, createLocalJWKSet(run.jwks as { keys: JWK[] }));
-    verified = true;
-  } catch (err) {
-    error = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
+  for (let attempt = 0; attempt < 2 && !verified; attempt++) {
+    try {
+      await compactVerify(jwt, createLocalJWKSet(run.jwks as { keys: JWK[] }));
+      verified = true;
+      error = undefined;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      error = `${code ?? 'error'}: ${(err as Error).message}`;
+      // A careful relying party refetches the JWKS once on an unknown kid (the OP may have
+      // rotated its keys; OIDC Core §10.1.1), at most once per module.
+      if (code !== 'ERR_JWKS_NO_MATCHING_KEY' || run.jwksRefetched) break;
+      run.jwksRefetched = true;
+      await fetchJwks(run, step.id!);
+    }
   }
+  const kids = run.jwks!.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string');
   const evidence = {
     claims,
     header,

@@ -1,6 +1,6 @@
 // UserInfo (OIDC Core §5.3): GET or POST with the token in the Authorization header, or POST with
 // the token as a form body parameter (RFC 6750 §2.2).
-import { bearerChallengeOnError, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
+import { bearerChallengeOnError, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 
@@ -25,6 +25,10 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   run.add(shape);
   run.succeeded(step, shape.ok, shape.ok ? 'userinfo answered with claims' : `userinfo failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
   if (!shape.ok) throw new StepAbort(`userinfo failed: HTTP ${res.status}`);
+  // with.scope_claims / with.essential_claims: claims the End-User has that must come back.
+  const json = res.json;
+  if (Array.isArray(w.scope_claims)) run.add(scopeClaimsReturned({ claims: json, expected: w.scope_claims as string[] }, ex.id));
+  if (Array.isArray(w.essential_claims)) run.add(essentialClaimsReturned({ claims: json, expected: w.essential_claims as string[] }, ex.id));
   if (tokens?.idTokenClaims) {
     run.add(userinfoSubMatchesIdToken({ userinfoSub: (res.json as { sub?: unknown }).sub, idTokenSub: tokens.idTokenClaims.sub }, ex.id));
   }
