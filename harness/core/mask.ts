@@ -22,6 +22,7 @@ export function secretsOf(plan: Plan): string[] {
       }
     }
   }
+  if (plan.provider?.admin_token) out.add(plan.provider.admin_token);
   for (const u of Object.values(plan.users ?? {})) {
     if (u.password) {
       out.add(u.password);

@@ -58,6 +58,8 @@ export interface PlanProvider {
   launch: 'process' | 'external' | 'container';
   /** process: config file path (relative to the plan file) or an inline config object. */
   config?: string | Record<string, unknown>;
+  /** Bearer token for the provider's key-rotation admin endpoint (rotate-keys step); masked. */
+  admin_token?: string;
   /** process: fault switches to turn on. */
   faults?: string[];
   /** external: the issuer URL (must be on loopback). */

@@ -64,6 +64,12 @@ export class BrowserSession {
   played: string[] = [];
   private shots = 0;
   private readonly opts: SessionOptions;
+
+  /** Log in as another of the plan's users from now on (the login interaction's ${user.*}). */
+  useUser(username: string, password: string): void {
+    this.opts.vars['user.username'] = username;
+    this.opts.vars['user.password'] = password;
+  }
   private readonly browser: Browser;
 
   private constructor(browser: Browser, opts: SessionOptions) {

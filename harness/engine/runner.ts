@@ -14,6 +14,7 @@ import { authorize } from './steps/authorize.ts';
 import { logout } from './steps/logout.ts';
 import { discover, jwks, oauthMetadata } from './steps/metadata.ts';
 import { refresh } from './steps/refresh.ts';
+import { rotateKeys } from './steps/rotate-keys.ts';
 import { token } from './steps/token.ts';
 import { userinfo } from './steps/userinfo.ts';
 import { wait } from './steps/wait.ts';
@@ -27,6 +28,7 @@ const STEPS: Record<string, StepFn> = {
   authorize,
   token,
   refresh,
+  'rotate-keys': rotateKeys,
   userinfo,
   logout,
   wait,

@@ -77,3 +77,14 @@ describe('every module is proven by at least one fault switch', () => {
     expect(unproven.map((m) => m.id)).toEqual([]);
   });
 });
+
+describe('with no switch on, every module passes', () => {
+  // plans/default.yaml runs through the CLI in test/cli/run.e2e.test.ts; the other plans run here.
+  it('plans/oidc-basic.yaml', async () => {
+    const p = plans.find((x) => x.name === 'oidc-basic')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers });
+    const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
+    expect(bad).toEqual([]);
+    expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(30);
+  }, 300_000);
+});

@@ -72,7 +72,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   const role = (w.client as string) ?? 'main';
   const client = run.client(role);
-  run.user((w.user as string) ?? 'main');
+  const user = run.user((w.user as string) ?? 'main');
   const pkce = pkcePair((w.pkce as string) ?? 'S256');
   const redirectUri = (w.redirect_uri as string) ?? client.redirect_uri;
   const params = shapeParams(
@@ -100,6 +100,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
 
   const session = await run.browser();
+  session.useUser(user.username, user.password);
   const post = ((w.method as string) ?? 'GET').toUpperCase() === 'POST';
   const landing = post
     ? await session.navigate(step.id!, run.endpoint('authorization_endpoint'), undefined, params)

@@ -91,10 +91,24 @@ export async function token(run: ModuleRun, step: StepDef): Promise<void> {
 
   const schema = tokenResponseMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
   run.add(schema, tokenResponseNoStore(res.headers, ex.id));
-  run.succeeded(step, schema.ok, schema.ok ? 'tokens issued' : `the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
-  if (!schema.ok) throw new StepAbort(`the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  if (!schema.ok) {
+    run.succeeded(step, false, `the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
+    throw new StepAbort(`the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  }
   const json = res.json as Record<string, unknown>;
+  const before = run.findings.length;
   await acceptTokens(run, step, out, json, client, (authz.params.scope ?? '').split(' ').includes('openid'), authz.params.nonce, ex.id);
+  // Success means usable tokens: issued, and the ID Token valid (signature, claims).
+  const bad = run.findings.slice(before).find((f) => !f.ok);
+  run.succeeded(step, !bad, bad ? `tokens issued but ${bad.check} failed: ${bad.message}` : 'tokens issued and valid', ex.id);
+  judgeRefreshTokenAbsent(run, step, out, ex.id);
+}
+
+/** `with.refresh_token: absent`: the grant must not carry a refresh token (e.g. no offline consent). */
+function judgeRefreshTokenAbsent(run: ModuleRun, step: StepDef, out: TokenOutput, exId: string): void {
+  if (step.with?.refresh_token !== 'absent') return;
+  const ok = out.refreshToken === undefined;
+  run.expectation(step, `${step.id}-no-refresh-token`, { ok, message: ok ? 'no refresh_token issued' : 'a refresh_token was issued', expected: 'no refresh_token', actual: ok ? 'none' : '(issued)' }, exId);
 }
 
 /** Record issued tokens and validate the ID Token (shared by the code and refresh grants). */
