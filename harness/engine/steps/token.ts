@@ -64,7 +64,6 @@ export async function token(run: ModuleRun, step: StepDef): Promise<void> {
   const authz = run.output('authorize', w.from as string | undefined);
   const role = (w.client as string) ?? authz.client;
   const client = run.client(role);
-  const tokenEndpoint = run.endpoint('token_endpoint');
   const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
   const form = shapeParams(
     {
@@ -77,31 +76,47 @@ export async function token(run: ModuleRun, step: StepDef): Promise<void> {
     w,
   );
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
-  const ex = await run.http.send(tokenEndpoint, { step: step.id!, label: 'token request', method: 'POST', headers, body: form });
+  const sent = await postToTokenEndpoint(run, step, role, 'token request', form, headers);
+  if (!sent) return;
+  const { out, json, exId } = sent;
+  const before = run.findings.length;
+  await acceptTokens(run, step, out, json, client, (authz.params.scope ?? '').split(' ').includes('openid'), authz.params.nonce, exId);
+  // Success means usable tokens: issued, and the ID Token valid (signature, claims).
+  const bad = run.findings.slice(before).find((f) => !f.ok);
+  run.succeeded(step, !bad, bad ? `tokens issued but ${bad.check} failed: ${bad.message}` : 'tokens issued and valid', exId);
+  judgeRefreshTokenAbsent(run, step, out, exId);
+}
+
+/**
+ * POST a grant to the token endpoint and judge the response (shared by the code and refresh
+ * grants). An expected refusal is judged here and gives undefined; an unexpected failure aborts.
+ */
+export async function postToTokenEndpoint(
+  run: ModuleRun,
+  step: StepDef,
+  role: string,
+  label: string,
+  form: Record<string, string>,
+  headers: Record<string, string>,
+): Promise<{ out: TokenOutput; json: Record<string, unknown>; exId: string } | undefined> {
+  const ex = await run.http.send(run.endpoint('token_endpoint'), { step: step.id!, label, method: 'POST', headers, body: form });
   const res = run.response(ex);
   const out: TokenOutput = { kind: 'token', client: role, json: res.json as Record<string, unknown> | undefined };
   run.outputs.set(step.id!, out);
-
   const e = step.expect;
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
     if (res.status >= 400) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
-    return;
+    return undefined;
   }
-
   const schema = tokenResponseMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
   run.add(schema, tokenResponseNoStore(res.headers, ex.id));
   if (!schema.ok) {
-    run.succeeded(step, false, `the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
-    throw new StepAbort(`the token request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    const why = `the ${label} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`;
+    run.succeeded(step, false, why, ex.id);
+    throw new StepAbort(why);
   }
-  const json = res.json as Record<string, unknown>;
-  const before = run.findings.length;
-  await acceptTokens(run, step, out, json, client, (authz.params.scope ?? '').split(' ').includes('openid'), authz.params.nonce, ex.id);
-  // Success means usable tokens: issued, and the ID Token valid (signature, claims).
-  const bad = run.findings.slice(before).find((f) => !f.ok);
-  run.succeeded(step, !bad, bad ? `tokens issued but ${bad.check} failed: ${bad.message}` : 'tokens issued and valid', ex.id);
-  judgeRefreshTokenAbsent(run, step, out, ex.id);
+  return { out, json: res.json as Record<string, unknown>, exId: ex.id };
 }
 
 /** `with.refresh_token: absent`: the grant must not carry a refresh token (e.g. no offline consent). */
