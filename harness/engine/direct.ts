@@ -17,6 +17,8 @@ export interface DirectRunOptions {
   runDir?: string;
   /** A browser pool shared across runs (the caller closes it). */
   pool?: BrowserPool;
+  /** Start the reference provider in this process (see StartTargetOptions.inProcess). */
+  inProcess?: boolean;
 }
 
 /** Run async tasks with at most `limit` at once, keeping input order in the output. */
@@ -37,7 +39,7 @@ export async function runPlanDirect(plan: Plan, opts: DirectRunOptions = {}): Pr
   const catalog = loadCatalog(plan);
   const mods: ModuleDef[] = selectModules(plan, catalog, opts.modules);
   const runDir = opts.runDir ?? mkdtempSync(join(tmpdir(), 'touchstone-run-'));
-  const target = await startTarget(plan, { faults: opts.faults });
+  const target = await startTarget(plan, { faults: opts.faults, inProcess: opts.inProcess });
   try {
     const ctx = await createRunContext(plan, target, { runDir, pool: opts.pool });
     try {

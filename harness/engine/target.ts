@@ -28,13 +28,25 @@ export class TargetUnavailableError extends TargetError {
 const PROVIDER_MAIN = new URL('../../provider/main.ts', import.meta.url).pathname;
 const START_TIMEOUT_MS = 20_000;
 
-export async function startTarget(plan: Plan, opts: { logFile?: string; faults?: string[] } = {}): Promise<Target> {
+export interface StartTargetOptions {
+  logFile?: string;
+  faults?: string[];
+  /**
+   * `launch: process` only: start the reference provider inside this process (same code, same
+   * config and faults, no child process). The fault self-test uses it to save a Node start per
+   * fault; the CLI always starts a child process.
+   */
+  inProcess?: boolean;
+}
+
+export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   const p = plan.provider;
   if (p.launch === 'external') {
     return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], stop: async () => {} };
   }
   if (p.launch === 'container') return startContainerTarget(plan, opts);
   const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
+  if (opts.inProcess) return startInProcess(plan, faults);
   const args = [PROVIDER_MAIN, '--port', '0'];
   if (typeof p.config === 'string') {
     args.push('--config', resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config));
@@ -83,6 +95,14 @@ export async function startTarget(plan: Plan, opts: { logFile?: string; faults?:
     logFile: opts.logFile,
     stop: () => stopChild(child, () => log?.end()),
   };
+}
+
+async function startInProcess(plan: Plan, faults: string[]): Promise<Target> {
+  const { startProvider } = await import('../../provider/server.ts');
+  const p = plan.provider;
+  const configFile = typeof p.config === 'string' ? resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config) : undefined;
+  const op = await startProvider({ config: typeof p.config === 'string' ? undefined : (p.config ?? {}), configFile, faults, port: 0 });
+  return { issuer: op.issuer.replace(/\/$/, ''), ttl: { code: op.config.ttl.code ?? p.ttl?.code }, faults, stop: () => op.close() };
 }
 
 function stopChild(child: ChildProcess, done: () => void): Promise<void> {
