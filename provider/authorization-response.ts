@@ -4,6 +4,7 @@ import type { ClaimsRequest } from './claims.ts';
 import type { ProviderContext } from './context.ts';
 import { randomToken } from './http.ts';
 import type { Session } from './session.ts';
+import { markPushedRequestUsed } from './fapi.ts';
 
 /** The validated authorization request, kept in the interaction and copied into the code. */
 export interface AuthorizationRequest {
@@ -22,6 +23,10 @@ export interface AuthorizationRequest {
   hintSub?: string;
   acrValues?: string;
   claims?: ClaimsRequest;
+  /** RFC 9126: the request_uri this request came from (spent once a code is issued). */
+  requestUri?: string;
+  /** RFC 9449 §10: the DPoP key thumbprint the code is bound to. */
+  dpopJkt?: string;
 }
 
 export interface CodeRecord {
@@ -39,6 +44,8 @@ export interface CodeRecord {
   grantId: string;
   /** Epoch ms; checked by the grant, the store keeps the record a little longer. */
   expiresAt: number;
+  /** RFC 9449 §10: the token request's DPoP proof must use this key. */
+  dpopJkt?: string;
 }
 
 /** Redirect to the client with response parameters, state and iss. */
@@ -72,10 +79,13 @@ export async function issueCode(ctx: ProviderContext, request: AuthorizationRequ
     authTime: session.authTime,
     acr: request.acrValues !== undefined || request.claims?.id_token?.acr !== undefined ? ctx.config.acr : undefined,
     claims: request.claims,
+    // RFC 9449 §10 (fault dpop-ignore-dpop-jkt: not bound).
+    ...(request.dpopJkt && !ctx.faults.on('dpop-ignore-dpop-jkt') ? { dpopJkt: request.dpopJkt } : {}),
     grantId: randomToken(16),
     expiresAt: Date.now() + ctx.config.ttl.code * 1000,
   };
   await ctx.store.set('code', code, record, ctx.config.ttl.code + 300);
+  if (request.requestUri) await markPushedRequestUsed(ctx, request.requestUri);
   return code;
 }
 

@@ -1,11 +1,15 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3, OIDC Core §9, RFC 7523 §3):
 // client_secret_basic, client_secret_post, private_key_jwt, and none for public clients.
 import type { FastifyRequest } from 'fastify';
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeJwt, type JWK, type JWTPayload } from 'jose';
 import type { ClientAuthMethod, ClientConfig } from './config.ts';
 import { endpoint, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
+import { FAPI_ALGS, isFapi } from './fapi.ts';
+
+/** Where the client authenticates: the token endpoint or the PAR endpoint (RFC 9126 §2). */
+export type AuthEndpoint = 'token' | 'par';
 
 export const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 export const ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -22,12 +26,14 @@ export class InvalidClientAuth extends InvalidClient {
 
 interface Presented { method: ClientAuthMethod; clientId: string; secret?: string; assertion?: string }
 
-export async function authenticateClient(ctx: ProviderContext, req: FastifyRequest, params: Params): Promise<ClientConfig> {
-  const presented = whichMethod(req, params);
+export async function authenticateClient(ctx: ProviderContext, req: FastifyRequest, params: Params, at: AuthEndpoint = 'token'): Promise<ClientConfig> {
+  const presented = whichMethod(ctx, req, params);
   const basic = presented.method === 'client_secret_basic';
   const client = ctx.clients.get(presented.clientId);
   if (!client) throw new InvalidClientAuth('client authentication failed: unknown client', basic);
   if (unauthenticatedRefresh(ctx, presented, params)) return client;
+  // FAPI 2.0 SP §5.3.2.1: a FAPI client always authenticates (fault: a bare client_id at /token).
+  if (presented.method === 'none' && at === 'token' && isFapi(ctx, client) && ctx.faults.on('fapi-token-without-client-auth')) return client;
   requireRegisteredMethod(client, presented, basic);
   switch (presented.method) {
     case 'client_secret_basic':
@@ -36,7 +42,7 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
       if (!ctx.faults.on('accept-wrong-client-secret')) checkSecret(client, presented.secret ?? '', basic);
       break;
     case 'private_key_jwt':
-      await checkAssertion(ctx, client, presented.assertion as string);
+      await checkAssertion(ctx, client, presented.assertion as string, at);
       break;
     case 'none':
       break;
@@ -45,17 +51,20 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
 }
 
 // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
-function whichMethod(req: FastifyRequest, params: Params): Presented {
+function whichMethod(ctx: ProviderContext, req: FastifyRequest, params: Params): Presented {
   const header = req.headers.authorization;
   const used: Presented[] = [];
   if (header !== undefined) used.push(parseBasic(header));
   if (params.client_secret !== undefined) used.push({ method: 'client_secret_post', clientId: params.client_id ?? '', secret: params.client_secret });
-  if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) used.push(parseAssertion(params));
+  if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) used.push(parseAssertion(ctx, params));
   if (used.length > 1) throw new InvalidRequest('only one client authentication method may be used');
   const p = used[0] ?? { method: 'none' as const, clientId: params.client_id ?? '' };
   if (!p.clientId) throw new InvalidClientAuth('client authentication failed: no client identified', p.method === 'client_secret_basic');
   // RFC 6749 §2.3.1 / RFC 7521 §4.2: a client_id body parameter must name the same client.
-  if (params.client_id !== undefined && params.client_id !== p.clientId) throw new InvalidRequest('client_id does not match the authenticated client');
+  // (fault ignore-assertion-client-id-mismatch: the assertion's client wins silently).
+  if (params.client_id !== undefined && params.client_id !== p.clientId && !(p.method === 'private_key_jwt' && ctx.faults.on('ignore-assertion-client-id-mismatch'))) {
+    throw new InvalidRequest('client_id does not match the authenticated client');
+  }
   return p;
 }
 
@@ -78,12 +87,14 @@ function formDecode(s: string): string {
 }
 
 // RFC 7523 §3 / RFC 7521 §4.2: the jwt-bearer assertion type with a JWT whose sub is the client.
-function parseAssertion(params: Params): Presented {
+function parseAssertion(ctx: ProviderContext, params: Params): Presented {
   if (params.client_assertion_type !== JWT_BEARER) throw new InvalidClientAuth(`client_assertion_type must be ${JWT_BEARER}`, false);
   if (!params.client_assertion) throw new InvalidClientAuth('client_assertion is required', false);
   let sub: unknown;
   try {
-    sub = decodeJwt(params.client_assertion).sub;
+    const claims = decodeJwt(params.client_assertion);
+    // RFC 7523 §3: sub is required (fault accept-assertion-without-sub: the client is taken from iss).
+    sub = claims.sub === undefined && ctx.faults.on('accept-assertion-without-sub') ? claims.iss : claims.sub;
   } catch {
     throw new InvalidClientAuth('client_assertion is not a JWT', false);
   }
@@ -109,25 +120,64 @@ function checkSecret(client: ClientConfig, secret: string, basic: boolean): void
   if (!client.client_secret || !safeEqual(secret, client.client_secret)) throw new InvalidClientAuth('client authentication failed: wrong client secret', basic);
 }
 
-// RFC 7523 §3: iss = sub = client_id, aud is the issuer or the token endpoint, exp required,
-// signature by a key in the client's JWKS; jti is single-use (replay protection).
-async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assertion: string): Promise<void> {
-  let payload;
+// RFC 7523 §3: iss = sub = client_id, aud identifies this server, exp required and not passed,
+// nbf not in the future, signature by a key in the client's JWKS; jti is single-use (replay).
+// FAPI 2.0 SP §5.3.2.1 / §5.4.1 for FAPI clients: aud is the issuer as a single string (not an
+// array, not an endpoint URL), PS256 / ES256 / EdDSA only, nbf/iat up to 10 s ahead accepted.
+async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assertion: string, at: AuthEndpoint): Promise<void> {
+  const fapi = isFapi(ctx, client);
+  // RFC 6749 §5.2: error_description excludes '"' and '\\' (jose's messages quote names).
+  const fail = (why: string): never => { throw new InvalidClientAuth(`client_assertion is invalid: ${why.replace(/["\\]/g, "'")}`, false); };
+  const algorithms = fapi && !ctx.faults.on('fapi-accept-rs256-assertion') ? FAPI_ALGS : ASSERTION_ALGS;
+  let payload: JWTPayload = {};
   try {
-    ({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: (client.jwks?.keys ?? []) as JWK[] }), {
-      issuer: client.client_id,
-      subject: client.client_id,
-      audience: [ctx.issuer, endpoint(ctx, '/token')],
-      algorithms: ASSERTION_ALGS,
-      requiredClaims: ['exp', 'jti'],
-      clockTolerance: 5,
-    }));
+    const { payload: raw } = await compactVerify(assertion, createLocalJWKSet({ keys: (client.jwks?.keys ?? []) as JWK[] }), { algorithms });
+    payload = JSON.parse(new TextDecoder().decode(raw)) as JWTPayload;
   } catch (e) {
-    throw new InvalidClientAuth(`client_assertion is invalid: ${(e as Error).message}`, false);
+    fail((e as Error).message);
   }
-  const jti = String(payload.jti);
-  const key = `${client.client_id}:${jti}`;
+  if (payload.iss !== client.client_id) fail('iss must be the client_id');
+  if (payload.sub !== client.client_id && !(payload.sub === undefined && ctx.faults.on('accept-assertion-without-sub'))) fail('sub must be the client_id');
+  checkAudience(ctx, payload.aud, fapi, at, fail);
+  checkTimes(ctx, payload, fapi, fail);
+  if (typeof payload.jti !== 'string' || payload.jti === '') fail('jti is required');
+  const key = `${client.client_id}:${payload.jti}`;
   if (await ctx.store.get('client_assertion_jti', key)) throw new InvalidClientAuth('client_assertion jti has already been used', false);
   const ttl = Math.max(1, (payload.exp as number) - Math.floor(Date.now() / 1000) + 10);
   await ctx.store.set('client_assertion_jti', key, true, ttl);
+}
+
+function checkAudience(ctx: ProviderContext, aud: unknown, fapi: boolean, at: AuthEndpoint, fail: (why: string) => never): void {
+  const token = endpoint(ctx, '/token');
+  const par = endpoint(ctx, '/par');
+  const list = Array.isArray(aud) ? aud : [aud];
+  if (list.length === 0 || list.some((a) => typeof a !== 'string')) fail('aud is required');
+  if (fapi) {
+    // The 2025 FAPI 2.0 audience clarification: only the issuer identifier, as a string.
+    if (Array.isArray(aud) && !ctx.faults.on('fapi-accept-array-aud')) fail('aud must be the issuer identifier as a single string, not an array');
+    if (list.includes(ctx.issuer)) return;
+    if (list.includes(token)) { if (ctx.faults.on('fapi-accept-token-endpoint-aud')) return; fail('aud must be the issuer identifier, not the token endpoint URL'); }
+    if (list.includes(par)) { if (ctx.faults.on('fapi-accept-par-endpoint-aud')) return; fail('aud must be the issuer identifier, not the PAR endpoint URL'); }
+  } else {
+    // RFC 7523 §3 (issuer or token endpoint); RFC 9126 §2: at the PAR endpoint also its own URL.
+    const accepted = [ctx.issuer, token, ...(at === 'par' ? [par] : [])];
+    if (list.some((a) => accepted.includes(a as string))) return;
+  }
+  if (!ctx.faults.on('accept-any-assertion-aud')) fail(`aud ${list.join(' ')} does not identify this authorization server`);
+}
+
+function checkTimes(ctx: ProviderContext, payload: JWTPayload, fapi: boolean, fail: (why: string) => never): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.exp !== 'number') fail('exp is required');
+  // RFC 7523 §3: an expired JWT is rejected (5 s of clock skew).
+  if ((payload.exp as number) + 5 <= now && !ctx.faults.on('fapi-accept-expired-assertion')) fail('the assertion has expired (exp is in the past)');
+  // FAPI 2.0 SP §5.3.2.1: nbf / iat up to 10 s ahead are accepted, more than 60 s ahead refused
+  // (this provider refuses anything beyond the 10 s skew; other profiles: 5 s).
+  const skew = fapi && !ctx.faults.on('fapi-refuse-nbf-skew') ? 10 : 5;
+  for (const claim of ['nbf', 'iat'] as const) {
+    const v = payload[claim];
+    if (v === undefined) continue;
+    if (typeof v !== 'number') fail(`${claim} must be a number`);
+    if ((v as number) > now + skew && !ctx.faults.on('fapi-accept-future-nbf')) fail(`${claim} is ${(v as number) - now} s in the future`);
+  }
 }

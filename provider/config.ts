@@ -24,7 +24,25 @@ export interface ClientConfig {
   id_token_signed_response_alg: SigningAlg;
   jwks?: { keys: Jwk[] };
   scope?: string;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (sender-constrained tokens). */
+  dpop_bound_access_tokens?: boolean;
+  /** RFC 7591 §2: the grant types the client may use (absent: authorization_code and refresh_token). */
+  grant_types?: string[];
+  /** Access token format for this client (absent: the provider's access_token_format). */
+  access_token_format?: AccessTokenFormat;
+  /** FAPI 2.0 Security Profile rules for this client (absent: the provider's `profile`). */
+  profile?: Profile;
+  /** RFC 9126 §6: this client must use PAR (absent: the provider's setting). */
+  require_pushed_authorization_requests?: boolean;
 }
+
+/** `fapi2`: the FAPI 2.0 Security Profile rules (provider/fapi.ts) on top of OAuth / OIDC. */
+export type Profile = 'default' | 'fapi2';
+
+export type AccessTokenFormat = 'jwt' | 'opaque';
+
+/** RFC 7591: open registration, or registration with an initial access token (Bearer). */
+export interface RegistrationConfig { enabled: boolean; initial_access_token?: string }
 
 export interface UserConfig {
   sub: string;
@@ -33,10 +51,15 @@ export interface UserConfig {
   claims: Record<string, unknown>;
 }
 
-export interface Ttl { code: number; access_token: number; id_token: number; session: number; interaction: number; refresh_token: number }
+export interface Ttl { code: number; access_token: number; id_token: number; session: number; interaction: number; refresh_token: number; par: number; device_code: number; auth_req_id: number }
 
 /** Signing-key rotation (seconds): `every` rotates on a timer; the admin command rotates on demand. */
 export interface KeyRotation { every?: number; publish_ahead: number; retire_after: number }
+
+/** RFC 9449 proof validation: allowed algs, the iat window (± seconds), server nonces. */
+export interface DpopConfig { algs: string[]; iat_window: number; nonce: { token: boolean; resource: boolean; ttl: number } }
+/** The protected resource (/api/...): exp/nbf leeway, JWKS cache refresh (seconds), typ at+jwt required. */
+export interface ResourceConfig { leeway: number; jwks_refresh: number; require_typ: boolean; audiences: string[] }
 
 export interface ResolvedConfig {
   issuer?: string;
@@ -52,9 +75,22 @@ export interface ResolvedConfig {
   clients: ClientConfig[];
   users: UserConfig[];
   faults: FaultId[];
+  dpop: DpopConfig;
+  resource: ResourceConfig;
+  /** RFC 9068 JWT (default) or opaque random access tokens. */
+  access_token_format: AccessTokenFormat;
+  /** RFC 6749 §4.3: the password grant is implemented but refused (unsupported_grant_type) unless true. */
+  password_grant: boolean;
+  registration: RegistrationConfig;
+  /** The default profile of every client (a client's own `profile` wins). */
+  profile: Profile;
+  /** RFC 9126 §6: every client must use PAR. */
+  require_pushed_authorization_requests: boolean;
+  /** RFC 8628 §3.2 / CIBA §7.3: the polling interval (seconds) the device and CIBA grants announce and enforce. */
+  polling_interval: number;
 }
 
-export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400 };
+export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400, par: 60, device_code: 600, auth_req_id: 120 };
 export const DEFAULT_ACR = '1';
 
 export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
@@ -138,6 +174,10 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     issuer?: string; port?: number; ttl?: Partial<Ttl>; keys?: Jwk[]; key_rotation?: Partial<KeyRotation>; admin_token?: string; acr?: string;
     clients?: Array<Partial<ClientConfig> & { client_id: string; redirect_uris: string[] }>;
     users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
+    dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
+    access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
+    profile?: Profile; require_pushed_authorization_requests?: boolean;
+    polling_interval?: number;
   };
   const clients: ClientConfig[] = cfg.clients
     ? cfg.clients.map((c) => ({
@@ -145,6 +185,8 @@ export function loadConfig(raw: unknown): ResolvedConfig {
         token_endpoint_auth_method: c.token_endpoint_auth_method ?? (c.jwks ? 'private_key_jwt' : c.client_secret ? 'client_secret_basic' : 'none'),
         post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
         id_token_signed_response_alg: c.id_token_signed_response_alg ?? 'RS256',
+        // FAPI 2.0 SP §5.3.2.1: only sender-constrained access tokens (DPoP here; mTLS is not implemented).
+        ...((c.profile ?? cfg.profile) === 'fapi2' && c.dpop_bound_access_tokens === undefined ? { dpop_bound_access_tokens: true } : {}),
       }))
     : DEFAULT_CLIENTS.map((c) => structuredClone(c));
   const users: UserConfig[] = cfg.users ? cfg.users.map((u) => ({ ...u, claims: u.claims ?? {} })) : DEFAULT_USERS.map((u) => structuredClone(u));
@@ -162,6 +204,14 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     clients,
     users,
     faults: parseFaults(cfg.faults ?? [], '/faults'),
+    dpop: { algs: cfg.dpop?.algs ?? ['ES256', 'PS256', 'EdDSA'], iat_window: cfg.dpop?.iat_window ?? 60, nonce: { token: false, resource: false, ttl: 60, ...cfg.dpop?.nonce } },
+    resource: { leeway: 10, jwks_refresh: 60, require_typ: true, audiences: [], ...cfg.resource },
+    access_token_format: cfg.access_token_format ?? 'jwt',
+    password_grant: cfg.password_grant ?? false,
+    registration: { enabled: cfg.registration?.enabled ?? true, initial_access_token: cfg.registration?.initial_access_token },
+    profile: cfg.profile ?? 'default',
+    require_pushed_authorization_requests: cfg.require_pushed_authorization_requests ?? false,
+    polling_interval: cfg.polling_interval ?? 5,
   };
   checkClients(resolved);
   checkUnique(resolved.users.map((u) => u.sub), '/users', 'sub');
@@ -181,6 +231,10 @@ function checkClients(cfg: ResolvedConfig): void {
     }
     if (m === 'private_key_jwt' && !c.jwks) throw new ConfigError(`config: /clients/${i}/jwks is required when token_endpoint_auth_method is private_key_jwt`);
     if (m === 'none' && c.client_secret) throw new ConfigError(`config: /clients/${i}/client_secret is not allowed when token_endpoint_auth_method is none`);
+    // FAPI 2.0 SP §5.4.1: a FAPI client's ID Tokens are signed with PS256, ES256 or EdDSA.
+    if ((c.profile ?? cfg.profile) === 'fapi2' && c.id_token_signed_response_alg === 'RS256') {
+      throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
+    }
     if (cfg.keys && !cfg.keys.some((k) => k.alg === c.id_token_signed_response_alg)) {
       throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg ${c.id_token_signed_response_alg} has no key in /keys`);
     }

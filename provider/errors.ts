@@ -5,6 +5,8 @@
 export class OAuthError extends Error {
   readonly error: string;
   readonly status: number;
+  /** Extra response headers the error carries (e.g. DPoP-Nonce on use_dpop_nonce, RFC 9449 §8). */
+  headers?: Record<string, string>;
   constructor(error: string, description: string, status = 400) {
     super(description);
     this.error = error;
@@ -53,6 +55,20 @@ export class InsufficientScope extends OAuthError {
 }
 export class ServerError extends OAuthError {
   constructor(description: string) { super('server_error', description, 500); }
+}
+
+/** RFC 9449 §5, §7: the DPoP proof is missing where required, or invalid. */
+export class InvalidDpopProof extends OAuthError {
+  constructor(description: string, status = 400) { super('invalid_dpop_proof', description, status); }
+}
+/** RFC 9449 §8, §9: the server requires a nonce; the response carries it in DPoP-Nonce. */
+export class UseDpopNonce extends OAuthError {
+  readonly nonce: string;
+  constructor(nonce: string, description: string, status = 400) {
+    super('use_dpop_nonce', description, status);
+    this.nonce = nonce;
+    this.headers = { 'dpop-nonce': nonce };
+  }
 }
 
 /** Bad configuration or unknown fault id: one line naming the field and the rule. */

@@ -55,6 +55,7 @@ export function sendErrorPage(req: FastifyRequest, reply: FastifyReply, err: unk
 export function sendJsonError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = asOAuthError(err);
   annotate(req, { error: e.error });
+  for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
   return reply.code(e.status).header('content-type', 'application/json; charset=utf-8').send({ error: e.error, error_description: e.message });
 }
 

@@ -13,11 +13,20 @@ import { MemoryStore, type Store } from './store.ts';
 import { authorizationEndpoint } from './endpoints/authorization.ts';
 import { interactionPage, interactionSubmit } from './endpoints/interaction.ts';
 import { tokenEndpoint, noStore } from './endpoints/token.ts';
+import { parEndpoint } from './endpoints/par.ts';
 import { userinfoEndpoint } from './endpoints/userinfo.ts';
 import { confirmLogout, endSessionEndpoint } from './endpoints/logout.ts';
 import { discoveryEndpoint, oauthMetadataEndpoint } from './endpoints/discovery.ts';
 import { jwksEndpoint } from './endpoints/jwks.ts';
 import { rotateKeys, rotateKeysEndpoint } from './endpoints/admin.ts';
+import { revocationEndpoint } from './endpoints/revocation.ts';
+import { introspectionEndpoint } from './endpoints/introspection.ts';
+import { clientConfigurationEndpoint, registerEndpoint } from './endpoints/registration.ts';
+import { resourceEndpoint } from './endpoints/resource.ts';
+import { PRM_PREFIX, protectedResourceMetadataEndpoint } from './endpoints/protected-resource-metadata.ts';
+import { RESOURCE_PATHS } from './dpop.ts';
+import { deviceAuthorizationEndpoint, devicePage, deviceStart, deviceSubmit } from './endpoints/device.ts';
+import { backchannelAuthenticationEndpoint, cibaDecisionEndpoint } from './endpoints/ciba.ts';
 
 export interface RunningProvider {
   issuer: string;
@@ -45,7 +54,7 @@ export interface StartOptions {
 }
 
 /** Pages (HTML) vs APIs (JSON): decides how framework-level errors are rendered. */
-const HTML_PREFIXES = ['/authorize', '/interaction', '/logout'];
+const HTML_PREFIXES = ['/authorize', '/interaction', '/logout', '/device/'];
 
 export async function startProvider(opts: StartOptions = {}): Promise<RunningProvider> {
   const raw = opts.config !== undefined ? opts.config : opts.configFile ? readConfigFile(opts.configFile) : {};
@@ -113,6 +122,8 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   app.get('/interaction/:uid', route(interactionPage));
   app.post('/interaction/:uid', route(interactionSubmit));
   app.post('/token', route(tokenEndpoint));
+  // RFC 9126: pushed authorization requests (GET is answered 405 by the endpoint itself).
+  app.route({ method: ['GET', 'POST'], url: '/par', handler: route(parEndpoint) });
   // RFC 6749 §3.2: the token endpoint takes POST only.
   app.get('/token', async (req, reply) => {
     annotate(req, { error: 'invalid_request' });
@@ -122,6 +133,24 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   app.route({ method: ['GET', 'POST'], url: '/logout', handler: route(endSessionEndpoint) });
   app.post('/logout/confirm', route(confirmLogout));
   app.post('/admin/rotate-keys', route(rotateKeysEndpoint));
+  // RFC 7009 token revocation and RFC 7662 introspection (with the RFC 9701 JWT response).
+  app.post('/revoke', route(revocationEndpoint));
+  app.post('/introspect', route(introspectionEndpoint));
+  // RFC 7591 dynamic client registration and RFC 7592 client configuration.
+  app.post('/register', route(registerEndpoint));
+  app.route({ method: ['GET', 'PUT', 'DELETE'], url: '/register/:client_id', handler: route(clientConfigurationEndpoint) });
+  // The protected resources (RFC 9068 JWT access tokens, DPoP RFC 9449 §7) and their RFC 9728 metadata.
+  for (const p of RESOURCE_PATHS) {
+    app.route({ method: ['GET', 'POST'], url: p, handler: route(resourceEndpoint) });
+    app.get(`${PRM_PREFIX}${p}`, route(protectedResourceMetadataEndpoint));
+  }
+  // RFC 8628: device authorization and the verification pages; CIBA poll mode and its approval path.
+  app.post('/device_authorization', route(deviceAuthorizationEndpoint));
+  app.get('/device', route(deviceStart));
+  app.get('/device/:uid', route(devicePage));
+  app.post('/device/:uid', route(deviceSubmit));
+  app.post('/bc-authorize', route(backchannelAuthenticationEndpoint));
+  app.post('/admin/ciba/:decision', route(cibaDecisionEndpoint));
 
   // TOUCHSTONE_HOST: the bind address (the container image sets 0.0.0.0; its port is published on 127.0.0.1 only).
   await app.listen({ host: process.env.TOUCHSTONE_HOST || '127.0.0.1', port: opts.port ?? config.port ?? opts.defaultPort ?? 0 });

@@ -1,7 +1,7 @@
 // Storage for codes, sessions, interactions, grants, tokens. The interface is async so a
 // persistent adapter can replace the in-memory one; expiry is by timestamp.
 
-export type Kind = 'code' | 'code_used' | 'session' | 'interaction' | 'access_token' | 'refresh_token' | 'revoked_grant' | 'client_assertion_jti' | 'logout';
+export type Kind = 'code' | 'code_used' | 'session' | 'interaction' | 'access_token' | 'refresh_token' | 'revoked_grant' | 'client_assertion_jti' | 'logout' | 'dpop_jti' | 'dpop_nonce' | 'device_code' | 'user_code' | 'device_interaction' | 'ciba_request' | 'par';
 
 export interface Store {
   get<T>(kind: Kind, id: string): Promise<T | undefined>;

@@ -1,16 +1,33 @@
 // Token issuance: RFC 9068 JWT access tokens and OpenID Connect ID Tokens, and access token
 // verification for the UserInfo endpoint.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, base64url, errors as joseErrors } from 'jose';
 import { requestedClaims, type ClaimsRequest } from './claims.ts';
 import type { ClientConfig, UserConfig } from './config.ts';
 import type { ProviderContext } from './context.ts';
 import { InvalidToken } from './errors.ts';
+import { accessTokenFormat, isOpaque, issueOpaqueHandle, opaqueJti } from './opaque-tokens.ts';
 
 export interface AccessTokenRecord {
   jti: string; grantId: string; sub: string; clientId: string; scope: string;
   /** OIDC Core §5.5: the claims requested for the UserInfo response. */
   userinfoClaims?: ClaimsRequest['userinfo'];
+  /** RFC 9449 §6: the DPoP key thumbprint the token is bound to (cnf.jkt). */
+  jkt?: string;
+}
+
+/**
+ * What the token request binds the tokens it issues to, set by the token endpoint around the grant:
+ * the DPoP proof key (RFC 9449 §6, cnf.jkt) and the audience (RFC 8707 resource parameter).
+ */
+export interface TokenBinding { jkt?: string; audience?: string }
+const bindingStorage = new AsyncLocalStorage<TokenBinding>();
+export function withTokenBinding<T>(binding: TokenBinding, fn: () => Promise<T>): Promise<T> {
+  return bindingStorage.run(binding, fn);
+}
+export function tokenBinding(): TokenBinding {
+  return bindingStorage.getStore() ?? {};
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -28,17 +45,25 @@ export async function issueAccessToken(
   const jti = randomUUID();
   const iat = now();
   const expiresIn = ctx.config.ttl.access_token;
-  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime })
+  const binding = tokenBinding();
+  // RFC 9449 §6.1: a DPoP-bound token carries cnf.jkt, the proof key's thumbprint (fault dpop-no-binding: not bound).
+  const jkt = ctx.faults.on('dpop-no-binding') ? undefined : binding.jkt;
+  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime, ...(jkt ? { cnf: { jkt } } : {}) })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
     .setSubject(g.sub)
-    .setAudience(`${ctx.issuer}/userinfo`)
+    // RFC 9068 §3 / RFC 8707 §2: aud is the requested resource, else the UserInfo endpoint.
+    .setAudience(binding.audience ?? `${ctx.issuer}/userinfo`)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
     .setJti(jti)
     .sign(key.privateKey);
-  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo };
+  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo, ...(jkt ? { jkt } : {}) };
   await ctx.store.set('access_token', jti, record, expiresIn);
+  // access_token_format opaque (global or per client): a random handle for the same record.
+  if (accessTokenFormat(ctx, g.clientId) === 'opaque') {
+    return { token: await issueOpaqueHandle(ctx, { jti, iat, exp: iat + expiresIn, aud: binding.audience ?? `${ctx.issuer}/userinfo` }), expiresIn };
+  }
   return { token, expiresIn };
 }
 
@@ -98,7 +123,8 @@ function idTokenClaims(claims: ClaimsRequest | undefined, user: UserConfig): Rec
 /** Verify a JWT access token: our signature, typ at+jwt, issuer, exp, and not revoked. */
 export async function verifyAccessToken(ctx: ProviderContext, token: string): Promise<AccessTokenRecord> {
   let jti: string | undefined;
-  try {
+  if (isOpaque(token)) jti = await opaqueJti(ctx, token);
+  else try {
     const { payload } = await jwtVerify(token, ctx.keys.verifyKeys, {
       issuer: ctx.issuer,
       typ: 'at+jwt',

@@ -23,6 +23,14 @@ export function secretsOf(plan: Plan): string[] {
     }
   }
   if (plan.provider?.admin_token) out.add(plan.provider.admin_token);
+  // The private key the harness signs forged access tokens with (resource.signing_key).
+  const sk = plan.resource?.signing_key;
+  if (sk && typeof sk === 'object') {
+    for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const) {
+      const v = sk[m];
+      if (typeof v === 'string' && v.length >= 8) out.add(v);
+    }
+  }
   for (const u of Object.values(plan.users ?? {})) {
     if (u.password) {
       out.add(u.password);

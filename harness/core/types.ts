@@ -52,7 +52,7 @@ export interface PageMatcher {
   confirm?: string;
 }
 
-export type PageKind = 'error' | 'logout_confirm' | 'logged_out';
+export type PageKind = 'error' | 'logout_confirm' | 'logged_out' | 'device_done';
 
 export interface PlanProvider {
   launch: 'process' | 'external' | 'container';
@@ -60,6 +60,9 @@ export interface PlanProvider {
   config?: string | Record<string, unknown>;
   /** Bearer token for the provider's key-rotation admin endpoint (rotate-keys step); masked. */
   admin_token?: string;
+  /** CIBA: where the ciba-decide step approves or denies a request in place of the End-User's device
+   *  (POST issuer + path, `{decision}` = approve|deny, body auth_req_id, Bearer admin_token). */
+  ciba_approval?: { path: string };
   /** process: fault switches to turn on. */
   faults?: string[];
   /** external: the issuer URL (must be on loopback). */
@@ -84,6 +87,36 @@ export interface PlanProvider {
   start_timeout?: number;
 }
 
+/** A protected URL of a `resource` target; `${issuer}` in url and audience is the provider's issuer. */
+export interface PlanResourceTarget {
+  url: string;
+  /** HTTP methods the API serves on it (default [GET]). */
+  methods?: string[];
+  /** The aud the API expects (its RFC 8707 / RFC 9728 resource identifier; default: url). */
+  audience?: string;
+}
+
+/** Plan target kind `resource` (issue 7): an API that accepts the provider's access tokens. */
+export interface PlanResource {
+  /** `main` is required; `other` is a second resource with another audience ("a token for another resource"). */
+  targets: Record<string, PlanResourceTarget>;
+  /** How to get a valid token: a plan client and grant (client_credentials; RFC 8707 resource sent unless resource_indicator is false). */
+  token: { grant: 'client_credentials'; client: string; scope?: string; resource_indicator?: boolean };
+  /** Seconds of clock leeway the API allows on exp and nbf (forged tokens go beyond it). */
+  leeway: number;
+  /** The API requires typ at+jwt (RFC 9068 §4). */
+  requires_typ?: boolean;
+  /** The API accepts DPoP-bound tokens (RFC 9449 §7), whether it requires server nonces (§9), and whether the issuer's token endpoint does (§8). */
+  dpop?: { bound_tokens?: boolean; nonce?: boolean; token_nonce?: boolean };
+  /** Seconds within which the API follows the issuer's key rotation (its JWKS refresh interval). */
+  jwks_refresh?: number;
+  /** A private key the issuer signs with, so the harness can sign claim-forged tokens (exp, nbf, aud, iss, typ):
+   *  `provider-config` = the first RS256 key of the launched provider's config, or a private JWK (masked). */
+  signing_key?: 'provider-config' | Record<string, unknown>;
+  /** The API serves RFC 9728 protected resource metadata (at /.well-known/oauth-protected-resource + path). */
+  metadata?: boolean;
+}
+
 export interface ExpectedFailure {
   module: string;
   check: string;
@@ -104,6 +137,8 @@ export interface Plan {
   define?: ModuleDef[];
   expected_failures?: ExpectedFailure[];
   settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number };
+  /** A protected resource (API) to test with the resource-server suite. */
+  resource?: PlanResource;
   /** Absolute path of the plan file (set by the loader). */
   file?: string;
 }

@@ -70,6 +70,11 @@ export class BrowserSession {
     this.opts.vars['user.username'] = username;
     this.opts.vars['user.password'] = password;
   }
+
+  /** Set a ${name} variable for the plan's interactions (e.g. device.user_code for the device flow). */
+  setVar(name: string, value: string): void {
+    this.opts.vars[name] = value;
+  }
   private readonly browser: Browser;
 
   private constructor(browser: Browser, opts: SessionOptions) {
@@ -261,7 +266,7 @@ export class BrowserSession {
     const v = (s: string) => s.replace(/\$\{([a-z_.]+)\}/gi, (_, k: string) => this.opts.vars[k] ?? '');
     if ('goto' in a) await this.page.goto(v(a.goto), { waitUntil: 'domcontentloaded' });
     else if ('fill' in a) await this.page.fill(a.fill.selector, v(a.fill.value));
-    else if ('click' in a) await this.page.click(a.click);
+    else if ('click' in a) await this.page.click(v(a.click));
     else if ('wait_for' in a) await this.page.waitForSelector(a.wait_for);
     else if ('expect' in a) {
       const loc = this.page.locator(a.expect.selector).first();

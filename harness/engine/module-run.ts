@@ -8,6 +8,7 @@ import type { ModuleDef, PlanClient, PlanUser, StepDef, StepExpect } from '../co
 import { expectOutcome } from '../checks/expectation.ts';
 import { BrowserSession } from './browser.ts';
 import { describeExchangeFailure, HttpClient } from './http.ts';
+import { resourceOrigins } from './resource-target.ts';
 import type { RunContext } from './runner.ts';
 
 /** Stops the flow: a later step cannot run without what this one failed to produce. */
@@ -34,7 +35,19 @@ export interface TokenOutput {
   idTokenClaims?: Record<string, unknown>;
 }
 
-export type StepOutput = AuthorizeOutput | TokenOutput | { kind: 'other' };
+/** A pushed authorization request (RFC 9126): what was pushed and the request_uri it gave. */
+export interface ParOutput {
+  kind: 'par';
+  client: string;
+  params: Record<string, string>;
+  verifier?: string;
+  requestUri?: string;
+  expiresIn?: number;
+  /** Epoch ms when the response arrived (expiry waits count from here). */
+  receivedAt?: number;
+}
+
+export type StepOutput = AuthorizeOutput | TokenOutput | ParOutput | { kind: 'other' };
 
 export type Metadata = Record<string, unknown>;
 
@@ -46,6 +59,8 @@ export class ModuleRun {
   jwks?: { keys: Record<string, unknown>[] };
   /** The JWKS was fetched again after an unknown kid (once per module at most). */
   jwksRefetched = false;
+  /** Clients this module registered itself (RFC 7591 `register` step), by role; they shadow plan clients. */
+  readonly registeredClients = new Map<string, PlanClient>();
   private session?: Promise<BrowserSession>;
   readonly ctx: RunContext;
   readonly mod: ModuleDef;
@@ -55,7 +70,7 @@ export class ModuleRun {
     this.ctx = ctx;
     this.mod = mod;
     this.evidenceDir = evidenceDir;
-    this.http = new HttpClient([new URL(ctx.issuer).origin], ctx.limits);
+    this.http = new HttpClient([new URL(ctx.issuer).origin, ...resourceOrigins(ctx.plan, ctx.issuer)], ctx.limits);
   }
 
   add(...f: Finding[]): void {
@@ -83,7 +98,7 @@ export class ModuleRun {
   }
 
   client(role: string): PlanClient {
-    const c = this.ctx.plan.clients[role];
+    const c = this.registeredClients.get(role) ?? this.ctx.plan.clients[role];
     if (!c) throw new StepSkip(`the plan has no client "${role}"`);
     return c;
   }

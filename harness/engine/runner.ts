@@ -18,6 +18,13 @@ import { rotateKeys } from './steps/rotate-keys.ts';
 import { token } from './steps/token.ts';
 import { userinfo } from './steps/userinfo.ts';
 import { wait } from './steps/wait.ts';
+import { deviceApprove, deviceAuthorization, deviceToken } from './steps/device.ts';
+import { cibaDecide, cibaRequest, cibaToken } from './steps/ciba.ts';
+import { authorizeStart, par } from './steps/par.ts';
+import { clientCredentials, password } from './steps/client-credentials.ts';
+import { introspect, revoke } from './steps/token-management.ts';
+import { register } from './steps/register.ts';
+import { resource, resourceMetadata, resourceToken } from './steps/resource.ts';
 
 type StepFn = (run: ModuleRun, step: StepDef) => Promise<void>;
 
@@ -32,6 +39,22 @@ const STEPS: Record<string, StepFn> = {
   userinfo,
   logout,
   wait,
+  par,
+  'authorize-start': authorizeStart,
+  'client-credentials': clientCredentials,
+  password,
+  introspect,
+  revoke,
+  register,
+  'device-authorization': deviceAuthorization,
+  'device-approve': deviceApprove,
+  'device-token': deviceToken,
+  'ciba-request': cibaRequest,
+  'ciba-decide': cibaDecide,
+  'ciba-token': cibaToken,
+  'resource-token': resourceToken,
+  resource,
+  'resource-metadata': resourceMetadata,
 };
 
 export interface RunContext {
@@ -74,9 +97,11 @@ export async function closeRunContext(ctx: RunContext): Promise<void> {
 
 /** Where a step needs a client or user the plan lacks, the module cannot apply. */
 function missingRoles(steps: StepDef[], plan: Plan): string | undefined {
+  // Roles a `register` step of the module creates itself (RFC 7591) need no plan client.
+  const registered = new Set(steps.filter((s) => s.do === 'register' && (s.with?.op ?? 'create') === 'create').map((s) => (s.with?.as as string | undefined) ?? 'registered'));
   for (const s of steps) {
     const c = s.with?.client;
-    if (typeof c === 'string' && !plan.clients[c]) return `needs a client named "${c}" in the plan`;
+    if (typeof c === 'string' && !plan.clients[c] && !registered.has(c)) return `needs a client named "${c}" in the plan`;
     const u = s.with?.user;
     if (typeof u === 'string' && !plan.users[u]) return `needs a user named "${u}" in the plan`;
   }

@@ -80,6 +80,17 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     if (c.auth === 'private_key_jwt' && c.jwk && typeof c.jwk.d !== 'string') fail(`${at}/jwk must be a private key (it has no "d")`);
   }
   if (!plan.clients.main) fail('/clients/main is required: modules run as the client named "main"');
+  // The resource target's token comes from a plan client; signing_key provider-config needs a process provider with keys.
+  if (plan.resource) {
+    const r = plan.resource;
+    if (!plan.clients[r.token.client]) fail(`/resource/token/client: no client "${r.token.client}" in /clients (the client that gets valid tokens for the API)`);
+    if (r.signing_key === 'provider-config' && (p.launch !== 'process' || p.config === undefined)) fail('/resource/signing_key: provider-config needs launch process with a provider config that has keys');
+    for (const [name, t] of Object.entries(r.targets)) {
+      if (t.url.startsWith('${issuer}')) continue;
+      const host = new URL(t.url).hostname;
+      if (!isLoopbackHost(host)) fail(`/resource/targets/${name}/url host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
+    }
+  }
   if (!plan.users.main) fail('/users/main is required: modules log in as the user named "main"');
   (plan.expected_failures ?? []).forEach((x, i) => {
     if (!x.check) fail(`/expected_failures/${i}/check must name a check`);

@@ -6,7 +6,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
-export const SCHEMA_NAMES = ['discovery', 'jwks', 'token-response', 'oauth-error', 'userinfo', 'id-token-claims'] as const;
+export const SCHEMA_NAMES = ['discovery', 'jwks', 'token-response', 'oauth-error', 'userinfo', 'id-token-claims', 'device-authorization-response', 'device-authorization-error', 'ciba-response', 'ciba-error', 'par-response', 'fapi2-discovery', 'introspection-response', 'introspection-jwt-claims', 'revocation-error', 'registration-response', 'dpop-error', 'protected-resource-metadata'] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];
 
 export interface ValidationResult {

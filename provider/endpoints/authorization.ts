@@ -12,6 +12,8 @@ import { annotate } from '../log.ts';
 import { browserId, loadSession, type Session } from '../session.ts';
 import type { Faults } from '../faults.ts';
 import type { Interaction } from './interaction.ts';
+import { REQUEST_URI_PREFIX, refuseUnpushed, resolvePushedRequest } from '../fapi.ts';
+import { checkDpopJkt } from '../dpop.ts';
 
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
 const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -29,17 +31,27 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
   let params: Params;
   let client: ClientConfig;
   let redirectUri: string;
+  let pushedUri: string | undefined;
   try {
     refusePost(ctx, req);
     params = readParams(req.method === 'POST' ? req.body : req.query);
     client = loadClient(ctx, params);
     annotate(req, { client_id: client.client_id });
+    // RFC 9126 §4: a request_uri from the PAR endpoint stands for the pushed parameters; its
+    // problems (unknown, expired, another client's, used) are shown on the error page.
+    if (params.request_uri?.startsWith(REQUEST_URI_PREFIX)) {
+      pushedUri = params.request_uri;
+      params = await resolvePushedRequest(ctx, client, pushedUri);
+    }
     redirectUri = checkRedirectUri(ctx, client, params);
   } catch (e) {
     return redirectOrErrorPage(ctx, req, reply, e);
   }
   try {
+    // FAPI 2.0 SP §5.3.2.1 / RFC 9126 §6: clients that must push cannot send a plain request.
+    if (!pushedUri) refuseUnpushed(ctx, client);
     const request = validateRequest(ctx, client, redirectUri, params);
+    request.requestUri = pushedUri;
     request.hintSub = params.id_token_hint ? await checkIdTokenHint(ctx, params.id_token_hint) : undefined;
     const session = await loadSession(ctx, req);
     const needs = whatIsNeeded(request, session, {}, ctx.faults);
@@ -79,11 +91,22 @@ function loadClient(ctx: ProviderContext, params: Params): ClientConfig {
 // (simple string comparison, RFC 3986 §6.2.1).
 function checkRedirectUri(ctx: ProviderContext, client: ClientConfig, params: Params): string {
   const uri = params.redirect_uri;
+  // (fault default-missing-redirect-uri: the client's registered redirect_uri is used instead)
+  if (!uri && ctx.faults.on('default-missing-redirect-uri')) return client.redirect_uris[0];
   if (!uri) throw new InvalidRedirectUri('redirect_uri is required', undefined);
   if (!URL.canParse(uri) || uri.includes('#')) throw new InvalidRedirectUri('redirect_uri must be an absolute URI without a fragment', undefined);
   if (client.redirect_uris.includes(uri)) return uri;
   if (ctx.faults.on('ignore-redirect-uri-mismatch')) return uri;
   throw new InvalidRedirectUri('redirect_uri does not match any redirect_uri registered for the client', uri);
+}
+
+/**
+ * RFC 9126 §2.1: the PAR endpoint validates a pushed request as /authorize would (client,
+ * redirect_uri, response_type, scope, PKCE, prompt, max_age, claims) before issuing a request_uri.
+ */
+export function validatePushedParams(ctx: ProviderContext, client: ClientConfig, params: Params): void {
+  const redirectUri = checkRedirectUri(ctx, client, params);
+  validateRequest(ctx, client, redirectUri, params);
 }
 
 function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri: string, params: Params): AuthorizationRequest {
@@ -112,6 +135,7 @@ function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri
     loginHint: params.login_hint,
     acrValues: params.acr_values,
     claims,
+    ...checkDpopJkt(params.dpop_jkt),
   };
 }
 
@@ -144,6 +168,8 @@ function refuseRequestObjects(ctx: ProviderContext, params: Params): void {
 function checkResponseType(ctx: ProviderContext, params: Params): void {
   if (!params.response_type && ctx.faults.on('accept-missing-response-type')) return;
   if (!params.response_type) throw new InvalidRequest('response_type is required');
+  // FAPI 2.0 SP §5.3.2.1: only the code flow (fault fapi-allow-other-response-types: served as code).
+  if (['code id_token', 'token'].includes(params.response_type) && ctx.faults.on('fapi-allow-other-response-types')) return;
   if (params.response_type !== 'code') throw new UnsupportedResponseType('only response_type=code is supported');
 }
 

@@ -2,7 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ASSERTION_ALGS, AUTH_METHODS } from '../client-auth.ts';
 import { SCOPE_CLAIMS, SCOPES_SUPPORTED, endpoint, type ProviderContext } from '../context.ts';
-import { GRANT_TYPES } from './token.ts';
+import { grantTypesSupported } from './token.ts';
+import { FAPI_ALGS } from '../fapi.ts';
 
 export function metadata(ctx: ProviderContext): Record<string, unknown> {
   const { faults } = ctx;
@@ -16,7 +17,18 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     end_session_endpoint: endpoint(ctx, '/logout'),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: [...GRANT_TYPES],
+    grant_types_supported: grantTypesSupported(ctx),
+    // RFC 8414 §2: revocation (RFC 7009) and introspection (RFC 7662) endpoints and how clients authenticate there.
+    revocation_endpoint: endpoint(ctx, '/revoke'),
+    revocation_endpoint_auth_methods_supported: [...AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    introspection_endpoint: endpoint(ctx, '/introspect'),
+    introspection_endpoint_auth_methods_supported: [...AUTH_METHODS.filter((m) => m !== 'none'), 'bearer'],
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    // RFC 9701 §7: the algs of the signed introspection response.
+    introspection_signing_alg_values_supported: ['RS256'],
+    // RFC 7591 §3: where clients register (absent when registration is off).
+    ...(ctx.config.registration.enabled ? { registration_endpoint: endpoint(ctx, '/register') } : {}),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ctx.keys.algs,
     token_endpoint_auth_methods_supported: [...AUTH_METHODS],
@@ -33,11 +45,35 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     userinfo_signing_alg_values_supported: [],
     authorization_response_iss_parameter_supported: true,
+    // RFC 8628 §4: the device authorization endpoint.
+    device_authorization_endpoint: endpoint(ctx, '/device_authorization'),
+    // CIBA Core §4: poll mode only; no user_code; plain (unsigned) authentication requests.
+    backchannel_authentication_endpoint: endpoint(ctx, '/bc-authorize'),
+    backchannel_token_delivery_modes_supported: ['poll'],
+    backchannel_user_code_parameter_supported: false,
+    backchannel_authentication_request_signing_alg_values_supported: ['PS256', 'ES256', 'RS256', 'EdDSA'],
+    // RFC 9126 §5: the PAR endpoint, and whether every client must use it.
+    pushed_authorization_request_endpoint: endpoint(ctx, '/par'),
+    require_pushed_authorization_requests: ctx.config.require_pushed_authorization_requests || ctx.config.profile === 'fapi2',
+    // RFC 9449 §5.1: the JWS algs accepted for DPoP proofs.
+    dpop_signing_alg_values_supported: [...ctx.config.dpop.algs],
   };
+  // FAPI 2.0 SP §5.4.1: a FAPI provider offers only PS256, ES256 and EdDSA.
+  if (ctx.config.profile === 'fapi2' && !faults.on('fapi-discovery-lists-rs256')) {
+    doc.id_token_signing_alg_values_supported = ctx.keys.algs.filter((a) => FAPI_ALGS.includes(a));
+    doc.token_endpoint_auth_signing_alg_values_supported = FAPI_ALGS;
+  }
   // RFC 9207 §3: advertise that authorization responses carry iss.
   if (faults.on('discovery-omit-iss-supported')) delete doc.authorization_response_iss_parameter_supported;
   // RPIL §2.1: the end_session_endpoint is discoverable.
   if (faults.on('discovery-omit-end-session')) delete doc.end_session_endpoint;
+  // RFC 8628 §4: the device authorization endpoint is discoverable.
+  if (faults.on('discovery-omit-device-endpoint')) delete doc.device_authorization_endpoint;
+  // CIBA §4: the backchannel endpoint and delivery modes are discoverable.
+  if (faults.on('discovery-omit-ciba')) {
+    delete doc.backchannel_authentication_endpoint;
+    delete doc.backchannel_token_delivery_modes_supported;
+  }
   return doc;
 }
 

@@ -118,6 +118,8 @@ async function deny(ctx: ProviderContext, req: FastifyRequest, reply: FastifyRep
   await ctx.store.delete('interaction', ia.uid);
   const err = new AccessDenied('the End-User denied the request');
   annotate(req, { error: err.error });
+  // (fault consent-deny-error-page: the denial stops on an OP error page, the client never hears of it)
+  if (ctx.faults.on('consent-deny-error-page')) return sendErrorPage(req, reply, err);
   return sendAuthorizationResponse(ctx, reply, ia.request.redirectUri, { error: err.error, error_description: err.message }, ia.request.state);
 }
 

@@ -8,18 +8,38 @@ import { readParams, sendJsonError } from '../http.ts';
 import { annotate } from '../log.ts';
 import { authorizationCodeGrant } from '../grants/authorization_code.ts';
 import { refreshTokenGrant } from '../grants/refresh_token.ts';
+import { clientCredentialsGrant } from '../grants/client_credentials.ts';
+import { passwordGrant } from '../grants/password.ts';
+import { markDpopTokenType, tokenRequestBinding } from '../dpop.ts';
+import { withTokenBinding } from '../tokens.ts';
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from '../grants/device_code.ts';
+import { CIBA_GRANT, cibaGrant } from '../grants/ciba.ts';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'password', DEVICE_CODE_GRANT, CIBA_GRANT] as const;
+
+/** The grant types this provider serves: the password grant only when the config enables it (RFC 9700 §2.4). */
+export function grantTypesSupported(ctx: ProviderContext): string[] {
+  const passwordOn = ctx.config.password_grant || ctx.faults.on('password-grant-on-by-default');
+  return GRANT_TYPES.filter((g) => g !== 'password' || passwordOn);
+}
 
 export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
     checkContentType(req);
     const params = readParams(req.body);
     if (params.client_id) annotate(req, { client_id: params.client_id });
-    checkGrantType(params.grant_type);
+    checkGrantType(ctx, params.grant_type);
     const client = await authenticateClient(ctx, req, params);
     annotate(req, { client_id: client.client_id });
-    const body = params.grant_type === 'refresh_token' ? await refreshTokenGrant(ctx, client, params) : await authorizationCodeGrant(ctx, client, params);
+    // RFC 9449 §5, §6: a DPoP proof binds the tokens issued; RFC 8707: resource sets the audience.
+    const binding = await tokenRequestBinding(ctx, req, client, params);
+    const body = await withTokenBinding(binding, async () => params.grant_type === 'refresh_token' ? await refreshTokenGrant(ctx, client, params)
+      : params.grant_type === 'client_credentials' ? await clientCredentialsGrant(ctx, client, params)
+      : params.grant_type === 'password' ? await passwordGrant(ctx, client, params)
+      : params.grant_type === DEVICE_CODE_GRANT ? await deviceCodeGrant(ctx, client, params)
+      : params.grant_type === CIBA_GRANT ? await cibaGrant(ctx, client, params)
+      : await authorizationCodeGrant(ctx, client, params));
+    markDpopTokenType(ctx, binding, body);
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(body);
   } catch (e) {
     // RFC 6749 §5.2: a client that tried HTTP Basic gets 401 with WWW-Authenticate.
@@ -35,9 +55,9 @@ function checkContentType(req: FastifyRequest): void {
 }
 
 // RFC 6749 §5.2: grant_type is required; unknown types are unsupported_grant_type.
-function checkGrantType(grantType: string | undefined): void {
+function checkGrantType(ctx: ProviderContext, grantType: string | undefined): void {
   if (!grantType) throw new InvalidRequest('grant_type is required');
-  if (!(GRANT_TYPES as readonly string[]).includes(grantType)) throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
+  if (!grantTypesSupported(ctx).includes(grantType)) throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
 }
 
 // RFC 6749 §5.1: token responses (and errors, §5.2) must not be cached.

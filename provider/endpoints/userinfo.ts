@@ -6,6 +6,7 @@ import { InsufficientScope, InvalidRequest, OAuthError } from '../errors.ts';
 import { asOAuthError } from '../http.ts';
 import { annotate } from '../log.ts';
 import { verifyAccessToken } from '../tokens.ts';
+import { authorizationToken, checkDpopPresentation } from '../dpop.ts';
 
 /** No token at all: RFC 6750 §3.1 says the challenge carries no error code. */
 class MissingToken extends OAuthError {
@@ -19,7 +20,13 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
   }
   try {
     const token = extractToken(req, ctx.faults.on('userinfo-ignores-body-token'));
+    // RFC 9110 §11.1: the authentication scheme is case-insensitive (fault auth-scheme-case-sensitive).
+    if (ctx.faults.on('auth-scheme-case-sensitive') && /^(?!Bearer |DPoP )/.test(req.headers.authorization ?? 'Bearer ')) throw new InvalidRequest('Authorization header must use the Bearer or DPoP scheme');
     const record = await verifyAccessToken(ctx, token);
+    // RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a proof (fault userinfo-refuse-dpop: DPoP refused).
+    const scheme = authorizationToken(req)?.scheme ?? 'Bearer';
+    if (scheme === 'DPoP' && ctx.faults.on('userinfo-refuse-dpop')) throw new InvalidRequest('Authorization header must use the Bearer scheme');
+    await checkDpopPresentation(ctx, req, { scheme, token, jkt: record.jkt, htu: `${ctx.issuer}/userinfo` });
     annotate(req, { client_id: record.clientId });
     const scopes = record.scope.split(' ');
     if (!scopes.includes('openid')) throw new InsufficientScope('the access token was not issued for openid');
@@ -45,8 +52,8 @@ function extractToken(req: FastifyRequest, ignoreBody = false): string {
   }
   if (header !== undefined && fromBody !== undefined) throw new InvalidRequest('the access token must be sent one way only');
   if (header !== undefined) {
-    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-    if (!m) throw new InvalidRequest('Authorization header must use the Bearer scheme');
+    const m = /^(?:Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!m) throw new InvalidRequest('Authorization header must use the Bearer or DPoP scheme');
     return m[1];
   }
   if (typeof fromBody === 'string' && fromBody !== '') return fromBody;
@@ -56,7 +63,10 @@ function extractToken(req: FastifyRequest, ignoreBody = false): string {
 // RFC 6750 §3: refusals carry WWW-Authenticate: Bearer (with error only when there was a token).
 function sendBearerError(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   const err = asOAuthError(e);
-  const challenge = err instanceof MissingToken ? 'Bearer' : `Bearer error="${err.error}", error_description="${err.message.replace(/["\\]/g, '')}"`;
+  // RFC 9449 §7.1: DPoP failures (and requests made with DPoP) get a DPoP challenge.
+  const dpop = err.error === 'invalid_dpop_proof' || err.error === 'use_dpop_nonce' || authorizationToken(req)?.scheme === 'DPoP';
+  for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
+  const challenge = err instanceof MissingToken ? 'Bearer' : `${dpop ? 'DPoP' : 'Bearer'} error="${err.error}", error_description="${err.message.replace(/["\\]/g, '')}"`;
   if (err.status < 500 && !ctx.faults.on('userinfo-no-www-authenticate')) reply.header('www-authenticate', challenge);
   if (err instanceof MissingToken) return reply.code(401).header('cache-control', 'no-store').send();
   annotate(req, { error: err.error });

@@ -7,6 +7,7 @@ import { InvalidGrant, InvalidRequest } from '../errors.ts';
 import { safeEqual, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
 import { issueRefreshToken } from './refresh_token.ts';
+import { checkCodeDpopKey } from '../dpop.ts';
 
 export type { AuthorizationRequest };
 
@@ -19,6 +20,7 @@ export async function authorizationCodeGrant(ctx: ProviderContext, client: Clien
   checkClientBinding(ctx, code, client);
   checkRedirectUri(ctx, code, params);
   if (!ctx.faults.on('skip-pkce-verification')) verifyPkce(code, params.code_verifier);
+  checkCodeDpopKey(ctx, code.dpopJkt);
 
   const grant = { sub: code.sub, clientId: client.client_id, scope: code.scope, grantId: code.grantId, authTime: code.authTime, acr: code.acr, claims: code.claims };
   const { token, expiresIn } = await issueAccessToken(ctx, grant);

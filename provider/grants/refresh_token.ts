@@ -9,6 +9,7 @@ import type { ProviderContext } from '../context.ts';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
 import { randomToken, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
+import { checkRefreshTokenKey, refreshTokenKey } from '../dpop.ts';
 
 /** What a refresh token stands for: one grant (from one authorization code) to one client. */
 export interface Grant {
@@ -27,12 +28,14 @@ interface RefreshTokenRecord extends Grant {
   expiresAt: number;
   /** Set once the token was used and replaced by a new one. */
   rotatedAt?: number;
+  /** RFC 9449 §5: a public client's refresh token is bound to its DPoP key. */
+  jkt?: string;
 }
 
 export async function issueRefreshToken(ctx: ProviderContext, grant: Grant): Promise<string> {
   const token = randomToken(32);
   const { grantId, clientId, sub, scope, authTime, acr, claims } = grant;
-  const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000 };
+  const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000, ...refreshTokenKey(ctx, clientId) };
   await ctx.store.set('refresh_token', token, record, ctx.config.ttl.refresh_token);
   return token;
 }
@@ -42,6 +45,7 @@ export async function refreshTokenGrant(ctx: ProviderContext, client: ClientConf
   const record = await ctx.store.get<RefreshTokenRecord>('refresh_token', params.refresh_token);
   if (!record || Date.now() >= record.expiresAt) throw new InvalidGrant('refresh token is invalid or expired');
   checkClientBinding(ctx, record, client);
+  checkRefreshTokenKey(ctx, record.jkt);
   if (await ctx.store.get('revoked_grant', record.grantId)) throw new InvalidGrant('refresh token has been revoked');
   await refuseRotatedOut(ctx, record);
   const scope = narrowScope(record, params.scope);

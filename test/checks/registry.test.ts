@@ -20,6 +20,13 @@ const exported = Object.entries(checks).filter(([, v]) => typeof v === 'function
 
 /** The names and citations the engine relies on. */
 const EXPECTED: Record<string, string> = {
+  dpopTokenBound: 'RFC9449-6-cnf-jkt',
+  dpopNonceChallenge: 'RFC9449-8-nonce',
+  resourceNonceChallenge: 'RFC9449-9-nonce',
+  dpopChallengeScheme: 'RFC9449-7.1-challenge',
+  dpopErrorMatchesSchema: 'RFC6749-5.2-error',
+  resourceRefusesToken: 'RFC6750-3-www-authenticate',
+  protectedResourceMetadataValid: 'RFC9728-3.3-resource',
   discoveryMatchesSchema: 'OIDD-3-metadata',
   discoveryIssuerMatches: 'OIDD-4.3-issuer',
   discoveryAdvertisesIssParameter: 'RFC9207-3-metadata',
@@ -32,6 +39,8 @@ const EXPECTED: Record<string, string> = {
   tokenResponseNoStore: 'RFC6749-5.1-no-store',
   tokenResponseHasIdToken: 'OIDCC-3.1.3.3-token-response',
   errorResponseMatchesSchema: 'RFC6749-5.2-error',
+  parResponseMatchesSchema: 'RFC9126-2.2-response',
+  discoveryMatchesFapi2Profile: 'FAPI2SP-5.3.2.1-metadata',
   idTokenHasRequiredClaims: 'OIDCC-2-claims',
   idTokenIssMatches: 'OIDCC-3.1.3.7-iss',
   idTokenAudContainsClient: 'OIDCC-3.1.3.7-aud',
@@ -52,6 +61,21 @@ const EXPECTED: Record<string, string> = {
   essentialClaimsReturned: 'OIDCC-5.5.1-essential',
   idTokenHasAuthTime: 'OIDCC-2-auth-time',
   refreshTokenRotated: 'RFC9700-4.14.2-rotation',
+  deviceAuthorizationResponseMatchesSchema: 'RFC8628-3.2-response',
+  deviceAuthorizationErrorMatchesSchema: 'RFC8628-3.2-error',
+  deviceUserCodeIsTypeable: 'RFC8628-6.1-user-code',
+  discoveryAdvertisesDevice: 'RFC8628-4-metadata',
+  cibaResponseMatchesSchema: 'CIBA-7.3-response',
+  cibaErrorMatchesSchema: 'CIBA-13-error',
+  discoveryAdvertisesCiba: 'CIBA-4-metadata',
+  clientCredentialsNoRefreshToken: 'RFC6749-4.4.3-no-refresh',
+  grantedScopeWithinRequest: 'RFC6749-3.3-scope',
+  introspectionResponseMatchesSchema: 'RFC7662-2.2-active',
+  introspectionDescribesToken: 'RFC7662-2.2-active',
+  introspectionJwtResponseValid: 'RFC9701-5-jwt-response',
+  revocationErrorMatchesSchema: 'RFC7009-2.2.1-error',
+  registrationResponseMatchesSchema: 'RFC7591-3.2.1-response',
+  registrationEchoesMetadata: 'RFC7591-3.2.1-response',
 };
 
 describe('check registry', () => {

@@ -212,9 +212,9 @@ describe('moduleProblems', () => {
     ]);
   });
   it('an unknown step kind', () => {
-    const p = moduleProblems(m({ base: undefined, steps: [{ do: 'discover' }, { do: 'introspect' }] }), cat);
+    const p = moduleProblems(m({ base: undefined, steps: [{ do: 'discover' }, { do: 'teleport' }] }), cat);
     expect(p).toHaveLength(1);
-    expect(p[0]).toBe(`step "introspect": unknown step kind "introspect" (known: ${STEP_KINDS.join(', ')})`);
+    expect(p[0]).toBe(`step "teleport": unknown step kind "teleport" (known: ${STEP_KINDS.join(', ')})`);
   });
   it('an expected failure without a citation', () => {
     expect(moduleProblems(m({ edits: [{ edit: 'authorize', expect: { error: ['invalid_request'] } }] }), cat)).toEqual([

@@ -11,7 +11,7 @@ import { BrowserPool } from '../../harness/engine/browser.ts';
 import { pool, runPlanDirect } from '../../harness/engine/direct.ts';
 import type { ModuleResult, Plan } from '../../harness/core/types.ts';
 
-const PLANS = ['default', 'oidc-basic', 'client-credentials'].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba'].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
 let plans: Plan[] = [];
 const browsers = new BrowserPool();
@@ -102,8 +102,37 @@ describe('with no switch on, every module passes', () => {
     expect(bad).toEqual([]);
     expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(30);
   }, 300_000);
+  it('plans/fapi2-security-profile.yaml', async () => {
+    const p = plans.find((x) => x.name === 'fapi2-security-profile')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
+    expect(bad).toEqual([]);
+    expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(35);
+  }, 300_000);
+  it('plans/device.yaml', async () => {
+    const p = plans.find((x) => x.name === 'device')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
+    expect(bad).toEqual([]);
+    expect(res.length).toBe(8);
+  }, 120_000);
+  it('plans/ciba.yaml', async () => {
+    const p = plans.find((x) => x.name === 'ciba')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
+    expect(bad).toEqual([]);
+    expect(res.filter((r) => r.status === 'passed').length).toBe(26);
+    expect(res.filter((r) => r.status === 'skipped').every((r) => (r.reason ?? '').length > 20)).toBe(true);
+  }, 120_000);
+  it('plans/resource-server.yaml', async () => {
+    const p = plans.find((x) => x.name === 'resource-server')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
+    expect(bad).toEqual([]);
+    expect(res.length).toBeGreaterThan(60);
+  }, 120_000);
   // Back-channel plans (no browser): every module passes.
-  it.each(['client-credentials'])('plans/%s.yaml', async (name) => {
+  it.each(['client-credentials', 'introspection-revocation', 'registration'])('plans/%s.yaml', async (name) => {
     const p = plans.find((x) => x.name === name)!;
     const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
     const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);

@@ -6,6 +6,10 @@ import { UnsecuredJWT, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwt
 import { FAULTS, type FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
 import { Browser, authorize, basic, client, csrfOf, errorOf, exchange, getJson, pageOf, pkce, start, tokenRequest, userinfo } from './helpers.ts';
+import * as bc from './backchannel-helpers.ts';
+import { DPOP_PROBES } from './dpop-probes.ts';
+import { FAPI_PROBES } from './fapi-probes.ts';
+import * as dc from './device-ciba-helpers.ts';
 
 type Probe = { config?: Record<string, unknown>; run: (op: RunningProvider) => Promise<void> };
 
@@ -46,6 +50,219 @@ async function refresh(op: RunningProvider, rt: string, opts: { clientId?: strin
 }
 
 const PROBES: Record<FaultId, Probe> = {
+  ...DPOP_PROBES,
+  ...FAPI_PROBES,
+  // Device authorization grant and CIBA (device-ciba-helpers.ts): polling waits the provider's 1 s interval.
+  'device-user-code-unfriendly': { config: dc.deviceCibaConfig(), run: async (op) => {
+    expect((await dc.deviceAuthorize(op)).json.user_code).not.toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  } },
+  'device-auto-approve': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    await dc.sleep(1020);
+    expect((await dc.devicePoll(op, a.json.device_code as string)).status).toBe(200);
+  } },
+  'device-no-slow-down': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    expect((await dc.devicePoll(op, a.json.device_code as string)).json.error).toBe('authorization_pending');
+  } },
+  'device-accept-expired': { config: dc.deviceCibaConfig({ ttl: { device_code: 1 } }), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    await dc.sleep(1100);
+    expect((await dc.devicePoll(op, a.json.device_code as string)).json.error).toBe('authorization_pending');
+  } },
+  'device-denied-issues-token': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    expect(await dc.deviceDecide(op, a.json.user_code as string, 'deny')).toBe('deny');
+    await dc.sleep(1020);
+    expect((await dc.devicePoll(op, a.json.device_code as string)).status).toBe(200);
+  } },
+  'device-code-reuse': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    await dc.deviceDecide(op, a.json.user_code as string, 'allow');
+    expect((await dc.devicePollUntil(op, a.json.device_code as string, 1)).status).toBe(200);
+    await dc.sleep(1020);
+    expect((await dc.devicePoll(op, a.json.device_code as string)).status).toBe(200);
+  } },
+  'device-code-other-client': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    await dc.sleep(1020);
+    expect((await dc.devicePoll(op, a.json.device_code as string, 'tv-2')).json.error).toBe('authorization_pending');
+  } },
+  'ciba-auto-approve': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op);
+    await dc.sleep(1020);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).status).toBe(200);
+  } },
+  'ciba-no-slow-down': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).json.error).toBe('authorization_pending');
+  } },
+  'ciba-ignore-expiry': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op, { requested_expiry: '1' });
+    await dc.sleep(1100);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).json.error).toBe('authorization_pending');
+  } },
+  'ciba-denied-issues-token': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op);
+    expect((await dc.cibaDecide(op, r.json.auth_req_id as string, 'deny')).status).toBe(200);
+    await dc.sleep(1020);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).status).toBe(200);
+  } },
+  'ciba-auth-req-id-reuse': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op);
+    await dc.cibaDecide(op, r.json.auth_req_id as string, 'approve');
+    await dc.sleep(1020);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).status).toBe(200);
+    await dc.sleep(1020);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).status).toBe(200);
+  } },
+  'ciba-unknown-auth-req-id-pending': { config: dc.deviceCibaConfig(), run: async (op) => {
+    expect((await dc.cibaPoll(op, 'never-issued-auth-req-id')).json.error).toBe('authorization_pending');
+  } },
+  'ciba-auth-req-id-other-client': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op);
+    await dc.sleep(1020);
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string, 'bank-2')).json.error).toBe('authorization_pending');
+  } },
+  'ciba-accept-multiple-hints': { config: dc.deviceCibaConfig(), run: async (op) => {
+    expect((await dc.cibaRequest(op, { login_hint_token: 'opaque-hint-token' })).status).toBe(200);
+  } },
+  'ciba-skip-client-auth': { config: dc.deviceCibaConfig(), run: async (op) => {
+    expect((await dc.cibaRequest(op, {}, 'bank', true)).status).toBe(200);
+  } },
+  'ciba-refuse-binding-message': { config: dc.deviceCibaConfig(), run: async (op) => {
+    expect((await dc.cibaRequest(op, { binding_message: 'W4SCT' })).json.error).toBe('invalid_binding_message');
+  } },
+  'ciba-request-object-skip-signature': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const other = await dc.requestObject(op, {}, { signer: 'bank-2' });
+    expect((await dc.cibaRequest(op, { scope: undefined, login_hint: undefined, request: other })).status).toBe(200);
+  } },
+  'ciba-request-object-ignore-aud-iss': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const jwt = await dc.requestObject(op, {}, { edit: { aud: 'https://someone-else.example', iss: 'bank-2' } });
+    expect((await dc.cibaRequest(op, { scope: undefined, login_hint: undefined, request: jwt })).status).toBe(200);
+  } },
+  'ciba-request-object-ignore-claims': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const jwt = await dc.requestObject(op, {}, { edit: { exp: Math.floor(Date.now() / 1000) - 600, jti: null } });
+    expect((await dc.cibaRequest(op, { scope: undefined, login_hint: undefined, request: jwt })).status).toBe(200);
+  } },
+  'discovery-omit-device-endpoint': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const d = await getJson(`${op.issuer}/.well-known/openid-configuration`);
+    expect(d.json.device_authorization_endpoint).toBeUndefined();
+    expect(d.json.token_endpoint).toBeDefined();
+  } },
+  'discovery-omit-ciba': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const d = await getJson(`${op.issuer}/.well-known/openid-configuration`);
+    expect(d.json.backchannel_authentication_endpoint).toBeUndefined();
+    expect(d.json.backchannel_token_delivery_modes_supported).toBeUndefined();
+  } },
+  // ---- back-channel grants and token management
+  'cc-issues-refresh-token': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    expect(t.status).toBe(200);
+    expect(typeof t.json.refresh_token).toBe('string');
+  } },
+  'cc-allows-public-client': { config: bc.CC_CONFIG, run: async (op) => {
+    expect((await tokenRequest(op, { grant_type: 'client_credentials', client_id: 'touchstone-public-service' })).status).toBe(200);
+  } },
+  'cc-ignores-grant-types': { config: bc.CC_CONFIG, run: async (op) => {
+    expect((await tokenRequest(op, { grant_type: 'client_credentials' }, { authorization: basic('touchstone-client', 'touchstone-secret-1') })).status).toBe(200);
+  } },
+  'cc-scope-not-limited': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op, bc.SERVICE_2, { scope: 'api:read api:write' });
+    expect(t.status).toBe(200);
+    expect(t.json.scope).toBe('api:read api:write');
+  } },
+  'password-grant-on-by-default': { config: { clients: [{ client_id: 'ropc', client_secret: 'ropc-secret-1', redirect_uris: ['https://ropc.example/cb'], grant_types: ['password'] }] }, run: async (op) => {
+    expect((await tokenRequest(op, { grant_type: 'password', username: 'alice', password: 'wonderland', scope: 'openid' }, { authorization: basic('ropc', 'ropc-secret-1') })).status).toBe(200);
+  } },
+  'revoke-requires-no-auth': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    expect((await bc.revoke(op, { token: t.json.access_token as string }, {})).status).toBe(200);
+  } },
+  'revoke-404-unknown-token': { config: bc.CC_CONFIG, run: async (op) => {
+    expect((await bc.revoke(op, { token: 'no-such-token' })).status).toBe(404);
+  } },
+  'revoke-other-clients-token': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op, bc.SERVICE_2);
+    await bc.revoke(op, { token: t.json.access_token as string }, bc.authOf(bc.SERVICE));
+    expect((await bc.introspect(op, { token: t.json.access_token as string }, bc.authOf(bc.SERVICE_2))).json.active).toBe(false);
+  } },
+  'revoke-keeps-token': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    expect((await bc.revoke(op, { token: t.json.access_token as string })).status).toBe(200);
+    expect((await bc.introspect(op, { token: t.json.access_token as string })).json.active).toBe(true);
+  } },
+  'revoke-refresh-keeps-access': { run: async (op) => {
+    const { t, rt } = await offline(op);
+    const auth = { authorization: basic('touchstone-client', 'touchstone-secret-1') };
+    expect((await bc.revoke(op, { token: rt, token_type_hint: 'refresh_token' }, auth)).status).toBe(200);
+    expect((await userinfo(op, 'get', t.json.access_token as string)).status).toBe(200);
+  } },
+  'introspect-no-auth': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    expect((await bc.introspect(op, { token: t.json.access_token as string }, {})).status).toBe(200);
+  } },
+  'introspect-revoked-active': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    expect((await bc.revoke(op, { token: t.json.access_token as string })).status).toBe(200);
+    expect((await bc.introspect(op, { token: t.json.access_token as string })).json.active).toBe(true);
+  } },
+  'introspect-expired-active': { config: { ...bc.CC_CONFIG, ttl: { access_token: 1 } }, run: async (op) => {
+    const t = await bc.ccToken(op);
+    await sleep(1100); // the access token TTL (1 s), plus the rounding of exp to seconds
+    expect((await bc.introspect(op, { token: t.json.access_token as string })).json.active).toBe(true);
+  } },
+  'introspect-unknown-token-error': { config: bc.CC_CONFIG, run: async (op) => {
+    const r = await bc.introspect(op, { token: 'no-such-token' });
+    expect([r.status, r.json.error]).toEqual([400, 'invalid_token']);
+  } },
+  'introspect-other-clients-token': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op, bc.SERVICE_2);
+    expect((await bc.introspect(op, { token: t.json.access_token as string }, bc.authOf(bc.SERVICE))).json.active).toBe(true);
+  } },
+  'introspect-omits-scope': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string });
+    expect(r.json.active).toBe(true);
+    expect(r.json.scope).toBeUndefined();
+  } },
+  'introspect-jwt-unsigned': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    expect(decodeProtectedHeader(r.text).alg).toBe('none');
+  } },
+  'register-accepts-bad-redirect-uri': { run: async (op) => {
+    expect((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb#frag'] })).status).toBe(201);
+  } },
+  'register-accepts-bad-metadata': { run: async (op) => {
+    expect((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code', 'urn:example:teleport'] })).status).toBe(201);
+  } },
+  'register-open-despite-initial-token': { config: { registration: { initial_access_token: 'initial-access-token-0001' } }, run: async (op) => {
+    expect((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'] })).status).toBe(201);
+  } },
+  'register-no-access-token-check': { run: async (op) => {
+    const r = await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'] });
+    expect((await bc.registration(r.json.registration_client_uri as string, 'GET')).status).toBe(200);
+  } },
+  'register-update-ignored': { run: async (op) => {
+    const r = await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'], client_name: 'before' });
+    const uri = r.json.registration_client_uri as string;
+    const token = r.json.registration_access_token as string;
+    expect((await bc.registration(uri, 'PUT', { client_id: r.json.client_id, redirect_uris: ['https://app.example/cb'], client_name: 'after' }, token)).status).toBe(200);
+    expect((await bc.registration(uri, 'GET', undefined, token)).json.client_name).toBe('before');
+  } },
+  'register-delete-keeps-client': { run: async (op) => {
+    const r = await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'] });
+    const uri = r.json.registration_client_uri as string;
+    const token = r.json.registration_access_token as string;
+    expect((await bc.registration(uri, 'DELETE', undefined, token)).status).toBe(204);
+    expect((await bc.registration(uri, 'GET', undefined, token)).status).toBe(200);
+  } },
+  'register-secret-unusable': { run: async (op) => {
+    const r = await bc.registration(`${op.issuer}/register`, 'POST', { grant_types: ['client_credentials'], scope: 'api:read' });
+    const t = await tokenRequest(op, { grant_type: 'client_credentials' }, { authorization: basic(r.json.client_id as string, r.json.client_secret as string) });
+    expect(t.json.error).toBe('invalid_client');
+  } },
   'accept-plain-pkce': { run: async (op) => {
     const v = pkce().verifier;
     const { t } = await ok(op, { params: { code_challenge: v, code_challenge_method: 'plain' } }, { code_verifier: v });

@@ -76,7 +76,7 @@ describe('configuration', () => {
     ]);
     expect(c.users[0]).toMatchObject({ sub: 'user-alice', username: 'alice', password: 'wonderland' });
     expect(c.users[1]).toMatchObject({ sub: 'user-bob', username: 'bob', password: 'builder' });
-    expect(c.ttl).toEqual({ code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400 });
+    expect(c.ttl).toEqual({ code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400, par: 60, device_code: 600, auth_req_id: 120 });
     expect(c.key_rotation).toEqual({ publish_ahead: 60, retire_after: 600 });
     expect(c.admin_token).toBeUndefined();
   });

@@ -96,6 +96,14 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
   // with.request_object: unsigned: the request's parameters also sent as an unsigned request object.
   if (w.request_object === 'unsigned') params.request = new UnsecuredJWT({ ...params }).encode();
+  // with.par: <par step> | true (the latest): only client_id and that step's request_uri travel
+  // through the browser (RFC 9126 §4); the pushed parameters are what the response is judged by.
+  const pushed = w.par !== undefined && w.par !== false ? run.output('par', typeof w.par === 'string' ? w.par : undefined) : undefined;
+  if (pushed) {
+    if (!pushed.requestUri) throw new StepAbort('the par step issued no request_uri');
+    for (const k of Object.keys(params)) delete params[k];
+    Object.assign(params, shapeParams({ client_id: client.client_id, request_uri: pushed.requestUri }, { params: w.params }));
+  }
   const url = new URL(run.endpoint('authorization_endpoint'));
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
 
@@ -106,14 +114,15 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     ? await session.navigate(step.id!, run.endpoint('authorization_endpoint'), undefined, params)
     : await session.navigate(step.id!, url.toString());
   judgeInteractions(run, step, session.played);
-  const out: AuthorizeOutput = { kind: 'authorize', client: role, params, verifier: pkce.verifier };
+  const sent = pushed ? pushed.params : params;
+  const out: AuthorizeOutput = { kind: 'authorize', client: role, params: sent, verifier: pushed ? pushed.verifier : pkce.verifier };
   run.outputs.set(step.id!, out);
 
-  const sentTo = params.redirect_uri ?? client.redirect_uri;
+  const sentTo = sent.redirect_uri ?? client.redirect_uri;
   const atClient = landing.kind === 'redirect' && baseOf(landing.url) === baseOf(sentTo);
   const response = landing.kind === 'redirect' ? responseParams(landing.url) : undefined;
   const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
-  const evidence = { params: response ?? {}, sentState: params.state, issuer: run.ctx.issuer };
+  const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
   const e = step.expect;
 
   if (e?.page) {

@@ -3,6 +3,7 @@ import {
   discoveryAdvertisesIssParameter,
   discoveryHasEndSessionEndpoint,
   discoveryIssuerMatches,
+  discoveryMatchesFapi2Profile,
   discoveryMatchesSchema,
   jwksHasNoPrivateMembers,
   jwksKidsAreUnique,
@@ -26,6 +27,8 @@ export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
   const extra = extraChecks(step);
   if (extra.includes('iss-parameter')) run.add(discoveryAdvertisesIssParameter(metadata, ex.id));
   if (extra.includes('end-session')) run.add(discoveryHasEndSessionEndpoint(metadata, ex.id));
+  // The FAPI 2.0 overlay: profile findings apart from the base discovery schema's.
+  if (extra.includes('fapi2')) run.add(discoveryMatchesFapi2Profile(metadata, ex.id));
   if (!res.json || typeof res.json !== 'object' || Array.isArray(res.json)) throw new StepAbort(`discovery did not return a JSON object (HTTP ${res.status})`);
   run.discovery = res.json as Metadata;
 }

@@ -21,13 +21,42 @@ import {
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
 import { fetchJwks } from './metadata.ts';
+import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
+
+/**
+ * `with.assertion`: a deliberately wrong private_key_jwt client assertion (negative modules):
+ * another alg (e.g. RS256 with the client's RSA key), aud as issuer | token_endpoint |
+ * par_endpoint | array (issuer and token endpoint) | any literal URL, exp / nbf offsets in seconds
+ * from now, claims left out, or `none`: no client assertion at all (only client_id).
+ */
+export interface AssertionOptions {
+  alg?: string;
+  aud?: string;
+  exp_offset?: number;
+  nbf_offset?: number;
+  omit?: string[];
+  none?: boolean;
+}
+
+/** The audience `with.assertion.aud` names, from the issuer and discovery. */
+export function assertionAudience(aud: string | undefined, issuer: string, meta?: Record<string, unknown>): string | string[] {
+  switch (aud ?? 'issuer') {
+    case 'issuer': return issuer;
+    case 'token_endpoint': return String(meta?.token_endpoint ?? `${issuer}/token`);
+    case 'par_endpoint': return String(meta?.pushed_authorization_request_endpoint ?? `${issuer}/par`);
+    case 'array': return [issuer, String(meta?.token_endpoint ?? `${issuer}/token`)];
+    default: return aud as string;
+  }
+}
 
 /** Form fields and headers that authenticate `client` at `audience` (RFC 6749 §2.3, RFC 7523). */
 export async function clientAuthentication(
   client: PlanClient,
-  audience: string,
+  audience: string | string[],
   secretOverride?: string,
+  mutate: AssertionOptions = {},
 ): Promise<{ form: Record<string, string>; headers: Record<string, string> }> {
+  if (mutate.none) return { form: { client_id: client.client_id }, headers: {} };
   const secret = secretOverride ?? client.secret ?? '';
   switch (client.auth) {
     case 'client_secret_basic': {
@@ -38,17 +67,22 @@ export async function clientAuthentication(
       return { form: { client_id: client.client_id, client_secret: secret }, headers: {} };
     case 'private_key_jwt': {
       const jwk = client.jwk as JWK;
-      const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
-      const key = await importJWK(jwk, alg);
-      const assertion = await new SignJWT({})
-        .setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) })
-        .setIssuer(client.client_id)
-        .setSubject(client.client_id)
-        .setAudience(audience)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('60s')
-        .sign(key);
+      const alg = mutate.alg ?? jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
+      const key = await importJWK({ ...jwk, alg }, alg);
+      const now = Math.floor(Date.now() / 1000);
+      const claims: Record<string, unknown> = {
+        iss: client.client_id,
+        sub: client.client_id,
+        aud: audience,
+        jti: randomUUID(),
+        iat: now + Math.max(0, mutate.nbf_offset ?? 0),
+        exp: now + (mutate.exp_offset ?? 60),
+        ...(mutate.nbf_offset !== undefined ? { nbf: now + mutate.nbf_offset } : {}),
+      };
+      // An expired assertion keeps iat before exp.
+      if ((claims.exp as number) <= (claims.iat as number)) claims.iat = (claims.exp as number) - 60;
+      for (const c of mutate.omit ?? []) delete claims[c];
+      const assertion = await new SignJWT(claims).setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) }).sign(key);
       return {
         form: { client_id: client.client_id, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
         headers: {},
@@ -64,7 +98,8 @@ export async function token(run: ModuleRun, step: StepDef): Promise<void> {
   const authz = run.output('authorize', w.from as string | undefined);
   const role = (w.client as string) ?? authz.client;
   const client = run.client(role);
-  const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
+  const mutate = w.assertion as AssertionOptions | undefined;
+  const auth = await clientAuthentication(client, assertionAudience(mutate?.aud, run.ctx.issuer, run.discovery), w.secret as string | undefined, mutate);
   const form = shapeParams(
     {
       grant_type: 'authorization_code',
@@ -99,7 +134,9 @@ export async function postToTokenEndpoint(
   form: Record<string, string>,
   headers: Record<string, string>,
 ): Promise<{ out: TokenOutput; json: Record<string, unknown>; exId: string } | undefined> {
-  const ex = await run.http.send(run.endpoint('token_endpoint'), { step: step.id!, label, method: 'POST', headers, body: form });
+  // `with.dpop`: a DPoP proof (RFC 9449 §5), with the nonce retry (§8) unless the step omits it.
+  const url = run.endpoint('token_endpoint');
+  const ex = await sendWithDpop(run, step, { method: 'POST', url }, (dpop) => run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...headers, ...dpop }, body: form }));
   const res = run.response(ex);
   const out: TokenOutput = { kind: 'token', client: role, json: res.json as Record<string, unknown> | undefined };
   run.outputs.set(step.id!, out);
@@ -107,6 +144,7 @@ export async function postToTokenEndpoint(
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
     if (res.status >= 400) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    judgeDpopTokenResponse(run, step, res, ex.id, true);
     return undefined;
   }
   const schema = tokenResponseMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
@@ -116,6 +154,7 @@ export async function postToTokenEndpoint(
     run.succeeded(step, false, why, ex.id);
     throw new StepAbort(why);
   }
+  judgeDpopTokenResponse(run, step, res, ex.id, false);
   return { out, json: res.json as Record<string, unknown>, exId: ex.id };
 }
 

@@ -1,8 +1,9 @@
 // UserInfo (OIDC Core §5.3): GET or POST with the token in the Authorization header, or POST with
 // the token as a form body parameter (RFC 6750 §2.2).
-import { bearerChallengeOnError, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
+import { bearerChallengeOnError, dpopChallengeScheme, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
+import { dpopOptions, sendWithDpop } from '../dpop.ts';
 
 export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
@@ -11,14 +12,18 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const tokens = w.token === undefined ? run.output('token', w.token_from as string | undefined) : undefined;
   const accessToken = (w.token as string | undefined) ?? tokens?.accessToken;
   if (accessToken === undefined) throw new StepAbort('no access token to call userinfo with');
-  const headers = shapeHeaders({ accept: 'application/json', authorization: via === 'header' ? `Bearer ${accessToken}` : undefined }, w);
+  // `with.dpop`: the DPoP scheme and a proof with ath (RFC 9449 §7.1); `with.scheme` overrides the scheme.
+  const scheme = (w.scheme as string | undefined) ?? (dpopOptions(step) ? 'DPoP' : 'Bearer');
+  const headers = shapeHeaders({ accept: 'application/json', authorization: via === 'header' ? `${scheme} ${accessToken}` : undefined }, w);
   const body = method === 'POST' ? shapeParams(via === 'body' ? { access_token: accessToken } : {}, w) : undefined;
-  const ex = await run.http.send(run.endpoint('userinfo_endpoint'), { step: step.id!, label: `userinfo ${method} (token in ${via})`, method, headers, body: body ?? undefined });
+  const url = run.endpoint('userinfo_endpoint');
+  const ex = await sendWithDpop(run, step, { method, url, accessToken }, (dpop) => run.http.send(url, { step: step.id!, label: `userinfo ${method} (token in ${via})`, method, headers: { ...headers, ...dpop }, body: body ?? undefined }));
   const res = run.response(ex);
   const e = step.expect;
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse({ ...e, error: undefined }, res, [401]), ex.id);
-    run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id));
+    if (scheme === 'DPoP') run.add(dpopChallengeScheme({ status: res.status, headers: res.headers }, ex.id));
+    else run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id));
     return;
   }
   const shape = userinfoMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);

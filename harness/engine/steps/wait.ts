@@ -15,6 +15,12 @@ export async function wait(run: ModuleRun, step: StepDef): Promise<void> {
     if (ttl > 60) throw new StepSkip(`the provider's code TTL is ${ttl} s; set a short TTL (≤ 60 s) in the plan to test expiry`);
     const authz = run.output('authorize', w.from as string | undefined);
     until = (authz.receivedAt ?? Date.now()) + ttl * 1000 + EXPIRY_MARGIN_MS;
+  } else if (w.for === 'request_uri') {
+    // RFC 9126 §2.2: the request_uri lives expires_in seconds, as the PAR response said.
+    const par = run.output('par', w.from as string | undefined);
+    if (par.expiresIn === undefined) throw new StepSkip('the PAR response gave no expires_in to wait for');
+    if (par.expiresIn > 60) throw new StepSkip(`the request_uri lives ${par.expiresIn} s; set a short PAR TTL (≤ 60 s) to test expiry`);
+    until = (par.receivedAt ?? Date.now()) + par.expiresIn * 1000 + EXPIRY_MARGIN_MS;
   } else {
     const seconds = Number(w.seconds ?? 1);
     until = Date.now() + Math.max(0, Math.min(seconds, 60)) * 1000;

@@ -1,0 +1,101 @@
+// Checks on token introspection (RFC 7662, RFC 9701 JWT responses) and revocation (RFC 7009) responses.
+import { defineCheck, fail, pass } from '../core/finding.ts';
+import { validateAgainst } from '../schemas/validate.ts';
+import { evidence, field, isRecord, jsonContentTypeProblem, mediaType, preview, summarizeErrors, typeName } from './util.ts';
+
+export const INTROSPECTION_JWT_TYPE = 'application/token-introspection+jwt';
+
+/** RFC 7662 §2.2: HTTP 200, application/json, an object with the boolean `active`, members typed as the RFC says. */
+export const introspectionResponseMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>(
+  'introspection-response-matches-schema',
+  'RFC7662-2.2-active',
+  (input) => {
+    const expected = 'HTTP 200, application/json, {"active": boolean, ...} per introspection-response.schema.json';
+    const status = field(input, 'status');
+    const json = field(input, 'json');
+    if (status !== 200) return fail(`expected HTTP 200, found ${preview(status)}`, expected, { status: evidence(status) });
+    const ct = jsonContentTypeProblem(field(input, 'contentType'));
+    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { contentType: evidence(field(input, 'contentType')) });
+    const r = validateAgainst('introspection-response', json);
+    if (!r.ok) return fail(`introspection response does not match introspection-response.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+    return pass(`introspection response with active=${String((json as { active: boolean }).active)}`, expected, { active: (json as { active: boolean }).active });
+  },
+);
+
+/**
+ * RFC 7662 §2.2: an active token is described. `members` are the members the module requires
+ * (e.g. scope, client_id); `values` are values they must have (e.g. client_id of the token's client).
+ */
+export const introspectionDescribesToken = defineCheck<{ json: unknown; members?: string[]; values?: Record<string, unknown> }>(
+  'introspection-describes-token',
+  'RFC7662-2.2-active',
+  (input) => {
+    const json = field(input, 'json');
+    const members = (field(input, 'members') as string[] | undefined) ?? [];
+    const values = (field(input, 'values') as Record<string, unknown> | undefined) ?? {};
+    const expected = { active: true, members, ...values };
+    if (!isRecord(json)) return fail(`expected an introspection response object, found a ${typeName(json)}`, expected, evidence(json));
+    if (json.active !== true) return fail(`expected active: true for a valid token, found active: ${preview(json.active)}`, expected, { active: evidence(json.active) });
+    const missing = members.filter((m) => json[m] === undefined);
+    if (missing.length) return fail(`expected the active response to carry ${missing.join(', ')}, found none`, expected, { present: Object.keys(json) });
+    const wrong = Object.entries(values).filter(([k, v]) => json[k] !== undefined && json[k] !== v);
+    if (wrong.length) return fail(`expected ${wrong.map(([k, v]) => `${k}=${preview(v)}`).join(', ')}, found ${wrong.map(([k]) => `${k}=${preview(json[k])}`).join(', ')}`, expected, Object.fromEntries(wrong.map(([k]) => [k, evidence(json[k])])));
+    return pass(`active token described (${Object.keys(json).join(', ')})`, expected, { members: Object.keys(json) });
+  },
+);
+
+export interface IntrospectionJwtEvidence {
+  status: number;
+  contentType?: string;
+  /** The protected header, when the body decoded as a JWT. */
+  header?: Record<string, unknown> | null;
+  claims?: Record<string, unknown> | null;
+  /** The signature verified with a key from the issuer's JWKS. */
+  verified: boolean;
+  error?: string;
+  issuer: string;
+  clientId: string;
+  now: number;
+}
+
+/**
+ * RFC 9701 §5: Content-Type application/token-introspection+jwt, a JWS signed with the AS's key
+ * (never alg none), typ token-introspection+jwt, iss the issuer, aud the client, iat, and the
+ * token_introspection claim holding the RFC 7662 response.
+ */
+export const introspectionJwtResponseValid = defineCheck<IntrospectionJwtEvidence>('introspection-jwt-response-valid', 'RFC9701-5-jwt-response', (e) => {
+  const expected = `HTTP 200 ${INTROSPECTION_JWT_TYPE}, signed (JWKS), typ token-introspection+jwt, iss ${preview(e?.issuer)}, aud ${preview(e?.clientId)}, iat, token_introspection`;
+  if (!isRecord(e)) return fail(`expected JWT response evidence, found a ${typeName(e)}`, expected, evidence(e));
+  if (e.status !== 200) return fail(`expected HTTP 200, found ${preview(e.status)}`, expected, { status: evidence(e.status) });
+  const mt = mediaType(e.contentType);
+  if (mt !== INTROSPECTION_JWT_TYPE) return fail(`expected Content-Type ${INTROSPECTION_JWT_TYPE}, found ${preview(e.contentType ?? '(none)')}`, expected, { contentType: evidence(e.contentType) });
+  if (!isRecord(e.header) || !isRecord(e.claims)) return fail('expected a compact JWS, found a body that does not decode as a JWT', expected, null);
+  const alg = e.header.alg;
+  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') return fail(`expected a signed JWT, found alg ${preview(alg)}`, expected, { alg: evidence(alg) });
+  if (!e.verified) return fail(`expected the signature to verify with a key from the JWKS, found: ${preview(e.error ?? 'not verified')}`, expected, { alg, kid: evidence(e.header.kid) });
+  const typ = typeof e.header.typ === 'string' ? e.header.typ.toLowerCase().replace(/^application\//, '') : e.header.typ;
+  if (typ !== 'token-introspection+jwt') return fail(`expected typ token-introspection+jwt, found ${preview(e.header.typ)}`, expected, { typ: evidence(e.header.typ) });
+  const r = validateAgainst('introspection-jwt-claims', e.claims);
+  if (!r.ok) return fail(`JWT claims do not match introspection-jwt-claims.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+  if (e.claims.iss !== e.issuer) return fail(`expected iss ${preview(e.issuer)}, found ${preview(e.claims.iss)}`, expected, { iss: evidence(e.claims.iss) });
+  const aud = Array.isArray(e.claims.aud) ? e.claims.aud : [e.claims.aud];
+  if (!aud.includes(e.clientId)) return fail(`expected aud to contain ${preview(e.clientId)}, found ${preview(e.claims.aud)}`, expected, { aud: evidence(e.claims.aud) });
+  const iat = e.claims.iat as number;
+  if (Math.abs(iat - e.now) > 300) return fail(`expected iat within 5 minutes of now (${e.now}), found ${iat}`, expected, { iat });
+  return pass(`signed ${alg} introspection JWT for ${preview(e.clientId)} with token_introspection.active=${String((e.claims.token_introspection as { active: boolean }).active)}`, expected, { alg, typ: e.header.typ });
+});
+
+/** RFC 7009 §2.2.1: a revocation error is a JSON RFC 6749 §5.2 error (401 only for invalid_client). */
+export const revocationErrorMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>('revocation-error-matches-schema', 'RFC7009-2.2.1-error', (input) => {
+  const expected = 'HTTP 400 (401 for invalid_client), application/json, an error per revocation-error.schema.json';
+  const status = field(input, 'status');
+  const json = field(input, 'json');
+  if (status !== 400 && status !== 401) return fail(`expected an error status 400 or 401, found ${preview(status)}`, expected, { status: evidence(status) });
+  const ct = jsonContentTypeProblem(field(input, 'contentType'));
+  if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { contentType: evidence(field(input, 'contentType')) });
+  const r = validateAgainst('revocation-error', json);
+  if (!r.ok) return fail(`revocation error does not match revocation-error.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+  const error = (json as { error: string }).error;
+  if (status === 401 && error !== 'invalid_client') return fail(`expected status 400 for error=${preview(error)} (401 is for invalid_client), found 401`, expected, { status, error });
+  return pass(`${status} error=${preview(error)}`, expected, { status, error });
+});

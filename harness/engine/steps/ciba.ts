@@ -1,0 +1,137 @@
+// OpenID Connect CIBA Core 1.0 in poll mode, as a well-behaved client does it:
+//   ciba-request  POST the authentication request to the backchannel endpoint (§7.1) with the
+//                 client's authentication, scope, login_hint (the plan user's username unless
+//                 `with.login_hint` / `with.params` say otherwise), binding_message and
+//                 requested_expiry when given; check the acknowledgement (§7.3) or the error (§13)
+//                 `with.request_object` sends them as a signed authentication request (§7.1.1)
+//   ciba-decide   the End-User's answer on the authentication device, through the approval path the
+//                 plan declares (provider.ciba_approval: POST issuer + path with the admin token)
+//   ciba-token    poll the token endpoint (§10.1) honouring interval and slow_down (§11)
+import { randomUUID } from 'node:crypto';
+import { importJWK, SignJWT, type JWK } from 'jose';
+import { cibaErrorMatchesSchema, cibaResponseMatchesSchema, discoveryAdvertisesCiba } from '../../checks/index.ts';
+import type { PlanClient, StepDef } from '../../core/types.ts';
+import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
+import { Poller, pollTokenEndpoint } from './device.ts';
+import { clientAuthentication } from './token.ts';
+
+export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+
+interface CibaState { client: string; authReqId: string; poller: Poller }
+
+const states = new WeakMap<ModuleRun, Map<string, CibaState>>();
+
+function stateOf(run: ModuleRun, from: string | undefined): CibaState {
+  const all = states.get(run);
+  const s = from ? all?.get(from) : [...(all?.values() ?? [])].pop();
+  if (!s) throw new StepAbort(from ? `step "${from}" produced no auth_req_id` : 'no earlier ciba-request step in the flow');
+  return s;
+}
+
+export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const role = (w.client as string) ?? 'main';
+  const client = run.client(role);
+  const user = run.user((w.user as string) ?? 'main');
+  // §4: the client finds the backchannel endpoint and poll mode through discovery.
+  const advertised = discoveryAdvertisesCiba(run.meta());
+  run.add(advertised);
+  if (!advertised.ok) throw new StepAbort(advertised.message);
+  // §7.1: the client authenticates; the assertion's audience is the OP's issuer.
+  const auth = await clientAuthentication(client, run.ctx.issuer);
+  const built: Record<string, string | undefined> = {
+    scope: (w.scope as string) ?? client.scope ?? 'openid',
+    login_hint: (w.login_hint as string) ?? user.username,
+    binding_message: w.binding_message as string | undefined,
+    // §7.1: a positive integer; in a form body it is necessarily its decimal string.
+    requested_expiry: w.requested_expiry === undefined ? undefined : String(w.requested_expiry),
+    ...auth.form,
+  };
+  let form = shapeParams(built, w);
+  // §7.1.1: the authentication request parameters travel inside a JWT signed with the client's key.
+  if (w.request_object !== undefined && w.request_object !== false) {
+    const ro = (typeof w.request_object === 'object' ? w.request_object : {}) as RequestObjectEdit;
+    const params = Object.fromEntries(Object.entries(form).filter(([k]) => !(k in auth.form)));
+    const signer = ro.sign_with ? run.client(ro.sign_with) : client;
+    form = { request: await signRequestObject(client, signer, run.ctx.issuer, params, ro), ...auth.form };
+  }
+  const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
+  const ex = await run.http.send(run.endpoint('backchannel_authentication_endpoint'), { step: step.id!, label: 'CIBA authentication request', method: 'POST', headers, body: form });
+  const res = run.response(ex);
+  const receivedAt = Date.now();
+  const evidence = { status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body };
+  const e = step.expect;
+  if (e?.error || e?.status) {
+    run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401, 403]), ex.id);
+    if (res.status >= 400) run.add(cibaErrorMatchesSchema(evidence, ex.id));
+    return;
+  }
+  const shape = cibaResponseMatchesSchema(evidence, ex.id);
+  run.add(shape);
+  run.succeeded(step, shape.ok, shape.ok ? 'authentication request acknowledged' : shape.message, ex.id);
+  if (!shape.ok) throw new StepAbort(`the CIBA authentication request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  const j = res.json as { auth_req_id: string; expires_in: number; interval?: number };
+  // with.expires_in: the acknowledgement must grant exactly this lifetime (e.g. the requested_expiry sent).
+  if (w.expires_in !== undefined) {
+    const ok = j.expires_in === Number(w.expires_in);
+    run.expectation(step, `${step.id}-expires-in`, { ok, message: ok ? `expires_in is ${j.expires_in}, as requested` : `expected expires_in ${w.expires_in}, got ${j.expires_in}`, expected: Number(w.expires_in), actual: j.expires_in }, ex.id);
+  }
+  if (!states.has(run)) states.set(run, new Map());
+  states.get(run)!.set(step.id!, { client: role, authReqId: j.auth_req_id, poller: new Poller(j.interval, j.expires_in, receivedAt) });
+}
+
+/** `with.request_object`: claims to set (null removes) or drop, another plan client's key, alg none, a broken signature. */
+interface RequestObjectEdit { set?: Record<string, unknown>; drop?: string[]; sign_with?: string; alg?: 'none'; corrupt_signature?: boolean }
+
+/** §7.1.1: iss = the client, aud = the OP's issuer, exp 5 minutes ahead, iat = nbf = now, a fresh jti. */
+async function signRequestObject(client: PlanClient, signer: PlanClient, issuer: string, params: Record<string, string>, ro: RequestObjectEdit): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = { iss: client.client_id, aud: issuer, exp: now + 300, iat: now, nbf: now, jti: randomUUID(), ...params };
+  for (const [k, v] of Object.entries(ro.set ?? {})) {
+    // Relative times: { exp: "+600" } or { nbf: "-4200" } are seconds from now.
+    const rel = typeof v === 'string' && /^[+-]\d+$/.test(v) && ['exp', 'iat', 'nbf'].includes(k);
+    if (v === null) delete claims[k];
+    else claims[k] = rel ? now + Number(v) : v;
+  }
+  for (const k of ro.drop ?? []) delete claims[k];
+  if (ro.alg === 'none') {
+    const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    return `${enc({ alg: 'none' })}.${enc(claims)}.`;
+  }
+  if (!signer.jwk) throw new StepAbort(`client ${signer.client_id} has no private jwk to sign the request object with`);
+  const jwk = signer.jwk as JWK;
+  const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
+  const jwt = await new SignJWT(claims).setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) }).sign(await importJWK(jwk, alg));
+  if (!ro.corrupt_signature) return jwt;
+  const [h, p, sig] = jwt.split('.');
+  // Flip the first signature byte: the same length and alg, a signature that cannot verify.
+  const bytes = Buffer.from(sig, 'base64url');
+  bytes[0] ^= 0xff;
+  return `${h}.${p}.${bytes.toString('base64url')}`;
+}
+
+export async function cibaDecide(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const state = stateOf(run, w.from as string | undefined);
+  const { provider } = run.ctx.plan;
+  if (!provider.ciba_approval) throw new StepSkip('the plan declares no provider.ciba_approval path to approve or deny CIBA requests with');
+  if (!provider.admin_token) throw new StepSkip('the plan gives no provider.admin_token for the CIBA approval path');
+  const decision = (w.decision as string) ?? 'approve';
+  if (decision !== 'approve' && decision !== 'deny') throw new StepAbort(`with.decision must be approve or deny, not ${JSON.stringify(decision)}`);
+  const url = `${run.ctx.issuer}${provider.ciba_approval.path.replace('{decision}', decision)}`;
+  const ex = await run.http.send(url, { step: step.id!, label: `End-User ${decision === 'approve' ? 'approves' : 'denies'} the CIBA request`, method: 'POST', headers: { authorization: `Bearer ${provider.admin_token}` }, body: { auth_req_id: state.authReqId } });
+  const res = run.response(ex);
+  if (res.status !== 200) throw new StepAbort(`the CIBA approval path answered HTTP ${res.status} ${res.body.slice(0, 200)}`);
+}
+
+export async function cibaToken(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const state = stateOf(run, w.from as string | undefined);
+  await pollTokenEndpoint(run, {
+    step,
+    role: (w.client as string) ?? state.client,
+    label: 'CIBA token request',
+    grant: { grant_type: CIBA_GRANT, auth_req_id: (w.auth_req_id as string | undefined) ?? state.authReqId },
+    poller: state.poller,
+  });
+}

@@ -1,0 +1,110 @@
+// Pushed authorization requests (RFC 9126): the `par` step pushes the authorization request's
+// parameters to the pushed_authorization_request_endpoint with the plan client's authentication
+// (and `with.dpop` proofs, RFC 9449 §10.1); a later `authorize` step with `with.par` sends only
+// client_id and the request_uri. `authorize-start` opens /authorize back-channel without logging in.
+import { errorResponseMatchesSchema, parResponseMatchesSchema } from '../../checks/index.ts';
+import type { StepDef } from '../../core/types.ts';
+import { resolveSteps } from '../catalog.ts';
+import { sendWithDpop } from '../dpop.ts';
+import { formEncode } from '../http.ts';
+import { judgeErrorResponse, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
+import { pkcePair } from './authorize.ts';
+import { assertionAudience, clientAuthentication, type AssertionOptions } from './token.ts';
+
+/**
+ * `with`: client (role), scope, pkce (S256 | plain | none), redirect_uri, params / drop (as in
+ * authorize), assertion (client assertion mutations), method (GET for the negative),
+ * duplicate: [names] (each sent twice, the second time with another value), dpop.
+ */
+export async function par(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const role = (w.client as string) ?? 'main';
+  const client = run.client(role);
+  const url = run.endpoint('pushed_authorization_request_endpoint');
+  const pkce = pkcePair((w.pkce as string) ?? 'S256');
+  const params = shapeParams(
+    {
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: (w.redirect_uri as string) ?? client.redirect_uri,
+      scope: (w.scope as string) ?? client.scope ?? 'openid',
+      state: randomToken(16),
+      nonce: randomToken(16),
+      code_challenge: pkce.challenge,
+      code_challenge_method: pkce.method,
+    },
+    w,
+  );
+  // The request_uri lives only expires_in seconds (a few in the plans): open the browser first when
+  // a later authorize step of this module will use it, so its start-up is not spent from that time.
+  if (laterAuthorizeUses(run, step)) await run.browser();
+  const mutate = w.assertion as AssertionOptions | undefined;
+  const auth = await clientAuthentication(client, assertionAudience(mutate?.aud, run.ctx.issuer, run.discovery), w.secret as string | undefined, mutate);
+  const form = { ...params, ...auth.form };
+  // RFC 6749 §3.1: a parameter sent twice (the negative for RFC 9126 §2.1).
+  let body = formEncode(form);
+  for (const name of (w.duplicate as string[] | undefined) ?? []) body += `&${encodeURIComponent(name)}=${encodeURIComponent(`${form[name] ?? 'x'}-again`)}`;
+  const get = ((w.method as string) ?? 'POST').toUpperCase() === 'GET';
+  const headers = shapeHeaders({ accept: 'application/json', ...auth.headers, ...(get ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) }, w);
+  const target = get ? `${url}?${body}` : url;
+  const ex = await sendWithDpop(run, step, { method: get ? 'GET' : 'POST', url }, (dpop) =>
+    run.http.send(target, { step: step.id!, label: 'pushed authorization request', method: get ? 'GET' : 'POST', headers: { ...headers, ...dpop }, ...(get ? {} : { body }) }),
+  );
+  const res = run.response(ex);
+  const out: ParOutput = { kind: 'par', client: role, params, verifier: pkce.verifier };
+  run.outputs.set(step.id!, out);
+  const e = step.expect;
+  if (e?.error || e?.status) {
+    run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
+    if (res.status === 400 || res.status === 401) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    return;
+  }
+  const schema = parResponseMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
+  run.add(schema);
+  const json = res.json as { request_uri?: unknown; expires_in?: unknown } | undefined;
+  const ok = res.status >= 200 && res.status < 300 && typeof json?.request_uri === 'string';
+  run.succeeded(step, ok, ok ? 'the OP issued a request_uri' : `the pushed authorization request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`, ex.id);
+  if (!ok) throw new StepAbort(`the pushed authorization request failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  out.requestUri = json!.request_uri as string;
+  out.expiresIn = typeof json!.expires_in === 'number' ? json!.expires_in : undefined;
+  out.receivedAt = Date.now();
+}
+
+function laterAuthorizeUses(run: ModuleRun, step: StepDef): boolean {
+  if (step.expect?.error || step.expect?.status) return false;
+  let steps: StepDef[];
+  try {
+    steps = resolveSteps(run.mod, run.ctx.catalog);
+  } catch {
+    return false;
+  }
+  const i = steps.findIndex((s) => s.id === step.id);
+  return steps.slice(i + 1).some((s) => s.do === 'authorize' && (s.with?.par === step.id || s.with?.par === true));
+}
+
+/**
+ * Open the authorization endpoint with a pushed request_uri, back-channel and without following
+ * redirects: the OP must start its login interaction (a redirect within the OP, or its login page),
+ * not refuse the request. Used to show a request_uri survives a reload before login (RFC 9126 §4).
+ */
+export async function authorizeStart(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const p = run.output('par', typeof w.par === 'string' ? w.par : undefined);
+  if (!p.requestUri) throw new StepAbort('the par step issued no request_uri');
+  const url = new URL(run.endpoint('authorization_endpoint'));
+  url.searchParams.set('client_id', run.client(p.client).client_id);
+  url.searchParams.set('request_uri', p.requestUri);
+  const ex = await run.http.send(url.toString(), { step: step.id!, label: 'authorization request (not followed)', method: 'GET', headers: { accept: 'text/html' } });
+  const res = run.response(ex);
+  const location = res.headers.location;
+  const opOrigin = new URL(run.ctx.issuer).origin;
+  const staysAtOp = location !== undefined && URL.canParse(location, url) && new URL(location, url).origin === opOrigin;
+  const ok = (res.status >= 300 && res.status < 400 && staysAtOp) || (res.status === 200 && !/data-page="error"/.test(res.body));
+  const got = location ? `HTTP ${res.status} to ${location.replace(/([?&](code|error_description)=)[^&]*/g, '$1...')}` : `HTTP ${res.status}`;
+  run.expectation(step, `${step.id}-interaction-started`, {
+    ok,
+    message: ok ? `the OP started its login interaction (${got})` : `expected the OP to start its login interaction, got ${got}`,
+    expected: 'a redirect within the OP (login) or its login page',
+    actual: { status: res.status, location: location ?? null },
+  }, ex.id);
+}

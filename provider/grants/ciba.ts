@@ -1,0 +1,35 @@
+// grant_type=urn:openid:params:grant-type:ciba (CIBA Core §10.1, §11), poll mode: the client polls
+// with its auth_req_id until the End-User approves or denies on the authentication device (here the
+// admin approval endpoint, provider/endpoints/ciba.ts), or the request expires.
+import type { ClientConfig } from '../config.ts';
+import type { ProviderContext } from '../context.ts';
+import { InvalidRequest } from '../errors.ts';
+import type { Params } from '../http.ts';
+import { requireGrantType } from './grant-types.ts';
+import { poll, type PolledGrant } from './polling.ts';
+
+export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+
+export interface CibaGrant extends PolledGrant {
+  bindingMessage?: string;
+}
+
+export async function cibaGrant(ctx: ProviderContext, client: ClientConfig, params: Params): Promise<Record<string, unknown>> {
+  requireGrantType(client, CIBA_GRANT);
+  // CIBA §10.1: auth_req_id is REQUIRED.
+  if (!params.auth_req_id) throw new InvalidRequest('auth_req_id is required');
+  const f = ctx.faults;
+  return poll(ctx, client, params.auth_req_id, {
+    kind: 'ciba_request',
+    name: 'auth_req_id',
+    faults: {
+      otherClient: f.on('ciba-auth-req-id-other-client'),
+      reuse: f.on('ciba-auth-req-id-reuse'),
+      expired: f.on('ciba-ignore-expiry'),
+      slowDown: f.on('ciba-no-slow-down'),
+      denied: f.on('ciba-denied-issues-token'),
+      autoApprove: f.on('ciba-auto-approve'),
+      unknownPending: f.on('ciba-unknown-auth-req-id-pending'),
+    },
+  });
+}

@@ -1,0 +1,54 @@
+// The plan's `resource` section (issue 7): valid as shipped, and one clear line per mistake.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { forgingKey, resolveResource, resourceOrigins } from '../../harness/engine/resource-target.ts';
+
+const PLAN = resolve(import.meta.dirname, '../../plans/resource-server.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'touchstone-resource-plan-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+type Doc = Record<string, any>;
+function planFile(mutate: (doc: Doc) => void): string {
+  const doc = parse(readFileSync(PLAN, 'utf8')) as Doc;
+  mutate(doc);
+  const file = join(dir, `plan-${++n}.yaml`);
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+async function planError(file: string): Promise<string> {
+  const err = await loadPlan(file).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(PlanError);
+  const msg = (err as Error).message;
+  expect(msg).not.toContain('\n');
+  return msg.slice(relative(process.cwd(), file).length + 2);
+}
+
+describe('plan resource section', () => {
+  it('plans/resource-server.yaml loads; targets resolve against the issuer; the forging key is the provider RS256 key', async () => {
+    const p = await loadPlan(PLAN);
+    const r = resolveResource(p, 'http://127.0.0.1:9400');
+    expect(r.targets.main).toEqual({ name: 'main', url: 'http://127.0.0.1:9400/api/resource', methods: ['GET', 'POST'], audience: 'http://127.0.0.1:9400/api/resource' });
+    expect(resourceOrigins(p, 'http://127.0.0.1:9400')).toEqual(['http://127.0.0.1:9400', 'http://127.0.0.1:9400']);
+    expect(forgingKey(p)?.alg).toBe('RS256');
+  });
+  it('requires targets.main', async () => {
+    expect(await planError(planFile((d) => { d.resource.targets = { other: { url: 'http://127.0.0.1:1/x' } }; }))).toBe('/resource/targets/main is required');
+  });
+  it('refuses an unknown field', async () => {
+    expect(await planError(planFile((d) => { d.resource.refresh = 3; }))).toBe('/resource/refresh is not a known field');
+  });
+  it('refuses a token client that is not in /clients', async () => {
+    expect(await planError(planFile((d) => { d.resource.token.client = 'nobody'; }))).toMatch(/^\/resource\/token\/client: no client "nobody" in \/clients/);
+  });
+  it('refuses a target that is not on loopback', async () => {
+    expect(await planError(planFile((d) => { d.resource.targets.main.url = 'https://api.example/orders'; }))).toBe('/resource/targets/main/url host api.example is not on loopback; Touchstone only sends traffic to loopback hosts');
+  });
+  it('refuses signing_key provider-config for an external provider', async () => {
+    expect(await planError(planFile((d) => { d.provider = { launch: 'external', issuer: 'http://127.0.0.1:9400' }; }))).toMatch(/^\/resource\/signing_key: provider-config needs launch process/);
+  });
+});
