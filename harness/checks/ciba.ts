@@ -1,21 +1,16 @@
 // Checks on the CIBA backchannel authentication endpoint (OpenID Connect CIBA Core 1.0 §4, §7.3, §13).
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, isRecord, jsonContentTypeProblem, preview, summarizeErrors, typeName } from './util.ts';
+import { evidence, field, isRecord, jsonContentTypeProblem, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
 
 export const cibaResponseMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>(
   'ciba-response-matches-schema',
   'CIBA-7.3-response',
   (input) => {
     const expected = 'HTTP 200, application/json, auth_req_id and expires_in (ciba-response.schema.json)';
-    const status = field(input, 'status');
-    const json = field(input, 'json');
-    if (status !== 200) return fail(`expected a 200 authentication request acknowledgement, found status ${preview(status)}${isRecord(json) && typeof json.error === 'string' ? ` with error=${preview(json.error)}` : ''}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(field(input, 'contentType'));
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(field(input, 'contentType')) });
-    const r = validateAgainst('ciba-response', json);
-    if (!r.ok) return fail(`acknowledgement does not match ciba-response.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
-    const j = json as { auth_req_id: string; expires_in: number; interval?: number };
+    const problem = successResponseProblem(input, { status: 200, what: 'authentication request acknowledgement', schema: 'ciba-response' }, expected);
+    if (problem) return problem;
+    const j = input.json as { auth_req_id: string; expires_in: number; interval?: number };
     // §7.3: auth_req_id carries at least 128 bits of entropy; fewer than 16 characters cannot.
     if (j.auth_req_id.length < 16) return fail(`expected an auth_req_id of at least 16 characters (128 bits of entropy), found ${j.auth_req_id.length}`, expected, { auth_req_id_length: j.auth_req_id.length });
     return pass(`200 acknowledgement, expires_in ${j.expires_in}, interval ${j.interval ?? '(absent: 5)'}`, expected, { expires_in: j.expires_in, interval: j.interval ?? null });

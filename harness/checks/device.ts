@@ -1,21 +1,16 @@
 // Checks on the device authorization endpoint (RFC 8628 §3.2, §6.1).
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, isRecord, jsonContentTypeProblem, preview, summarizeErrors, typeName } from './util.ts';
+import { evidence, field, isRecord, jsonContentTypeProblem, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
 
 export const deviceAuthorizationResponseMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>(
   'device-authorization-response-matches-schema',
   'RFC8628-3.2-response',
   (input) => {
     const expected = 'HTTP 200, application/json, device_code, user_code, verification_uri, expires_in (device-authorization-response.schema.json)';
-    const status = field(input, 'status');
-    const json = field(input, 'json');
-    if (status !== 200) return fail(`expected a 200 device authorization response, found status ${preview(status)}${isRecord(json) && typeof json.error === 'string' ? ` with error=${preview(json.error)}` : ''}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(field(input, 'contentType'));
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(field(input, 'contentType')) });
-    const r = validateAgainst('device-authorization-response', json);
-    if (!r.ok) return fail(`device authorization response does not match device-authorization-response.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
-    const j = json as { expires_in: number; interval?: number };
+    const problem = successResponseProblem(input, { status: 200, what: 'device authorization response', schema: 'device-authorization-response' }, expected);
+    if (problem) return problem;
+    const j = input.json as { expires_in: number; interval?: number };
     return pass(`200 device authorization response, expires_in ${j.expires_in}, interval ${j.interval ?? '(absent: 5)'}`, expected, { expires_in: j.expires_in, interval: j.interval ?? null });
   },
 );

@@ -1,7 +1,7 @@
 // Checks on pushed authorization responses (RFC 9126 §2.2).
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, isRecord, jsonContentTypeProblem, preview, summarizeErrors } from './util.ts';
+import { evidence, isRecord, preview, successResponseProblem, summarizeErrors } from './util.ts';
 
 /** RFC 9126 §2.2: the URN prefix a request_uri should use (not required). */
 export const PAR_REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -11,17 +11,10 @@ export const parResponseMatchesSchema = defineCheck<{ status: number; contentTyp
   'RFC9126-2.2-response',
   (input) => {
     const expected = 'HTTP 201, application/json, request_uri and expires_in (positive integer)';
-    const status = field(input, 'status');
-    const contentType = field(input, 'contentType');
-    const json = field(input, 'json');
-    if (status !== 201) {
-      return fail(`expected a 201 pushed authorization response, found status ${preview(status)}${isRecord(json) && typeof json.error === 'string' ? ` with error=${preview(json.error)}` : ''}`, expected, { status: evidence(status) });
-    }
-    const ct = jsonContentTypeProblem(contentType);
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(contentType) });
-    const r = validateAgainst('par-response', json);
-    if (!r.ok) return fail(`pushed authorization response does not match par-response.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
-    const { request_uri: uri, expires_in: ttl } = json as { request_uri: string; expires_in: number };
+    const problem = successResponseProblem(input, { status: 201, what: 'pushed authorization response', schema: 'par-response' }, expected);
+    if (problem) return problem;
+    const status = 201;
+    const { request_uri: uri, expires_in: ttl } = input.json as { request_uri: string; expires_in: number };
     const urn = uri.startsWith(PAR_REQUEST_URI_PREFIX);
     return pass(`201 application/json with a request_uri${urn ? '' : ' (not under the recommended urn:ietf:params:oauth:request_uri: prefix)'} valid for ${ttl} s`, expected, { status, expires_in: ttl, urn });
   },

@@ -1,7 +1,7 @@
 // Checks on token endpoint responses (RFC 6749 §5, OpenID Connect Core §3.1.3.3).
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, has, header, isRecord, jsonContentTypeProblem, preview, summarizeErrors, typeName } from './util.ts';
+import { evidence, field, has, header, isRecord, jsonContentTypeProblem, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
 
 /** Error codes registered for the token endpoint: RFC 6749 §5.2 and the OAuth Extensions Error Registry. */
 export const REGISTERED_TOKEN_ERRORS: ReadonlySet<string> = new Set([
@@ -44,21 +44,16 @@ export const tokenResponseMatchesSchema = defineCheck<{ status: number; contentT
   'RFC6749-5.1-response',
   (input) => {
     const expected = 'HTTP 200, application/json, access_token and token_type (Bearer or DPoP)';
-    const status = field(input, 'status');
-    const contentType = field(input, 'contentType');
-    const json = field(input, 'json');
-    if (status !== 200) return fail(`expected a 200 token response, found status ${preview(status)}${isRecord(json) && typeof json.error === 'string' ? ` with error=${preview(json.error)}` : ''}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(contentType);
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(contentType) });
-    const r = validateAgainst('token-response', json);
-    if (!r.ok) return fail(`token response does not match token-response.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+    const problem = successResponseProblem(input, { status: 200, what: 'token response', schema: 'token-response' }, expected);
+    if (problem) return problem;
+    const json = input.json;
     const tokenType = (json as { token_type: string }).token_type;
     const lower = tokenType.toLowerCase();
     if (lower !== 'bearer' && lower !== 'dpop') {
       return fail(`expected token_type Bearer or DPoP (case-insensitive), found ${preview(tokenType)}`, expected, { token_type: evidence(tokenType) });
     }
     const hasExpiry = has(json, 'expires_in');
-    return pass(`200 application/json token response with token_type ${preview(tokenType)}${hasExpiry ? '' : ' (expires_in, RECOMMENDED, is absent)'}`, expected, { status, contentType, token_type: tokenType });
+    return pass(`200 application/json token response with token_type ${preview(tokenType)}${hasExpiry ? '' : ' (expires_in, RECOMMENDED, is absent)'}`, expected, { status: 200, contentType: input.contentType, token_type: tokenType });
   },
 );
 

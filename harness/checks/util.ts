@@ -1,5 +1,7 @@
 // Small helpers shared by the checks: safe type tests, short previews of hostile values for
 // messages, header lookup, media-type and URL tests. Nothing here throws for any input.
+import { fail, type Verdict } from '../core/finding.ts';
+import { validateAgainst, type SchemaName } from '../schemas/validate.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -125,4 +127,27 @@ export function secureUrlProblem(v: unknown): string | undefined {
 export function summarizeErrors(errors: string[], max = 5): string {
   const shown = errors.slice(0, max).join('; ');
   return errors.length > max ? `${shown}; and ${errors.length - max} more` : shown;
+}
+
+/**
+ * The front shared by the "success response matches its schema" checks: the expected status, a
+ * JSON content type, then the named schema. The failing verdict, or undefined when all three hold.
+ */
+export function successResponseProblem(
+  input: { status: unknown; contentType?: unknown; json: unknown },
+  want: { status: number; what: string; schema: SchemaName },
+  expected: string,
+): Verdict | undefined {
+  const status = field(input, 'status');
+  const contentType = field(input, 'contentType');
+  const json = field(input, 'json');
+  if (status !== want.status) {
+    const error = isRecord(json) && typeof json.error === 'string' ? ` with error=${preview(json.error)}` : '';
+    return fail(`expected a ${want.status} ${want.what}, found status ${preview(status)}${error}`, expected, { status: evidence(status) });
+  }
+  const ct = jsonContentTypeProblem(contentType);
+  if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(contentType) });
+  const r = validateAgainst(want.schema, json);
+  if (!r.ok) return fail(`${want.what} does not match ${want.schema}.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+  return undefined;
 }
