@@ -55,9 +55,11 @@ export const resourceNonceChallenge = defineCheck<{ status: number; headers: Rec
   const nonce = header(headers, 'dpop-nonce');
   const expected = { status: 401, 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': '1*NQCHAR' };
   const actual = { status: evidence(status), 'www-authenticate': evidence(www), 'DPoP-Nonce': evidence(nonce) };
-  const dpop = www === undefined ? undefined : parseWwwAuthenticate(www).challenges.find((c) => c.scheme.toLowerCase() === 'dpop');
+  // The error code and the nonce are this rule; the challenge's scheme (DPoP, not Bearer) is §7.1,
+  // judged by dpop-challenge-scheme, so a wrong scheme alone does not fail this check.
+  const asked = www === undefined ? undefined : parseWwwAuthenticate(www).challenges.find((c) => c.params.error === 'use_dpop_nonce');
   if (status !== 401) return fail(`expected HTTP 401 asking for a DPoP nonce, found ${preview(status)}`, expected, actual);
-  if (dpop?.params.error !== 'use_dpop_nonce') return fail(`expected a DPoP challenge with error="use_dpop_nonce", found ${preview(www)}`, expected, actual);
+  if (!asked) return fail(`expected a challenge with error="use_dpop_nonce", found ${preview(www)}`, expected, actual);
   if (nonce === undefined || !NQCHAR.test(nonce)) return fail(`expected a DPoP-Nonce header with the challenge, found ${preview(nonce)}`, expected, actual);
   return pass('401 DPoP error="use_dpop_nonce" with a DPoP-Nonce header', expected, actual);
 });

@@ -43,6 +43,13 @@ describe('resourceNonceChallenge', () => {
   it('fails for a 200', () => {
     expectFail(resourceNonceChallenge({ status: 200, headers: {} }), /401/);
   });
+  it('fails for a 401 with another error or without DPoP-Nonce', () => {
+    expectFail(resourceNonceChallenge({ status: 401, headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof"', 'dpop-nonce': 'n-1' } }), /use_dpop_nonce/);
+    expectFail(resourceNonceChallenge({ status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"' } }), /DPoP-Nonce/);
+  });
+  it('leaves the scheme to dpop-challenge-scheme: a Bearer challenge with use_dpop_nonce and a nonce passes', () => {
+    expectPass(resourceNonceChallenge({ status: 401, headers: { 'www-authenticate': 'Bearer error="use_dpop_nonce"', 'dpop-nonce': 'n-1' } }));
+  });
 });
 
 describe('dpopChallengeScheme', () => {

@@ -1,19 +1,31 @@
 // The fault self-test: for every fault switch of the reference provider, run the modules that
 // prove the rule it breaks against a provider with that one switch on. Each must fail (or warn,
 // for a SHOULD/MAY rule) with a failing finding that cites exactly that rule. This is how every
-// check is shown to be able to fail. The all-pass run with no switch on is test/cli/run.e2e.test.ts.
+// check is shown to be able to fail. For the plans in EXACT_PLANS it also runs the plan's other quick
+// modules under each switch, and none may fail for another reason ("exactly the modules for that
+// rule"). The all-pass run of plans/default.yaml is test/cli/run.e2e.test.ts; the others run here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair } from 'jose';
 import { FAULTS, type FaultSwitch } from '../../provider/faults.ts';
 import { loadPlan } from '../../harness/plan/load.ts';
-import { loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
+import { loadCatalog, resolveSteps, selectModules } from '../../harness/engine/catalog.ts';
 import { BrowserPool } from '../../harness/engine/browser.ts';
 import { pool, runPlanDirect } from '../../harness/engine/direct.ts';
 import type { ModuleResult, Plan } from '../../harness/core/types.ts';
 
 const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba'].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
+/**
+ * Plans whose faults must fail exactly the modules for their rule (issue 7): every fault proven in
+ * such a plan also runs the plan's quick modules beside the proving ones, and none of those may fail.
+ */
+const EXACT_PLANS = ['resource-server'];
+/** Step kinds that make a module slow (a browser, a wait): left out of the bystander runs. */
+const SLOW_STEPS = new Set(['authorize', 'authorize-start', 'device-approve', 'logout', 'wait', 'rotate-keys']);
+
 let plans: Plan[] = [];
+/** Per fault: modules of an EXACT_PLANS plan that failed although they do not prove its rule. */
+const bystanderFailures = new Map<string, string[]>();
 const browsers = new BrowserPool();
 const results = new Map<string, ModuleResult[]>();
 
@@ -25,15 +37,25 @@ function proving(p: Plan, f: FaultSwitch): string[] {
  * Per plan, the proving modules not already run for this fault under an earlier plan: a module
  * shared by several plans (same suite definition) runs once per fault.
  */
-function provingJobs(f: FaultSwitch): { f: FaultSwitch; p: Plan; modules: string[] }[] {
+function provingJobs(f: FaultSwitch): { f: FaultSwitch; p: Plan; modules: string[]; bystanders: string[] }[] {
   const seen = new Set<string>();
   return plans
     .map((p) => {
-      const modules = proving(p, f).filter((id) => !seen.has(id));
+      const own = proving(p, f);
+      const modules = own.filter((id) => !seen.has(id));
       modules.forEach((id) => seen.add(id));
-      return { f, p, modules };
+      const bystanders = EXACT_PLANS.includes(p.name) && own.length > 0 ? quickModules(p).filter((id) => !own.includes(id)) : [];
+      return { f, p, modules: [...modules, ...bystanders], bystanders };
     })
     .filter((j) => j.modules.length > 0);
+}
+
+/** The plan's runnable modules with no browser and no wait step. */
+function quickModules(p: Plan): string[] {
+  const catalog = loadCatalog(p);
+  return selectModules(p, catalog)
+    .filter((m) => !m.skip && resolveSteps(m, catalog).every((s) => !SLOW_STEPS.has(s.do)))
+    .map((m) => m.id);
 }
 
 /** Three signing keys made once, so each provider process starts without generating RSA keys. */
@@ -56,9 +78,18 @@ beforeAll(async () => {
   );
   const started = performance.now();
   const jobs = FAULTS.flatMap(provingJobs);
-  await pool(jobs, 2, async ({ f, p, modules }) => {
+  await pool(jobs, 2, async ({ f, p, modules, bystanders }) => {
     const res = await runPlanDirect(p, { faults: [f.id], modules, workers: 2, pool: browsers, inProcess: true });
-    results.set(f.id, [...(results.get(f.id) ?? []), ...res]);
+    const judged = res.filter((r) => !bystanders.includes(r.id));
+    results.set(f.id, [...(results.get(f.id) ?? []), ...judged]);
+    if (bystanders.length === 0) return;
+    // A quick module that fails on a finding citing the fault's own rule exercises that rule too;
+    // one that fails for any other reason is a module the switch should not have touched.
+    const hit = res
+      .filter((r) => bystanders.includes(r.id) && (r.status === 'failed' || r.status === 'warning'))
+      .filter((r) => !r.findings.some((x) => !x.ok && x.citation.id === f.breaks))
+      .map((r) => `${r.id}: ${r.reason ?? r.status}`);
+    bystanderFailures.set(f.id, [...(bystanderFailures.get(f.id) ?? []), ...hit]);
   });
   const detected = FAULTS.filter((f) => detectedBy(f).length > 0).length;
   console.log(`fault self-test: faults detected / faults defined = ${detected}/${FAULTS.length} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -81,6 +112,15 @@ describe('every fault switch is detected by the modules that prove its rule', ()
     const res = results.get(f.id) ?? [];
     const summary = res.map((r) => `${r.id}: ${r.status}${r.reason ? ` (${r.reason.slice(0, 200)})` : ''}`).join('\n');
     expect(detectedBy(f).sort(), `with ${f.id} on, these must fail citing ${f.breaks}:\n${summary}`).toEqual([...expected].sort());
+  });
+});
+
+describe('exactly the modules for the rule', () => {
+  it('a fault proven in the resource-server plan fails none of its other quick modules', () => {
+    // Every such fault ran the plan's quick modules beside its proving ones.
+    expect(bystanderFailures.size).toBeGreaterThan(0);
+    const bad = Object.fromEntries([...bystanderFailures].filter(([, hit]) => hit.length > 0));
+    expect(bad).toEqual({});
   });
 });
 
