@@ -243,7 +243,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     // ---- target provider
     try {
       target = await api.startTarget(plan, { logFile });
-      targetInfo = { issuer: target.issuer, ttl: target.ttl, faults: target.faults };
+      targetInfo = { issuer: target.issuer, ttl: target.ttl, faults: target.faults, forgingKey: target.forgingKey };
       process.stdout.write(`${style.gray('provider')} ${target.issuer}${target.faults.length ? style.yellow(`  faults: ${target.faults.join(', ')}`) : ''}\n\n`);
     } catch (e) {
       runError = `could not start the provider: ${mask(firstLine(e))}`;

@@ -28,7 +28,9 @@ const target = JSON.parse(env(ENV.target)) as TargetEnv;
 const ids = JSON.parse(env(ENV.modules)) as string[];
 const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
 
-const plan = await loadPlan(planFile);
+const loaded = await loadPlan(planFile);
+// The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
+const plan = target.forgingKey && loaded.resource ? { ...loaded, resource: { ...loaded.resource, signing_key: target.forgingKey } } : loaded;
 const catalog = loadCatalog(plan);
 const secrets = secretsOf(plan);
 const mask = <T>(v: T): T => maskSecrets(v, secrets);

@@ -40,6 +40,7 @@ export async function runPlanDirect(plan: Plan, opts: DirectRunOptions = {}): Pr
   const mods: ModuleDef[] = selectModules(plan, catalog, opts.modules);
   const runDir = opts.runDir ?? mkdtempSync(join(tmpdir(), 'touchstone-run-'));
   const target = await startTarget(plan, { faults: opts.faults, inProcess: opts.inProcess });
+  if (target.forgingKey && plan.resource) plan = { ...plan, resource: { ...plan.resource, signing_key: target.forgingKey } };
   try {
     const ctx = await createRunContext(plan, target, { runDir, pool: opts.pool });
     try {

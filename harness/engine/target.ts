@@ -3,10 +3,11 @@
 // at an issuer that is already running; `container` starts an image with testcontainers
 // (harness/engine/container.ts) and keeps its log as <report dir>/container.log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
 
 export interface Target {
@@ -15,6 +16,12 @@ export interface Target {
   ttl: { code?: number };
   faults: string[];
   logFile?: string;
+  /**
+   * Set when the harness made the reference provider's signing keys for this run (plan
+   * `resource.signing_key: provider-config` and no `keys` in the provider config): the private
+   * RS256 JWK the resource-server modules sign their claim forgeries with. Never written to a report.
+   */
+  forgingKey?: Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -46,13 +53,17 @@ export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Pr
   }
   if (p.launch === 'container') return startContainerTarget(plan, opts);
   const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
-  if (opts.inProcess) return startInProcess(plan, faults);
-  const args = [PROVIDER_MAIN, '--port', '0'];
-  if (typeof p.config === 'string') {
-    args.push('--config', resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config));
-  } else if (p.config) {
+  const keys = await keysToMake(plan);
+  if (keys) plan = { ...plan, provider: { ...p, config: { ...(p.config as Record<string, unknown> | undefined), keys } } };
+  const forgingKey = keys?.find((k) => k.alg === 'RS256');
+  if (opts.inProcess) return { ...(await startInProcess(plan, faults)), forgingKey };
+  // A random loopback port, unless the provider config names one (an API under test may trust a fixed issuer).
+  const args = configPort(plan) === undefined ? [PROVIDER_MAIN, '--port', '0'] : [PROVIDER_MAIN];
+  if (typeof plan.provider.config === 'string') {
+    args.push('--config', resolve(plan.file ? dirname(plan.file) : process.cwd(), plan.provider.config));
+  } else if (plan.provider.config) {
     const file = join(mkdtempSync(join(tmpdir(), 'touchstone-')), 'provider.json');
-    writeFileSync(file, JSON.stringify(p.config));
+    writeFileSync(file, JSON.stringify(plan.provider.config));
     args.push('--config', file);
   }
   const env = { ...process.env, TOUCHSTONE_FAULTS: faults.join(',') };
@@ -92,16 +103,46 @@ export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Pr
     issuer: listening.issuer.replace(/\/$/, ''),
     ttl: { code: listening.ttl?.code ?? p.ttl?.code },
     faults,
+    forgingKey,
     logFile: opts.logFile,
     stop: () => stopChild(child, () => log?.end()),
   };
+}
+
+/** The port the plan's provider config sets, if any (inline or in the config file). */
+function configPort(plan: Plan): unknown {
+  const config = plan.provider.config;
+  if (typeof config !== 'string') return (config as { port?: unknown } | undefined)?.port;
+  try {
+    return (parseYaml(readFileSync(resolve(plan.file ? dirname(plan.file) : process.cwd(), config), 'utf8')) as { port?: unknown } | null)?.port;
+  } catch {
+    return undefined; // the provider reports an unreadable config itself
+  }
+}
+
+/**
+ * `resource.signing_key: provider-config` with an inline provider config that has no `keys`: the
+ * harness makes the provider's test signing keys (RS256, PS256, ES256) itself, so it knows the
+ * private RS256 key the API under test trusts through the provider's JWKS.
+ */
+async function keysToMake(plan: Plan): Promise<Record<string, unknown>[] | undefined> {
+  const config = plan.provider.config;
+  if (plan.resource?.signing_key !== 'provider-config' || typeof config === 'string') return undefined;
+  if ((config as { keys?: unknown } | undefined)?.keys !== undefined) return undefined;
+  const { exportJWK, generateKeyPair } = await import('jose');
+  return Promise.all(
+    (['RS256', 'PS256', 'ES256'] as const).map(async (alg) => {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true });
+      return { ...(await exportJWK(privateKey)), alg, kid: `touchstone-run-${alg.toLowerCase()}`, use: 'sig' };
+    }),
+  );
 }
 
 async function startInProcess(plan: Plan, faults: string[]): Promise<Target> {
   const { startProvider } = await import('../../provider/server.ts');
   const p = plan.provider;
   const configFile = typeof p.config === 'string' ? resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config) : undefined;
-  const op = await startProvider({ config: typeof p.config === 'string' ? undefined : (p.config ?? {}), configFile, faults, port: 0 });
+  const op = await startProvider({ config: typeof p.config === 'string' ? undefined : (p.config ?? {}), configFile, faults, defaultPort: 0 });
   return { issuer: op.issuer.replace(/\/$/, ''), ttl: { code: op.config.ttl.code ?? p.ttl?.code }, faults, stop: () => op.close() };
 }
 

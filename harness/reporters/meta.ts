@@ -33,4 +33,6 @@ export interface TargetEnv {
   /** Seconds; code is unset when neither the plan nor the provider says. */
   ttl: { code?: number };
   faults: string[];
+  /** Target.forgingKey: the run's generated signing key (worker env only, never in a report). */
+  forgingKey?: Record<string, unknown>;
 }

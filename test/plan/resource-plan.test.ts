@@ -5,7 +5,9 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { exportJWK, generateKeyPair } from 'jose';
 import { forgingKey, resolveResource, resourceOrigins } from '../../harness/engine/resource-target.ts';
+import { startTarget } from '../../harness/engine/target.ts';
 
 const PLAN = resolve(import.meta.dirname, '../../plans/resource-server.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'touchstone-resource-plan-'));
@@ -29,12 +31,34 @@ async function planError(file: string): Promise<string> {
 }
 
 describe('plan resource section', () => {
-  it('plans/resource-server.yaml loads; targets resolve against the issuer; the forging key is the provider RS256 key', async () => {
+  it('plans/resource-server.yaml loads; targets resolve against the issuer', async () => {
     const p = await loadPlan(PLAN);
     const r = resolveResource(p, 'http://127.0.0.1:9400');
     expect(r.targets.main).toEqual({ name: 'main', url: 'http://127.0.0.1:9400/api/resource', methods: ['GET', 'POST'], audience: 'http://127.0.0.1:9400/api/resource' });
     expect(resourceOrigins(p, 'http://127.0.0.1:9400')).toEqual(['http://127.0.0.1:9400', 'http://127.0.0.1:9400']);
-    expect(forgingKey(p)?.alg).toBe('RS256');
+  });
+  it('signing_key: provider-config without config keys: the target makes the keys and forges with their RS256 key', async () => {
+    const p = await loadPlan(PLAN);
+    expect(forgingKey(p)).toBeUndefined(); // the plan itself holds no keys
+    const target = await startTarget(p, { inProcess: true });
+    try {
+      expect(target.forgingKey).toMatchObject({ kty: 'RSA', alg: 'RS256' });
+      expect(typeof target.forgingKey?.d).toBe('string');
+      const jwks = (await (await fetch(`${target.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((k) => k.kid)).toContain(target.forgingKey?.kid);
+    } finally {
+      await target.stop();
+    }
+  });
+  it('signing_key: provider-config with config keys: the configured RS256 key, nothing made', async () => {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const key = { ...(await exportJWK(privateKey)), alg: 'RS256', kid: 'configured-rs256' };
+    const p = await loadPlan(PLAN);
+    const withKeys = { ...p, provider: { ...p.provider, config: { ...(p.provider.config as Record<string, unknown>), keys: [key] } } };
+    expect(forgingKey(withKeys)?.kid).toBe('configured-rs256');
+    const target = await startTarget(withKeys, { inProcess: true });
+    await target.stop();
+    expect(target.forgingKey).toBeUndefined();
   });
   it('requires targets.main', async () => {
     expect(await planError(planFile((d) => { d.resource.targets = { other: { url: 'http://127.0.0.1:1/x' } }; }))).toBe('/resource/targets/main is required');
