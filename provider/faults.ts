@@ -14,6 +14,8 @@ const DEFS = [
   { id: 'accept-plain-pkce', breaks: 'FAPI2SP-5.3.2.2-pkce-s256', description: 'code_challenge_method=plain (or missing method) is accepted at /authorize.' },
   { id: 'accept-missing-pkce', breaks: 'RFC7636-4.4.1-required', description: 'An authorization request without code_challenge is accepted.' },
   { id: 'skip-pkce-verification', breaks: 'RFC7636-4.6-verify', description: 'The token endpoint accepts a missing or wrong code_verifier.' },
+  { id: 'code-redeem-race', breaks: 'RFC6749-4.1.2-code-race', description: 'A code is read, then marked used a store round trip later (not atomically): concurrent redemptions all get tokens; a later reuse is still refused.' },
+  { id: 'refresh-rotation-race', breaks: 'RFC9700-4.14.2-refresh-race', description: 'A refresh token is checked, then rotated a store round trip later (not atomically): concurrent refreshes are all served; a later reuse is still refused.' },
   { id: 'allow-code-reuse', breaks: 'RFC6749-4.1.2-code-single-use', description: 'An authorization code can be redeemed again, issuing new tokens.' },
   { id: 'keep-tokens-on-code-reuse', breaks: 'RFC6749-4.1.2-code-reuse-revokes', description: 'Code reuse is refused but the tokens from the first use stay valid.' },
   { id: 'accept-expired-code', breaks: 'RFC6749-4.1.2-code-expiry', description: 'An expired authorization code is still redeemed.' },

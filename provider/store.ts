@@ -57,3 +57,6 @@ export class MemoryStore implements Store {
     for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
   }
 }
+
+/** The latency of one networked-store round trip (the fault switches that open a race window use it). */
+export const storeRoundTrip = (): Promise<void> => new Promise((r) => setTimeout(r, 25));

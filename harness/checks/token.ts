@@ -101,3 +101,23 @@ export const errorResponseMatchesSchema = defineCheck<{ status: number; json: un
     return pass(`${status} application/json error=${preview(error)}${registered ? '' : ' (not a registered token endpoint error code)'}`, expected, { status, error, registered });
   },
 );
+
+/** Of several concurrent requests redeeming one credential, exactly one was served (2xx). */
+function servedOnce(input: unknown, what: string) {
+  const statuses = field(input, 'statuses');
+  const expected = `exactly one 2xx among the concurrent ${what} requests, the others refused (4xx)`;
+  if (!Array.isArray(statuses) || statuses.length < 2 || !statuses.every((s) => typeof s === 'number')) {
+    return fail(`expected the statuses of at least two concurrent requests, found ${preview(statuses)}`, expected, evidence(statuses));
+  }
+  const served = statuses.filter((s) => s >= 200 && s < 300).length;
+  const refused = statuses.filter((s) => s >= 400 && s < 500).length;
+  const actual = { statuses };
+  if (served === 1 && refused === statuses.length - 1) return pass(`1 of ${statuses.length} concurrent ${what} requests served, ${refused} refused`, expected, actual);
+  if (served > 1) return fail(`expected exactly one of ${statuses.length} concurrent ${what} requests to be served, found ${served}: the credential was redeemed more than once`, expected, actual);
+  if (served === 0) return fail(`expected one of ${statuses.length} concurrent ${what} requests to be served, found none (statuses ${statuses.join(', ')})`, expected, actual);
+  return fail(`expected the other requests refused with a 4xx, found statuses ${statuses.join(', ')}`, expected, actual);
+}
+
+export const codeRedeemedOnceConcurrently = defineCheck<{ statuses: number[] }>('code-redeemed-once-concurrently', 'RFC6749-4.1.2-code-race', (input) => servedOnce(input, 'authorization_code'));
+
+export const refreshRedeemedOnceConcurrently = defineCheck<{ statuses: number[] }>('refresh-redeemed-once-concurrently', 'RFC9700-4.14.2-refresh-race', (input) => servedOnce(input, 'refresh_token'));

@@ -17,6 +17,7 @@ export interface Citation {
 const defs = {
   // ---- RFC 6749, OAuth 2.0 ----
   'RFC6749-3.1.2.4': { spec: 'RFC 6749', section: '3.1.2.4', level: 'MUST', text: 'The authorization server MUST NOT automatically redirect the user-agent to an invalid, missing or mismatching redirection URI.' },
+  'RFC6749-4.1.2-code-race': { spec: 'RFC 6749', section: '4.1.2', level: 'MUST', text: 'An authorization code is single-use also under concurrency: of several token requests redeeming it at once, exactly one gets tokens.' },
   'RFC6749-4.1.2-code-single-use': { spec: 'RFC 6749', section: '4.1.2', level: 'MUST', text: 'If an authorization code is used more than once, the authorization server MUST deny the request.' },
   'RFC6749-4.1.2-code-reuse-revokes': { spec: 'RFC 6749', section: '4.1.2', level: 'SHOULD', text: 'On authorization code reuse the authorization server SHOULD revoke all tokens previously issued based on that code.' },
   'RFC6749-4.1.2-code-expiry': { spec: 'RFC 6749', section: '4.1.2', level: 'MUST', text: 'The authorization code MUST expire shortly after it is issued.' },
@@ -169,6 +170,7 @@ const defs = {
   'OIDCC-10.1.1-rotation': { spec: 'OpenID Connect Core 1.0', section: '10.1.1', level: 'MUST', text: 'A new signing key is published in the JWKS before it is used; a relying party refetches the JWKS on an unknown kid.' },
   // ---- OIDC Core basic (issue 3)
   'OIDCC-11-offline-access-consent': { spec: 'OpenID Connect Core 1.0', section: '11', level: 'MUST', text: 'The OP MUST always obtain consent to returning a Refresh Token that enables offline access; without it (e.g. prompt=none on a remembered consent) offline_access is ignored and no refresh token is issued.' },
+  'RFC9700-4.14.2-refresh-race': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'Refresh token rotation holds under concurrency: of several refresh requests presenting the same refresh token at once, exactly one is served.' },
   'RFC9700-4.14.2-rotated-refused': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'A refresh token that was rotated out (already used once) is refused with invalid_grant; only the newest refresh token of the grant works.' },
   'OIDCC-3.1.2.1-id-token-hint-other-user': { spec: 'OpenID Connect Core 1.0', section: '3.1.2.1', level: 'MUST', text: 'If the End-User identified by id_token_hint is not the one logged in, the OP does not answer for the logged-in End-User: prompt=none fails with login_required.' },
   // ---- Back-channel grants and token management (issue 5: client credentials, password, RFC 7009, RFC 7662, RFC 9701, RFC 7591/7592)

@@ -13,7 +13,7 @@ import { validateShape } from '../plan/validate.ts';
 export const SUITES_DIR = new URL('../../suites/', import.meta.url).pathname;
 
 /** Step kinds the runner implements (harness/engine/steps). */
-export const STEP_KINDS = ['discover', 'oauth-metadata', 'jwks', 'authorize', 'token', 'refresh', 'userinfo', 'logout', 'wait', 'rotate-keys', 'par', 'authorize-start', 'client-credentials', 'password', 'introspect', 'revoke', 'register', 'device-authorization', 'device-approve', 'device-token', 'ciba-request', 'ciba-decide', 'ciba-token', 'resource-token', 'resource', 'resource-metadata'] as const;
+export const STEP_KINDS = ['race', 'discover', 'oauth-metadata', 'jwks', 'authorize', 'token', 'refresh', 'userinfo', 'logout', 'wait', 'rotate-keys', 'par', 'authorize-start', 'client-credentials', 'password', 'introspect', 'revoke', 'register', 'device-authorization', 'device-approve', 'device-token', 'ciba-request', 'ciba-decide', 'ciba-token', 'resource-token', 'resource', 'resource-metadata'] as const;
 
 export interface Catalog {
   modules: Map<string, ModuleDef>;

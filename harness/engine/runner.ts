@@ -13,6 +13,7 @@ import { ModuleRun, StepAbort, StepSkip } from './module-run.ts';
 import { authorize } from './steps/authorize.ts';
 import { logout } from './steps/logout.ts';
 import { discover, jwks, oauthMetadata } from './steps/metadata.ts';
+import { race } from './steps/race.ts';
 import { refresh } from './steps/refresh.ts';
 import { rotateKeys } from './steps/rotate-keys.ts';
 import { token } from './steps/token.ts';
@@ -29,6 +30,7 @@ import { resource, resourceMetadata, resourceToken } from './steps/resource.ts';
 type StepFn = (run: ModuleRun, step: StepDef) => Promise<void>;
 
 const STEPS: Record<string, StepFn> = {
+  race,
   discover,
   'oauth-metadata': oauthMetadata,
   jwks,

@@ -8,6 +8,7 @@ import { safeEqual, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
 import { issueRefreshToken } from './refresh_token.ts';
 import { checkCodeDpopKey } from '../dpop.ts';
+import { storeRoundTrip } from '../store.ts';
 
 export type { AuthorizationRequest };
 
@@ -40,7 +41,9 @@ export async function authorizationCodeGrant(ctx: ProviderContext, client: Clien
 async function redeemCode(ctx: ProviderContext, value: string): Promise<CodeRecord> {
   const code = ctx.faults.on('allow-code-reuse')
     ? await ctx.store.get<CodeRecord>('code', value)
-    : await ctx.store.consume<CodeRecord>('code', value);
+    : ctx.faults.on('code-redeem-race')
+      ? await readThenDelete(ctx, value)
+      : await ctx.store.consume<CodeRecord>('code', value);
   if (code) {
     await ctx.store.set('code_used', value, { grantId: code.grantId } satisfies UsedCode, Math.max(ctx.config.ttl.access_token, ctx.config.ttl.code + 300));
     return code;
@@ -51,6 +54,14 @@ async function redeemCode(ctx: ProviderContext, value: string): Promise<CodeReco
     throw new InvalidGrant('authorization code has already been used');
   }
   throw new InvalidGrant('authorization code is invalid or expired');
+}
+
+// Fault code-redeem-race: read, a store round trip, then delete: concurrent requests all read it.
+async function readThenDelete(ctx: ProviderContext, value: string): Promise<CodeRecord | undefined> {
+  const code = await ctx.store.get<CodeRecord>('code', value);
+  await storeRoundTrip();
+  await ctx.store.delete('code', value);
+  return code;
 }
 
 // RFC 6749 §4.1.2: on code reuse the AS SHOULD revoke all tokens issued from that code.

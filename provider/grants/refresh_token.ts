@@ -10,6 +10,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
 import { randomToken, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
 import { checkRefreshTokenKey, refreshTokenKey } from '../dpop.ts';
+import { storeRoundTrip } from '../store.ts';
 
 /** What a refresh token stands for: one grant (from one authorization code) to one client. */
 export interface Grant {
@@ -47,6 +48,9 @@ export async function refreshTokenGrant(ctx: ProviderContext, client: ClientConf
   checkClientBinding(ctx, record, client);
   checkRefreshTokenKey(ctx, record.jkt);
   if (await ctx.store.get('revoked_grant', record.grantId)) throw new InvalidGrant('refresh token has been revoked');
+  // Fault refresh-rotation-race: the rotation lands a store round trip after the check, so
+  // concurrent requests all pass it (the check and the rotation must be one atomic step).
+  if (ctx.faults.on('refresh-rotation-race')) await storeRoundTrip();
   await refuseRotatedOut(ctx, record);
   const scope = narrowScope(record, params.scope);
   const refreshToken = await rotate(ctx, params.refresh_token, record);

@@ -61,6 +61,8 @@ const EXPECTED: Record<string, string> = {
   essentialClaimsReturned: 'OIDCC-5.5.1-essential',
   idTokenHasAuthTime: 'OIDCC-2-auth-time',
   refreshTokenRotated: 'RFC9700-4.14.2-rotation',
+  codeRedeemedOnceConcurrently: 'RFC6749-4.1.2-code-race',
+  refreshRedeemedOnceConcurrently: 'RFC9700-4.14.2-refresh-race',
   deviceAuthorizationResponseMatchesSchema: 'RFC8628-3.2-response',
   deviceAuthorizationErrorMatchesSchema: 'RFC8628-3.2-error',
   deviceUserCodeIsTypeable: 'RFC8628-6.1-user-code',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cacheControlDirectives,
+  codeRedeemedOnceConcurrently,
+  refreshRedeemedOnceConcurrently,
   errorResponseMatchesSchema,
   tokenResponseHasIdToken,
   tokenResponseMatchesSchema,
@@ -127,4 +129,23 @@ describe('errorResponseMatchesSchema', () => {
   });
   it.each(HOSTILE)('fails without throwing on hostile json %#', (v) => expectFail(errorResponseMatchesSchema(err(400, v))));
   it.each(HOSTILE)('fails without throwing on a hostile input object %#', (v) => expectFail(errorResponseMatchesSchema(v as never)));
+});
+
+describe('codeRedeemedOnceConcurrently / refreshRedeemedOnceConcurrently', () => {
+  it('pass when exactly one of the concurrent requests is served and the rest refused', () => {
+    expectPass(codeRedeemedOnceConcurrently({ statuses: [400, 200, 400, 400] }));
+    expectPass(refreshRedeemedOnceConcurrently({ statuses: [200, 400] }));
+  });
+  it('fail when the credential is redeemed more than once', () => {
+    expectFail(codeRedeemedOnceConcurrently({ statuses: [200, 200, 400] }), /found 2: .*more than once/);
+    expectFail(refreshRedeemedOnceConcurrently({ statuses: [200, 200] }), /more than once/);
+  });
+  it('fail when none is served, or another answer than a 4xx comes back', () => {
+    expectFail(codeRedeemedOnceConcurrently({ statuses: [400, 400] }), /found none/);
+    expectFail(codeRedeemedOnceConcurrently({ statuses: [200, 500, 400] }), /other requests refused with a 4xx, found statuses 200, 500, 400/);
+  });
+  it.each(HOSTILE)('fails cleanly for hostile input %#', (v) => {
+    expectFail(codeRedeemedOnceConcurrently({ statuses: v as number[] }));
+    expectFail(refreshRedeemedOnceConcurrently(v as { statuses: number[] }));
+  });
 });

@@ -45,7 +45,7 @@ describe('loadPlan', () => {
     expect(plan.file).toBe(DEFAULT);
     expect(plan.clients.main.auth).toBe('client_secret_basic');
     expect(plan.users.main.username).toBe('alice');
-    expect(plan.modules).toEqual(['suite:core', 'suite:logout']);
+    expect(plan.modules).toEqual(['suite:core', 'suite:logout', 'suite:races']);
     expect(plan.browser.interactions.map((i) => i.name)).toEqual(['login', 'consent']);
   });
 

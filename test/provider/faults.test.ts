@@ -275,6 +275,17 @@ const PROBES: Record<FaultId, Probe> = {
   'skip-pkce-verification': { run: async (op) => {
     expect((await ok(op, {}, { code_verifier: pkce().verifier })).t.status).toBe(200);
   } },
+  'code-redeem-race': { run: async (op) => {
+    const out = await authorize(op);
+    const all = await Promise.all(Array.from({ length: 6 }, () => exchange(op, out)));
+    expect(all.filter((r) => r.status === 200).length).toBeGreaterThan(1);
+    expect((await exchange(op, out)).json.error).toBe('invalid_grant'); // a later reuse is still refused
+  } },
+  'refresh-rotation-race': { run: async (op) => {
+    const { rt } = await offline(op);
+    const all = await Promise.all(Array.from({ length: 6 }, () => refresh(op, rt)));
+    expect(all.filter((r) => r.status === 200).length).toBeGreaterThan(1);
+  } },
   'allow-code-reuse': { run: async (op) => {
     const { out, t } = await ok(op);
     const again = await exchange(op, out);

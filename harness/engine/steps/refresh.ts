@@ -5,19 +5,26 @@ import type { StepDef } from '../../core/types.ts';
 import { shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { acceptTokens, clientAuthentication, postToTokenEndpoint } from './token.ts';
 
-export async function refresh(run: ModuleRun, step: StepDef): Promise<void> {
+/** The refresh_token request for an earlier token step's refresh token (shared with the race step). */
+export async function refreshGrantRequest(run: ModuleRun, step: StepDef) {
   const w = step.with ?? {};
   const from = run.output('token', w.from as string | undefined);
   const role = (w.client as string) ?? from.client;
   const client = run.client(role);
-  if (!from.refreshToken) throw new StepAbort(`step "${(w.from as string) ?? 'token'}" issued no refresh_token`);
+  const refreshToken = from.refreshToken;
+  if (!refreshToken) throw new StepAbort(`step "${(w.from as string) ?? 'token'}" issued no refresh_token`);
   const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
-  const form = shapeParams({ grant_type: 'refresh_token', refresh_token: from.refreshToken, ...auth.form }, w);
+  const form = shapeParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
+  return { refreshToken, role, client, form, headers };
+}
+
+export async function refresh(run: ModuleRun, step: StepDef): Promise<void> {
+  const { refreshToken, role, client, form, headers } = await refreshGrantRequest(run, step);
   const sent = await postToTokenEndpoint(run, step, role, 'refresh token request', form, headers);
   if (!sent) return;
   const { out, json, exId } = sent;
   run.succeeded(step, true, 'tokens refreshed', exId);
-  run.add(refreshTokenRotated({ previous: from.refreshToken, json }, exId));
+  run.add(refreshTokenRotated({ previous: refreshToken, json }, exId));
   await acceptTokens(run, step, out, json, client, typeof json.id_token === 'string', undefined, exId);
 }

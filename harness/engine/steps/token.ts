@@ -93,7 +93,8 @@ export async function clientAuthentication(
   }
 }
 
-export async function token(run: ModuleRun, step: StepDef): Promise<void> {
+/** The authorization_code token request for an earlier authorize step (shared with the race step). */
+export async function codeGrantRequest(run: ModuleRun, step: StepDef) {
   const w = step.with ?? {};
   const authz = run.output('authorize', w.from as string | undefined);
   const role = (w.client as string) ?? authz.client;
@@ -111,6 +112,11 @@ export async function token(run: ModuleRun, step: StepDef): Promise<void> {
     w,
   );
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
+  return { authz, role, client, form, headers };
+}
+
+export async function token(run: ModuleRun, step: StepDef): Promise<void> {
+  const { authz, role, client, form, headers } = await codeGrantRequest(run, step);
   const sent = await postToTokenEndpoint(run, step, role, 'token request', form, headers);
   if (!sent) return;
   const { out, json, exId } = sent;

@@ -1,0 +1,27 @@
+// Races (beyond the OIDF suite): the same one-time credential redeemed by several requests at
+// once. `with.grant: authorization_code` sends the token request of the latest authorize step,
+// `refresh_token` the refresh request of the latest token step, `with.copies` times (default 8)
+// concurrently, exactly as the token / refresh steps build them. Exactly one may succeed.
+import { codeRedeemedOnceConcurrently, refreshRedeemedOnceConcurrently } from '../../checks/index.ts';
+import type { StepDef } from '../../core/types.ts';
+import { StepAbort, type ModuleRun } from '../module-run.ts';
+import { refreshGrantRequest } from './refresh.ts';
+import { codeGrantRequest } from './token.ts';
+
+const MAX_COPIES = 32;
+
+export async function race(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const copies = Number(w.copies ?? 8);
+  if (!Number.isInteger(copies) || copies < 2 || copies > MAX_COPIES) throw new StepAbort(`race: copies must be an integer from 2 to ${MAX_COPIES}, got ${String(w.copies)}`);
+  const grant = w.grant;
+  if (grant !== 'authorization_code' && grant !== 'refresh_token') throw new StepAbort(`race: grant must be authorization_code or refresh_token, got ${String(grant)}`);
+  const { form, headers } = grant === 'refresh_token' ? await refreshGrantRequest(run, step) : await codeGrantRequest(run, step);
+  const url = run.endpoint('token_endpoint');
+  const sent = await Promise.all(
+    Array.from({ length: copies }, (_, i) => run.http.send(url, { step: step.id!, label: `${grant} request ${i + 1} of ${copies} (concurrent)`, method: 'POST', headers, body: form })),
+  );
+  const statuses = sent.map((ex) => ex.response?.status ?? 0);
+  const check = grant === 'refresh_token' ? refreshRedeemedOnceConcurrently : codeRedeemedOnceConcurrently;
+  run.add(check({ statuses }, sent[0].id));
+}
