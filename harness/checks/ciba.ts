@@ -1,7 +1,6 @@
 // Checks on the CIBA backchannel authentication endpoint (OpenID Connect CIBA Core 1.0 §4, §7.3, §13).
 import { defineCheck, fail, pass } from '../core/finding.ts';
-import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, isRecord, jsonContentTypeProblem, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
+import { evidence, isRecord, preview, successResponseProblem, typeName } from './util.ts';
 
 export const cibaResponseMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>(
   'ciba-response-matches-schema',
@@ -22,14 +21,10 @@ export const cibaErrorMatchesSchema = defineCheck<{ status: number; contentType?
   'CIBA-13-error',
   (input) => {
     const expected = 'HTTP 400 (401 for invalid_client, 403 for access_denied), application/json, a §13 error code';
-    const status = field(input, 'status');
-    const json = field(input, 'json');
-    if (status !== 400 && status !== 401 && status !== 403) return fail(`expected status 400, 401 or 403, found ${preview(status)}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(field(input, 'contentType'));
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(field(input, 'contentType')) });
-    const r = validateAgainst('ciba-error', json);
-    if (!r.ok) return fail(`error response does not match ciba-error.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
-    const error = (json as { error: string }).error;
+    const problem = successResponseProblem(input, { status: [400, 401, 403], what: 'an error response', schema: 'ciba-error' }, expected);
+    if (problem) return problem;
+    const status = input.status;
+    const error = (input.json as { error: string }).error;
     const want = error === 'invalid_client' ? 401 : error === 'access_denied' ? 403 : 400;
     if (status !== want) return fail(`expected status ${want} for error=${preview(error)} (§13), found ${status}`, expected, { status, error });
     return pass(`${status} application/json error=${preview(error)}`, expected, { status, error });

@@ -1,7 +1,6 @@
 // Checks on the device authorization endpoint (RFC 8628 §3.2, §6.1).
 import { defineCheck, fail, pass } from '../core/finding.ts';
-import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, isRecord, jsonContentTypeProblem, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
+import { evidence, field, isRecord, preview, successResponseProblem, typeName } from './util.ts';
 
 export const deviceAuthorizationResponseMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>(
   'device-authorization-response-matches-schema',
@@ -21,13 +20,9 @@ export const deviceAuthorizationErrorMatchesSchema = defineCheck<{ status: numbe
   (input) => {
     const expected = 'HTTP 400 (401 for invalid_client), application/json, an RFC 6749 §5.2 error code';
     const status = field(input, 'status');
-    const json = field(input, 'json');
-    if (status !== 400 && status !== 401) return fail(`expected status 400 or 401, found ${preview(status)}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(field(input, 'contentType'));
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(field(input, 'contentType')) });
-    const r = validateAgainst('device-authorization-error', json);
-    if (!r.ok) return fail(`error response does not match device-authorization-error.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
-    const error = (json as { error: string }).error;
+    const problem = successResponseProblem(input, { status: [400, 401], what: 'an error response', schema: 'device-authorization-error' }, expected);
+    if (problem) return problem;
+    const error = (input.json as { error: string }).error;
     if (status === 401 && error !== 'invalid_client') {
       return fail(`expected status 400 for error=${preview(error)} (401 is for invalid_client), found ${status}`, expected, { status, error });
     }

@@ -1,7 +1,7 @@
 // Checks on token introspection (RFC 7662, RFC 9701 JWT responses) and revocation (RFC 7009) responses.
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, isRecord, jsonContentTypeProblem, mediaType, preview, summarizeErrors, typeName } from './util.ts';
+import { evidence, field, isRecord, mediaType, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
 
 export const INTROSPECTION_JWT_TYPE = 'application/token-introspection+jwt';
 
@@ -11,13 +11,9 @@ export const introspectionResponseMatchesSchema = defineCheck<{ status: number; 
   'RFC7662-2.2-active',
   (input) => {
     const expected = 'HTTP 200, application/json, {"active": boolean, ...} per introspection-response.schema.json';
-    const status = field(input, 'status');
-    const json = field(input, 'json');
-    if (status !== 200) return fail(`expected HTTP 200, found ${preview(status)}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(field(input, 'contentType'));
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { contentType: evidence(field(input, 'contentType')) });
-    const r = validateAgainst('introspection-response', json);
-    if (!r.ok) return fail(`introspection response does not match introspection-response.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+    const problem = successResponseProblem(input, { status: 200, what: 'introspection response', schema: 'introspection-response' }, expected);
+    if (problem) return problem;
+    const json = input.json;
     return pass(`introspection response with active=${String((json as { active: boolean }).active)}`, expected, { active: (json as { active: boolean }).active });
   },
 );
@@ -88,14 +84,10 @@ export const introspectionJwtResponseValid = defineCheck<IntrospectionJwtEvidenc
 /** RFC 7009 §2.2.1: a revocation error is a JSON RFC 6749 §5.2 error (401 only for invalid_client). */
 export const revocationErrorMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>('revocation-error-matches-schema', 'RFC7009-2.2.1-error', (input) => {
   const expected = 'HTTP 400 (401 for invalid_client), application/json, an error per revocation-error.schema.json';
-  const status = field(input, 'status');
-  const json = field(input, 'json');
-  if (status !== 400 && status !== 401) return fail(`expected an error status 400 or 401, found ${preview(status)}`, expected, { status: evidence(status) });
-  const ct = jsonContentTypeProblem(field(input, 'contentType'));
-  if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { contentType: evidence(field(input, 'contentType')) });
-  const r = validateAgainst('revocation-error', json);
-  if (!r.ok) return fail(`revocation error does not match revocation-error.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
-  const error = (json as { error: string }).error;
+  const problem = successResponseProblem(input, { status: [400, 401], what: 'a revocation error', schema: 'revocation-error' }, expected);
+  if (problem) return problem;
+  const status = input.status;
+  const error = (input.json as { error: string }).error;
   if (status === 401 && error !== 'invalid_client') return fail(`expected status 400 for error=${preview(error)} (401 is for invalid_client), found 401`, expected, { status, error });
   return pass(`${status} error=${preview(error)}`, expected, { status, error });
 });

@@ -1,7 +1,6 @@
 // Checks on token endpoint responses (RFC 6749 §5, OpenID Connect Core §3.1.3.3).
 import { defineCheck, fail, pass } from '../core/finding.ts';
-import { validateAgainst } from '../schemas/validate.ts';
-import { evidence, field, has, header, isRecord, jsonContentTypeProblem, preview, successResponseProblem, summarizeErrors, typeName } from './util.ts';
+import { evidence, field, has, header, isRecord, preview, successResponseProblem, typeName } from './util.ts';
 
 /** Error codes registered for the token endpoint: RFC 6749 §5.2 and the OAuth Extensions Error Registry. */
 export const REGISTERED_TOKEN_ERRORS: ReadonlySet<string> = new Set([
@@ -85,14 +84,9 @@ export const errorResponseMatchesSchema = defineCheck<{ status: number; json: un
   'RFC6749-5.2-error',
   (input) => {
     const expected = 'HTTP 400 (401 only for invalid_client), application/json, a well-formed error code';
-    const status = field(input, 'status');
-    const contentType = field(input, 'contentType');
-    const json = field(input, 'json');
-    if (status !== 400 && status !== 401) return fail(`expected an error response with status 400 or 401, found ${preview(status)}`, expected, { status: evidence(status) });
-    const ct = jsonContentTypeProblem(contentType);
-    if (ct) return fail(`expected Content-Type application/json, found ${ct}`, expected, { status, contentType: evidence(contentType) });
-    const r = validateAgainst('oauth-error', json);
-    if (!r.ok) return fail(`error response does not match oauth-error.schema.json: ${summarizeErrors(r.errors)}`, expected, r.errors);
+    const problem = successResponseProblem(input, { status: [400, 401], what: 'an error response', schema: 'oauth-error' }, expected);
+    if (problem) return problem;
+    const { status, json } = input;
     const error = (json as { error: string }).error;
     if (status === 401 && error !== 'invalid_client') {
       return fail(`expected status 400 for error=${preview(error)} (401 is for invalid_client), found 401`, expected, { status, error });

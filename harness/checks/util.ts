@@ -130,18 +130,20 @@ export function summarizeErrors(errors: string[], max = 5): string {
 }
 
 /**
- * The front shared by the "success response matches its schema" checks: the expected status, a
- * JSON content type, then the named schema. The failing verdict, or undefined when all three hold.
+ * The front shared by the "response matches its schema" checks: the expected status (one, or a
+ * list for error responses), a JSON content type, then the named schema. The failing verdict, or
+ * undefined when all three hold.
  */
 export function successResponseProblem(
   input: { status: unknown; contentType?: unknown; json: unknown },
-  want: { status: number; what: string; schema: SchemaName },
+  want: { status: number | number[]; what: string; schema: SchemaName },
   expected: string,
 ): Verdict | undefined {
   const status = field(input, 'status');
   const contentType = field(input, 'contentType');
   const json = field(input, 'json');
-  if (status !== want.status) {
+  if (Array.isArray(want.status) ? !want.status.includes(status as number) : status !== want.status) {
+    if (Array.isArray(want.status)) return fail(`expected ${want.what} with status ${want.status.join(' or ')}, found ${preview(status)}`, expected, { status: evidence(status) });
     const error = isRecord(json) && typeof json.error === 'string' ? ` with error=${preview(json.error)}` : '';
     return fail(`expected a ${want.status} ${want.what}, found status ${preview(status)}${error}`, expected, { status: evidence(status) });
   }

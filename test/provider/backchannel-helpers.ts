@@ -27,9 +27,8 @@ export async function ccToken(op: RunningProvider, c = SERVICE, form: Record<str
   return tokenRequest(op, { grant_type: 'client_credentials', ...form }, authOf(c));
 }
 
-async function post(op: RunningProvider, path: string, form: Record<string, string | undefined>, headers: Record<string, string>): Promise<JsonRes & { text: string }> {
-  const body = new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined)).toString();
-  const r = await request(`${op.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+/** Status, headers, the body as text, and as a JSON object ({} when it is not one). */
+async function readJson(r: Awaited<ReturnType<typeof request>>): Promise<JsonRes & { text: string }> {
   const text = await r.body.text();
   let json: Record<string, unknown> = {};
   try {
@@ -38,6 +37,12 @@ async function post(op: RunningProvider, path: string, form: Record<string, stri
     json = {};
   }
   return { status: r.statusCode, headers: r.headers, json, text };
+}
+
+async function post(op: RunningProvider, path: string, form: Record<string, string | undefined>, headers: Record<string, string>): Promise<JsonRes & { text: string }> {
+  const body = new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+  const r = await request(`${op.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  return readJson(r);
 }
 
 export function revoke(op: RunningProvider, form: Record<string, string | undefined>, headers: Record<string, string> = authOf(SERVICE)) {
@@ -54,12 +59,5 @@ export async function registration(url: string, method: 'POST' | 'GET' | 'PUT' |
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
   const r = await request(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.body.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch {
-    json = {};
-  }
-  return { status: r.statusCode, headers: r.headers, json, text };
+  return readJson(r);
 }
