@@ -55,7 +55,7 @@ export interface PageMatcher {
 export type PageKind = 'error' | 'logout_confirm' | 'logged_out' | 'device_done';
 
 export interface PlanProvider {
-  launch: 'process' | 'external' | 'container';
+  launch: 'process' | 'external' | 'container' | 'command';
   /** process: config file path (relative to the plan file) or an inline config object. */
   config?: string | Record<string, unknown>;
   /** Bearer token for the provider's key-rotation admin endpoint (rotate-keys step); masked. */
@@ -65,7 +65,7 @@ export interface PlanProvider {
   ciba_approval?: { path: string };
   /** process: fault switches to turn on. */
   faults?: string[];
-  /** external: the issuer URL (must be on loopback). */
+  /** external, command: the issuer URL (must be on loopback); command: `${port}` is the port the harness picked. */
   issuer?: string;
   /** Seconds. external/container: what the provider's TTLs are; process: read from the provider config. */
   ttl?: { code?: number };
@@ -73,11 +73,13 @@ export interface PlanProvider {
   image?: string;
   /** container: the port the provider listens on inside the container (published on 127.0.0.1). */
   port?: number;
-  /** container: readiness path, polled over HTTP until it answers 200 (default /health). */
+  /** container: readiness path, polled over HTTP until it answers 200 (default /health; command: /.well-known/openid-configuration). */
   ready_path?: string;
   /** container: environment; `${issuer}` and `${host_port}` in values are replaced before start. */
   env?: Record<string, string>;
-  /** container: the command (arguments after the image's entrypoint); same placeholders. */
+  /** container: the command (arguments after the image's entrypoint); same placeholders.
+   *  command: the program and its arguments, run from the plan file's folder (`node` is the harness's own Node);
+   *  `${port}` and `${issuer}` are replaced. */
   command?: string[];
   /** container: a file copied into the container before start (source relative to the plan file); same placeholders in its text. */
   config_file?: { source: string; target: string };

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
@@ -52,6 +53,7 @@ export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Pr
     return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], stop: async () => {} };
   }
   if (p.launch === 'container') return startContainerTarget(plan, opts);
+  if (p.launch === 'command') return startCommandTarget(plan, opts);
   const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
   const keys = await keysToMake(plan);
   if (keys) plan = { ...plan, provider: { ...p, config: { ...(p.config as Record<string, unknown> | undefined), keys } } };
@@ -174,4 +176,64 @@ async function startContainerTarget(plan: Plan, opts: { logFile?: string }): Pro
     if (err instanceof EngineUnavailableError) throw new TargetUnavailableError(err.message);
     throw new TargetError((err as Error).message);
   }
+}
+
+/** A free loopback port, picked by the OS and released for the command to bind. */
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * `launch: command`: any provider started as a program (a vendor's binary, our oidc-provider peer).
+ * The harness picks a free loopback port, replaces `${port}` and `${issuer}` in the command, the
+ * issuer and env, runs it from the plan file's folder and polls `ready_path` on the issuer until it
+ * answers 2xx. Its stdout and stderr go to the run's provider.log.
+ */
+async function startCommandTarget(plan: Plan, opts: { logFile?: string }): Promise<Target> {
+  const p = plan.provider;
+  const port = String(await freePort());
+  const issuer = p.issuer!.replaceAll('${port}', port).replace(/\/$/, '');
+  const fill = (v: string) => v.replaceAll('${port}', port).replaceAll('${issuer}', issuer);
+  const [program, ...args] = p.command!.map(fill);
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(p.env ?? {}).map(([k, v]) => [k, fill(v)])) };
+  const cwd = plan.file ? dirname(plan.file) : process.cwd();
+  const child = spawn(program === 'node' ? process.execPath : program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  let tail = '';
+  const keep = (d: Buffer) => {
+    log?.write(d);
+    tail = (tail + d.toString()).slice(-2000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: string | undefined;
+  let spawnError: string | undefined;
+  child.once('error', (err) => (spawnError = err.message));
+  child.once('exit', (code, signal) => (exited = `exited (${signal ?? `code ${code}`})`));
+  const readyUrl = issuer + (p.ready_path ?? '/.well-known/openid-configuration');
+  const deadline = Date.now() + (p.start_timeout ?? 30) * 1000;
+  const lastLine = () => tail.trim().split('\n').pop() ?? '';
+  for (;;) {
+    if (spawnError) throw new TargetError(`/provider/command could not start ${program}: ${spawnError}`);
+    if (exited) {
+      log?.end();
+      throw new TargetError(`/provider/command ${exited} before ${readyUrl} answered: ${lastLine()}`);
+    }
+    const ok = await fetch(readyUrl, { signal: AbortSignal.timeout(1000), redirect: 'manual' }).then((r) => r.status >= 200 && r.status < 300, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stopChild(child, () => log?.end());
+      throw new TargetError(`/provider/command: ${readyUrl} did not answer 2xx within ${p.start_timeout ?? 30} s (/provider/start_timeout): ${lastLine()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.removeAllListeners('exit');
+  return { issuer, ttl: { ...p.ttl }, faults: [], logFile: opts.logFile, stop: () => stopChild(child, () => log?.end()) };
 }

@@ -54,21 +54,48 @@ function checkContainer(plan: Plan, fail: (msg: string) => never): void {
   }
 }
 
+/** Fields a `launch: command` provider takes besides issuer, ttl and env. */
+const COMMAND_FIELDS = ['command', 'ready_path', 'env', 'start_timeout'] as const;
+
+function checkCommand(plan: Plan, fail: (msg: string) => never): void {
+  const p = plan.provider;
+  if (!p.command?.length) fail('/provider/command (the program and its arguments) is required when launch is command');
+  if (!p.issuer) fail('/provider/issuer is required when launch is command (use ${port} for the port the harness picks)');
+  const extra = CONTAINER_FIELDS.find((f) => p[f] !== undefined && !(COMMAND_FIELDS as readonly string[]).includes(f));
+  if (extra) fail(`/provider/${extra} only applies when launch is container`);
+  if (p.faults?.length) fail('/provider/faults only applies when launch is process (a command provider has no fault switches)');
+  if (p.config !== undefined) fail('/provider/config only applies when launch is process');
+  let host = '';
+  try {
+    host = new URL(p.issuer!.replaceAll('${port}', '1')).hostname;
+  } catch {
+    fail(`/provider/issuer ${p.issuer} is not a URL`);
+  }
+  if (!isLoopbackHost(host)) fail(`/provider/issuer host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
+}
+
 function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
   const p = plan.provider;
   if (p.launch === 'container') {
     checkContainer(plan, fail);
+  } else if (p.launch === 'command') {
+    checkCommand(plan, fail);
   } else {
     const extra = CONTAINER_FIELDS.find((f) => p[f] !== undefined);
-    if (extra) fail(`/provider/${extra} only applies when launch is container`);
+    if (extra) fail(`/provider/${extra} only applies when launch is container or command`);
   }
-  if (p.launch === 'container') {
+  if (p.launch === 'container' || p.launch === 'command') {
     // checked above
   } else if (p.launch === 'external') {
     if (!p.issuer) fail('/provider/issuer is required when launch is external');
     if (p.faults?.length) fail('/provider/faults only applies when launch is process (an external provider has no fault switches)');
     if (p.config !== undefined) fail('/provider/config only applies when launch is process');
-    const host = new URL(p.issuer!).hostname;
+    let host = '';
+    try {
+      host = new URL(p.issuer!).hostname;
+    } catch {
+      fail(`/provider/issuer ${p.issuer} is not a URL`);
+    }
     if (!isLoopbackHost(host)) fail(`/provider/issuer host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
   } else if (p.issuer) {
     fail('/provider/issuer only applies when launch is external (a process provider gets its issuer when it starts)');
