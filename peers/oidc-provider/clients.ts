@@ -1,0 +1,73 @@
+// The peer's registered clients, in standard client metadata (RFC 7591 §2, OIDC Registration §2),
+// as named sets the profiles pick from. Secrets and keys are test values the peer plans repeat.
+import { clientKeys } from './keys.ts';
+
+type Client = Record<string, unknown>;
+
+const code = ['authorization_code', 'refresh_token'];
+
+/** The OpenID Connect web clients of the default and oidc-basic plans. */
+export const webClients: Client[] = [
+  { client_id: 'touchstone-client', client_secret: 'touchstone-secret-1', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], post_logout_redirect_uris: ['https://client.example/logged-out'],
+    grant_types: code, id_token_signed_response_alg: 'RS256' },
+  { client_id: 'touchstone-client-2', client_secret: 'touchstone-secret-2', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client2.example/cb'], post_logout_redirect_uris: ['https://client2.example/logged-out'],
+    grant_types: code, id_token_signed_response_alg: 'PS256' },
+  { client_id: 'touchstone-post', client_secret: 'touchstone-secret-post', token_endpoint_auth_method: 'client_secret_post',
+    redirect_uris: ['https://client.example/cb'], post_logout_redirect_uris: ['https://client.example/logged-out'],
+    grant_types: code, id_token_signed_response_alg: 'ES256' },
+];
+
+/** FAPI 2.0 clients: private_key_jwt, DPoP-bound tokens, PAR (required by the fapi profile). */
+export const fapiClients: Client[] = [
+  { client_id: 'fapi-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-main']] },
+    redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'PS256',
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    scope: 'openid profile email phone offline_access read write', dpop_bound_access_tokens: true },
+  { client_id: 'fapi-client-2', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-second']] },
+    redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'ES256',
+    grant_types: ['authorization_code', 'refresh_token'], dpop_bound_access_tokens: true },
+];
+
+/** Back-channel service clients (client credentials grant, RFC 6749 §4.4). */
+export const serviceClients: Client[] = [
+  { client_id: 'touchstone-service', client_secret: 'touchstone-service-secret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read api:write' },
+  { client_id: 'touchstone-client', client_secret: 'touchstone-secret-1', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'] },
+  // The password grant is not offered (RFC 9700 §2.4): this client may only use the code flow.
+  { client_id: 'touchstone-ropc', client_secret: 'touchstone-ropc-secret', token_endpoint_auth_method: 'client_secret_post',
+    redirect_uris: ['https://client.example/cb'] },
+];
+
+/** Introspection / revocation: two service clients, one with JWT introspection responses (RFC 9701). */
+export const introspectionClients: Client[] = [
+  { client_id: 'touchstone-service', client_secret: 'touchstone-service-secret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read api:write introspect',
+    introspection_signed_response_alg: 'RS256' },
+  { client_id: 'touchstone-service-2', client_secret: 'touchstone-service-secret-2', token_endpoint_auth_method: 'client_secret_post',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read' },
+  { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read' },
+  { client_id: 'touchstone-client', client_secret: 'touchstone-secret-1', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], grant_types: code },
+];
+
+/** Device authorization grant clients (RFC 8628): a public one and a confidential one. */
+export const deviceClients: Client[] = [
+  { client_id: 'touchstone-device', token_endpoint_auth_method: 'none', redirect_uris: [], response_types: [],
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] },
+  { client_id: 'touchstone-device-2', client_secret: 'touchstone-device-secret-2', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [], response_types: [], grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] },
+];
+
+/** CIBA clients (poll and ping), private_key_jwt. */
+export const cibaClients: Client[] = [
+  { client_id: 'touchstone-ciba', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-main']] },
+    redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],
+    backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'ES256' },
+  { client_id: 'touchstone-ciba-2', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-second']] },
+    redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],
+    backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'RS256' },
+];

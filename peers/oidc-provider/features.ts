@@ -1,0 +1,50 @@
+// oidc-provider feature blocks (`features.<name>`), one small function per concern, so each profile
+// reads as the list of what it turns on.
+import { randomBytes } from 'node:crypto';
+
+type Features = Record<string, Record<string, unknown>>;
+
+/** OpenID Connect front-channel: the claims parameter (OIDC Core §5.5) and RP-Initiated Logout 1.0. */
+export function oidc(): Features {
+  return {
+    devInteractions: { enabled: true },
+    claimsParameter: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  };
+}
+
+/** FAPI 2.0 Security Profile: PAR required, DPoP sender-constrained tokens. */
+export function fapi2(): Features {
+  return {
+    ...oidc(),
+    fapi: { enabled: true, profile: '2.0' },
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
+    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => false },
+    clientCredentials: { enabled: true },
+  };
+}
+
+export function clientCredentials(): Features {
+  return { clientCredentials: { enabled: true } };
+}
+
+/** RFC 7662 introspection (with RFC 9701 JWT responses) and RFC 7009 revocation. */
+export function introspectionRevocation(): Features {
+  return {
+    introspection: { enabled: true },
+    jwtIntrospection: { enabled: true },
+    revocation: { enabled: true },
+  };
+}
+
+/** RFC 7591 registration behind a fixed initial access token, and RFC 7592 management. */
+export function registration(initialAccessToken: string): Features {
+  return {
+    registration: { enabled: true, initialAccessToken },
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: false },
+  };
+}
+
+export function deviceFlow(): Features {
+  return { deviceFlow: { enabled: true } };
+}

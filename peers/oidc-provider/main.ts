@@ -1,0 +1,72 @@
+// The oidc-provider test peer: panva's certified OP (oidc-provider 9.13.3) configured per peer plan.
+//   node peers/oidc-provider/main.ts --profile <name> --port <N>
+// listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> and logs "METHOD /path status" per request.
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import Provider from 'oidc-provider';
+import { findAccount, scopeClaims } from './accounts.ts';
+import { cibaApproval } from './ciba.ts';
+import { providerKeys } from './keys.ts';
+import { logRequests, markScopes } from './pages.ts';
+import { type Profile, profiles } from './profiles.ts';
+
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' } } });
+const profile = profiles[values.profile!];
+if (!profile) {
+  console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
+  process.exit(2);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port <= 0) {
+  console.error('--port <N> is required');
+  process.exit(2);
+}
+
+/** Lifetimes in seconds; a profile shortens the ones its expiry modules wait for. */
+const ttl = {
+  AccessToken: 600, ClientCredentials: 600, AuthorizationCode: 60, IdToken: 600, RefreshToken: 3600, Grant: 3600,
+  Interaction: 600, Session: 3600, DeviceCode: 600, BackchannelAuthenticationRequest: 600,
+};
+
+// FAPI 2.0 Security Profile §5.4: PS256, ES256 or EdDSA only.
+const fapiAlgs = ['PS256', 'ES256', 'EdDSA'];
+
+function configuration(p: Profile): Record<string, unknown> {
+  return {
+    clients: p.clients,
+    jwks: { keys: providerKeys },
+    findAccount,
+    claims: scopeClaims,
+    scopes: ['openid', 'offline_access', ...(p.scopes ?? [])],
+    features: p.features,
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    ttl: { ...ttl, ...p.ttl },
+    cookies: { keys: ['touchstone-peer-cookie-key-0001'] },
+    clientAuthMethods: p.fapi ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    ...(p.fapi && {
+      enabledJWA: {
+        clientAuthSigningAlgValues: fapiAlgs, idTokenSigningAlgValues: fapiAlgs, requestObjectSigningAlgValues: fapiAlgs,
+        userinfoSigningAlgValues: fapiAlgs, introspectionSigningAlgValues: fapiAlgs, authorizationSigningAlgValues: fapiAlgs,
+        dPoPSigningAlgValues: fapiAlgs,
+      },
+    }),
+  };
+}
+
+const issuer = `http://127.0.0.1:${port}`;
+const provider = new Provider(issuer, configuration(profile));
+provider.use(logRequests);
+provider.use(markScopes);
+provider.on('server_error', (_ctx: unknown, err: Error) => console.error('server_error', err));
+const handle = provider.callback();
+
+createServer((req, res) => {
+  cibaApproval(provider, req, res).then((handled) => {
+    if (handled) console.log(`${req.method} ${req.url} ${res.statusCode}`);
+    else handle(req, res);
+  }, (err: Error) => {
+    console.error('admin route error', err);
+    res.writeHead(500).end();
+  });
+}).listen(port, '127.0.0.1', () => console.log(`oidc-provider peer (profile ${values.profile}) at ${issuer}`));

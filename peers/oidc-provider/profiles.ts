@@ -1,0 +1,35 @@
+// One profile per peer plan: which clients, features, scopes and TTLs (seconds) the peer runs with.
+// Short TTLs (code 2 s, ...) keep the expiry modules fast, as in the reference plans.
+import { CIBA_ADMIN_TOKEN, ciba } from './ciba.ts';
+import * as clients from './clients.ts';
+import * as f from './features.ts';
+
+export type Profile = {
+  clients: Record<string, unknown>[];
+  features: Record<string, Record<string, unknown>>;
+  /** Scopes besides openid, offline_access and the claim scopes. */
+  scopes?: string[];
+  ttl?: Record<string, number>;
+  /** Only private_key_jwt (FAPI 2.0 §5.3.2.1), with the FAPI algorithms. */
+  fapi?: boolean;
+};
+
+const code = { AuthorizationCode: 2 };
+
+export const profiles: Record<string, Profile> = {
+  default: { clients: clients.webClients, features: f.oidc(), ttl: code },
+  'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: code },
+  fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...code, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
+  'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
+  'introspection-revocation': {
+    clients: clients.introspectionClients,
+    features: { ...f.oidc(), ...f.clientCredentials(), ...f.introspectionRevocation() },
+    scopes: ['api:read', 'api:write', 'introspect'],
+    ttl: { ...code, AccessToken: 3, ClientCredentials: 3 },
+  },
+  registration: { clients: clients.webClients.slice(0, 1), features: { ...f.oidc(), ...f.registration('touchstone-initial-access-token-01') } },
+  device: { clients: clients.deviceClients, features: { ...f.oidc(), ...f.deviceFlow() }, ttl: { DeviceCode: 10 } },
+  ciba: { clients: clients.cibaClients, features: ciba(), ttl: { BackchannelAuthenticationRequest: 60 } },
+};
+
+export { CIBA_ADMIN_TOKEN };
