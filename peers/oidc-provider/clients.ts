@@ -34,6 +34,9 @@ export const fapiClients: Client[] = [
 export const serviceClients: Client[] = [
   { client_id: 'touchstone-service', client_secret: 'touchstone-service-secret', token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read api:write' },
+  // A public client registered for client_credentials anyway (RFC 6749 §4.4: confidential clients only).
+  { client_id: 'touchstone-public-service', token_endpoint_auth_method: 'none',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read' },
   { client_id: 'touchstone-client', client_secret: 'touchstone-secret-1', token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://client.example/cb'] },
   // The password grant is not offered (RFC 9700 §2.4): this client may only use the code flow.

@@ -1,0 +1,33 @@
+// Every peer plan (plans/peer/*.yaml) run the way a user runs it, `touchstone run <plan>`, against
+// the oidc-provider test peer (peers/oidc-provider, panva's certified OP): a correct provider we did
+// not write must pass every module, except the plan's expected_failures (real deviations of
+// oidc-provider from a clause, each naming the clause). Per plan it prints passed/failed/skipped.
+// Kept within CI's time: only the peer plans, 2 workers, short TTLs in the peer's profiles.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { RunSummary } from '../../harness/core/types.ts';
+import { cli, ROOT, tempDir } from '../cli/helpers.ts';
+
+const PLANS = readdirSync(join(ROOT, 'plans', 'peer')).filter((f) => f.endsWith('.yaml')).sort();
+
+describe('peer plans against oidc-provider 9.13.3', () => {
+  test('there is a peer plan', () => expect(PLANS.length).toBeGreaterThan(0));
+
+  test.each(PLANS)('plans/peer/%s: no failed module', async (file) => {
+    const dir = tempDir('touchstone-peer-');
+    const r = await cli(['run', join('plans', 'peer', file), '--report-dir', dir, '--workers', '2'], { timeoutMs: 890_000 });
+    let s: RunSummary;
+    try {
+      s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    } catch {
+      throw new Error(`no summary.json (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    }
+    const c = s.counts;
+    const expected = s.modules.reduce((n, m) => n + m.expectedFailures.length, 0);
+    console.log(`plans/peer/${file}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, ${c.warning} warnings (${expected} expected failures)`);
+    const failed = s.modules.filter((m) => m.status === 'failed').map((m) => `${m.id}: ${m.reason}`);
+    expect(failed, failed.join('\n')).toEqual([]);
+    expect(c.total).toBeGreaterThan(0);
+  }, 900_000);
+});
