@@ -31,7 +31,8 @@ export function clientCredentials(): Features {
 /** RFC 7662 introspection (with RFC 9701 JWT responses) and RFC 7009 revocation. */
 export function introspectionRevocation(): Features {
   return {
-    introspection: { enabled: true },
+    // RFC 7662 §4: a client learns only about its own tokens; any other answers active false.
+    introspection: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
     jwtIntrospection: { enabled: true },
     revocation: { enabled: true },
   };

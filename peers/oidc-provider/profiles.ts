@@ -27,7 +27,11 @@ export const profiles: Record<string, Profile> = {
     scopes: ['api:read', 'api:write', 'introspect'],
     ttl: { ...code, AccessToken: 3, ClientCredentials: 3 },
   },
-  registration: { clients: clients.webClients.slice(0, 1), features: { ...f.oidc(), ...f.registration('touchstone-initial-access-token-01') } },
+  registration: {
+    clients: clients.webClients.slice(0, 1),
+    features: { ...f.oidc(), ...f.clientCredentials(), ...f.registration('touchstone-initial-access-token-01') },
+    scopes: ['api:read', 'api:write'],
+  },
   device: { clients: clients.deviceClients, features: { ...f.oidc(), ...f.deviceFlow() }, ttl: { DeviceCode: 10 } },
   ciba: { clients: clients.cibaClients, features: ciba(), ttl: { BackchannelAuthenticationRequest: 60 } },
 };
