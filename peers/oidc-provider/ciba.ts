@@ -8,6 +8,8 @@ export const CIBA_ADMIN_TOKEN = 'touchstone-peer-ciba-admin-token-01';
 
 export function ciba(): Record<string, Record<string, unknown>> {
   return {
+    // Signed authentication requests (CIBA Core §7.1.1) are request objects passed by value.
+    requestObjects: { enabled: true },
     ciba: {
       enabled: true,
       deliveryModes: ['poll', 'ping'],

@@ -9,7 +9,7 @@ export type Profile = {
   features: Record<string, Record<string, unknown>>;
   /** Scopes besides openid, offline_access and the claim scopes. */
   scopes?: string[];
-  ttl?: Record<string, number>;
+  ttl?: Record<string, number | ((ctx: any) => number)>;
   /** Only private_key_jwt (FAPI 2.0 §5.3.2.1), with the FAPI algorithms. */
   fapi?: boolean;
 };
@@ -32,8 +32,13 @@ export const profiles: Record<string, Profile> = {
     features: { ...f.oidc(), ...f.clientCredentials(), ...f.registration('touchstone-initial-access-token-01') },
     scopes: ['api:read', 'api:write'],
   },
-  device: { clients: clients.deviceClients, features: { ...f.oidc(), ...f.deviceFlow() }, ttl: { DeviceCode: 10 } },
-  ciba: { clients: clients.cibaClients, features: ciba(), ttl: { BackchannelAuthenticationRequest: 60 } },
+  device: { clients: clients.deviceClients, features: { ...f.oidc(), ...f.deviceFlow() }, ttl: { DeviceCode: 20 } },
+  // CIBA Core §7.1: requested_expiry (seconds) sets the request's lifetime, here at most 60 s.
+  ciba: {
+    clients: clients.cibaClients,
+    features: ciba(),
+    ttl: { BackchannelAuthenticationRequest: (ctx) => Math.min(60, Number(ctx?.oidc?.params?.requested_expiry) || 60) },
+  },
 };
 
 export { CIBA_ADMIN_TOKEN };
