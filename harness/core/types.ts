@@ -28,18 +28,23 @@ export interface PlanUser {
   sub?: string;
 }
 
-/** A declared browser action. Values may use ${user.username}, ${user.password}, ${client.client_id}. */
-export type BrowserAction =
+/** A declared browser action. Values and selectors may use ${user.username}, ${user.password},
+ *  ${client.client_id} and the step's variables (e.g. ${device.user_code}). An `optional` action
+ *  that cannot be done (its element never shows) is recorded and skipped. */
+export type BrowserAction = (
   | { goto: string }
   | { fill: { selector: string; value: string } }
   | { click: string }
+  | { check_all: string }
   | { expect: { selector: string; text?: string } }
-  | { wait_for: string };
+  | { wait_for: string }
+) & { optional?: boolean };
 
 export interface Interaction {
   name: string;
-  /** The interaction runs when this selector is visible on the current page. */
-  when: string;
+  /** The interaction runs when this CSS selector is visible, or when the page matches a selector
+   *  and/or a regular expression over its visible text. */
+  when: string | { selector?: string; text?: string };
   steps: BrowserAction[];
 }
 
