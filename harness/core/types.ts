@@ -143,7 +143,8 @@ export interface Plan {
   /** Modules the plan declares itself, in the same shape as suites/*.yaml. */
   define?: ModuleDef[];
   expected_failures?: ExpectedFailure[];
-  settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number };
+  /** max_wait_s: the longest a module may wait for an expiry (default 60 s). */
+  settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number; max_wait_s?: number };
   /** A protected resource (API) to test with the resource-server suite. */
   resource?: PlanResource;
   /** Absolute path of the plan file (set by the loader). */
