@@ -165,7 +165,6 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     ctx.down = `the provider at ${ctx.issuer} stopped answering (connection refused) during module ${mod.id}`;
     engineError = `${engineError}; ${ctx.down}`;
   }
-  if (skipReason) return done('skipped', { reason: skipReason, findings: run.findings, exchanges });
 
   const expectedRules = (ctx.plan.expected_failures ?? []).filter((x) => x.module === mod.id);
   const findings: Finding[] = [];
@@ -188,6 +187,10 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   } else if (failedOther.length) {
     status = 'warning';
     reason = describeFinding(failedOther[0]);
+  } else if (skipReason) {
+    // A skip can only replace a pass: a failure or warning found before the step that could not run stands.
+    status = 'skipped';
+    reason = skipReason;
   } else if (findings.length === 0) {
     status = 'failed';
     reason = 'the module produced no findings: nothing was checked';
