@@ -32,6 +32,12 @@ export const browserSettings: BrowserSettings = {
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
+    // Belt and braces behind the route handler (harness/engine/browser.ts), which refuses every
+    // request outside the plan's hosts before any lookup: no host name but localhost resolves, and
+    // anything not on loopback would go to a dead local proxy port (loopback bypasses proxies).
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost',
+    '--proxy-server=http://127.0.0.1:9',
+    '--dns-prefetch-disable',
     // Containers and CI commonly run as root, where Chromium refuses to start sandboxed.
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
   ],

@@ -28,18 +28,23 @@ export interface PlanUser {
   sub?: string;
 }
 
-/** A declared browser action. Values may use ${user.username}, ${user.password}, ${client.client_id}. */
-export type BrowserAction =
+/** A declared browser action. Values and selectors may use ${user.username}, ${user.password},
+ *  ${client.client_id} and the step's variables (e.g. ${device.user_code}). An `optional` action
+ *  that cannot be done (its element never shows) is recorded and skipped. */
+export type BrowserAction = (
   | { goto: string }
   | { fill: { selector: string; value: string } }
   | { click: string }
+  | { check_all: string }
   | { expect: { selector: string; text?: string } }
-  | { wait_for: string };
+  | { wait_for: string }
+) & { optional?: boolean };
 
 export interface Interaction {
   name: string;
-  /** The interaction runs when this selector is visible on the current page. */
-  when: string;
+  /** The interaction runs when this CSS selector is visible, or when the page matches a selector
+   *  and/or a regular expression over its visible text. */
+  when: string | { selector?: string; text?: string };
   steps: BrowserAction[];
 }
 
@@ -138,7 +143,8 @@ export interface Plan {
   /** Modules the plan declares itself, in the same shape as suites/*.yaml. */
   define?: ModuleDef[];
   expected_failures?: ExpectedFailure[];
-  settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number };
+  /** max_wait_s: the longest a module may wait for an expiry (default 60 s). */
+  settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number; max_wait_s?: number };
   /** A protected resource (API) to test with the resource-server suite. */
   resource?: PlanResource;
   /** Absolute path of the plan file (set by the loader). */

@@ -4,7 +4,7 @@
 // needed; anything else is refused and recorded, so no traffic leaves the plan's hosts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { browserSettings } from '../../playwright.config.ts';
 import type { BrowserHop } from '../core/exchange.ts';
 import type { BrowserAction, Interaction, PageKind, PageMatcher } from '../core/types.ts';
@@ -37,9 +37,14 @@ export class BrowserPool {
 }
 
 export type Landing =
-  | { kind: 'redirect'; url: string }
+  /** The browser was sent to one of the plan's client URLs (a 3xx at any hop, a script or meta
+   *  redirect, or an auto-submitted form: `form` holds a form_post body). */
+  | { kind: 'redirect'; url: string; form?: Record<string, string> }
+  /** The OP sent the browser to a host outside the plan: refused unsent, never resolved. */
+  | { kind: 'off-plan'; url: string; chain: string; hop: BrowserHop }
   | { kind: 'page'; page: PageKind; url: string; text: string; hop: BrowserHop }
-  | { kind: 'unknown'; url: string; text: string; hop: BrowserHop; detail: string };
+  /** The harness lost track: what it saw (the last URL, the hop chain, the browser error). */
+  | { kind: 'unknown'; url: string; text: string; hop: BrowserHop; detail: string; chain: string };
 
 export interface SessionOptions {
   providerOrigins: string[];
@@ -52,13 +57,28 @@ export interface SessionOptions {
   secrets: readonly string[];
 }
 
-const MAX_HOPS = 12;
+/** Pages (interactions and OP pages) one navigate() may pass through before it gives up. */
+const MAX_PAGES = 12;
+/** HTTP redirects one navigation may follow on the provider's hosts (browsers allow about 20). */
+const MAX_REDIRECTS = 20;
+/** A page served in place of a provider 3xx: the browser navigates on from it, so the next hop is routed too. */
+const HOP_MARK = 'touchstone-hop';
+
+interface Captured {
+  url: string;
+  form?: Record<string, string>;
+  offPlan: boolean;
+}
 
 export class BrowserSession {
   readonly hops: BrowserHop[] = [];
   private page!: Page;
   private context!: BrowserContext;
-  private captured: string | undefined;
+  private captured: Captured | undefined;
+  /** A provider redirect was answered with a hop page and its next navigation has not arrived yet. */
+  private hopPending = false;
+  private redirects = 0;
+  private firstHop = 0;
   private step = '';
   /** Names of the plan interactions (login, consent, ...) played during the last navigate(). */
   played: string[] = [];
@@ -87,55 +107,84 @@ export class BrowserSession {
     s.context = await browser.newContext({ ignoreHTTPSErrors: true });
     s.context.setDefaultTimeout(browserSettings.timeouts.action);
     s.context.setDefaultNavigationTimeout(browserSettings.timeouts.navigation);
-    await s.context.route('**/*', async (route) => {
-      const url = route.request().url();
-      let origin = '';
-      try {
-        origin = new URL(url).origin;
-      } catch {
-        // data: and friends
-      }
-      const req = route.request();
-      const mainNav = req.isNavigationRequest() && req.frame() === s.page?.mainFrame();
-      if (!opts.providerOrigins.includes(origin)) {
-        // Never reached: Chromium does not follow a routed redirect here, so this is a link or
-        // script navigation off the plan. Refused without even a DNS lookup.
-        s.record('blocked', url, mainNav ? 'navigation outside the plan\'s hosts refused' : 'sub-resource outside the plan\'s hosts refused');
-        return route.abort('blockedbyclient');
-      }
-      if (!mainNav) return route.continue();
-      // Playwright does not route the hops of a redirect chain, so provider navigations are
-      // fetched here with redirects off: a redirect to a client URL is captured, not followed.
-      let res;
-      try {
-        res = await route.fetch({ maxRedirects: 0 });
-      } catch (err) {
-        s.record('navigate-failed', url, firstLine(err));
-        return route.abort('failed');
-      }
-      const location = res.headers()['location'];
-      if (res.status() >= 300 && res.status() < 400 && location) {
-        const to = new URL(location, url);
-        if (!opts.providerOrigins.includes(to.origin)) {
-          const known = opts.clientOrigins.includes(to.origin);
-          s.captured = to.toString();
-          s.record('navigate', url, `${req.method()} ${res.status()}`, res.status());
-          s.record('redirect-captured', s.captured, known ? 'redirect to a client URL captured (not followed)' : 'redirect to a host outside the plan captured (not followed)');
-          const headers: Record<string, string> = { 'content-type': 'text/html' };
-          const cookie = res.headers()['set-cookie'];
-          if (cookie) headers['set-cookie'] = cookie;
-          return route.fulfill({ status: 200, headers, body: '<!doctype html><title>captured by Touchstone</title>' });
-        }
-      }
-      return route.fulfill({ response: res });
-    });
+    await s.context.route('**/*', (route) => s.route(route));
     s.page = await s.context.newPage();
-    s.page.on('response', (res) => {
-      if (res.request().isNavigationRequest() && opts.providerOrigins.includes(safeOrigin(res.url()))) {
-        s.record('navigate', res.url(), `${res.request().method()} ${res.status()}`, res.status());
-      }
-    });
     return s;
+  }
+
+  /**
+   * Every request of the context comes here first, before any DNS lookup. Provider navigations are
+   * fetched with redirects off and each 3xx is answered with a hop page that navigates on, so every
+   * hop of a chain is routed again (Playwright routes only the first request of a native redirect
+   * chain). A navigation to a client URL, by a 3xx, a script or a form, is captured and answered
+   * here; anything outside the plan's hosts is refused unsent.
+   */
+  private async route(route: Route): Promise<void> {
+    const req = route.request();
+    const url = req.url();
+    const origin = safeOrigin(url);
+    const mainNav = req.isNavigationRequest() && (!this.page || req.frame() === this.page.mainFrame());
+    const known = this.opts.providerOrigins.includes(origin);
+    if (!known) {
+      if (mainNav && this.opts.clientOrigins.includes(origin)) {
+        // A script, meta-refresh or auto-submitting form (form_post) sent the browser to the client.
+        const form = req.method() === 'POST' ? formFields(req.postData() ?? '') : undefined;
+        this.capture({ url, form, offPlan: false }, `${req.method()} to a client URL captured (not sent)`);
+        return route.fulfill({ status: 200, contentType: 'text/html', body: CAPTURED_PAGE });
+      }
+      if (mainNav) {
+        this.capture({ url, offPlan: true }, 'navigation to a host outside the plan refused (not sent, not resolved)');
+        return route.fulfill({ status: 200, contentType: 'text/html', body: CAPTURED_PAGE });
+      }
+      this.record('blocked', url, 'sub-resource outside the plan\'s hosts refused (not sent)');
+      return route.abort('blockedbyclient');
+    }
+    if (!mainNav) return route.continue();
+    this.hopPending = false;
+    const started = performance.now();
+    let res;
+    try {
+      res = await route.fetch({ maxRedirects: 0 });
+    } catch (err) {
+      this.record('navigate-failed', url, `${req.method()}: ${firstLine(err)}`);
+      return route.abort('failed').catch(() => {});
+    }
+    const status = res.status();
+    const location = res.headers()['location'];
+    const hop = this.record('navigate', url, `${req.method()} ${status}`, status);
+    hop.ms = Math.round(performance.now() - started);
+    // Set-Cookie of every hop reaches the browser with the page that stands in for it.
+    const cookies = res.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value);
+    const keep: Record<string, string> = cookies.length ? { 'set-cookie': cookies.join('\n') } : {};
+    if (status >= 300 && status < 400 && location) {
+      let to: URL;
+      try {
+        to = new URL(location, url);
+      } catch {
+        return route.fulfill({ response: res });
+      }
+      hop.detail += ` → ${to.toString()}`;
+      const toOrigin = to.origin;
+      if (this.opts.providerOrigins.includes(toOrigin)) {
+        if (++this.redirects > MAX_REDIRECTS) {
+          this.record('redirect-loop', to.toString(), `more than ${MAX_REDIRECTS} redirects on the provider's hosts`);
+          return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html' }, body: CAPTURED_PAGE });
+        }
+        // 307/308 keep the method and body (RFC 9110 §15.4.8-9); 301/302/303 become GET.
+        const keepPost = (status === 307 || status === 308) && req.method() === 'POST';
+        this.hopPending = true;
+        return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html', 'cache-control': 'no-store' }, body: hopPage(to.toString(), keepPost ? formFields(req.postData() ?? '') : undefined) });
+      }
+      this.capture({ url: to.toString(), offPlan: !this.opts.clientOrigins.includes(toOrigin) }, this.opts.clientOrigins.includes(toOrigin) ? 'redirect to a client URL captured (not followed)' : 'redirect to a host outside the plan refused (not followed, not resolved)');
+      return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html' }, body: CAPTURED_PAGE });
+    }
+    return route.fulfill({ response: res });
+  }
+
+  private capture(c: Captured, detail: string): void {
+    this.captured ??= c;
+    this.hopPending = false;
+    this.record(c.offPlan ? 'redirect-off-plan' : 'redirect-captured', c.url, detail);
   }
 
   private record(action: string, url: string, detail?: string, status?: number, extra: Partial<BrowserHop> = {}): BrowserHop {
@@ -155,6 +204,12 @@ export class BrowserSession {
     return hop;
   }
 
+  /** The hops of the current navigate() as one line: `GET /auth 303 → … → captured https://client…`. */
+  private chain(): string {
+    const parts = this.hops.slice(this.firstHop).filter((h) => ['navigate', 'navigate-failed', 'redirect-captured', 'redirect-off-plan', 'redirect-loop', 'blocked', 'action'].includes(h.action));
+    return parts.map((h) => (h.action === 'navigate' ? `${h.detail?.split(' ')[0] ?? ''} ${shortUrl(h.url)} ${h.status}` : h.action === 'action' ? `[${h.detail}]` : `${h.action} ${shortUrl(h.url)}`)).slice(-16).join(' → ');
+  }
+
   /**
    * Navigate to url, then play the plan's interactions (login, consent, ...) until the browser is
    * sent to a client URL or stops on a page the plan's matchers know. `onPage` may act on a matched
@@ -163,8 +218,11 @@ export class BrowserSession {
   async navigate(step: string, url: string, onPage?: (kind: PageKind) => Promise<string | undefined>, post?: Record<string, string>): Promise<Landing> {
     this.step = step;
     this.captured = undefined;
+    this.hopPending = false;
+    this.redirects = 0;
+    this.firstHop = this.hops.length;
     this.played = [];
-    const started = performance.now();
+    let browserError: string | undefined;
     try {
       if (post) {
         // A POST request from the browser: an auto-built form on a blank page, submitted.
@@ -176,101 +234,150 @@ export class BrowserSession {
         await this.page.goto(url, { waitUntil: 'domcontentloaded' });
       }
     } catch (err) {
-      if (!this.captured) return this.unknown(`navigation failed: ${firstLine(err)}`);
+      browserError = firstLine(err);
     }
     const ran = new Map<string, number>();
-    for (let i = 0; i < MAX_HOPS; i++) {
-      if (this.captured) return { kind: 'redirect', url: this.captured };
-      const { kind, interaction } = await this.recognise();
+    for (let i = 0; i < MAX_PAGES; i++) {
+      await this.settle();
+      const landed = this.landed();
+      if (landed) return landed;
+      const { kind, interaction, error } = await this.recognise();
+      if (this.captured) continue;
       if (kind) {
         const confirm = onPage ? await onPage(kind) : undefined;
         const hop = await this.snapshot('page-matched', `matched the plan's "${kind}" page`);
         if (!confirm) return { kind: 'page', page: kind, url: this.page.url(), text: hop.pageText ?? '', hop };
-        await this.act(() => this.page.click(confirm), `click ${confirm}`);
+        await this.act(() => this.page.click(this.fill(confirm)), `click ${confirm}`);
         continue;
       }
-      if (!interaction) return this.unknown('the page matches no interaction and no page matcher of the plan');
+      if (!interaction) return this.unknown(`the page matches no interaction and no page of the plan (browser.interactions, browser.pages)${error ?? browserError ? `; browser error: ${error ?? browserError}` : ''}`);
       const count = (ran.get(interaction.name) ?? 0) + 1;
       ran.set(interaction.name, count);
       this.played.push(interaction.name);
       if (count > 3) return this.unknown(`interaction "${interaction.name}" ran ${count - 1} times without leaving its page`);
-      await this.play(interaction);
+      try {
+        await this.play(interaction);
+      } catch (err) {
+        await this.settle();
+        return this.landed() ?? this.unknown(`interaction "${interaction.name}" failed: ${firstLine(err)}`);
+      }
     }
-    void started;
-    return this.unknown(`no outcome after ${MAX_HOPS} pages`);
+    return this.landed() ?? this.unknown(`no outcome after ${MAX_PAGES} pages`);
+  }
+
+  private landed(): Landing | undefined {
+    const c = this.captured;
+    if (!c) return undefined;
+    if (!c.offPlan) return { kind: 'redirect', url: c.url, ...(c.form ? { form: c.form } : {}) };
+    const hop = this.hops.findLast((h) => h.action === 'redirect-off-plan')!;
+    return { kind: 'off-plan', url: c.url, chain: this.chain(), hop };
+  }
+
+  /** Wait until a chain of provider redirects has reached a real page, a client URL or a refusal. */
+  private async settle(): Promise<void> {
+    const deadline = performance.now() + browserSettings.timeouts.navigation;
+    while (!this.captured && performance.now() < deadline) {
+      const onHopPage = this.hopPending || (await this.page.evaluate((m) => !!document.querySelector(`meta[name="${m}"]`), HOP_MARK).catch(() => true));
+      if (!onHopPage) break;
+      await this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 250 }).catch(() => undefined);
+    }
+    await this.page.waitForLoadState('domcontentloaded').catch(() => {});
   }
 
   /**
-   * Which of the plan's pages (first) or interactions the current page is, in one round trip:
-   * every matcher's CSS selector is tested for a visible element, and text matchers read the body.
+   * Which of the plan's pages (first) or interactions the current page is. Each matcher's CSS
+   * selector must match a visible element and its text regex the page's visible text. A page that
+   * shows neither yet (a single-page app behind a spinner) is watched until one appears or the
+   * action timeout passes.
    */
-  private async recognise(): Promise<{ kind?: PageKind; interaction?: Interaction }> {
+  private async recognise(): Promise<{ kind?: PageKind; interaction?: Interaction; error?: string }> {
     const pages = Object.entries(this.opts.pages) as [PageKind, PageMatcher][];
-    const selectors = [...pages.map(([, m]) => m.selector ?? ''), ...this.opts.interactions.map((it) => it.when)];
-    let seen: { visible: boolean[]; text: string } = { visible: [], text: '' };
-    for (let attempt = 0; attempt < 3; attempt++) {
+    const matchers = [...pages.map(([, m]) => m), ...this.opts.interactions.map((it) => whenOf(it))].map((m) => ({ selector: m.selector ? this.fill(m.selector) : '', text: m.text ? this.fill(m.text) : '' }));
+    const deadline = performance.now() + browserSettings.timeouts.action;
+    let error: string | undefined;
+    for (;;) {
+      let hit = -1;
       try {
-        seen = await this.page.evaluate((sels) => {
+        hit = await this.page.evaluate((ms) => {
+          const body = document.body?.innerText ?? '';
           const shown = (sel: string) => {
             if (!sel) return true;
-            let el: Element | null = null;
             try {
-              el = document.querySelector(sel);
+              return Array.from(document.querySelectorAll(sel)).some((el) => (el as HTMLElement).getClientRects().length > 0);
             } catch {
               return false;
             }
-            return !!el && (el as HTMLElement).getClientRects().length > 0;
           };
-          return { visible: sels.map(shown), text: document.body?.innerText ?? '' };
-        }, selectors);
-        break;
-      } catch {
+          const said = (re: string) => {
+            if (!re) return true;
+            try {
+              return new RegExp(re, 'i').test(body);
+            } catch {
+              return false;
+            }
+          };
+          return ms.findIndex((m) => (m.selector || m.text) && shown(m.selector) && said(m.text));
+        }, matchers);
+        error = undefined;
+      } catch (err) {
         // The page navigated while being read: wait for the new document and read again.
+        error = firstLine(err);
         await this.page.waitForLoadState('domcontentloaded').catch(() => {});
       }
+      if (this.captured) return {};
+      if (hit >= 0) return hit < pages.length ? { kind: pages[hit][0] } : { interaction: this.opts.interactions[hit - pages.length] };
+      if (performance.now() > deadline) return { error };
+      await this.page.waitForTimeout(50);
     }
-    for (let i = 0; i < pages.length; i++) {
-      const [kind, m] = pages[i];
-      if (!seen.visible[i]) continue;
-      if (m.text && !new RegExp(m.text, 'i').test(seen.text)) continue;
-      if (!m.selector && !m.text) continue;
-      return { kind };
-    }
-    const j = this.opts.interactions.findIndex((_, k) => seen.visible[pages.length + k]);
-    return { interaction: j >= 0 ? this.opts.interactions[j] : undefined };
   }
 
   private async play(it: Interaction): Promise<void> {
     for (const action of it.steps) {
-      const desc = describeAction(action, this.opts.secrets);
-      await this.act(() => this.perform(action), `${it.name}: ${desc}`, 'click' in action || 'goto' in action);
       if (this.captured) return;
+      const desc = describeAction(action, this.opts.secrets);
+      try {
+        await this.act(() => this.perform(action), `${it.name}: ${desc}`, 'click' in action || 'goto' in action || 'submit' in action);
+      } catch (err) {
+        if (!action.optional) throw err;
+        this.record('action-skipped', this.page.url(), `${it.name}: optional ${desc} not done: ${firstLine(err)}`);
+      }
     }
   }
 
   /** Run one action, then give any navigation it started the time to settle. */
   private async act(fn: () => Promise<unknown>, detail: string, navigates = true): Promise<void> {
     const started = performance.now();
-    // Only actions that may navigate (click, goto) wait for the navigation to settle.
+    // Only actions that may navigate (click, goto) wait for the navigation to start.
     const nav = navigates
       ? this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 1500 }).catch(() => undefined)
       : undefined;
     await fn();
     const hop = this.record('action', this.page.url(), detail);
     await nav;
-    await this.page.waitForLoadState('domcontentloaded').catch(() => {});
+    await this.settle();
     hop.ms = Math.round(performance.now() - started);
   }
 
+  /** ${name} from the session's variables (user.username, client.client_id, ...); unknown names stay as written. */
+  private fill(s: string): string {
+    return s.replace(/\$\{([a-z0-9_.-]+)\}/gi, (all, k: string) => this.opts.vars[k] ?? all);
+  }
+
   private async perform(a: BrowserAction): Promise<void> {
-    const v = (s: string) => s.replace(/\$\{([a-z_.]+)\}/gi, (_, k: string) => this.opts.vars[k] ?? '');
+    const v = (s: string) => this.fill(s);
+    const timeout = a.optional ? Math.min(1000, browserSettings.timeouts.action) : undefined;
     if ('goto' in a) await this.page.goto(v(a.goto), { waitUntil: 'domcontentloaded' });
-    else if ('fill' in a) await this.page.fill(a.fill.selector, v(a.fill.value));
-    else if ('click' in a) await this.page.click(v(a.click));
-    else if ('wait_for' in a) await this.page.waitForSelector(a.wait_for);
+    else if ('fill' in a) await this.page.fill(v(a.fill.selector), v(a.fill.value), { timeout });
+    else if ('click' in a) await this.page.click(v(a.click), { timeout });
+    else if ('check_all' in a) {
+      const boxes = this.page.locator(v(a.check_all));
+      const n = await boxes.count();
+      if (n === 0 && !a.optional) throw new Error(`no element matches ${a.check_all}`);
+      for (let i = 0; i < n; i++) await boxes.nth(i).check({ timeout });
+    } else if ('wait_for' in a) await this.page.waitForSelector(v(a.wait_for), { timeout });
     else if ('expect' in a) {
-      const loc = this.page.locator(a.expect.selector).first();
-      await loc.waitFor();
+      const loc = this.page.locator(v(a.expect.selector)).first();
+      await loc.waitFor({ timeout });
       if (a.expect.text && !(await loc.innerText()).includes(v(a.expect.text))) {
         throw new Error(`expected ${a.expect.selector} to contain ${JSON.stringify(a.expect.text)}`);
       }
@@ -289,8 +396,9 @@ export class BrowserSession {
   }
 
   private async unknown(detail: string): Promise<Landing> {
-    const hop = await this.snapshot('page-unknown', detail);
-    return { kind: 'unknown', url: this.page.url(), text: hop.pageText ?? '', hop, detail };
+    const chain = this.chain();
+    const hop = await this.snapshot('page-unknown', `${detail}; hops: ${chain || '(none)'}`);
+    return { kind: 'unknown', url: this.page.url(), text: hop.pageText ?? '', hop, detail, chain };
   }
 
   async close(): Promise<void> {
@@ -299,6 +407,35 @@ export class BrowserSession {
 
   get owner(): Browser {
     return this.browser;
+  }
+}
+
+const CAPTURED_PAGE = '<!doctype html><title>captured by Touchstone</title>';
+
+/** Stands in for a provider 3xx: navigates on to `to` (a GET, or the same POST body for 307/308). */
+function hopPage(to: string, post?: Record<string, string>): string {
+  const head = `<!doctype html><meta name="${HOP_MARK}" content="redirect">`;
+  if (post) return `${head}${postForm(to, post)}<script>document.forms[0].submit()</script>`;
+  return `${head}<script>location.replace(${JSON.stringify(to).replace(/</g, '\\u003c')})</script>`;
+}
+
+/** An application/x-www-form-urlencoded body as fields (a form_post response, a 307 re-post). */
+function formFields(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) out[k] = v;
+  return out;
+}
+
+function whenOf(it: Interaction): { selector?: string; text?: string } {
+  return typeof it.when === 'string' ? { selector: it.when } : it.when;
+}
+
+function shortUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url.slice(0, 80);
   }
 }
 
@@ -325,6 +462,7 @@ function describeAction(a: BrowserAction, secrets: readonly string[]): string {
   if ('goto' in a) return `goto ${a.goto}`;
   if ('fill' in a) return `fill ${a.fill.selector} = ${/password|secret/i.test(a.fill.value + a.fill.selector) || secrets.includes(a.fill.value) ? '***' : a.fill.value}`;
   if ('click' in a) return `click ${a.click}`;
+  if ('check_all' in a) return `check every ${a.check_all}`;
   if ('wait_for' in a) return `wait for ${a.wait_for}`;
   return `expect ${a.expect.selector}`;
 }

@@ -1,6 +1,7 @@
 // Runs one module: resolve its steps, run them in order against the target, collect exchanges and
 // findings, and decide passed / failed / warning / skipped. Never throws.
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { formatCitation } from '../core/citations.ts';
 import type { Finding } from '../core/finding.ts';
@@ -70,6 +71,8 @@ export interface RunContext {
   sharedPool: boolean;
   secrets: string[];
   limits: HttpLimits;
+  /** Set once the provider stopped answering (connection refused): later modules are not run. */
+  down?: string;
 }
 
 export async function createRunContext(
@@ -130,6 +133,7 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     ...rest,
   });
 
+  if (ctx.down) return done('failed', { reason: `not run: ${ctx.down}` });
   const app = applicability(mod, ctx.plan);
   if (!app.applies) return done('skipped', { reason: app.reason });
   let steps: StepDef[];
@@ -157,7 +161,10 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   }
   const session = await run.close();
   const exchanges = [...run.http.exchanges, ...(session?.hops ?? [])].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  if (skipReason) return done('skipped', { reason: skipReason, findings: run.findings, exchanges });
+  if (!ctx.down && engineError && run.http.exchanges.some((x) => x.error?.startsWith('connection refused')) && !(await answers(ctx.issuer))) {
+    ctx.down = `the provider at ${ctx.issuer} stopped answering (connection refused) during module ${mod.id}`;
+    engineError = `${engineError}; ${ctx.down}`;
+  }
 
   const expectedRules = (ctx.plan.expected_failures ?? []).filter((x) => x.module === mod.id);
   const findings: Finding[] = [];
@@ -180,9 +187,29 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   } else if (failedOther.length) {
     status = 'warning';
     reason = describeFinding(failedOther[0]);
+  } else if (skipReason) {
+    // A skip can only replace a pass: a failure or warning found before the step that could not run stands.
+    status = 'skipped';
+    reason = skipReason;
   } else if (findings.length === 0) {
     status = 'failed';
     reason = 'the module produced no findings: nothing was checked';
   }
   return done(status, { reason, findings, expectedFailures, exchanges });
+}
+
+/** Does anything still accept connections at the issuer's host and port? */
+function answers(issuer: string): Promise<boolean> {
+  const u = new URL(issuer);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return new Promise((res) => {
+    const sock = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port, timeout: 2000 });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      res(ok);
+    };
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+    sock.once('timeout', () => done(false));
+  });
 }

@@ -17,18 +17,27 @@ export function pkcePair(method: string): { verifier?: string; challenge?: strin
 }
 
 export function describeLanding(l: Landing): string {
-  if (l.kind === 'redirect') return `redirect to ${l.url}`;
+  if (l.kind === 'redirect') return `redirect to ${l.url}${l.form ? ' (form POST)' : ''}`;
   if (l.kind === 'page') return `the OP's "${l.page}" page at ${l.url}`;
-  return `an unrecognised page at ${l.url} (${l.detail}): ${l.text.slice(0, 160).replace(/\s+/g, ' ')}`;
+  if (l.kind === 'off-plan') return `a redirect to ${l.url}, a host outside the plan (refused, not followed; hops: ${l.chain})`;
+  return `an unrecognised page at ${l.url} (${l.detail}; hops: ${l.chain || '(none)'}): ${l.text.slice(0, 160).replace(/\s+/g, ' ')}`;
 }
 
-/** Query (and, for other response modes, fragment) parameters of a captured redirect. */
-export function responseParams(url: string): Record<string, string> {
+/**
+ * The harness lost track of the flow (a page no plan interaction or page matcher knows, a browser
+ * error): that is not a verdict on the OP, so the step stops with what the browser saw.
+ */
+export function abortIfLost(l: Landing): void {
+  if (l.kind === 'unknown') throw new StepAbort(`the browser lost track of the flow: ${describeLanding(l)}`);
+}
+
+/** Query, fragment and (form_post) body parameters of a captured redirect. */
+export function responseParams(url: string, form?: Record<string, string>): Record<string, string> {
   const u = new URL(url);
   const out: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(u.hash.slice(1))) out[k] = v;
   for (const [k, v] of u.searchParams) out[k] = v;
-  return out;
+  return { ...out, ...form };
 }
 
 /** The redirect target without its query and fragment: what was registered. */
@@ -42,6 +51,7 @@ export function baseOf(url: string): string {
  * a client. One finding per cited rule (or `fallback` when the step cites none).
  */
 export function expectOpPage(run: ModuleRun, step: StepDef, landing: Landing, pages: PageKind[], fallback?: CitationId): void {
+  abortIfLost(landing);
   const ok = landing.kind === 'page' && pages.includes(landing.page);
   run.expectation(step, `${step.id}-ends-on-op-page`, {
     ok,
@@ -120,7 +130,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
 
   const sentTo = sent.redirect_uri ?? client.redirect_uri;
   const atClient = landing.kind === 'redirect' && baseOf(landing.url) === baseOf(sentTo);
-  const response = landing.kind === 'redirect' ? responseParams(landing.url) : undefined;
+  const response = landing.kind === 'redirect' ? responseParams(landing.url, landing.form) : undefined;
   const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
   const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
   const e = step.expect;
@@ -130,6 +140,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     return;
   }
 
+  abortIfLost(landing);
   if (e?.error) {
     const error = response?.error;
     const ok = atClient && !!error && e.error.includes(error);
@@ -145,7 +156,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
 
   // Success: a redirect to the client's redirect_uri carrying a code.
   if (!atClient) {
-    run.add(authzResponseHasCode({}, hop));
+    // Not a missing code: the OP sent the browser elsewhere (off the plan, another client URL, its own page).
     run.succeeded(step, false, `expected a redirect to ${sentTo} with a code, got ${describeLanding(landing)}`, hop);
     throw new StepAbort(`expected a redirect to ${sentTo} with a code, got ${describeLanding(landing)}`);
   }

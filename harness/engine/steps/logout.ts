@@ -5,7 +5,7 @@ import { generateKeyPair, SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeade
 import { logoutRedirectIsRegistered, logoutStateEchoed } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { randomToken, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
-import { baseOf, describeLanding, expectOpPage, responseParams } from './authorize.ts';
+import { abortIfLost, baseOf, describeLanding, expectOpPage, responseParams } from './authorize.ts';
 
 /** The ID Token re-made as an unsecured JWT (alg none), claims unchanged. */
 export function unsignedCopy(idToken: string): string {
@@ -65,6 +65,7 @@ export async function logout(run: ModuleRun, step: StepDef): Promise<void> {
   }
 
   // Expected: redirected to the registered post_logout_redirect_uri, with state echoed.
+  abortIfLost(landing);
   if (landing.kind !== 'redirect' || !target || baseOf(landing.url) !== baseOf(target)) {
     run.expectation(step, `${step.id}-redirects`, {
       ok: false,
@@ -76,6 +77,6 @@ export async function logout(run: ModuleRun, step: StepDef): Promise<void> {
   }
   run.add(
     logoutRedirectIsRegistered({ redirectedTo: landing.url, registered: registered ? [registered] : [] }),
-    logoutStateEchoed({ params: responseParams(landing.url), sentState: params.state }),
+    logoutStateEchoed({ params: responseParams(landing.url, landing.form), sentState: params.state }),
   );
 }

@@ -1,0 +1,180 @@
+// The browser captures the redirect to the client at any hop of a chain, from a script, a meta
+// refresh or an auto-submitted form, and nothing reaches a host outside the plan. The "client" and
+// an "off-plan" host are real servers on other loopback addresses, counting every request they get:
+// they must get none.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserPool, BrowserSession } from '../../harness/engine/browser.ts';
+import { HttpClient } from '../../harness/engine/http.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+function serve(host: string, handler: Handler): Promise<{ server: Server; origin: string }> {
+  return new Promise((done) => {
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => handler(req, res, body));
+    });
+    server.listen(0, host, () => done({ server, origin: `http://${host}:${(server.address() as { port: number }).port}` }));
+  });
+}
+
+const html = (res: ServerResponse, body: string, headers: Record<string, string | string[]> = {}) => {
+  res.writeHead(200, { 'content-type': 'text/html', ...headers });
+  res.end(`<!doctype html><html><body>${body}</body></html>`);
+};
+const redirect = (res: ServerResponse, status: number, location: string, headers: Record<string, string | string[]> = {}) => {
+  res.writeHead(status, { location, ...headers });
+  res.end();
+};
+
+let op: { server: Server; origin: string };
+let client: { server: Server; origin: string };
+let offPlan: { server: Server; origin: string };
+const clientHits: string[] = [];
+const offPlanHits: string[] = [];
+const pool = new BrowserPool();
+
+beforeAll(async () => {
+  client = await serve('127.0.0.2', (req, res) => {
+    clientHits.push(`${req.method} ${req.url}`);
+    html(res, 'the client');
+  });
+  offPlan = await serve('127.0.0.3', (req, res) => {
+    offPlanHits.push(`${req.method} ${req.url}`);
+    html(res, 'elsewhere');
+  });
+  op = await serve('127.0.0.1', (req, res, body) => {
+    const url = new URL(req.url!, 'http://op');
+    const cookie = req.headers.cookie ?? '';
+    const cb = `${client.origin}/cb`;
+    switch (url.pathname) {
+      // A four-hop chain like a certified OP's: authorize -> login page -> POST -> resume -> consent done -> client.
+      case '/authorize':
+        return redirect(res, 302, '/interaction/1', { 'set-cookie': 'interaction=1; Path=/; HttpOnly; SameSite=Lax' });
+      case '/interaction/1':
+        if (req.method === 'POST') {
+          if (!new URLSearchParams(body).get('login')) return html(res, 'no login given');
+          return redirect(res, 303, '/auth/1', { 'set-cookie': ['session=s1; Path=/; HttpOnly', 'other=2; Path=/'] });
+        }
+        return html(res, `<img src="${offPlan.origin}/pixel.png"><form id="login" method="post"><input name="login"><button type="submit">Sign in</button></form>`);
+      case '/auth/1':
+        if (!cookie.includes('session=s1') || !cookie.includes('interaction=1')) return html(res, `<p id="lost">cookies lost: ${cookie}</p>`);
+        return redirect(res, 302, '/auth/1/done');
+      case '/auth/1/done':
+        return redirect(res, 303, `${cb}?code=chain-code&state=xyz`);
+      // A page that leaves by script (after its sub-resources try to reach an off-plan host).
+      case '/script':
+        return html(res, `<script src="${offPlan.origin}/x.js"></script><script>setTimeout(() => { location.href = ${JSON.stringify(`${cb}?code=script-code`)}; }, 20)</script>`);
+      case '/meta':
+        return html(res, `<meta http-equiv="refresh" content="0;url=${cb}?code=meta-code">`);
+      // response_mode=form_post: an auto-submitting form to the client.
+      case '/form-post':
+        return html(res, `<form method="post" action="${cb}"><input type="hidden" name="code" value="form-code"><input type="hidden" name="state" value="s"></form><script>document.forms[0].submit()</script>`);
+      case '/off-plan':
+        return redirect(res, 302, '/off-plan/2');
+      case '/off-plan/2':
+        return redirect(res, 302, `${offPlan.origin}/steal?code=leaked`);
+      case '/named-host':
+        return redirect(res, 302, 'https://not-in-the-plan.example/cb?code=x');
+      case '/script-off-plan':
+        return html(res, `<script>location.href = ${JSON.stringify(`${offPlan.origin}/steal`)}</script>`);
+      case '/loop':
+        return redirect(res, 302, '/loop');
+      default:
+        return html(res, 'not found');
+    }
+  });
+});
+
+afterAll(async () => {
+  await pool.close();
+  for (const s of [op, client, offPlan]) s?.server.close();
+});
+
+async function session(): Promise<BrowserSession> {
+  return BrowserSession.open(await pool.acquire(), {
+    providerOrigins: [op.origin],
+    clientOrigins: [client.origin],
+    interactions: [{ name: 'login', when: { selector: 'form#login', text: 'Sign in' }, steps: [{ fill: { selector: 'input[name=login]', value: '${user.username}' } }, { click: 'form#login button' }] }],
+    pages: { error: { text: 'cookies lost' } },
+    vars: { 'user.username': 'alice', 'user.password': 'pw' },
+    evidenceDir: mkdtempSync(join(tmpdir(), 'touchstone-capture-')),
+    secrets: [],
+  });
+}
+
+describe('browser capture of the redirect to the client', () => {
+  it('follows a four-hop chain through a login, keeping every hop\'s cookies, and captures the client redirect unsent', async () => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}/authorize`);
+    await s.close();
+    expect(landing).toEqual({ kind: 'redirect', url: `${client.origin}/cb?code=chain-code&state=xyz` });
+    expect(s.played).toEqual(['login']);
+    const navs = s.hops.filter((h) => h.action === 'navigate').map((h) => `${h.detail?.split(' ')[0]} ${new URL(h.url).pathname} ${h.status}`);
+    expect(navs).toEqual(['GET /authorize 302', 'GET /interaction/1 200', 'POST /interaction/1 303', 'GET /auth/1 302', 'GET /auth/1/done 303']);
+    expect(clientHits).toEqual([]);
+    expect(offPlanHits).toEqual([]);
+    expect(s.hops.some((h) => h.action === 'blocked' && h.url.startsWith(offPlan.origin))).toBe(true);
+  });
+
+  it.each([
+    ['a script redirect', '/script', 'script-code'],
+    ['a meta refresh', '/meta', 'meta-code'],
+  ])('captures %s to the client', async (_name, path, code) => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}${path}`);
+    await s.close();
+    expect(landing).toEqual({ kind: 'redirect', url: `${client.origin}/cb?code=${code}` });
+    expect(clientHits).toEqual([]);
+    expect(offPlanHits).toEqual([]);
+  });
+
+  it('captures an auto-submitted form (form_post) with its fields', async () => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}/form-post`);
+    await s.close();
+    expect(landing).toEqual({ kind: 'redirect', url: `${client.origin}/cb`, form: { code: 'form-code', state: 's' } });
+    expect(clientHits).toEqual([]);
+  });
+
+  it.each([
+    ['a redirect chain', '/off-plan', '/steal?code=leaked'],
+    ['a script', '/script-off-plan', '/steal'],
+  ])('refuses an off-plan host reached by %s and says so', async (_name, path, to) => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}${path}`);
+    await s.close();
+    expect(landing.kind).toBe('off-plan');
+    expect(landing.url).toBe(`${offPlan.origin}${to}`);
+    expect(offPlanHits).toEqual([]);
+  });
+
+  it('never resolves a host name outside the plan', async () => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}/named-host`);
+    await s.close();
+    expect(landing).toMatchObject({ kind: 'off-plan', url: 'https://not-in-the-plan.example/cb?code=x' });
+  });
+
+  it('stops a redirect loop and reports the hop chain instead of blaming the OP', async () => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}/loop`);
+    await s.close();
+    expect(landing.kind).toBe('unknown');
+    if (landing.kind === 'unknown') expect(landing.chain).toContain('redirect-loop');
+  });
+
+  it('the HTTP client refuses, unsent, a request to a host outside the plan', async () => {
+    const http = new HttpClient([op.origin], { timeoutMs: 2000, maxBodyBytes: 10_000 });
+    const ex = await http.send(`${offPlan.origin}/steal`, { step: 'probe', label: 'probe' });
+    await http.close();
+    expect(ex.error).toMatch(/^request not sent: /);
+    expect(ex.response).toBeUndefined();
+    expect(offPlanHits).toEqual([]);
+  });
+});
