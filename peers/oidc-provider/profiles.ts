@@ -15,10 +15,13 @@ export type Profile = {
 };
 
 const code = { AuthorizationCode: 2 };
+// oidc-provider forgets a code once its TTL is over, and with it the grant a reuse would revoke
+// (RFC 6749 §4.1.2): the web profiles keep codes 5 s so code-reuse-after-one-second sees a live one.
+const webCode = { AuthorizationCode: 5 };
 
 export const profiles: Record<string, Profile> = {
-  default: { clients: clients.webClients, features: f.oidc(), ttl: code },
-  'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: code },
+  default: { clients: clients.webClients, features: f.oidc(), ttl: webCode },
+  'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...code, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {
