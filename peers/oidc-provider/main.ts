@@ -45,6 +45,8 @@ function configuration(p: Profile): Record<string, unknown> {
     cookies: { keys: ['touchstone-peer-cookie-key-0001'] },
     clientAuthMethods: p.fapi ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     ...(p.fapi && {
+      // FAPI 2.0 Security Profile §5.3.2.2: response type code only.
+      responseTypes: ['code'],
       enabledJWA: {
         clientAuthSigningAlgValues: fapiAlgs, idTokenSigningAlgValues: fapiAlgs, requestObjectSigningAlgValues: fapiAlgs,
         userinfoSigningAlgValues: fapiAlgs, introspectionSigningAlgValues: fapiAlgs, authorizationSigningAlgValues: fapiAlgs,
