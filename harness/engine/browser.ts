@@ -79,6 +79,8 @@ export class BrowserSession {
   private hopPending = false;
   private redirects = 0;
   private firstHop = 0;
+  /** HTTP status of the document the page shows (the last provider navigation answered). */
+  private docStatus = 0;
   private step = '';
   /** Names of the plan interactions (login, consent, ...) played during the last navigate(). */
   played: string[] = [];
@@ -178,6 +180,7 @@ export class BrowserSession {
       this.capture({ url: to.toString(), offPlan: !this.opts.clientOrigins.includes(toOrigin) }, this.opts.clientOrigins.includes(toOrigin) ? 'redirect to a client URL captured (not followed)' : 'redirect to a host outside the plan refused (not followed, not resolved)');
       return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html' }, body: CAPTURED_PAGE });
     }
+    this.docStatus = status;
     return route.fulfill({ response: res });
   }
 
@@ -220,6 +223,7 @@ export class BrowserSession {
     this.captured = undefined;
     this.hopPending = false;
     this.redirects = 0;
+    this.docStatus = 0;
     this.firstHop = this.hops.length;
     this.played = [];
     let browserError: string | undefined;
@@ -249,6 +253,11 @@ export class BrowserSession {
         if (!confirm) return { kind: 'page', page: kind, url: this.page.url(), text: hop.pageText ?? '', hop };
         await this.act(() => this.page.click(this.fill(confirm)), `click ${confirm}`);
         continue;
+      }
+      if (!interaction && this.docStatus >= 400) {
+        // No page of the plan matched, but the provider answered with an HTTP error: it stopped on an error.
+        const hop = await this.snapshot('page-matched', `HTTP ${this.docStatus} from the provider: taken as its error page`);
+        return { kind: 'page', page: 'error', url: this.page.url(), text: hop.pageText ?? '', hop };
       }
       if (!interaction) return this.unknown(`the page matches no interaction and no page of the plan (browser.interactions, browser.pages)${error ?? browserError ? `; browser error: ${error ?? browserError}` : ''}`);
       const count = (ran.get(interaction.name) ?? 0) + 1;
@@ -326,7 +335,8 @@ export class BrowserSession {
       }
       if (this.captured) return {};
       if (hit >= 0) return hit < pages.length ? { kind: pages[hit][0] } : { interaction: this.opts.interactions[hit - pages.length] };
-      if (performance.now() > deadline) return { error };
+      // An HTTP error document is not a page still loading: no need to watch it.
+      if (performance.now() > deadline || this.docStatus >= 400) return { error };
       await this.page.waitForTimeout(50);
     }
   }
