@@ -166,6 +166,9 @@ export interface Plan {
   resource?: PlanResource;
   /** Out-of-band operations the OP offers for modules that need them (see PlanOperations). */
   operations?: PlanOperations;
+  /** Client metadata templates for dynamic registration (RFC 7591 §2), by name: a `register` step's
+   *  `with.metadata_from` starts from one, and its `with.metadata` members go on top. */
+  registration_metadata?: Record<string, Record<string, unknown>>;
   /** Absolute path of the plan file (set by the loader). */
   file?: string;
 }

@@ -105,6 +105,9 @@ function missingPlanData(steps: StepDef[], plan: Plan): string | undefined {
   if (roles) return roles;
   const op = missingOperation(steps, plan);
   if (op) return op;
+  // Registration metadata is plan data (what each OP accepts differs: OIDC Registration §2, RFC 7591 §2).
+  const from = steps.map((s) => s.with?.metadata_from).find((m) => typeof m === 'string' && !plan.registration_metadata?.[m]);
+  if (from) return `needs plan registration_metadata.${from as string}`;
   // A protected resource to call is plan data; there is no default (issue 11 §3).
   const r = steps.find((s) => RESOURCE_STEPS.includes(s.do));
   if (r && !plan.resource) return `needs plan resource (a protected resource for the ${r.do} step)`;
