@@ -98,3 +98,20 @@ describe('evidence rendering', () => {
     expect(html).toContain('RFC 9207 §2 (MUST)');
   });
 });
+
+describe('junit.xml skip reasons', () => {
+  test('a skipped or not-applicable module gets its reason as the skipped message', async () => {
+    const { annotateJunitSkips } = await import('../../harness/reporters/junit.ts');
+    const xml = [
+      '<testcase classname="p" name="p &gt; a" time="0.1">\n            <skipped/>\n        </testcase>',
+      '<testcase classname="p" name="p &gt; b" time="0.1">\n            <skipped/>\n        </testcase>',
+      '<testcase classname="p" name="p &gt; c" time="0.1">\n        </testcase>',
+    ].join('\n');
+    const out = annotateJunitSkips(xml, { plan: 'p', modules: [
+      result('a', 'not_applicable', { reason: 'needs plan operations.rotate_keys & "more"' }), result('b', 'skipped', { reason: 'proves no rule' }), result('c', 'passed'),
+    ] });
+    expect(out).toContain('<skipped message="not applicable: needs plan operations.rotate_keys &amp; &quot;more&quot;"/>');
+    expect(out).toContain('<skipped message="proves no rule"/>');
+    expect(out.match(/<skipped/g)).toHaveLength(2);
+  });
+});
