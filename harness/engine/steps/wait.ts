@@ -1,7 +1,7 @@
 // Waiting, only as long as the provider says: a fixed number of seconds the module names (e.g.
 // "reuse after one second"), or until a code is past the provider's own code TTL.
 import type { StepDef } from '../../core/types.ts';
-import { StepSkip, type ModuleRun } from '../module-run.ts';
+import { NotApplicable, StepSkip, type ModuleRun } from '../module-run.ts';
 
 /** Margin past a TTL, so a provider that checks `now > exp` with whole seconds sees it expired. */
 export const EXPIRY_MARGIN_MS = 1100;
@@ -11,7 +11,7 @@ export async function wait(run: ModuleRun, step: StepDef): Promise<void> {
   let until: number;
   if (w.for === 'code_ttl') {
     const ttl = run.ctx.ttl.code;
-    if (ttl === undefined) throw new StepSkip('the plan gives no provider.ttl.code, so code expiry cannot be waited for');
+    if (ttl === undefined) throw new NotApplicable('needs plan provider.ttl.code (the code TTL to wait for)');
     if (ttl > 60) throw new StepSkip(`the provider's code TTL is ${ttl} s; set a short TTL (≤ 60 s) in the plan to test expiry`);
     const authz = run.output('authorize', w.from as string | undefined);
     until = (authz.receivedAt ?? Date.now()) + ttl * 1000 + EXPIRY_MARGIN_MS;
