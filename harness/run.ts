@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Plan, ModuleDef } from './core/types.ts';
 import { ProgressReporter, printSummary, type ReportPaths } from './reporters/progress.ts';
 import { buildSummary, writeSummary } from './reporters/summary.ts';
+import { annotateJunitFile } from './reporters/junit.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
 import { ENV, type TargetEnv } from './reporters/meta.ts';
 
@@ -320,6 +321,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     missingReason: interrupted ? 'interrupted before the module finished' : (runError ?? reporter.errors[0]),
   });
   const summaryFile = await writeSummary(runDir, api.maskSecrets(summary, secrets));
+  await annotateJunitFile(join(runDir, 'junit.xml'), api.maskSecrets(summary, secrets));
   const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(targetLog) ? targetLog : undefined };
   if (existsSync(join(runDir, 'allure-results'))) {
     try {

@@ -71,9 +71,9 @@ function severityOf(mod: ModuleDef): string {
 
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-function skippedResult(mod: ModuleDef, reason: string): ModuleResult {
+function skippedResult(mod: ModuleDef, reason: string, status: 'skipped' | 'not_applicable'): ModuleResult {
   return {
-    id: mod.id, title: mod.title, counterpart: mod.counterpart, proves: mod.proves, status: 'skipped', reason,
+    id: mod.id, title: mod.title, counterpart: mod.counterpart, proves: mod.proves, status, reason,
     findings: [], expectedFailures: [], exchanges: [], startedAt: new Date().toISOString(), ms: 0,
   };
 }
@@ -151,7 +151,7 @@ describe.concurrent(plan.name, () => {
     test(mod.id, async (t) => {
       if (!ctx) throw new Error('run context was not created');
       const a = applicability(mod, plan);
-      const raw = a.applies ? await runModule(ctx, mod) : skippedResult(mod, a.reason);
+      const raw = a.applies ? await runModule(ctx, mod) : skippedResult(mod, a.reason, a.status);
       const r = mask(raw);
       await writeFile(join(runDir, 'modules', `${mod.id}.json`), `${JSON.stringify(r, null, 2)}\n`);
       const meta = metaOf(r);
@@ -163,6 +163,11 @@ describe.concurrent(plan.name, () => {
           return;
         case 'skipped':
           t.skip(r.reason ?? 'skipped');
+          return;
+        case 'not_applicable':
+          // JUnit and Allure have no such status: skipped, with the reason saying why it does not apply.
+          await allure.tag('not applicable');
+          t.skip(`not applicable: ${r.reason ?? 'the plan says it does not apply'}`);
           return;
         case 'warning':
           await t.annotate(meta.failures.length ? meta.failures.join('\n') : (r.reason ?? 'warning'), 'warning');

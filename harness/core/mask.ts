@@ -22,7 +22,8 @@ export function secretsOf(plan: Plan): string[] {
       }
     }
   }
-  if (plan.provider?.admin_token) out.add(plan.provider.admin_token);
+  // Bearer tokens of the plan's out-of-band operations (key rotation, CIBA approval).
+  for (const op of Object.values(plan.operations ?? {})) if (op?.bearer) out.add(op.bearer);
   // The private key the harness signs forged access tokens with (resource.signing_key).
   const sk = plan.resource?.signing_key;
   if (sk && typeof sk === 'object') {

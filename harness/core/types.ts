@@ -63,11 +63,6 @@ export interface PlanProvider {
   launch: 'process' | 'external' | 'container' | 'command';
   /** process: config file path (relative to the plan file) or an inline config object. */
   config?: string | Record<string, unknown>;
-  /** Bearer token for the provider's key-rotation admin endpoint (rotate-keys step); masked. */
-  admin_token?: string;
-  /** CIBA: where the ciba-decide step approves or denies a request in place of the End-User's device
-   *  (POST issuer + path, `{decision}` = approve|deny, body auth_req_id, Bearer admin_token). */
-  ciba_approval?: { path: string };
   /** process: fault switches to turn on. */
   faults?: string[];
   /** external, command: the issuer URL (must be on loopback); command: `${port}` is the port the harness picked. */
@@ -124,6 +119,36 @@ export interface PlanResource {
   metadata?: boolean;
 }
 
+// ---------------------------------------------------------------- plan: out-of-band operations (issue 11 §3)
+
+/**
+ * One request the harness sends to make the OP do something a module needs (rotate its keys,
+ * answer a CIBA request as the End-User's device). Every string may use `${issuer}` and the
+ * operation's own placeholders (`${auth_req_id}`, `${decision}`, `${publish_ahead}`); a form or
+ * JSON member whose placeholder has no value is left out.
+ */
+export interface PlanOperation {
+  /** Default POST. */
+  method?: string;
+  /** Absolute URL (on loopback), e.g. `${issuer}/admin/rotate-keys`. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as `Authorization: Bearer <token>`; masked in every report. */
+  bearer?: string;
+  /** An application/x-www-form-urlencoded body; */
+  form?: Record<string, string>;
+  /** or a JSON body. */
+  json?: Record<string, unknown>;
+  /** Statuses that mean done (default any 2xx). */
+  status?: number[];
+}
+
+/** Operation names the steps use: `rotate-keys` needs rotate_keys, `ciba-decide` needs ciba_decide. */
+export interface PlanOperations {
+  rotate_keys?: PlanOperation;
+  ciba_decide?: PlanOperation;
+}
+
 export interface ExpectedFailure {
   module: string;
   check: string;
@@ -147,6 +172,11 @@ export interface Plan {
   settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number; max_wait_s?: number };
   /** A protected resource (API) to test with the resource-server suite. */
   resource?: PlanResource;
+  /** Out-of-band operations the OP offers for modules that need them (see PlanOperations). */
+  operations?: PlanOperations;
+  /** Client metadata templates for dynamic registration (RFC 7591 §2), by name: a `register` step's
+   *  `with.metadata_from` starts from one, and its `with.metadata` members go on top. */
+  registration_metadata?: Record<string, Record<string, unknown>>;
   /** Absolute path of the plan file (set by the loader). */
   file?: string;
 }
@@ -193,7 +223,7 @@ export interface ModuleDef {
   proves: string[];
   /** Variant constraints: the module applies when every listed variant has one of the values. */
   applies?: Record<string, string[]>;
-  /** The module cannot apply (e.g. needs dynamic registration): reported skipped with this reason. */
+  /** The module cannot run (e.g. it proves no rule): reported skipped with this reason. */
   skip?: string;
   /** A named flow (suites/flows.yaml) or another module id to start from. */
   base?: string;
@@ -205,7 +235,9 @@ export interface ModuleDef {
 
 // ---------------------------------------------------------------- results
 
-export type ModuleStatus = 'passed' | 'failed' | 'warning' | 'skipped';
+/** `skipped`: the module cannot run (it proves no rule, or a runtime condition); `not_applicable`: the
+ *  plan says it does not apply (a variant, or a client, user, resource or operation the plan lacks). */
+export type ModuleStatus = 'passed' | 'failed' | 'warning' | 'skipped' | 'not_applicable';
 
 export interface ModuleResult {
   id: string;

@@ -206,13 +206,17 @@ export function unmatchedSelectors(selectors: string[], catalog: Catalog): strin
   return selectors.filter((s) => !mods.some((m) => moduleMatcher([s])(m)));
 }
 
-export function applicability(mod: ModuleDef, plan: Plan): { applies: true } | { applies: false; reason: string } {
-  if (mod.skip) return { applies: false, reason: mod.skip };
+/**
+ * A variant the plan does not have makes a module not applicable; a module that applies but that
+ * the harness cannot run (`skip:`, e.g. it proves no rule or is not implemented) is skipped.
+ */
+export function applicability(mod: ModuleDef, plan: Plan): { applies: true } | { applies: false; reason: string; status: 'skipped' | 'not_applicable' } {
   for (const [variant, allowed] of Object.entries(mod.applies ?? {})) {
     const value = plan.variants?.[variant];
     if (value === undefined || !allowed.includes(value)) {
-      return { applies: false, reason: `applies only when ${variant} is ${allowed.join(' or ')} (plan has ${value ?? 'none'})` };
+      return { applies: false, reason: `applies only when variants.${variant} is ${allowed.join(' or ')} (plan has ${value ?? 'none'})`, status: 'not_applicable' };
     }
   }
+  if (mod.skip) return { applies: false, reason: mod.skip, status: 'skipped' };
   return { applies: true };
 }

@@ -203,15 +203,16 @@ export async function sendWithDpop(
   run: ModuleRun,
   step: StepDef,
   req: { method: string; url: string; accessToken?: string },
-  send: (headers: Record<string, string>) => Promise<HttpExchange>,
+  /** `retry`: the request is sent again after a nonce challenge (rebuild one-time values, e.g. a client assertion's jti). */
+  send: (headers: Record<string, string>, retry: boolean) => Promise<HttpExchange>,
 ): Promise<HttpExchange> {
   const o = dpopOptions(step);
-  if (!o) return send({});
+  if (!o) return send({}, false);
   const s = state(run);
   const origin = new URL(req.url).origin;
   if (o.jti === 'replay') {
     if (!s.lastProof) throw new StepAbort('with.dpop.jti: replay needs an earlier DPoP request in the module');
-    return send({ dpop: s.lastProof });
+    return send({ dpop: s.lastProof }, false);
   }
   const headerFor = async (nonce?: string): Promise<Record<string, string>> => {
     const { proof } = await buildProof(run, o, req, nonce);
@@ -226,19 +227,19 @@ export async function sendWithDpop(
   // private_key_in_jwk: the recorded proof shows the private members as *** (the key never reaches a report).
   if (o.private_key_in_jwk) {
     const raw = send;
-    send = async (headers) => {
-      const ex = await raw(headers);
+    send = async (headers, retry) => {
+      const ex = await raw(headers, retry);
       if (ex.request.headers.dpop) ex.request.headers.dpop = redactProof(ex.request.headers.dpop);
       return ex;
     };
   }
   const known = o.nonce === 'omit' ? undefined : o.nonce === 'stale' ? 'touchstone-stale-nonce' : s.nonces.get(origin);
-  const first = await send(await headerFor(known));
+  const first = await send(await headerFor(known), false);
   const fresh = first.response?.headers['dpop-nonce'];
   if (fresh) s.nonces.set(origin, fresh);
   const challenge = nonceChallenge(first);
   if (!challenge || o.nonce === 'omit' || o.malformed) return first;
-  return send(await headerFor(challenge));
+  return send(await headerFor(challenge), true);
 }
 
 /**

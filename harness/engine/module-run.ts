@@ -8,13 +8,17 @@ import type { ModuleDef, PlanClient, PlanUser, StepDef, StepExpect } from '../co
 import { expectOutcome } from '../checks/expectation.ts';
 import { BrowserSession } from './browser.ts';
 import { describeExchangeFailure, HttpClient } from './http.ts';
+import { operationUrl } from './operations.ts';
 import { resourceOrigins } from './resource-target.ts';
 import type { RunContext } from './runner.ts';
 
 /** Stops the flow: a later step cannot run without what this one failed to produce. */
 export class StepAbort extends Error {}
-/** The module cannot apply (e.g. the plan gives no TTL to wait for): reported skipped. */
+/** The module cannot run (e.g. the OP's token lives too long to wait for it): reported skipped. */
 export class StepSkip extends Error {}
+/** The plan says the module does not apply (it lacks a client, user, resource or operation the
+ *  module needs): reported not applicable, with a reason naming the missing plan entry. */
+export class NotApplicable extends StepSkip {}
 
 export interface AuthorizeOutput {
   kind: 'authorize';
@@ -70,7 +74,11 @@ export class ModuleRun {
     this.ctx = ctx;
     this.mod = mod;
     this.evidenceDir = evidenceDir;
-    this.http = new HttpClient([new URL(ctx.issuer).origin, ...resourceOrigins(ctx.plan, ctx.issuer)], ctx.limits);
+    const operationOrigins = Object.values(ctx.plan.operations ?? {}).flatMap((op) => {
+      const u = op && operationUrl(op, ctx.issuer);
+      return u && URL.canParse(u) ? [new URL(u).origin] : [];
+    });
+    this.http = new HttpClient([new URL(ctx.issuer).origin, ...resourceOrigins(ctx.plan, ctx.issuer), ...operationOrigins], ctx.limits);
   }
 
   add(...f: Finding[]): void {
@@ -99,13 +107,13 @@ export class ModuleRun {
 
   client(role: string): PlanClient {
     const c = this.registeredClients.get(role) ?? this.ctx.plan.clients[role];
-    if (!c) throw new StepSkip(`the plan has no client "${role}"`);
+    if (!c) throw new NotApplicable(`needs plan clients.${role}`);
     return c;
   }
 
   user(role: string): PlanUser {
     const u = this.ctx.plan.users[role];
-    if (!u) throw new StepSkip(`the plan has no user "${role}"`);
+    if (!u) throw new NotApplicable(`needs plan users.${role}`);
     return u;
   }
 

@@ -1,34 +1,26 @@
 // The plan's `resource` target (issue 7), resolved against the run's issuer: `${issuer}` in URLs
-// and audiences is replaced. A plan without a `resource` section (e.g. the FAPI plan running
-// suite:dpop) gets the reference provider's own /api/resource and /api/other, tokens from the
-// client named `api` by client_credentials.
+// and audiences is replaced. There is no default: a module that calls a resource is not applicable
+// to a plan without `resource:` (the runner says so before it starts).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Plan, PlanResource } from '../core/types.ts';
+import { NotApplicable } from './module-run.ts';
 
 export interface ResolvedTarget { name: string; url: string; methods: string[]; audience: string }
-export interface ResolvedResource extends Omit<PlanResource, 'targets'> { targets: Record<string, ResolvedTarget>; declared: boolean }
-
-const DEFAULT_RESOURCE: PlanResource = {
-  targets: { main: { url: '${issuer}/api/resource', methods: ['GET', 'POST'] }, other: { url: '${issuer}/api/other', methods: ['GET'] } },
-  token: { grant: 'client_credentials', client: 'api' },
-  leeway: 10,
-  requires_typ: true,
-  dpop: { bound_tokens: true },
-  metadata: true,
-};
+export interface ResolvedResource extends Omit<PlanResource, 'targets'> { targets: Record<string, ResolvedTarget> }
 
 const fill = (s: string, issuer: string) => s.replaceAll('${issuer}', issuer);
 
 export function resolveResource(plan: Plan, issuer: string): ResolvedResource {
-  const r = plan.resource ?? DEFAULT_RESOURCE;
+  const r = plan.resource;
+  if (!r) throw new NotApplicable('needs plan resource (a protected resource to call)');
   const targets: Record<string, ResolvedTarget> = {};
   for (const [name, t] of Object.entries(r.targets)) {
     const url = fill(t.url, issuer);
     targets[name] = { name, url, methods: t.methods ?? ['GET'], audience: fill(t.audience ?? t.url, issuer) };
   }
-  return { ...r, targets, declared: plan.resource !== undefined };
+  return { ...r, targets };
 }
 
 /** Origins the HTTP client may talk to besides the issuer: the resource targets'. */

@@ -1,5 +1,5 @@
 // Runs one module: resolve its steps, run them in order against the target, collect exchanges and
-// findings, and decide passed / failed / warning / skipped. Never throws.
+// findings, and decide passed / failed / warning / skipped / not applicable. Never throws.
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,9 @@ import type { ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../co
 import { BrowserPool } from './browser.ts';
 import { applicability, loadCatalog, resolveSteps, type Catalog } from './catalog.ts';
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
-import { ModuleRun, StepAbort, StepSkip } from './module-run.ts';
+import { interpolateStep } from './interpolate.ts';
+import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
+import { missingOperation } from './operations.ts';
 import { authorize } from './steps/authorize.ts';
 import { logout } from './steps/logout.ts';
 import { discover, jwks, oauthMetadata } from './steps/metadata.ts';
@@ -100,15 +102,39 @@ export async function closeRunContext(ctx: RunContext): Promise<void> {
   if (!ctx.sharedPool) await ctx.pool.close();
 }
 
-/** Where a step needs a client or user the plan lacks, the module cannot apply. */
+/** Where a step needs a client, user, resource or operation the plan lacks, the module does not apply. */
+function missingPlanData(steps: StepDef[], plan: Plan): string | undefined {
+  const roles = missingRoles(steps, plan);
+  if (roles) return roles;
+  const op = missingOperation(steps, plan);
+  if (op) return op;
+  // Registration metadata is plan data (what each OP accepts differs: OIDC Registration §2, RFC 7591 §2).
+  const from = steps.map((s) => s.with?.metadata_from).find((m) => typeof m === 'string' && !plan.registration_metadata?.[m]);
+  if (from) return `needs plan registration_metadata.${from as string}`;
+  // A protected resource to call is plan data; there is no default (issue 11 §3).
+  const r = steps.find((s) => RESOURCE_STEPS.includes(s.do));
+  if (r && !plan.resource) return `needs plan resource (a protected resource for the ${r.do} step)`;
+  // An interaction the module expects shown (or not shown) is a plan role: without it the
+  // expectation would hold for the wrong reason.
+  const names = new Set(plan.browser.interactions.map((i) => i.name));
+  for (const s of steps) {
+    const i = s.expect?.interaction;
+    const missing = [...(i?.shown ?? []), ...(i?.not_shown ?? [])].find((n) => !names.has(n));
+    if (missing) return `needs plan browser.interactions named "${missing}"`;
+  }
+  return undefined;
+}
+
+const RESOURCE_STEPS = ['resource-token', 'resource', 'resource-metadata'];
+
 function missingRoles(steps: StepDef[], plan: Plan): string | undefined {
   // Roles a `register` step of the module creates itself (RFC 7591) need no plan client.
   const registered = new Set(steps.filter((s) => s.do === 'register' && (s.with?.op ?? 'create') === 'create').map((s) => (s.with?.as as string | undefined) ?? 'registered'));
   for (const s of steps) {
     const c = s.with?.client;
-    if (typeof c === 'string' && !plan.clients[c] && !registered.has(c)) return `needs a client named "${c}" in the plan`;
+    if (typeof c === 'string' && !plan.clients[c] && !registered.has(c)) return `needs plan clients.${c}`;
     const u = s.with?.user;
-    if (typeof u === 'string' && !plan.users[u]) return `needs a user named "${u}" in the plan`;
+    if (typeof u === 'string' && !plan.users[u]) return `needs plan users.${u}`;
   }
   return undefined;
 }
@@ -135,25 +161,29 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
 
   if (ctx.down) return done('failed', { reason: `not run: ${ctx.down}` });
   const app = applicability(mod, ctx.plan);
-  if (!app.applies) return done('skipped', { reason: app.reason });
+  if (!app.applies) return done(app.status, { reason: app.reason });
   let steps: StepDef[];
   try {
     steps = resolveSteps(mod, ctx.catalog);
   } catch (err) {
     return done('failed', { reason: `module definition: ${(err as Error).message}` });
   }
-  const missing = missingRoles(steps, ctx.plan);
-  if (missing) return done('skipped', { reason: missing });
+  const missing = missingPlanData(steps, ctx.plan);
+  if (missing) return done('not_applicable', { reason: missing });
 
   mkdirSync(evidenceDir, { recursive: true });
   const run = new ModuleRun(ctx, mod, evidenceDir);
   let engineError: string | undefined;
   let skipReason: string | undefined;
+  let skipStatus: ModuleStatus = 'skipped';
   for (const step of steps) {
     try {
-      await STEPS[step.do](run, step);
+      await STEPS[step.do](run, interpolateStep(run, step));
     } catch (err) {
-      if (err instanceof StepSkip) skipReason = err.message;
+      if (err instanceof StepSkip) {
+        skipReason = err.message;
+        if (err instanceof NotApplicable) skipStatus = 'not_applicable';
+      }
       else if (err instanceof StepAbort) engineError = `step "${step.id}": ${err.message}`;
       else engineError = `step "${step.id}" crashed: ${(err as Error)?.message ?? String(err)}`;
       break;
@@ -189,7 +219,7 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     reason = describeFinding(failedOther[0]);
   } else if (skipReason) {
     // A skip can only replace a pass: a failure or warning found before the step that could not run stands.
-    status = 'skipped';
+    status = skipStatus;
     reason = skipReason;
   } else if (findings.length === 0) {
     status = 'failed';

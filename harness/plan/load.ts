@@ -118,6 +118,13 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
       if (!isLoopbackHost(host)) fail(`/resource/targets/${name}/url host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
     }
   }
+  // ---- operations (issue 11 §3): absolute URLs on loopback, or under ${issuer}.
+  for (const [name, op] of Object.entries(plan.operations ?? {})) {
+    if (!op || op.url.startsWith('${issuer}')) continue;
+    if (!URL.canParse(op.url)) fail(`/operations/${name}/url must be an absolute URL or start with \${issuer}`);
+    const host = new URL(op.url).hostname;
+    if (!isLoopbackHost(host)) fail(`/operations/${name}/url host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
+  }
   if (!plan.users.main) fail('/users/main is required: modules log in as the user named "main"');
   (plan.expected_failures ?? []).forEach((x, i) => {
     if (!x.check) fail(`/expected_failures/${i}/check must name a check`);

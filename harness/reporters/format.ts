@@ -47,7 +47,10 @@ export function table(header: string[] | null, rows: string[][], style?: Style):
   return out.join('\n');
 }
 
-export const STATUS_MARK: Record<ModuleStatus, string> = { passed: '✓', failed: '✗', warning: '~', skipped: '-' };
+export const STATUS_MARK: Record<ModuleStatus, string> = { passed: '✓', failed: '✗', warning: '~', skipped: '-', not_applicable: '-' };
+
+/** How a status reads in text (not_applicable as "not applicable"). */
+export const statusText = (s: ModuleStatus): string => (s === 'not_applicable' ? 'not applicable' : s);
 
 export function paintStatus(status: ModuleStatus | string, text: string, style: Style): string {
   switch (status) {

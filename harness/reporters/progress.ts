@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import type { ModuleStatus, RunSummary } from '../core/types.ts';
 import type { TouchstoneMeta } from './meta.ts';
-import { formatMs, makeStyle, paintStatus, STATUS_MARK, table, useColor, firstLine, type Style } from './format.ts';
+import { formatMs, makeStyle, paintStatus, STATUS_MARK, statusText, table, useColor, firstLine, type Style } from './format.ts';
 
 export interface LiveResult {
   id: string;
@@ -94,10 +94,10 @@ export class ProgressReporter implements Reporter {
 
   private printLine(r: LiveResult): void {
     const s = this.style;
-    const head = paintStatus(r.status, `${STATUS_MARK[r.status]} ${r.status.padEnd(STATUS_WIDTH)}`, s);
+    const head = paintStatus(r.status, `${STATUS_MARK[r.status]} ${statusText(r.status).padEnd(STATUS_WIDTH)}`, s);
     const id = r.id.padEnd(this.idWidth);
-    if (r.status === 'skipped') {
-      this.write(`${head}  ${id}  ${s.gray(`(${r.reason ?? 'skipped'})`)}`);
+    if (r.status === 'skipped' || r.status === 'not_applicable') {
+      this.write(`${head}  ${id}  ${s.gray(`(${r.reason ?? statusText(r.status)})`)}`);
       return;
     }
     this.write(`${head}  ${id}  ${s.dim(formatMs(r.ms).padStart(6))}`);
@@ -152,8 +152,8 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
   if (summary.modules.length && opts.table !== false) {
     w(table(['module', 'status', 'time', 'counterpart'], summary.modules.map((m) => [
       m.id,
-      paintStatus(m.status, `${STATUS_MARK[m.status]} ${m.status}`, s),
-      m.status === 'skipped' ? '' : formatMs(m.ms),
+      paintStatus(m.status, `${STATUS_MARK[m.status]} ${statusText(m.status)}`, s),
+      m.status === 'skipped' || m.status === 'not_applicable' ? '' : formatMs(m.ms),
       counterpart(m.counterpart),
     ]), s));
     w();
@@ -165,6 +165,7 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
     c.failed ? s.red(`${c.failed} failed`) : `${c.failed} failed`,
     c.warning ? s.yellow(`${c.warning} warning${c.warning === 1 ? '' : 's'}`) : '0 warnings',
     `${c.skipped} skipped`,
+    `${c.not_applicable ?? 0} not applicable`,
   ];
   w(`${s.bold(`${c.total} module${c.total === 1 ? '' : 's'}`)}: ${parts.join(', ')}  ${s.gray(`(wall ${formatMs(summary.ms)}, ${summary.workers} worker${summary.workers === 1 ? '' : 's'})`)}`);
   w();

@@ -40,14 +40,14 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
       continue;
     }
     const fb = input.fallback?.get(id);
-    const status: ModuleStatus = fb && fb.status === 'skipped' ? 'skipped' : 'failed';
+    const status: ModuleStatus = fb && (fb.status === 'skipped' || fb.status === 'not_applicable') ? fb.status : 'failed';
     modules.push({
       id, title: def.title, counterpart: def.counterpart, proves: def.proves, status, findings: [], expectedFailures: [],
       reason: fb?.reason ?? input.missingReason ?? 'no result was recorded for this module',
       startedAt: input.startedAt, ms: fb?.ms ?? 0,
     });
   }
-  const counts: RunSummary['counts'] = { passed: 0, failed: 0, warning: 0, skipped: 0, total: modules.length };
+  const counts: RunSummary['counts'] = { passed: 0, failed: 0, warning: 0, skipped: 0, not_applicable: 0, total: modules.length };
   for (const m of modules) counts[m.status]++;
   return {
     plan: input.plan, planFile: input.planFile, startedAt: input.startedAt, ms: input.ms, workers: input.workers,

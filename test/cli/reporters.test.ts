@@ -60,7 +60,7 @@ describe('summary.json', () => {
       modules: ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `T ${id}`, proves: [] })),
       missingReason: 'run setup failed: boom',
     });
-    expect(s.counts).toEqual({ passed: 1, warning: 1, skipped: 1, failed: 1, total: 4 });
+    expect(s.counts).toEqual({ passed: 1, warning: 1, skipped: 1, not_applicable: 0, failed: 1, total: 4 });
     expect(s.modules.find((m) => m.id === 'd')).toMatchObject({ status: 'failed', title: 'T d', reason: 'run setup failed: boom' });
     expect(s.modules[0]).not.toHaveProperty('exchanges');
   });
@@ -70,12 +70,12 @@ describe('summary.json', () => {
     const sink = new Writable({ write(c, _e, cb) { out += c.toString(); cb(); } });
     printSummary({
       plan: 'p', planFile: '/p.yaml', startedAt: '', ms: 2500, workers: 2, issuer: '', faults: [],
-      counts: { passed: 1, failed: 1, warning: 0, skipped: 0, total: 2 },
+      counts: { passed: 1, failed: 1, warning: 0, skipped: 0, not_applicable: 0, total: 2 },
       modules: [result('alpha', 'passed', { counterpart: ['oidcc-a', 'oidcc-b'] }), result('beta', 'failed')],
     }, { runDir: '/r', summary: '/r/summary.json', junit: '/nope/junit.xml', htmlError: 'allure awesome exited 1' }, { out: sink, color: false });
     expect(out).toMatch(/^alpha\s+✓ passed\s+0\.0s\s+oidcc-a \(\+1\)$/m);
     expect(out).toMatch(/^beta\s+✗ failed/m);
-    expect(out).toContain('2 modules: 1 passed, 1 failed, 0 warnings, 0 skipped  (wall 2.5s, 2 workers)');
+    expect(out).toContain('2 modules: 1 passed, 1 failed, 0 warnings, 0 skipped, 0 not applicable  (wall 2.5s, 2 workers)');
     expect(out).toContain('html     not generated: allure awesome exited 1');
     expect(out).not.toContain('junit'); // not listed when the file does not exist
   });
@@ -96,5 +96,22 @@ describe('evidence rendering', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toContain('<script>');
     expect(html).toContain('RFC 9207 §2 (MUST)');
+  });
+});
+
+describe('junit.xml skip reasons', () => {
+  test('a skipped or not-applicable module gets its reason as the skipped message', async () => {
+    const { annotateJunitSkips } = await import('../../harness/reporters/junit.ts');
+    const xml = [
+      '<testcase classname="p" name="p &gt; a" time="0.1">\n            <skipped/>\n        </testcase>',
+      '<testcase classname="p" name="p &gt; b" time="0.1">\n            <skipped/>\n        </testcase>',
+      '<testcase classname="p" name="p &gt; c" time="0.1">\n        </testcase>',
+    ].join('\n');
+    const out = annotateJunitSkips(xml, { plan: 'p', modules: [
+      result('a', 'not_applicable', { reason: 'needs plan operations.rotate_keys & "more"' }), result('b', 'skipped', { reason: 'proves no rule' }), result('c', 'passed'),
+    ] });
+    expect(out).toContain('<skipped message="not applicable: needs plan operations.rotate_keys &amp; &quot;more&quot;"/>');
+    expect(out).toContain('<skipped message="proves no rule"/>');
+    expect(out.match(/<skipped/g)).toHaveLength(2);
   });
 });

@@ -312,14 +312,15 @@ describe('applicability', () => {
   it('does not apply when a variant has another value', () => {
     expect(applicability(m({ applies: { client_auth: ['private_key_jwt', 'none'] } }), plan)).toEqual({
       applies: false,
-      reason: 'applies only when client_auth is private_key_jwt or none (plan has client_secret_basic)',
+      reason: 'applies only when variants.client_auth is private_key_jwt or none (plan has client_secret_basic)', status: 'not_applicable',
     });
   });
   it('does not apply when the plan lacks the variant', () => {
-    expect(applicability(m({ applies: { sender_constrain: ['dpop'] } }), plan)).toEqual({ applies: false, reason: 'applies only when sender_constrain is dpop (plan has none)' });
+    expect(applicability(m({ applies: { sender_constrain: ['dpop'] } }), plan)).toEqual({ applies: false, reason: 'applies only when variants.sender_constrain is dpop (plan has none)', status: 'not_applicable' });
     expect(applicability(m({ applies: { openid: ['openid_connect'] } }), planOf())).toMatchObject({ applies: false });
   });
-  it('skip wins over everything', () => {
-    expect(applicability(m({ skip: 'needs dynamic registration', applies: { openid: ['openid_connect'] } }), plan)).toEqual({ applies: false, reason: 'needs dynamic registration' });
+  it('a module that applies but has skip: is skipped; one whose variant does not apply is not applicable', () => {
+    expect(applicability(m({ skip: 'not implemented yet', applies: { openid: ['openid_connect'] } }), plan)).toEqual({ applies: false, reason: 'not implemented yet', status: 'skipped' });
+    expect(applicability(m({ skip: 'not implemented yet', applies: { ciba_mode: ['ping'] } }), plan)).toEqual({ applies: false, reason: 'applies only when variants.ciba_mode is ping (plan has none)', status: 'not_applicable' });
   });
 });

@@ -67,11 +67,12 @@ afterAll(async () => {
 });
 
 describe('resource-server suite against an external API', () => {
-  it('every applicable module passes; DPoP modules are skipped with the plan\'s reason', async () => {
+  it('every applicable module passes; DPoP modules are not applicable, with the plan\'s reason', async () => {
     const signing = (await testKeys()).find((k) => k.alg === 'RS256')!;
     const plan: Plan = {
       name: 'external-api',
-      provider: { launch: 'external', issuer: op.issuer, admin_token: ADMIN },
+      provider: { launch: 'external', issuer: op.issuer },
+      operations: { rotate_keys: { url: '${issuer}/admin/rotate-keys', bearer: ADMIN, form: { publish_ahead: '${publish_ahead}' } } },
       clients: { main: { client_id: 'api-tester', auth: 'client_secret_basic', secret: 'api-tester-secret', redirect_uri: 'https://client.example/cb' } },
       users: { main: { username: 'alice', password: 'wonderland' } },
       browser: { interactions: [], pages: {} },
@@ -85,8 +86,9 @@ describe('resource-server suite against an external API', () => {
     const res = await runPlanDirect(plan, { workers: 2, pool: browsers });
     const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
     expect(bad).toEqual([]);
-    const skipped = res.filter((r) => r.status === 'skipped');
-    expect(skipped.every((r) => r.id.startsWith('resource-dpop-') && /DPoP-bound|nonces/.test(r.reason ?? ''))).toBe(true);
+    expect(res.filter((r) => r.status === 'skipped')).toEqual([]);
+    const na = res.filter((r) => r.status === 'not_applicable');
+    expect(na.every((r) => r.id.startsWith('resource-dpop-') && /DPoP-bound|nonces/.test(r.reason ?? ''))).toBe(true);
     expect(res.filter((r) => r.status === 'passed').map((r) => r.id)).toEqual(expect.arrayContaining([
       'resource-valid-token', 'resource-no-token', 'resource-alg-none', 'resource-hs256-public-key', 'resource-unknown-kid',
       'resource-expired', 'resource-not-yet-valid', 'resource-wrong-aud', 'resource-other-resource', 'resource-wrong-iss', 'resource-typ-not-at-jwt', 'resource-jwks-rotation',
@@ -108,7 +110,7 @@ describe('the README "Testing your API" example plan', () => {
       const res = await runPlanDirect(plan, { workers: 2, pool: browsers, inProcess: true });
       const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
       expect(bad).toEqual([]);
-      const skipped = res.filter((r) => r.status === 'skipped');
+      const skipped = res.filter((r) => r.status === 'skipped' || r.status === 'not_applicable');
       expect(skipped.every((r) => r.id.startsWith('resource-dpop-')), skipped.map((r) => `${r.id}: ${r.reason}`).join('\n')).toBe(true);
       expect(res.filter((r) => r.status === 'passed').map((r) => r.id)).toEqual(expect.arrayContaining(['resource-valid-token', 'resource-hs256-public-key', 'resource-expired', 'resource-wrong-aud', 'resource-jwks-rotation']));
     } finally {

@@ -4,14 +4,15 @@
 //                 `with.login_hint` / `with.params` say otherwise), binding_message and
 //                 requested_expiry when given; check the acknowledgement (§7.3) or the error (§13)
 //                 `with.request_object` sends them as a signed authentication request (§7.1.1)
-//   ciba-decide   the End-User's answer on the authentication device, through the approval path the
-//                 plan declares (provider.ciba_approval: POST issuer + path with the admin token)
+//   ciba-decide   the End-User's answer on the authentication device, through the plan's
+//                 operations.ciba_decide (`${auth_req_id}`, `${decision}` = approve | deny)
 //   ciba-token    poll the token endpoint (§10.1) honouring interval and slow_down (§11)
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { cibaErrorMatchesSchema, cibaResponseMatchesSchema, discoveryAdvertisesCiba } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
-import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
+import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
+import { runOperation } from '../operations.ts';
 import { Poller, pollTokenEndpoint } from './device.ts';
 import { clientAuthentication } from './token.ts';
 
@@ -113,15 +114,10 @@ async function signRequestObject(client: PlanClient, signer: PlanClient, issuer:
 export async function cibaDecide(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   const state = stateOf(run, w.from as string | undefined);
-  const { provider } = run.ctx.plan;
-  if (!provider.ciba_approval) throw new StepSkip('the plan declares no provider.ciba_approval path to approve or deny CIBA requests with');
-  if (!provider.admin_token) throw new StepSkip('the plan gives no provider.admin_token for the CIBA approval path');
   const decision = (w.decision as string) ?? 'approve';
   if (decision !== 'approve' && decision !== 'deny') throw new StepAbort(`with.decision must be approve or deny, not ${JSON.stringify(decision)}`);
-  const url = `${run.ctx.issuer}${provider.ciba_approval.path.replace('{decision}', decision)}`;
-  const ex = await run.http.send(url, { step: step.id!, label: `End-User ${decision === 'approve' ? 'approves' : 'denies'} the CIBA request`, method: 'POST', headers: { authorization: `Bearer ${provider.admin_token}` }, body: { auth_req_id: state.authReqId } });
-  const res = run.response(ex);
-  if (res.status !== 200) throw new StepAbort(`the CIBA approval path answered HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  // The plan's operations.ciba_decide stands in for the End-User's authentication device.
+  await runOperation(run, step, 'ciba_decide', { auth_req_id: state.authReqId, decision }, `End-User ${decision === 'approve' ? 'approves' : 'denies'} the CIBA request`);
 }
 
 export async function cibaToken(run: ModuleRun, step: StepDef): Promise<void> {

@@ -36,7 +36,10 @@ export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
 /** GET /.well-known/oauth-authorization-server (RFC 8414 §3). */
 export async function oauthMetadata(run: ModuleRun, step: StepDef): Promise<void> {
   const issuer = run.ctx.issuer;
-  const ex = await run.http.send(`${issuer}/.well-known/oauth-authorization-server`, { step: step.id!, label: 'oauth-authorization-server metadata' });
+  // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path component, if any.
+  const u = new URL(issuer);
+  const path = u.pathname.replace(/\/$/, '');
+  const ex = await run.http.send(`${u.origin}/.well-known/oauth-authorization-server${path}`, { step: step.id!, label: 'oauth-authorization-server metadata' });
   const res = run.response(ex);
   run.add(oauthMetadataAliasMatches({ expected: issuer, status: res.status, metadata: res.json ?? res.body }, ex.id));
 }

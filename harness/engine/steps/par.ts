@@ -7,9 +7,10 @@ import type { StepDef } from '../../core/types.ts';
 import { resolveSteps } from '../catalog.ts';
 import { sendWithDpop } from '../dpop.ts';
 import { formEncode } from '../http.ts';
-import { judgeErrorResponse, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
+import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
+import { htmlMatchesPage } from '../page-match.ts';
 import { pkcePair } from './authorize.ts';
-import { assertionAudience, clientAuthentication, type AssertionOptions } from './token.ts';
+import { assertionAudience, clientAuthentication, reissueAssertion, type AssertionOptions } from './token.ts';
 
 /**
  * `with`: client (role), scope, pkce (S256 | plain | none), redirect_uri, params / drop (as in
@@ -40,16 +41,21 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   if (laterAuthorizeUses(run, step)) await run.browser();
   const mutate = w.assertion as AssertionOptions | undefined;
   const auth = await clientAuthentication(client, assertionAudience(mutate?.aud, run.ctx.issuer, run.discovery), w.secret as string | undefined, mutate);
-  const form = { ...params, ...auth.form };
+  let form = { ...params, ...auth.form };
   // RFC 6749 §3.1: a parameter sent twice (the negative for RFC 9126 §2.1).
-  let body = formEncode(form);
-  for (const name of (w.duplicate as string[] | undefined) ?? []) body += `&${encodeURIComponent(name)}=${encodeURIComponent(`${form[name] ?? 'x'}-again`)}`;
+  const encode = (f: Record<string, string>) => {
+    let b = formEncode(f);
+    for (const name of (w.duplicate as string[] | undefined) ?? []) b += `&${encodeURIComponent(name)}=${encodeURIComponent(`${f[name] ?? 'x'}-again`)}`;
+    return b;
+  };
   const get = ((w.method as string) ?? 'POST').toUpperCase() === 'GET';
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers, ...(get ? {} : { 'content-type': 'application/x-www-form-urlencoded' }) }, w);
-  const target = get ? `${url}?${body}` : url;
-  const ex = await sendWithDpop(run, step, { method: get ? 'GET' : 'POST', url }, (dpop) =>
-    run.http.send(target, { step: step.id!, label: 'pushed authorization request', method: get ? 'GET' : 'POST', headers: { ...headers, ...dpop }, ...(get ? {} : { body }) }),
-  );
+  const ex = await sendWithDpop(run, step, { method: get ? 'GET' : 'POST', url }, async (dpop, retry) => {
+    // A nonce retry carries a fresh client assertion (new jti, RFC 7523 §3 item 7).
+    if (retry) form = await reissueAssertion(form, client);
+    const body = encode(form);
+    return run.http.send(get ? `${url}?${body}` : url, { step: step.id!, label: 'pushed authorization request', method: get ? 'GET' : 'POST', headers: { ...headers, ...dpop }, ...(get ? {} : { body }) });
+  });
   const res = run.response(ex);
   const out: ParOutput = { kind: 'par', client: role, params, verifier: pkce.verifier };
   run.outputs.set(step.id!, out);
@@ -99,7 +105,11 @@ export async function authorizeStart(run: ModuleRun, step: StepDef): Promise<voi
   const location = res.headers.location;
   const opOrigin = new URL(run.ctx.issuer).origin;
   const staysAtOp = location !== undefined && URL.canParse(location, url) && new URL(location, url).origin === opOrigin;
-  const ok = (res.status >= 300 && res.status < 400 && staysAtOp) || (res.status === 200 && !/data-page="error"/.test(res.body));
+  // A 200 is the login page unless it is the OP's error page, as the plan's browser.pages.error says.
+  const errorPage = run.ctx.plan.browser.pages.error;
+  if (res.status === 200 && !errorPage) throw new NotApplicable('needs plan browser.pages.error (to tell the OP\'s error page from its login page)');
+  const isError = res.status === 200 && (await htmlMatchesPage(run.ctx.pool, res.body, errorPage!));
+  const ok = (res.status >= 300 && res.status < 400 && staysAtOp) || (res.status === 200 && !isError);
   const got = location ? `HTTP ${res.status} to ${location.replace(/([?&](code|error_description)=)[^&]*/g, '$1...')}` : `HTTP ${res.status}`;
   run.expectation(step, `${step.id}-interaction-started`, {
     ok,

@@ -1,6 +1,8 @@
 // Dynamic client registration (RFC 7591) and management (RFC 7592), as a careful client does it.
 //   with.op: create (default) | read | update | delete
-//   create: POST the JSON `with.metadata` to the registration_endpoint (with `generate_key: ES256 |
+//   create: POST the JSON client metadata to the registration_endpoint: the plan's template
+//     `registration_metadata.<with.metadata_from>` (what this OP needs, e.g. redirect_uris, which
+//     OIDC Registration §2 makes REQUIRED), with `with.metadata` members on top (with `generate_key: ES256 |
 //     PS256 | RS256` a fresh key pair is made, its public JWK registered as `jwks` and the private
 //     one kept for private_key_jwt, masked); with an initial access
 //     token (RFC 7591 §3) when `with.initial_token_from` names a plan client role whose `secret`
@@ -9,7 +11,7 @@
 //   read / update / delete: GET / PUT / DELETE the registration_client_uri of the step `with.from`
 //     (default the last create) with its registration_access_token (`with.token: none | wrong` to
 //     send none or a wrong one). update PUTs {client_id, ...with.metadata}; read compares the
-//     answer with the metadata last registered or updated.
+//     answer with the metadata last registered or updated. update also takes `metadata_from`.
 // Issued client secrets and registration access tokens are replaced by *** in every recorded
 // exchange and finding of the module as soon as a step of this file (or another back-channel step
 // using the registered client) ends.
@@ -18,7 +20,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { registrationEchoesMetadata, registrationResponseMatchesSchema } from '../../checks/index.ts';
 import { maskSecrets } from '../../core/mask.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
-import { judgeErrorResponse, shapeHeaders, StepAbort, type ModuleRun } from '../module-run.ts';
+import { judgeErrorResponse, NotApplicable, shapeHeaders, StepAbort, type ModuleRun } from '../module-run.ts';
 
 interface Registered {
   role: string;
@@ -70,9 +72,17 @@ export async function register(run: ModuleRun, step: StepDef): Promise<void> {
 
 const expectsRefusal = (step: StepDef) => !!(step.expect?.error || step.expect?.status?.some((s) => s >= 400));
 
+/** The plan's metadata template named by `with.metadata_from`, with `with.metadata` on top. */
+function metadataOf(run: ModuleRun, w: Record<string, unknown>): Record<string, unknown> {
+  const name = w.metadata_from as string | undefined;
+  const base = name === undefined ? {} : run.ctx.plan.registration_metadata?.[name];
+  if (!base) throw new NotApplicable(`needs plan registration_metadata.${name}`);
+  return { ...structuredClone(base), ...((w.metadata as Record<string, unknown>) ?? {}) };
+}
+
 async function create(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
-  const metadata = { ...((w.metadata as Record<string, unknown>) ?? {}) };
+  const metadata = metadataOf(run, w);
   const privateJwk = typeof w.generate_key === 'string' ? await newKey(run, w.generate_key) : undefined;
   if (privateJwk) {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = privateJwk;
@@ -96,7 +106,8 @@ async function create(run: ModuleRun, step: StepDef): Promise<void> {
   const role = (w.as as string) ?? 'registered';
   const clientId = json.client_id as string;
   const auth = (json.token_endpoint_auth_method as PlanClient['auth'] | undefined) ?? 'client_secret_basic';
-  const redirect = Array.isArray(json.redirect_uris) && typeof json.redirect_uris[0] === 'string' ? json.redirect_uris[0] : 'https://client.example/cb';
+  // A client registered without redirect URIs has none (it cannot run a redirect flow).
+  const redirect = Array.isArray(json.redirect_uris) && typeof json.redirect_uris[0] === 'string' ? json.redirect_uris[0] : '';
   run.registeredClients.set(role, { client_id: clientId, auth, secret: json.client_secret as string | undefined, jwk: privateJwk, redirect_uri: redirect, scope: json.scope as string | undefined });
   regs(run).set(step.id!, { role, clientId, uri: json.registration_client_uri as string, token: json.registration_access_token as string, metadata });
 }
@@ -118,7 +129,7 @@ async function manage(run: ModuleRun, step: StepDef, op: 'read' | 'update' | 'de
   if (!entry) throw new StepAbort(w.from ? `step "${w.from}" registered no client` : 'no earlier register step in the flow');
   const token = w.token === 'none' ? undefined : w.token === 'wrong' ? randomBytes(24).toString('base64url') : entry.token;
   const method = op === 'read' ? 'GET' : op === 'update' ? 'PUT' : 'DELETE';
-  const body = op === 'update' ? { client_id: entry.clientId, ...((w.metadata as Record<string, unknown>) ?? {}) } : undefined;
+  const body = op === 'update' ? { client_id: entry.clientId, ...metadataOf(run, w) } : undefined;
   const headers = shapeHeaders({ accept: 'application/json', 'content-type': body ? 'application/json' : undefined, authorization: token ? `Bearer ${token}` : undefined }, w);
   const what = w.token === 'none' ? ' without the registration access token' : w.token === 'wrong' ? ' with a wrong registration access token' : '';
   const ex = await run.http.send(entry.uri, { step: step.id!, label: `client configuration ${method}${what}`, method, headers, body: body ? JSON.stringify(body) : undefined });

@@ -13,7 +13,7 @@ import type { RecordedResponse } from '../../core/exchange.ts';
 import type { StepDef } from '../../core/types.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
 import { JwksCache } from '../jwks-cache.ts';
-import { StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
+import { NotApplicable, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
 import { forgingKey, resolveResource, type ResolvedResource, type ResolvedTarget } from '../resource-target.ts';
 import { clientCredentials } from './client-credentials.ts';
 
@@ -31,7 +31,7 @@ function resourceOf(run: ModuleRun): ResolvedResource {
 function targetOf(run: ModuleRun, step: StepDef): ResolvedTarget {
   const name = (step.with?.target as string | undefined) ?? 'main';
   const t = resourceOf(run).targets[name];
-  if (!t) throw new StepSkip(`the plan's resource has no target "${name}"`);
+  if (!t) throw new NotApplicable(`needs plan resource.targets.${name}`);
   return t;
 }
 
@@ -40,11 +40,11 @@ export async function resourceToken(run: ModuleRun, step: StepDef): Promise<void
   const r = resourceOf(run);
   const t = targetOf(run, step);
   if (!run.ctx.plan.clients[r.token.client]) {
-    throw new StepSkip(`the plan has no client "${r.token.client}" to get access tokens for the resource with (client_credentials)`);
+    throw new NotApplicable(`needs plan clients.${r.token.client} (resource.token.client, to get access tokens for the resource with)`);
   }
   const w = step.with ?? {};
-  if (dpopOptions(step) && r.dpop?.bound_tokens === false) throw new StepSkip('the plan says the API does not take DPoP-bound tokens (resource.dpop.bound_tokens)');
-  if (dpopOptions(step)?.nonce === 'omit' && !r.dpop?.token_nonce) throw new StepSkip('the plan does not say the token endpoint requires DPoP nonces (resource.dpop.token_nonce)');
+  if (dpopOptions(step) && r.dpop?.bound_tokens === false) throw new NotApplicable('the plan says the API does not take DPoP-bound tokens (resource.dpop.bound_tokens)');
+  if (dpopOptions(step)?.nonce === 'omit' && !r.dpop?.token_nonce) throw new NotApplicable('the plan does not say the token endpoint requires DPoP nonces (resource.dpop.token_nonce)');
   const params: Record<string, unknown> = { ...((w.params as Record<string, unknown> | undefined) ?? {}) };
   if (r.token.resource_indicator !== false) params.resource ??= t.audience;
   await clientCredentials(run, { ...step, with: { ...w, client: r.token.client, scope: r.token.scope, params } });
@@ -55,7 +55,8 @@ const caches = new WeakMap<ModuleRun, JwksCache>();
 function jwksCache(run: ModuleRun, stepId: string): JwksCache {
   let c = caches.get(run);
   if (!c) {
-    const url = typeof run.discovery?.jwks_uri === 'string' ? run.discovery.jwks_uri : `${run.ctx.issuer}/jwks`;
+    // The issuer's keys come from discovery (OIDC Discovery §3 jwks_uri); no path is guessed.
+    const url = run.endpoint('jwks_uri');
     c = new JwksCache(async () => {
       const ex = await run.http.send(url, { step: stepId, label: 'issuer jwks (for forging)' });
       const res = run.response(ex);
@@ -106,7 +107,7 @@ async function forge(run: ModuleRun, step: StepDef, kind: Forgery, valid: string
     }
     default: {
       const jwk = forgingKey(run.ctx.plan);
-      if (!jwk) throw new StepSkip(`with.forge: ${kind} needs a key the API trusts: the plan declares no resource.signing_key`);
+      if (!jwk) throw new NotApplicable(`with.forge: ${kind} needs plan resource.signing_key (a key the API trusts)`);
       for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) if (typeof jwk[m] === 'string') run.ctx.secrets.push(jwk[m] as string);
       const kalg = (jwk.alg as string | undefined) ?? 'RS256';
       const key = (await importJWK(jwk as JWK, kalg)) as CryptoKey;
@@ -118,7 +119,7 @@ async function forge(run: ModuleRun, step: StepDef, kind: Forgery, valid: string
       if (kind === 'wrong-aud') base.aud = 'https://touchstone.invalid/another-api';
       if (kind === 'wrong-iss') base.iss = `${run.ctx.issuer}/touchstone-other-issuer`;
       if (kind === 'typ-jwt') {
-        if (r.requires_typ === false) throw new StepSkip('the plan says the API does not require typ at+jwt');
+        if (r.requires_typ === false) throw new NotApplicable('the plan says the API does not require typ at+jwt (resource.requires_typ)');
         head.typ = 'JWT';
       }
       return new SignJWT(base).setProtectedHeader(head as { alg: string }).sign(key);
@@ -137,8 +138,8 @@ export async function resource(run: ModuleRun, step: StepDef): Promise<void> {
   const t = targetOf(run, step);
   const method = ((w.method as string | undefined) ?? t.methods[0]).toUpperCase();
   const o = dpopOptions(step);
-  if (o && r.dpop?.bound_tokens === false) throw new StepSkip('the plan says the API does not take DPoP-bound tokens');
-  if (o?.nonce === 'omit' && r.declared && !r.dpop?.nonce) throw new StepSkip('the plan does not say the API requires DPoP nonces');
+  if (o && r.dpop?.bound_tokens === false) throw new NotApplicable('the plan says the API does not take DPoP-bound tokens (resource.dpop.bound_tokens)');
+  if (o?.nonce === 'omit' && !r.dpop?.nonce) throw new NotApplicable('the plan does not say the API requires DPoP nonces (resource.dpop.nonce)');
   const forgeKind = w.forge as Forgery | undefined;
   if (forgeKind !== undefined && !(FORGERIES as readonly string[]).includes(forgeKind)) throw new StepAbort(`with.forge: unknown forgery "${forgeKind}" (known: ${FORGERIES.join(', ')})`);
   let token: string | undefined;

@@ -38,13 +38,18 @@ export interface AssertionOptions {
   none?: boolean;
 }
 
-/** The audience `with.assertion.aud` names, from the issuer and discovery. */
+/** The audience `with.assertion.aud` names, from the issuer and discovery (no endpoint path is guessed). */
 export function assertionAudience(aud: string | undefined, issuer: string, meta?: Record<string, unknown>): string | string[] {
+  const endpoint = (field: string): string => {
+    const v = meta?.[field];
+    if (typeof v !== 'string') throw new StepAbort(`discovery has no ${field} (the client assertion's aud)`);
+    return v;
+  };
   switch (aud ?? 'issuer') {
     case 'issuer': return issuer;
-    case 'token_endpoint': return String(meta?.token_endpoint ?? `${issuer}/token`);
-    case 'par_endpoint': return String(meta?.pushed_authorization_request_endpoint ?? `${issuer}/par`);
-    case 'array': return [issuer, String(meta?.token_endpoint ?? `${issuer}/token`)];
+    case 'token_endpoint': return endpoint('token_endpoint');
+    case 'par_endpoint': return endpoint('pushed_authorization_request_endpoint');
+    case 'array': return [issuer, endpoint('token_endpoint')];
     default: return aud as string;
   }
 }
@@ -91,6 +96,21 @@ export async function clientAuthentication(
     default:
       return { form: { client_id: client.client_id }, headers: {} };
   }
+}
+
+/**
+ * The same client assertion with a fresh jti, for a request sent again (a DPoP nonce retry): RFC 7523
+ * §3 item 7 lets the server refuse a reused jti, so a retry must not replay the first assertion.
+ * Other claims and the header stay as built (a mutated assertion stays mutated; no jti stays none).
+ */
+export async function reissueAssertion(form: Record<string, string>, client: PlanClient): Promise<Record<string, string>> {
+  if (!form.client_assertion || !client.jwk) return form;
+  const header = decodeProtectedHeader(form.client_assertion) as { alg: string; kid?: string };
+  const claims = decodeJwt(form.client_assertion);
+  if (!('jti' in claims)) return form;
+  const key = await importJWK({ ...(client.jwk as JWK), alg: header.alg }, header.alg);
+  const assertion = await new SignJWT({ ...claims, jti: randomUUID() }).setProtectedHeader(header).sign(key);
+  return { ...form, client_assertion: assertion };
 }
 
 /** The authorization_code token request for an earlier authorize step (shared with the race step). */
@@ -142,7 +162,11 @@ export async function postToTokenEndpoint(
 ): Promise<{ out: TokenOutput; json: Record<string, unknown>; exId: string } | undefined> {
   // `with.dpop`: a DPoP proof (RFC 9449 §5), with the nonce retry (§8) unless the step omits it.
   const url = run.endpoint('token_endpoint');
-  const ex = await sendWithDpop(run, step, { method: 'POST', url }, (dpop) => run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...headers, ...dpop }, body: form }));
+  let body = form;
+  const ex = await sendWithDpop(run, step, { method: 'POST', url }, async (dpop, retry) => {
+    if (retry) body = await reissueAssertion(body, run.client(role));
+    return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...headers, ...dpop }, body });
+  });
   const res = run.response(ex);
   const out: TokenOutput = { kind: 'token', client: role, json: res.json as Record<string, unknown> | undefined };
   run.outputs.set(step.id!, out);

@@ -1,7 +1,7 @@
 // Waiting, only as long as the provider says: a fixed number of seconds the module names (e.g.
 // "reuse after one second"), or until a code is past the provider's own code TTL.
 import type { StepDef } from '../../core/types.ts';
-import { StepSkip, type ModuleRun } from '../module-run.ts';
+import { NotApplicable, StepSkip, type ModuleRun } from '../module-run.ts';
 
 /** Margin past a TTL, so a provider that checks `now > exp` with whole seconds sees it expired. */
 export const EXPIRY_MARGIN_MS = 1100;
@@ -16,7 +16,7 @@ export async function wait(run: ModuleRun, step: StepDef): Promise<void> {
   let until: number;
   if (w.for === 'code_ttl') {
     const ttl = run.ctx.ttl.code;
-    if (ttl === undefined) throw new StepSkip('the plan gives no provider.ttl.code, so code expiry cannot be waited for');
+    if (ttl === undefined) throw new NotApplicable('needs plan provider.ttl.code (the code TTL to wait for)');
     if (ttl > maxWait(run)) throw new StepSkip(`the provider's code TTL is ${ttl} s, longer than settings.max_wait_s (${maxWait(run)} s): set a shorter TTL, or raise max_wait_s, to test expiry`);
     const authz = run.output('authorize', w.from as string | undefined);
     until = (authz.receivedAt ?? Date.now()) + ttl * 1000 + EXPIRY_MARGIN_MS;
