@@ -15,6 +15,7 @@ Commands:
   run <plan>         Run the plan's modules against its provider and write reports
   list <plan>        Show the modules a plan selects: applies?, counterpart, what each proves
   validate <plan>    Check a plan file (schema, selectors, module ids) without running it
+  variants           The plan variants and their values (Markdown table)
 
 Options for run:
   -m, --module <id|glob>   Run only these modules (repeatable; intersected with the plan's modules)
@@ -47,7 +48,7 @@ const runOptions = {
 } as const satisfies ParseArgsConfig['options'];
 const planOnlyOptions = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
 
-const COMMANDS = ['run', 'list', 'validate'] as const;
+const COMMANDS = ['run', 'list', 'validate', 'variants'] as const;
 type Command = (typeof COMMANDS)[number];
 
 function parseErrorLine(err: unknown, command: Command): string {
@@ -152,6 +153,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
+    if (command === 'variants') {
+      if (parsed.positionals.length) throw new BadUsage('`variants` takes no arguments');
+      const { variantsTable } = await import('./plan/variants.ts');
+      process.stdout.write(`${variantsTable()}\n`);
+      return 0;
+    }
     const [planFile, ...extra] = parsed.positionals;
     if (!planFile) throw new BadUsage(`\`${command}\` needs a plan file, e.g. touchstone ${command} ${DEFAULT_PLAN}`);
     if (extra.length) throw new BadUsage(`\`${command}\` takes one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
@@ -165,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
         return await list(planFile);
       case 'validate':
         return await validate(planFile);
+      default:
+        return 2;
     }
   } catch (e) {
     if (e instanceof BadUsage) {

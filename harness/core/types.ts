@@ -73,7 +73,7 @@ export interface PlanProvider {
   image?: string;
   /** container: the port the provider listens on inside the container (published on 127.0.0.1). */
   port?: number;
-  /** container: readiness path, polled over HTTP until it answers 200 (default /health; command: /.well-known/openid-configuration). */
+  /** container: readiness path, polled over HTTP until it answers 200 (default: the issuer's /.well-known/openid-configuration). */
   ready_path?: string;
   /** container: environment; `${issuer}` and `${host_port}` in values are replaced before start. */
   env?: Record<string, string>;

@@ -8,7 +8,6 @@ import type { Readable } from 'node:stream';
 import { maskSecrets, secretsOf } from '../core/mask.ts';
 import type { Plan, PlanProvider } from '../core/types.ts';
 
-export const DEFAULT_READY_PATH = '/health';
 const DEFAULT_START_TIMEOUT_S = 60;
 const ENGINE_PROBE_TIMEOUT_MS = 10_000;
 
@@ -109,7 +108,8 @@ export async function startContainer(plan: Plan, opts: { logFile?: string } = {}
 
   const image = p.image!;
   const port = p.port!;
-  const readyPath = p.ready_path ?? DEFAULT_READY_PATH;
+  // Default: the issuer's own discovery document, which every OP serves.
+  const readyPath = p.ready_path ?? `${(p.issuer_path ?? '').replace(/\/$/, '')}/.well-known/openid-configuration`;
   const hostPort = await freeLoopbackPort();
   const issuer = `http://127.0.0.1:${hostPort}${(p.issuer_path ?? '').replace(/\/$/, '')}`;
   const vars = { issuer, host_port: hostPort };

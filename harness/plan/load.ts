@@ -1,5 +1,6 @@
 // Loading a plan: YAML -> schema -> meaning. Every problem becomes one PlanError line naming the
 // file and the path inside it, e.g. `plans/x.yaml: /modules/2: unknown module id "pkce-plian"`.
+import { variantProblems } from './variants.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -106,6 +107,7 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     if (c.auth === 'private_key_jwt' && !c.jwk) fail(`${at}/jwk (a private JWK) is required for auth private_key_jwt`);
     if (c.auth === 'private_key_jwt' && c.jwk && typeof c.jwk.d !== 'string') fail(`${at}/jwk must be a private key (it has no "d")`);
   }
+  for (const problem of variantProblems(plan.variants)) fail(problem);
   if (!plan.clients.main) fail('/clients/main is required: modules run as the client named "main"');
   // The resource target's token comes from a plan client; signing_key provider-config needs a process provider with keys.
   if (plan.resource) {

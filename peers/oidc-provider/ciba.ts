@@ -1,6 +1,6 @@
 // CIBA (OpenID Connect CIBA Core 1.0) hooks and the End-User's "authentication device": the peer
 // has none, so a test approves or denies a request with POST /admin/ciba/{approve|deny}
-// (auth_req_id in the form body, Bearer admin token), as the plans' provider.ciba_approval declares.
+// (auth_req_id in the form body, Bearer admin token), as the plans' operations.ciba_decide declares.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from 'oidc-provider';
 

@@ -40,8 +40,8 @@ it('a MUST that failed stays failed when a later step skips', async () => {
   expect(r.reason).toContain('RFC 6749');
 });
 
-it('a module that passed until a step could not run is skipped, with the reason', async () => {
+it('a module that passed until a step could not apply is not applicable, with the reason', async () => {
   const r = await runModule(ctx, mod('pass-then-skip', false));
-  expect(r.status).toBe('skipped');
+  expect(r.status).toBe('not_applicable');
   expect(r.reason).toContain('provider.ttl.code');
 });
