@@ -47,7 +47,7 @@ const DEFS = [
   { id: 'logout-drops-state', breaks: 'RPIL-3-state', description: 'The post-logout redirect omits state.' },
   { id: 'logout-keeps-session', breaks: 'RPIL-2-session-ends', description: 'Logout confirms and redirects but the OP session survives.' },
   { id: 'require-state', breaks: 'RFC6749-4.1.1-state-optional', description: 'An authorization request without state is refused with invalid_request.' },
-  { id: 'userinfo-ignores-body-token', breaks: 'RFC6750-2.2-form-body', description: 'UserInfo ignores an access_token sent as a form body parameter.' },
+  { id: 'userinfo-body-token-as-no-token', breaks: 'RFC6750-2.2-form-body-invalid-token', description: 'UserInfo answers an invalid access_token sent as a form body parameter as if no token was sent (401 without error=invalid_token).' },
   { id: 'refuse-client-secret-post', breaks: 'OIDCC-9-client-secret-post', description: 'client_secret_post is refused even for clients registered for it.' },
   { id: 'logout-requires-id-token-hint', breaks: 'RPIL-2-hint-optional', description: 'A logout request without id_token_hint is refused on an error page.' },
   { id: 'refresh-token-no-rotation', breaks: 'RFC9700-4.14.2-rotation', description: 'A refresh returns the same refresh token, which stays valid.' },

@@ -37,6 +37,7 @@ const defs = {
   // ---- RFC 6750, bearer token usage ----
   'RFC6750-3-www-authenticate': { spec: 'RFC 6750', section: '3', level: 'MUST', text: 'A protected resource refusing a request includes a WWW-Authenticate header with the Bearer scheme (and error=invalid_token for bad tokens).' },
   'RFC6750-2.2-form-body': { spec: 'RFC 6750', section: '2.2', level: 'MAY', text: 'The access token may be sent as the access_token form-encoded body parameter.' },
+  'RFC6750-2.2-form-body-invalid-token': { spec: 'RFC 6750', section: '2.2, 3.1', level: 'MUST', text: 'A resource server that accepts the access token as a form body parameter validates it like a header token: an invalid one is refused with 401 and error="invalid_token", never treated as no token.' },
   'RFC6750-3.1-invalid-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A malformed access token is refused with 401 and error="invalid_token"; it is never treated as no token at all.' },
   'RFC6750-3.1-no-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A protected resource answers a request without any access token with 401 and a WWW-Authenticate challenge; it never serves it.' },
 
@@ -163,15 +164,16 @@ const defs = {
   'OIDCC-5.5.1-essential': { spec: 'OpenID Connect Core 1.0', section: '5.5.1', level: 'SHOULD', text: 'Claims requested as essential through the claims parameter are returned.' },
   'OIDCC-2-auth-time': { spec: 'OpenID Connect Core 1.0', section: '2', level: 'MUST', text: 'auth_time is present in the ID Token when max_age was requested (or auth_time was requested as essential).' },
   'OIDCC-12-refresh': { spec: 'OpenID Connect Core 1.0', section: '12', level: 'MUST', text: 'A refresh token from an offline_access grant obtains new tokens at the token endpoint.' },
-  'RFC9700-4.14.2-rotation': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'Refresh tokens rotate: each refresh issues a new refresh token and the previous one is refused.' },
-  'RFC9700-4.14.2-reuse-revokes': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'Reuse of a rotated-out refresh token revokes the active refresh token of the grant.' },
+  'RFC9700-4.14.2-rotation': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'For public clients whose refresh tokens are not sender-constrained, refresh tokens rotate: each refresh issues a new refresh token and the previous one is refused.' },
+  'RFC9700-4.14.2-rotation-optional': { spec: 'RFC 9700', section: '4.14.2', level: 'MAY', text: 'For confidential clients, or sender-constrained refresh tokens, the authorization server may rotate refresh tokens; it is not required to.' },
+  'RFC9700-4.14.2-reuse-revokes': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'With rotation (a public client\'s unconstrained refresh token), reuse of a rotated-out refresh token revokes the active refresh token of the grant.' },
   'RFC6749-6-client-binding': { spec: 'RFC 6749', section: '6', level: 'MUST', text: 'A refresh token is bound to the client it was issued to; another client is refused.' },
   'RFC6749-6-client-auth': { spec: 'RFC 6749', section: '6', level: 'MUST', text: 'A confidential client must authenticate to use a refresh token.' },
   'OIDCC-10.1.1-rotation': { spec: 'OpenID Connect Core 1.0', section: '10.1.1', level: 'MUST', text: 'A new signing key is published in the JWKS before it is used; a relying party refetches the JWKS on an unknown kid.' },
   // ---- OIDC Core basic (issue 3)
   'OIDCC-11-offline-access-consent': { spec: 'OpenID Connect Core 1.0', section: '11', level: 'MUST', text: 'The OP MUST always obtain consent to returning a Refresh Token that enables offline access; without it (e.g. prompt=none on a remembered consent) offline_access is ignored and no refresh token is issued.' },
-  'RFC9700-4.14.2-refresh-race': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'Refresh token rotation holds under concurrency: of several refresh requests presenting the same refresh token at once, exactly one is served.' },
-  'RFC9700-4.14.2-rotated-refused': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'A refresh token that was rotated out (already used once) is refused with invalid_grant; only the newest refresh token of the grant works.' },
+  'RFC9700-4.14.2-refresh-race': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'Refresh token rotation (a public client\'s unconstrained refresh token) holds under concurrency: of several refresh requests presenting the same refresh token at once, exactly one is served.' },
+  'RFC9700-4.14.2-rotated-refused': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'With rotation (a public client\'s unconstrained refresh token), a refresh token that was rotated out (already used once) is refused with invalid_grant; only the newest refresh token of the grant works.' },
   'OIDCC-3.1.2.1-id-token-hint-other-user': { spec: 'OpenID Connect Core 1.0', section: '3.1.2.1', level: 'MUST', text: 'If the End-User identified by id_token_hint is not the one logged in, the OP does not answer for the logged-in End-User: prompt=none fails with login_required.' },
   // ---- Back-channel grants and token management (issue 5: client credentials, password, RFC 7009, RFC 7662, RFC 9701, RFC 7591/7592)
   'RFC6749-4.4-confidential': { spec: 'RFC 6749', section: '4.4', level: 'MUST', text: 'The client credentials grant type MUST only be used by confidential clients; a public client is refused.' },

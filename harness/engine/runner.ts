@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatCitation } from '../core/citations.ts';
-import type { Finding } from '../core/finding.ts';
+import { weight, type Finding } from '../core/finding.ts';
 import { secretsOf } from '../core/mask.ts';
 import type { ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../core/types.ts';
 import { BrowserPool } from './browser.ts';
@@ -167,19 +167,23 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     if (x) expectedFailures.push({ ...f, reason: x.reason });
     else findings.push(f);
   }
-  const failedMust = findings.filter((f) => !f.ok && f.citation.level === 'MUST');
-  const failedOther = findings.filter((f) => !f.ok && f.citation.level !== 'MUST');
+  const failedMust = findings.filter((f) => weight(f) === 'failure');
+  const failedOther = findings.filter((f) => weight(f) === 'warning');
+  // An optional feature the OP does not implement (an info finding) may leave later steps nothing to do.
+  const notSupported = findings.find((f) => f.info);
   let status: ModuleStatus = 'passed';
   let reason: string | undefined;
   if (failedMust.length) {
     status = 'failed';
     reason = describeFinding(failedMust[0]);
-  } else if (engineError) {
+  } else if (engineError && !notSupported) {
     status = 'failed';
     reason = engineError;
   } else if (failedOther.length) {
     status = 'warning';
     reason = describeFinding(failedOther[0]);
+  } else if (notSupported) {
+    reason = notSupported.message;
   } else if (findings.length === 0) {
     status = 'failed';
     reason = 'the module produced no findings: nothing was checked';

@@ -446,13 +446,14 @@ const PROBES: Record<FaultId, Probe> = {
     expect(out.params.has('state')).toBe(false);
     expect((await ok(op)).t.status).toBe(200); // with state the flow still works
   } },
-  'userinfo-ignores-body-token': { run: async (op) => {
+  'userinfo-body-token-as-no-token': { run: async (op) => {
     const { t } = await ok(op);
     const at = t.json.access_token as string;
-    expect((await userinfo(op, 'post-header', at)).status).toBe(200);
-    const r = await userinfo(op, 'post-body', at);
+    expect((await userinfo(op, 'post-body', at)).status).toBe(200); // a valid body token is still served
+    const r = await userinfo(op, 'post-body', 'not-a-valid-access-token');
     expect(r.status).toBe(401);
-    expect(r.headers['www-authenticate']).toBeDefined();
+    expect(r.headers['www-authenticate']).not.toContain('invalid_token');
+    expect((await userinfo(op, 'post-header', 'not-a-valid-access-token')).headers['www-authenticate']).toContain('invalid_token');
   } },
   'refuse-client-secret-post': { run: async (op) => {
     expect((await ok(op)).t.status).toBe(200); // client_secret_basic still accepted
