@@ -151,7 +151,7 @@ const DEFS = [
   { id: 'introspect-expired-active', breaks: 'RFC7662-2.2-inactive-expired', description: 'An expired access token introspects as active.' },
   { id: 'introspect-unknown-token-error', breaks: 'RFC7662-2.2-inactive', description: 'An unknown token is answered 400 invalid_token instead of {"active": false}.' },
   { id: 'introspect-other-clients-token', breaks: 'RFC7662-4-other-client', description: 'A client introspecting another client\'s token gets the full active answer.' },
-  { id: 'introspect-omits-scope', breaks: 'RFC7662-2.2-active', description: 'Active introspection responses omit scope and client_id.' },
+  { id: 'introspect-wrong-client-id', breaks: 'RFC7662-2.2-active', description: 'Active introspection responses name another client_id than the client the token was issued to.' },
   { id: 'introspect-jwt-unsigned', breaks: 'RFC9701-5-jwt-response', description: 'The application/token-introspection+jwt response is an unsecured JWT (alg none).' },
   { id: 'register-accepts-bad-redirect-uri', breaks: 'RFC7591-3.2.2-redirect-uri', description: 'Registration accepts invalid redirect URIs (fragments, non-loopback http, javascript:).' },
   { id: 'register-accepts-bad-metadata', breaks: 'RFC7591-3.2.2-metadata', description: 'Registration accepts grant_types the provider does not support.' },

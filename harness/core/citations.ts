@@ -191,7 +191,7 @@ const defs = {
   'RFC7009-2.2-unknown-token': { spec: 'RFC 7009', section: '2.2', level: 'MUST', text: 'The server responds with HTTP 200 if the token was revoked or the client submitted an invalid token.' },
   'RFC7009-2.2.1-error': { spec: 'RFC 7009', section: '2.2.1', level: 'MUST', text: 'Revocation errors are JSON error responses as in RFC 6749 section 5.2 (invalid_client with 401, unsupported_token_type, invalid_request).' },
   'RFC7662-2.1-auth': { spec: 'RFC 7662', section: '2.1', level: 'MUST', text: 'The introspection endpoint MUST require some form of authorization (client authentication or a bearer credential).' },
-  'RFC7662-2.2-active': { spec: 'RFC 7662', section: '2.2', level: 'MUST', text: 'An introspection response is a JSON object with the REQUIRED boolean active; an active token carries its scope, client_id, exp, iat, sub, token_type as known.' },
+  'RFC7662-2.2-active': { spec: 'RFC 7662', section: '2.2', level: 'MUST', text: 'An introspection response is a JSON object with the REQUIRED boolean active; the OPTIONAL members (scope, client_id, exp, ...) it carries describe the token (client_id is the client it was issued to).' },
   'RFC7662-2.2-inactive': { spec: 'RFC 7662', section: '2.2', level: 'MUST', text: 'An unknown or otherwise invalid token introspects as {"active": false} (HTTP 200), not as an error.' },
   'RFC7662-2.2-inactive-revoked': { spec: 'RFC 7662', section: '2.2', level: 'MUST', text: 'A revoked token introspects as {"active": false}.' },
   'RFC7662-2.2-inactive-expired': { spec: 'RFC 7662', section: '2.2', level: 'MUST', text: 'An expired token introspects as {"active": false}.' },

@@ -220,11 +220,11 @@ const PROBES: Record<FaultId, Probe> = {
     const t = await bc.ccToken(op, bc.SERVICE_2);
     expect((await bc.introspect(op, { token: t.json.access_token as string }, bc.authOf(bc.SERVICE))).json.active).toBe(true);
   } },
-  'introspect-omits-scope': { config: bc.CC_CONFIG, run: async (op) => {
+  'introspect-wrong-client-id': { config: bc.CC_CONFIG, run: async (op) => {
     const t = await bc.ccToken(op);
     const r = await bc.introspect(op, { token: t.json.access_token as string });
     expect(r.json.active).toBe(true);
-    expect(r.json.scope).toBeUndefined();
+    expect(r.json.client_id).toMatch(/-other$/);
   } },
   'introspect-jwt-unsigned': { config: bc.CC_CONFIG, run: async (op) => {
     const t = await bc.ccToken(op);
