@@ -35,7 +35,8 @@ const defs = {
   'RPIL-2-hint-optional': { spec: 'OpenID Connect RP-Initiated Logout 1.0', section: '2', level: 'MUST', text: 'id_token_hint is RECOMMENDED, not required: a logout request without it is served (the OP asks the End-User to confirm).' },
 
   // ---- RFC 6750, bearer token usage ----
-  'RFC6750-3-www-authenticate': { spec: 'RFC 6750', section: '3', level: 'MUST', text: 'A protected resource refusing a request includes a WWW-Authenticate header with the Bearer scheme (and error=invalid_token for bad tokens).' },
+  'RFC6750-3-www-authenticate': { spec: 'RFC 6750', section: '3', level: 'MUST', text: 'A protected resource refuses a request without a usable access token (400, 401 or 403, §3.1) and includes a WWW-Authenticate header with the Bearer scheme (and error=invalid_token for bad tokens).' },
+  'RFC6750-3.1-status': { spec: 'RFC 6750', section: '3.1', level: 'SHOULD', text: 'The refusal status follows the error code: invalid_request 400, invalid_token 401, insufficient_scope 403 (no error code, no credentials: 401).' },
   'RFC6750-2.2-form-body': { spec: 'RFC 6750', section: '2.2', level: 'MAY', text: 'The access token may be sent as the access_token form-encoded body parameter.' },
   'RFC6750-2.2-form-body-invalid-token': { spec: 'RFC 6750', section: '2.2, 3.1', level: 'MUST', text: 'A resource server that accepts the access token as a form body parameter validates it like a header token: an invalid one is refused with 401 and error="invalid_token", never treated as no token.' },
   'RFC6750-3.1-invalid-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A malformed access token is refused with 401 and error="invalid_token"; it is never treated as no token at all.' },

@@ -58,6 +58,7 @@ const EXPECTED: Record<string, string> = {
   userinfoMatchesSchema: 'OIDCC-5.3.2-userinfo-response',
   userinfoSubMatchesIdToken: 'OIDCC-5.3.2-userinfo-sub',
   bearerChallengeOnError: 'RFC6750-3-www-authenticate',
+  bearerStatusMatchesError: 'RFC6750-3.1-status',
   logoutStateEchoed: 'RPIL-3-state',
   logoutRedirectIsRegistered: 'RPIL-3-registered-redirect',
   scopeClaimsReturned: 'OIDCC-5.4-scope-claims',

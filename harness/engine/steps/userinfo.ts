@@ -1,6 +1,6 @@
 // UserInfo (OIDC Core §5.3): GET or POST with the token in the Authorization header, or POST with
 // the token as a form body parameter (RFC 6750 §2.2).
-import { bearerChallengeOnError, dpopChallengeScheme, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
+import { bearerChallengeOnError, bearerStatusMatchesError, dpopChallengeScheme, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
@@ -23,7 +23,7 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse({ ...e, error: undefined }, res, [401]), ex.id);
     if (scheme === 'DPoP') run.add(dpopChallengeScheme({ status: res.status, headers: res.headers }, ex.id));
-    else run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id));
+    else run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id), bearerStatusMatchesError({ status: res.status, headers: res.headers }, ex.id));
     return;
   }
   const shape = userinfoMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
