@@ -61,9 +61,9 @@ const PROBES: Record<FaultId, Probe> = {
     await dc.sleep(1020);
     expect((await dc.devicePoll(op, a.json.device_code as string)).status).toBe(200);
   } },
-  'device-no-slow-down': { config: dc.deviceCibaConfig(), run: async (op) => {
+  'device-too-fast-denied': { config: dc.deviceCibaConfig(), run: async (op) => {
     const a = await dc.deviceAuthorize(op);
-    expect((await dc.devicePoll(op, a.json.device_code as string)).json.error).toBe('authorization_pending');
+    expect((await dc.devicePoll(op, a.json.device_code as string)).json.error).toBe('access_denied');
   } },
   'device-accept-expired': { config: dc.deviceCibaConfig({ ttl: { device_code: 1 } }), run: async (op) => {
     const a = await dc.deviceAuthorize(op);
@@ -93,9 +93,9 @@ const PROBES: Record<FaultId, Probe> = {
     await dc.sleep(1020);
     expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).status).toBe(200);
   } },
-  'ciba-no-slow-down': { config: dc.deviceCibaConfig(), run: async (op) => {
+  'ciba-too-fast-denied': { config: dc.deviceCibaConfig(), run: async (op) => {
     const r = await dc.cibaRequest(op);
-    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).json.error).toBe('authorization_pending');
+    expect((await dc.cibaPoll(op, r.json.auth_req_id as string)).json.error).toBe('access_denied');
   } },
   'ciba-ignore-expiry': { config: dc.deviceCibaConfig(), run: async (op) => {
     const r = await dc.cibaRequest(op, { requested_expiry: '1' });
