@@ -183,7 +183,7 @@ const defs = {
   'RFC6749-4.4.3-no-refresh': { spec: 'RFC 6749', section: '4.4.3', level: 'SHOULD', text: 'A client credentials access token response SHOULD NOT include a refresh token.' },
   'RFC6749-4.4-token': { spec: 'RFC 6749', section: '4.4.2', level: 'MUST', text: 'A confidential client registered for client_credentials, authenticating at the token endpoint, receives an access token (section 5.1).' },
   'RFC6749-5.2-unauthorized-client': { spec: 'RFC 6749', section: '5.2', level: 'MUST', text: 'A client not authorized to use a grant type (not registered for it) is refused with unauthorized_client.' },
-  'RFC6749-3.3-scope': { spec: 'RFC 6749', section: '3.3', level: 'MUST', text: 'A requested scope beyond what the client may be granted is refused with invalid_scope (section 5.2), never silently issued.' },
+  'RFC6749-3.3-scope': { spec: 'RFC 6749', section: '3.3', level: 'MUST', text: 'A requested scope beyond what the client may be granted is refused with invalid_scope (section 5.2) or left out of the grant, which the scope response parameter then names; never issued.' },
   'RFC9700-2.4-no-password-grant': { spec: 'RFC 9700', section: '2.4', level: 'MUST', text: 'The resource owner password credentials grant MUST NOT be used: an authorization server with it off answers unsupported_grant_type.' },
   'RFC7009-2.1-client-auth': { spec: 'RFC 7009', section: '2.1', level: 'MUST', text: 'The revocation endpoint requires client authentication for confidential clients; unauthenticated requests are refused (invalid_client).' },
   'RFC7009-2.1-revokes': { spec: 'RFC 7009', section: '2.1', level: 'MUST', text: 'After a successful revocation the token is invalid: it no longer works at the resource and introspects as inactive.' },

@@ -76,6 +76,7 @@ const EXPECTED: Record<string, string> = {
   discoveryAdvertisesCiba: 'CIBA-4-metadata',
   clientCredentialsNoRefreshToken: 'RFC6749-4.4.3-no-refresh',
   grantedScopeWithinRequest: 'RFC6749-3.3-scope',
+  unavailableScopeNotGranted: 'RFC6749-3.3-scope',
   introspectionResponseMatchesSchema: 'RFC7662-2.2-active',
   introspectionDescribesToken: 'RFC7662-2.2-active',
   introspectionJwtResponseValid: 'RFC9701-5-jwt-response',
