@@ -74,3 +74,13 @@ export function weight(f: Finding): 'pass' | 'info' | 'failure' | 'warning' {
   if (f.ok) return 'pass';
   return f.citation.level === 'MUST' ? 'failure' : 'warning';
 }
+
+/**
+ * The reverse of asInformation, for a module the plan opted into (its `applies:` variants say the OP
+ * implements the optional behaviour): a MAY not done is a failed finding again, weighed as a warning.
+ */
+export function asDeclared(f: Finding): Finding {
+  if (!f.info || f.citation.level !== 'MAY') return f;
+  const { info: _info, ...rest } = f;
+  return { ...rest, ok: false, message: `the plan says the OP implements this optional behaviour, but: ${f.message.replace(/^not supported( \([^)]*\))?: /, '')}` };
+}
