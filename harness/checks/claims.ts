@@ -1,5 +1,5 @@
 // Checks on returned claims (OIDC Core §5.4, §5.5.1, §2) and on refresh token rotation (RFC 9700).
-import { defineCheck, fail, pass, type Verdict } from '../core/finding.ts';
+import { defineCheck, fail, notSupported, pass, type Verdict } from '../core/finding.ts';
 import { evidence, field, isFiniteNumber, isRecord, preview, typeName } from './util.ts';
 
 /** The standard claims each scope asks for (OIDC Core §5.4). */
@@ -38,12 +38,28 @@ export const idTokenHasAuthTime = defineCheck<unknown>('id-token-has-auth-time',
   return pass(`auth_time is ${t}`, 'auth_time (number)', t);
 });
 
-export const refreshTokenRotated = defineCheck<{ previous: unknown; json: unknown }>('refresh-token-rotated', 'RFC9700-4.14.2-rotation', (input) => {
+/**
+ * RFC 9700 §4.14.2: for public clients the AS MUST detect refresh token replay, by sender-constraining
+ * the refresh token or by rotating it. `required` says whether this refresh is one where rotation is
+ * the only option (public client, refresh token not sender-constrained); the engine picks the check.
+ */
+function rotated(input: unknown, required: boolean): Verdict {
   const previous = field(input, 'previous');
   const json = field(input, 'json');
   const next = isRecord(json) ? json.refresh_token : undefined;
   if (typeof previous !== 'string') return fail(`expected the previous refresh token as a string, found a ${typeName(previous)}`, 'a new refresh_token', evidence(previous));
-  if (typeof next !== 'string' || next === '') return fail(`expected the refresh response to carry a new refresh_token, found ${preview(next)}`, 'a new refresh_token', evidence(next));
-  if (next === previous) return fail('expected a new refresh_token, found the same one again (no rotation)', 'a different refresh_token', '(unchanged)');
+  // RFC 6749 §6: the server MAY issue a new refresh token; without one the client keeps the old.
+  if (next === undefined || next === previous) {
+    const what = next === undefined ? 'the refresh response carries no new refresh_token' : 'the same refresh_token came back';
+    if (!required) return notSupported(`${what}: this refresh token was not rotated (RFC 9700 §4.14.2 requires rotation only for public clients whose refresh tokens are not sender-constrained)`, 'a different refresh_token (optional here)', next === undefined ? '(none)' : '(unchanged)');
+    return fail(`expected a new refresh_token for a public client's unconstrained refresh token, but ${what} (no rotation)`, 'a different refresh_token', next === undefined ? '(none)' : '(unchanged)');
+  }
+  if (typeof next !== 'string' || next === '') return fail(`expected refresh_token to be a non-empty string, found ${preview(next)}`, 'a new refresh_token', evidence(next));
   return pass('a new refresh_token was issued', 'a different refresh_token', '(rotated)');
-});
+}
+
+/** Public client, refresh token not sender-constrained: rotation is the MUST of RFC 9700 §4.14.2. */
+export const refreshTokenRotated = defineCheck<{ previous: unknown; json: unknown }>('refresh-token-rotated', 'RFC9700-4.14.2-rotation', (input) => rotated(input, true));
+
+/** Confidential client, or a sender-constrained refresh token: rotation is the AS's choice (information when absent). */
+export const refreshTokenRotatedOptional = defineCheck<{ previous: unknown; json: unknown }>('refresh-token-rotated-optional', 'RFC9700-4.14.2-rotation-optional', (input) => rotated(input, false));

@@ -56,7 +56,7 @@ export const oauthMetadataAliasMatches = defineCheck<{ expected: string; status:
     const status = field(input, 'status');
     const metadata = field(input, 'metadata');
     const want = { status: 200, issuer: expected };
-    if (status !== 200) return fail(`expected /.well-known/oauth-authorization-server to answer 200, found ${preview(status)}`, want, { status: evidence(status) });
+    if (status !== 200) return fail(`expected the RFC 8414 metadata URL (/.well-known/oauth-authorization-server inserted before the issuer's path, §3.1) to answer 200, found ${preview(status)}`, want, { status: evidence(status) });
     if (!isRecord(metadata)) return fail(`expected the authorization server metadata to be a JSON object, found a ${typeName(metadata)}`, want, { status, metadata: evidence(metadata) });
     const issuer = metadata.issuer;
     if (issuer !== expected) {

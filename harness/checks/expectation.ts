@@ -1,7 +1,7 @@
 // Engine-facing: turn a verdict the engine reached itself (e.g. "this step was expected to fail
 // with invalid_grant, and did") into a Finding under a citation chosen at run time.
 import { cite, isCitationId, type CitationId } from '../core/citations.ts';
-import type { Finding, Verdict } from '../core/finding.ts';
+import { asInformation, type Finding, type Verdict } from '../core/finding.ts';
 import { isRecord } from './util.ts';
 
 /**
@@ -16,7 +16,9 @@ export function expectOutcome(citation: CitationId, check: string, v: Verdict, e
   }
   const message = typeof v.message === 'string' && v.message !== '' ? v.message : v.ok ? 'as expected' : 'not as expected';
   const f: Finding = { check, citation: c, ok: v.ok, message, exchange };
+  // A MAY the OP did not implement is information (asInformation), never a warning.
   if (v.expected !== undefined) f.expected = v.expected;
   if (v.actual !== undefined) f.actual = v.actual;
-  return f;
+  if (v.info) f.info = true;
+  return asInformation(f);
 }

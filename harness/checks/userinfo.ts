@@ -2,7 +2,7 @@
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { validateAgainst } from '../schemas/validate.ts';
 import { clip, evidence, field, header, isRecord, jsonContentTypeProblem, preview, summarizeErrors, typeName } from './util.ts';
-import { parseWwwAuthenticate } from './www-authenticate.ts';
+import { parseWwwAuthenticate, REFUSAL_STATUSES } from './www-authenticate.ts';
 
 export const userinfoMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>(
   'userinfo-matches-schema',
@@ -35,7 +35,8 @@ export const userinfoSubMatchesIdToken = defineCheck<{ userinfoSub: unknown; idT
   },
 );
 
-const CHALLENGE_STATUSES = [401, 400, 403];
+// RFC 6750 §3, §3.1: the one refusal policy shared with the resource checks (resource.ts).
+const CHALLENGE_STATUSES = REFUSAL_STATUSES;
 
 export const bearerChallengeOnError = defineCheck<{ status: number; headers: Record<string, string>; expectError?: string }>(
   'bearer-challenge-on-error',

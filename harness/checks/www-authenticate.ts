@@ -125,3 +125,18 @@ export function parseWwwAuthenticate(value: string): ParsedChallenges {
   }
   return { challenges };
 }
+
+/**
+ * RFC 6750 §3.1 (and RFC 9449 §7.1 for DPoP), the one status policy for every protected resource
+ * (UserInfo and APIs alike): a refusal is 400, 401 or 403 with a challenge (§3: MUST), and the
+ * status follows the error code (§3.1: SHOULD): invalid_request 400, invalid_token 401,
+ * insufficient_scope 403; no error code (no credentials at all, §3.1) 401.
+ */
+export const REFUSAL_STATUSES: readonly number[] = [400, 401, 403];
+export const STATUS_FOR_ERROR: Readonly<Record<string, number>> = {
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  invalid_dpop_proof: 401, // RFC 9449 §7.1
+  use_dpop_nonce: 401, // RFC 9449 §9
+};

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { formatCitation } from '../core/citations.ts';
-import type { Finding } from '../core/finding.ts';
+import { asDeclared, weight, type Finding } from '../core/finding.ts';
 import { secretsOf } from '../core/mask.ts';
 import type { ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../core/types.ts';
 import { BrowserPool } from './browser.ts';
@@ -199,19 +199,27 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   const expectedRules = (ctx.plan.expected_failures ?? []).filter((x) => x.module === mod.id);
   const findings: Finding[] = [];
   const expectedFailures: ModuleResult['expectedFailures'] = [];
-  for (const f of run.findings) {
+  // A module that applies only by a plan variant judges an optional behaviour the plan says the OP
+  // implements: a MAY it proves, not done, deviates from the plan (a warning), not "not supported".
+  const declared = Object.keys(mod.applies ?? {}).length > 0;
+  for (const f of run.findings.map((x) => (declared && mod.proves.includes(x.citation.id) ? asDeclared(x) : x))) {
     const x = !f.ok && expectedRules.find((r) => r.check === f.check);
     if (x) expectedFailures.push({ ...f, reason: x.reason });
     else findings.push(f);
   }
-  const failedMust = findings.filter((f) => !f.ok && f.citation.level === 'MUST');
-  const failedOther = findings.filter((f) => !f.ok && f.citation.level !== 'MUST');
+  const failedMust = findings.filter((f) => weight(f) === 'failure');
+  const failedOther = findings.filter((f) => weight(f) === 'warning');
+  // An optional feature the OP does not implement (an info finding, the last one recorded before
+  // the flow stopped) leaves the later steps nothing to do: not supported, not a failure.
+  const last = findings[findings.length - 1];
+  const notSupported = last?.info ? last : findings.find((f) => f.info);
+  const stoppedByNotSupported = engineError !== undefined && last?.info === true;
   let status: ModuleStatus = 'passed';
   let reason: string | undefined;
   if (failedMust.length) {
     status = 'failed';
     reason = describeFinding(failedMust[0]);
-  } else if (engineError) {
+  } else if (engineError && !stoppedByNotSupported) {
     status = 'failed';
     reason = engineError;
   } else if (failedOther.length) {
@@ -221,6 +229,8 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     // A skip can only replace a pass: a failure or warning found before the step that could not run stands.
     status = skipStatus;
     reason = skipReason;
+  } else if (notSupported) {
+    reason = notSupported.message;
   } else if (findings.length === 0) {
     status = 'failed';
     reason = 'the module produced no findings: nothing was checked';

@@ -67,6 +67,10 @@ export const VARIANTS: Record<string, VariantDef> = {
     about: 'Whether UserInfo accepts the access token in a form body (RFC 6750 §2.2, a MAY)',
     values: { supported: 'it does', unsupported: 'it does not' },
   },
+  par_request_uri_reload: {
+    about: 'Whether a pushed request_uri may be opened again before its authorization completes (RFC 9126 §4, a MAY)',
+    values: { allowed: 'it may (a browser reload works)', refused: 'it is single-use from the first visit' },
+  },
   dpop_token_nonce: {
     about: 'Whether the token endpoint requires DPoP server nonces (RFC 9449 §8)',
     values: { required: 'it does', none: 'it does not' },

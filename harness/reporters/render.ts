@@ -65,7 +65,7 @@ export function findingsHtml(r: Pick<ModuleResult, 'id' | 'findings' | 'expected
   const expected = new Set(r.expectedFailures.map(key));
   const inFindings = new Set(r.findings.map(key));
   const row = (f: Finding & { reason?: string }, xfail: boolean) => {
-    const verdict = f.ok ? 'pass' : xfail ? 'expected failure' : 'FAIL';
+    const verdict = f.info ? 'not supported' : f.ok ? 'pass' : xfail ? 'expected failure' : 'FAIL';
     const cls = f.ok ? 'ok' : xfail ? 'xf' : 'bad';
     return `<tr class="${cls}"><td>${verdict}</td><td><code>${esc(f.check)}</code></td><td>${f.citation ? esc(`${formatCitation(f.citation)}`) + `<br><small>${esc(f.citation.id)}</small>` : ''}</td><td>${esc(f.message)}${f.reason ? `<br><small>expected failure: ${esc(f.reason)}</small>` : ''}</td><td><pre>${esc(show(f.expected))}</pre></td><td><pre>${esc(show(f.actual))}</pre></td><td>${esc(f.exchange ?? '')}</td></tr>`;
   };

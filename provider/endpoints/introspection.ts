@@ -83,10 +83,8 @@ function answer(ctx: ProviderContext, found: TokenInfo | undefined, caller: stri
     jti: found.jti,
   };
   if (found.jkt) out.cnf = { jkt: found.jkt };
-  if (ctx.faults.on('introspect-omits-scope')) {
-    delete out.scope;
-    delete out.client_id;
-  }
+  // RFC 7662 §2.2: client_id is the client the token was issued to (fault introspect-wrong-client-id).
+  if (ctx.faults.on('introspect-wrong-client-id')) out.client_id = `${found.clientId}-other`;
   const user = found.sub ? ctx.users.find((u) => u.sub === found.sub) : undefined;
   if (user) out.username = user.username;
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];

@@ -19,10 +19,12 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
     return reply.code(405).header('allow', 'GET').send({ error: 'invalid_request', error_description: 'POST is not allowed' });
   }
   try {
-    const token = extractToken(req, ctx.faults.on('userinfo-ignores-body-token'));
+    const token = extractToken(req);
     // RFC 9110 §11.1: the authentication scheme is case-insensitive (fault auth-scheme-case-sensitive).
     if (ctx.faults.on('auth-scheme-case-sensitive') && /^(?!Bearer |DPoP )/.test(req.headers.authorization ?? 'Bearer ')) throw new InvalidRequest('Authorization header must use the Bearer or DPoP scheme');
-    const record = await verifyAccessToken(ctx, token);
+    // RFC 6750 §2.2, §3.1: a form-body token is validated like a header one (fault userinfo-body-token-as-no-token).
+    const bodyTokenAsNone = ctx.faults.on('userinfo-body-token-as-no-token') && req.headers.authorization === undefined;
+    const record = await verifyAccessToken(ctx, token).catch((e: unknown) => { throw bodyTokenAsNone ? new MissingToken() : e; });
     // RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a proof (fault userinfo-refuse-dpop: DPoP refused).
     const scheme = authorizationToken(req)?.scheme ?? 'Bearer';
     if (scheme === 'DPoP' && ctx.faults.on('userinfo-refuse-dpop')) throw new InvalidRequest('Authorization header must use the Bearer scheme');
@@ -43,10 +45,10 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
 }
 
 // RFC 6750 §2: header (GET or POST) or form body (POST only, form-encoded); never more than one.
-function extractToken(req: FastifyRequest, ignoreBody = false): string {
+function extractToken(req: FastifyRequest): string {
   const header = req.headers.authorization;
   let fromBody: unknown;
-  if (!ignoreBody && req.method === 'POST' && req.body && typeof req.body === 'object') fromBody = (req.body as Record<string, unknown>).access_token;
+  if (req.method === 'POST' && req.body && typeof req.body === 'object') fromBody = (req.body as Record<string, unknown>).access_token;
   if (fromBody !== undefined && (typeof fromBody !== 'string' || (req.headers['content-type'] ?? '').split(';')[0].trim() !== 'application/x-www-form-urlencoded')) {
     throw new InvalidRequest('access_token in the body must be a single form-encoded value');
   }

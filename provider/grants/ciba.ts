@@ -26,7 +26,7 @@ export async function cibaGrant(ctx: ProviderContext, client: ClientConfig, para
       otherClient: f.on('ciba-auth-req-id-other-client'),
       reuse: f.on('ciba-auth-req-id-reuse'),
       expired: f.on('ciba-ignore-expiry'),
-      slowDown: f.on('ciba-no-slow-down'),
+      tooFastDenied: f.on('ciba-too-fast-denied'),
       denied: f.on('ciba-denied-issues-token'),
       autoApprove: f.on('ciba-auto-approve'),
       unknownPending: f.on('ciba-unknown-auth-req-id-pending'),

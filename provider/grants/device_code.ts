@@ -26,7 +26,7 @@ export async function deviceCodeGrant(ctx: ProviderContext, client: ClientConfig
       otherClient: f.on('device-code-other-client'),
       reuse: f.on('device-code-reuse'),
       expired: f.on('device-accept-expired'),
-      slowDown: f.on('device-no-slow-down'),
+      tooFastDenied: f.on('device-too-fast-denied'),
       denied: f.on('device-denied-issues-token'),
       autoApprove: f.on('device-auto-approve'),
       unknownPending: false,

@@ -62,7 +62,7 @@ export interface PollRules {
     otherClient: boolean;
     reuse: boolean;
     expired: boolean;
-    slowDown: boolean;
+    tooFastDenied: boolean;
     denied: boolean;
     autoApprove: boolean;
     unknownPending: boolean;
@@ -104,7 +104,12 @@ export async function poll(ctx: ProviderContext, client: ClientConfig, handle: s
   if (status === 'pending') {
     // RFC 8628 §3.5 / CIBA §11: polling faster than the interval gets slow_down, and the interval
     // grows by 5 seconds for this and all subsequent requests.
-    if (sinceLast < g.interval * 1000 && !rules.faults.slowDown) {
+    if (sinceLast < g.interval * 1000) {
+      // Fault *-too-fast-denied: a poll before the interval ends the pending request as if denied.
+      if (rules.faults.tooFastDenied) {
+        await saveGrant(ctx, rules.kind, handle, g);
+        throw tokenError('access_denied', 'polling too fast');
+      }
       g.interval += 5;
       await saveGrant(ctx, rules.kind, handle, g);
       throw tokenError('slow_down', `polling too fast: wait at least ${g.interval} seconds between requests`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimsForScope, essentialClaimsReturned, idTokenHasAuthTime, refreshTokenRotated, scopeClaimsReturned } from '../../harness/checks/index.ts';
+import { claimsForScope, essentialClaimsReturned, idTokenHasAuthTime, refreshTokenRotated, refreshTokenRotatedOptional, scopeClaimsReturned } from '../../harness/checks/index.ts';
 import { expectFail, expectPass, HOSTILE } from './helpers.ts';
 
 describe('claimsForScope', () => {
@@ -36,6 +36,20 @@ describe('idTokenHasAuthTime', () => {
 describe('refreshTokenRotated', () => {
   it('passes when a different refresh token comes back', () => expectPass(refreshTokenRotated({ previous: 'rt-1', json: { refresh_token: 'rt-2' } })));
   it('fails when the same refresh token comes back', () => expectFail(refreshTokenRotated({ previous: 'rt-1', json: { refresh_token: 'rt-1' } }), /no rotation/));
-  it('fails when no refresh token comes back', () => expectFail(refreshTokenRotated({ previous: 'rt-1', json: { access_token: 'x' } }), /new refresh_token/));
+  it('fails when no refresh token comes back', () => expectFail(refreshTokenRotated({ previous: 'rt-1', json: { access_token: 'x' } }), /no new refresh_token/));
+  it('fails for a malformed refresh_token', () => expectFail(refreshTokenRotated({ previous: 'rt-1', json: { refresh_token: 42 } }), /non-empty string/));
+  it('cites the MUST for public clients', () => expect(refreshTokenRotated({ previous: 'a', json: {} }).citation.level).toBe('MUST'));
   it.each(HOSTILE)('fails without throwing on hostile input %#', (h) => expectFail(refreshTokenRotated({ previous: 'rt-1', json: h })));
+});
+
+describe('refreshTokenRotatedOptional (confidential client or sender-constrained refresh token)', () => {
+  it('passes when a different refresh token comes back', () => expectPass(refreshTokenRotatedOptional({ previous: 'rt-1', json: { refresh_token: 'rt-2' } })));
+  it('is information, not a failure, when the same refresh token comes back (RFC 9700 §4.14.2)', () => {
+    const f = refreshTokenRotatedOptional({ previous: 'rt-1', json: { refresh_token: 'rt-1' } });
+    expect(f.ok).toBe(true);
+    expect(f.info).toBe(true);
+    expect(f.message).toMatch(/^not supported: .*not rotated/);
+  });
+  it('is information when no refresh token comes back (RFC 6749 §6: the client keeps the old one)', () => expect(refreshTokenRotatedOptional({ previous: 'rt-1', json: { access_token: 'x' } }).info).toBe(true));
+  it('fails, under its own MAY citation, only as information (asInformation)', () => expect(refreshTokenRotatedOptional({ previous: 'rt-1', json: { refresh_token: 42 } }).info).toBe(true));
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientCredentialsNoRefreshToken, grantedScopeWithinRequest } from '../../harness/checks/index.ts';
+import { clientCredentialsNoRefreshToken, grantedScopeWithinRequest, unavailableScopeNotGranted } from '../../harness/checks/index.ts';
 import { expectFail, expectPass, HOSTILE } from './helpers.ts';
 
 /** RFC 6749 §4.4.3 example response (token_type made Bearer). */
@@ -33,5 +33,23 @@ describe('grantedScopeWithinRequest', () => {
   it('fails on a non-string scope and on hostile input', () => {
     expectFail(grantedScopeWithinRequest({ requested: 'a', json: { ...CC, scope: ['a'] } }));
     for (const h of HOSTILE) expectFail(grantedScopeWithinRequest(h as never));
+  });
+});
+
+describe('unavailableScopeNotGranted (RFC 6749 §3.3: narrowing is allowed, then scope is REQUIRED)', () => {
+  const requested = 'api:read admin';
+  it('passes for a narrowed grant that names its scope', () => {
+    expectPass(unavailableScopeNotGranted({ requested, notGranted: ['admin'], json: { access_token: 'a', token_type: 'Bearer', scope: 'api:read' } }));
+  });
+  it('passes for a grant narrowed to nothing named', () => expectPass(unavailableScopeNotGranted({ requested, notGranted: ['admin'], json: { access_token: 'a', scope: '' } })));
+  it('fails when the unavailable scope is granted', () => {
+    expectFail(unavailableScopeNotGranted({ requested, notGranted: ['admin'], json: { access_token: 'a', scope: 'api:read admin' } }), /admin not to be granted/);
+  });
+  it('fails when the response omits scope (it then claims the whole request was granted)', () => {
+    expectFail(unavailableScopeNotGranted({ requested, notGranted: ['admin'], json: { access_token: 'a' } }), /scope member/);
+  });
+  it('fails on hostile input without throwing', () => {
+    for (const h of HOSTILE) expectFail(unavailableScopeNotGranted({ requested, notGranted: ['admin'], json: h }));
+    expectFail(unavailableScopeNotGranted({ requested, notGranted: [], json: { scope: 'x' } }));
   });
 });

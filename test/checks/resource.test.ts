@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { protectedResourceMetadataValid, resourceRefusesToken } from '../../harness/checks/index.ts';
+import { bearerChallengeOnError, bearerStatusMatchesError, protectedResourceMetadataValid, resourceRefusesToken } from '../../harness/checks/index.ts';
 import { HOSTILE, expectFail, expectPass } from './helpers.ts';
 
 describe('resourceRefusesToken', () => {
@@ -11,6 +11,14 @@ describe('resourceRefusesToken', () => {
   });
   it('fails when the API serves the bad token', () => {
     expectFail(resourceRefusesToken({ status: 200, headers: {} }), /served it/);
+  });
+  it('accepts the refusal statuses UserInfo accepts (one RFC 6750 §3 policy): 400, 401, 403', () => {
+    for (const status of [400, 401, 403]) {
+      expectPass(resourceRefusesToken({ status, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
+      expectPass(bearerChallengeOnError({ status, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
+    }
+    expectFail(resourceRefusesToken({ status: 404, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
+    expectFail(bearerChallengeOnError({ status: 404, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }));
   });
   it('fails for a 500', () => {
     expectFail(resourceRefusesToken({ status: 500, headers: {} }), /server error/);
@@ -33,5 +41,28 @@ describe('protectedResourceMetadataValid', () => {
   });
   it('fails for a document without resource', () => {
     expectFail(protectedResourceMetadataValid({ status: 200, json: { authorization_servers: [] }, resource }), /RFC 9728/);
+  });
+});
+
+describe('bearerStatusMatchesError (RFC 6750 §3.1, SHOULD)', () => {
+  const www = (v: string) => ({ 'www-authenticate': v });
+  it.each([
+    [400, 'Bearer error="invalid_request"'],
+    [401, 'Bearer error="invalid_token"'],
+    [403, 'Bearer error="insufficient_scope", scope="openid"'],
+    [401, 'Bearer realm="api"'],
+    [401, 'DPoP algs="ES256", error="invalid_dpop_proof"'],
+  ])('passes for %i with %s', (status, value) => expectPass(bearerStatusMatchesError({ status, headers: www(value) })));
+  it.each([
+    [400, 'Bearer error="invalid_token"'],
+    [401, 'Bearer error="insufficient_scope"'],
+    [403, 'Bearer realm="api"'],
+  ])('fails for %i with %s', (status, value) => expectFail(bearerStatusMatchesError({ status, headers: www(value) }), /RFC 6750 §3.1/));
+  it('is a SHOULD', () => {
+    const f = bearerStatusMatchesError({ status: 400, headers: www('Bearer error="invalid_token"') });
+    if (f.citation.level !== 'SHOULD') throw new Error(f.citation.level);
+  });
+  it('fails on hostile input without throwing', () => {
+    for (const h of HOSTILE) expectFail(bearerStatusMatchesError({ status: h as number, headers: {} }));
   });
 });

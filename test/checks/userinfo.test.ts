@@ -96,7 +96,7 @@ describe('bearerChallengeOnError', () => {
   it('fails for the wrong or a missing error code', () => {
     const f = bearerChallengeOnError({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_request"' }, expectError: 'invalid_token' });
     expectFail(f, /expected error="invalid_token" in the Bearer challenge, found error="invalid_request"/);
-    expect(f.expected).toEqual({ status: [401, 400, 403], 'www-authenticate': 'Bearer error="invalid_token"' });
+    expect(f.expected).toEqual({ status: [400, 401, 403], 'www-authenticate': 'Bearer error="invalid_token"' });
     expectFail(bearerChallengeOnError({ status: 401, headers: { 'www-authenticate': 'Bearer realm="x"' }, expectError: 'invalid_token' }), /found no error parameter/);
   });
   it('does not take error text inside another parameter for the error', () => {

@@ -5,6 +5,7 @@ import type { RecordedResponse } from '../../harness/core/exchange.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams } from '../../harness/engine/module-run.ts';
 import { baseOf, pkcePair, responseParams } from '../../harness/engine/steps/authorize.ts';
 import { foreignCopy, unsignedCopy } from '../../harness/engine/steps/logout.ts';
+import { oauthMetadataUrl } from '../../harness/engine/steps/metadata.ts';
 
 describe('shapeParams', () => {
   const built = { response_type: 'code', client_id: 'c', state: 's', nonce: 'n', code_challenge: undefined };
@@ -178,5 +179,16 @@ describe('ID token copies for the logout modules', () => {
     expect(decodeProtectedHeader(copy)).toEqual({ alg: 'RS256' });
     expect(decodeJwt(copy)).toEqual({ sub: 'alice' });
     await expect(jwtVerify(copy, publicKey)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+  });
+});
+
+describe('oauthMetadataUrl (RFC 8414 §3.1)', () => {
+  it('appends the well-known segment to an issuer without a path', () => {
+    expect(oauthMetadataUrl('https://h.example')).toBe('https://h.example/.well-known/oauth-authorization-server');
+    expect(oauthMetadataUrl('https://h.example/')).toBe('https://h.example/.well-known/oauth-authorization-server');
+  });
+  it('inserts it before the issuer path, dropping a terminating slash', () => {
+    expect(oauthMetadataUrl('https://h.example/tenant')).toBe('https://h.example/.well-known/oauth-authorization-server/tenant');
+    expect(oauthMetadataUrl('http://127.0.0.1:9400/realms/a/')).toBe('http://127.0.0.1:9400/.well-known/oauth-authorization-server/realms/a');
   });
 });

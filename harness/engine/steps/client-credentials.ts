@@ -6,9 +6,9 @@
 //   provider refuses it (RFC 9700 §2.4); the plan user's credentials are sent, masked in reports.
 // Both store a TokenOutput, so later steps (introspect, revoke, userinfo) use the access token.
 // `with.params` / `with.drop` / `with.headers` shape the request like every other step.
-import { clientCredentialsNoRefreshToken, grantedScopeWithinRequest } from '../../checks/index.ts';
+import { clientCredentialsNoRefreshToken, errorResponseMatchesSchema, grantedScopeWithinRequest, unavailableScopeNotGranted } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
-import { shapeHeaders, shapeParams, type ModuleRun } from '../module-run.ts';
+import { judgeErrorResponse, shapeHeaders, shapeParams, type ModuleRun } from '../module-run.ts';
 import { maskIssuedSecrets } from './register.ts';
 import { clientAuthentication, postToTokenEndpoint } from './token.ts';
 
@@ -28,6 +28,7 @@ async function clientCredentialsGrant(run: ModuleRun, step: StepDef): Promise<vo
   const scope = (w.scope as string | undefined) ?? client.scope;
   const form = shapeParams({ grant_type: 'client_credentials', scope, ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
+  if (Array.isArray(w.not_granted)) return unavailableScope(run, step, role, form, headers, w.not_granted as string[]);
   const sent = await postToTokenEndpoint(run, step, role, 'client credentials request', form, headers);
   if (!sent) return;
   const { out, json, exId } = sent;
@@ -51,4 +52,23 @@ export async function password(run: ModuleRun, step: StepDef): Promise<void> {
   const { out, json, exId } = sent;
   out.accessToken = typeof json.access_token === 'string' ? json.access_token : undefined;
   run.succeeded(step, true, 'access token issued for the resource owner credentials', exId);
+}
+
+/**
+ * `with.not_granted`: scopes in the request the client cannot get. RFC 6749 §3.3 lets the server
+ * refuse (§5.2 invalid_scope) or narrow the scope (then `scope` MUST name what was granted): both
+ * answers are accepted, a grant of the unavailable scopes is not.
+ */
+async function unavailableScope(run: ModuleRun, step: StepDef, role: string, form: Record<string, string>, headers: Record<string, string>, notGranted: string[]): Promise<void> {
+  const url = run.endpoint('token_endpoint');
+  const ex = await run.http.send(url, { step: step.id!, label: 'client credentials request (a scope the client cannot get)', method: 'POST', headers, body: form });
+  const res = run.response(ex);
+  const json = res.json as Record<string, unknown> | undefined;
+  run.outputs.set(step.id!, { kind: 'token', client: role, json, accessToken: typeof json?.access_token === 'string' ? json.access_token : undefined });
+  if (res.status >= 400) {
+    run.expectation(step, `${step.id}-refused`, judgeErrorResponse({ error: ['invalid_scope'] }, res, [400]), ex.id, 'RFC6749-3.3-scope');
+    run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    return;
+  }
+  run.add(unavailableScopeNotGranted({ requested: form.scope ?? '', notGranted, json: res.json ?? res.body }, ex.id));
 }

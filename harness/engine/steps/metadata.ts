@@ -33,13 +33,21 @@ export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
   run.discovery = res.json as Metadata;
 }
 
-/** GET /.well-known/oauth-authorization-server (RFC 8414 §3). */
+/**
+ * The RFC 8414 metadata URL of an issuer. §3.1: the well-known segment is inserted between the
+ * host and the issuer's path (its terminating "/" removed), not appended as OIDC Discovery §4 does:
+ * https://h/tenant → https://h/.well-known/oauth-authorization-server/tenant.
+ */
+export function oauthMetadataUrl(issuer: string): string {
+  const u = new URL(issuer);
+  const path = u.pathname.replace(/\/+$/, '');
+  return `${u.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
+/** GET the RFC 8414 §3.1 authorization server metadata URL of the issuer. */
 export async function oauthMetadata(run: ModuleRun, step: StepDef): Promise<void> {
   const issuer = run.ctx.issuer;
-  // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path component, if any.
-  const u = new URL(issuer);
-  const path = u.pathname.replace(/\/$/, '');
-  const ex = await run.http.send(`${u.origin}/.well-known/oauth-authorization-server${path}`, { step: step.id!, label: 'oauth-authorization-server metadata' });
+  const ex = await run.http.send(oauthMetadataUrl(issuer), { step: step.id!, label: 'oauth-authorization-server metadata' });
   const res = run.response(ex);
   run.add(oauthMetadataAliasMatches({ expected: issuer, status: res.status, metadata: res.json ?? res.body }, ex.id));
 }

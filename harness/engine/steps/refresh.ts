@@ -1,6 +1,6 @@
 // The refresh_token grant (RFC 6749 §6, OIDC Core §12): exchange an earlier step's refresh token,
 // as the same client unless the module swaps it; on success, rotation is checked (RFC 9700 §4.14.2).
-import { refreshTokenRotated } from '../../checks/index.ts';
+import { refreshTokenRotated, refreshTokenRotatedOptional } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { acceptTokens, clientAuthentication, postToTokenEndpoint } from './token.ts';
@@ -25,6 +25,8 @@ export async function refresh(run: ModuleRun, step: StepDef): Promise<void> {
   if (!sent) return;
   const { out, json, exId } = sent;
   run.succeeded(step, true, 'tokens refreshed', exId);
-  run.add(refreshTokenRotated({ previous: refreshToken, json }, exId));
+  // RFC 9700 §4.14.2: rotation is required only of public clients whose refresh tokens are not sender-constrained.
+  const rotationRequired = client.auth === 'none' && !step.with?.dpop;
+  run.add((rotationRequired ? refreshTokenRotated : refreshTokenRotatedOptional)({ previous: refreshToken, json }, exId));
   await acceptTokens(run, step, out, json, client, typeof json.id_token === 'string', undefined, exId);
 }

@@ -8,7 +8,7 @@
 // - `resource-metadata`: RFC 9728 protected resource metadata of a target.
 import { createHmac, randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { dpopChallengeScheme, parseWwwAuthenticate, protectedResourceMetadataValid, resourceNonceChallenge, resourceRefusesToken } from '../../checks/index.ts';
+import { bearerStatusMatchesError, dpopChallengeScheme, parseWwwAuthenticate, protectedResourceMetadataValid, resourceNonceChallenge, resourceRefusesToken } from '../../checks/index.ts';
 import type { RecordedResponse } from '../../core/exchange.ts';
 import type { StepDef } from '../../core/types.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
@@ -188,7 +188,7 @@ function judgeRefusal(run: ModuleRun, step: StepDef, res: RecordedResponse, exId
   } else if (ok && errorParam) message += ` error=${errorParam}`;
   run.expectation(step, `${step.id}-refused`, { ok, message, expected: { status: wantStatus, ...(e.error ? { error: e.error } : {}) }, actual: { status, 'www-authenticate': www || null } }, exId);
   const checks = (step.with?.checks as string[] | undefined) ?? [];
-  run.add(resourceRefusesToken({ status, headers: res.headers, noToken, errors: e.error }, exId));
+  run.add(resourceRefusesToken({ status, headers: res.headers, noToken, errors: e.error }, exId), bearerStatusMatchesError({ status, headers: res.headers }, exId));
   if (checks.includes('dpop-challenge')) run.add(dpopChallengeScheme({ status, headers: res.headers }, exId));
   if (dpopOptions(step)?.nonce === 'omit') run.add(resourceNonceChallenge({ status, headers: res.headers }, exId));
 }

@@ -1,6 +1,6 @@
 // UserInfo (OIDC Core §5.3): GET or POST with the token in the Authorization header, or POST with
 // the token as a form body parameter (RFC 6750 §2.2).
-import { bearerChallengeOnError, dpopChallengeScheme, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
+import { bearerChallengeOnError, bearerStatusMatchesError, dpopChallengeScheme, parseWwwAuthenticate, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
@@ -21,10 +21,18 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const res = run.response(ex);
   const e = step.expect;
   if (e?.error || e?.status) {
-    run.expectation(step, `${step.id}-refused`, judgeErrorResponse({ ...e, error: undefined }, res, [401]), ex.id);
+    // RFC 6750 §3: a protected resource's error code is in its WWW-Authenticate challenge.
+    const challengeError = parseWwwAuthenticate(res.headers['www-authenticate'] ?? '').challenges.map((c) => c.params.error).find((x) => typeof x === 'string');
+    run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, { ...res, json: { error: challengeError } }, [401]), ex.id);
     if (scheme === 'DPoP') run.add(dpopChallengeScheme({ status: res.status, headers: res.headers }, ex.id));
-    else run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id));
+    else run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id), bearerStatusMatchesError({ status: res.status, headers: res.headers }, ex.id));
     return;
+  }
+  // RFC 6750 §2.2: the form-body method is a MAY. A refusal of it is "not supported": the step's
+  // MAY citation makes the finding information, and the flow stops there.
+  if (via === 'body' && res.status >= 400 && res.status < 500) {
+    run.succeeded(step, false, `userinfo refused the access token sent as a form body parameter: HTTP ${res.status}`, ex.id);
+    throw new StepAbort(`userinfo refused the form-body token: HTTP ${res.status}`);
   }
   const shape = userinfoMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);
   run.add(shape);
