@@ -226,3 +226,28 @@ export const idTokenSignatureVerified = defineCheck<SignatureEvidence>('id-token
   }
   return pass(`signature verifies (alg ${preview(alg)}, ${kidNote})`, expected, actual);
 });
+
+/** A refreshed ID Token (OIDC Core §12.2) and the nonce of the ID Token from the original authentication. */
+export interface RefreshNonceEvidence {
+  claims: unknown;
+  /** The nonce claim of the ID Token issued at the original authentication (undefined: it had none). */
+  originalNonce?: unknown;
+}
+
+/** OIDC Core §12.2: a refreshed ID Token's nonce, if it has one, MUST be the original one (never the refresh request's: it has none). */
+export const idTokenRefreshNonce = defineCheck<RefreshNonceEvidence>('id-token-refresh-nonce', 'OIDCC-12.2-refresh-nonce', (input) => {
+  const claims = field(input, 'claims');
+  if (!isRecord(claims)) return fail(`expected the refreshed ID Token's claims, found ${typeName(claims)}`);
+  const original = field(input, 'originalNonce');
+  if (!has(claims, 'nonce')) return pass('the refreshed ID Token has no nonce claim', original ?? '(none)', undefined);
+  if (original !== undefined && claims.nonce === original) return pass(`the refreshed ID Token repeats the original nonce (${preview(original)})`, original, claims.nonce);
+  return fail(`expected no nonce or the original one (${original === undefined ? 'the original ID Token had none' : preview(original)}), found ${preview(claims.nonce)}`, original ?? '(no nonce claim)', evidence(claims.nonce));
+});
+
+/** OIDC Core §12.2: a refreshed ID Token SHOULD NOT have a nonce claim. */
+export const idTokenRefreshHasNoNonce = defineCheck<RefreshNonceEvidence>('id-token-refresh-no-nonce', 'OIDCC-12.2-refresh-no-nonce', (input) => {
+  const claims = field(input, 'claims');
+  if (!isRecord(claims)) return fail(`expected the refreshed ID Token's claims, found ${typeName(claims)}`);
+  if (!has(claims, 'nonce')) return pass('the refreshed ID Token has no nonce claim', '(no nonce claim)', undefined);
+  return fail(`expected no nonce claim in a refreshed ID Token (§12.2: SHOULD NOT), found ${preview(claims.nonce)}`, '(no nonce claim)', evidence(claims.nonce));
+});

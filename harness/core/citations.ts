@@ -166,6 +166,8 @@ const defs = {
   'OIDCC-5.4-scope-claims': { spec: 'OpenID Connect Core 1.0', section: '5.4', level: 'SHOULD', text: 'The profile, email, address and phone scopes return their standard claims (when the End-User has them).' },
   'OIDCC-5.5.1-essential': { spec: 'OpenID Connect Core 1.0', section: '5.5.1', level: 'SHOULD', text: 'Claims requested as essential through the claims parameter are returned.' },
   'OIDCC-2-auth-time': { spec: 'OpenID Connect Core 1.0', section: '2', level: 'MUST', text: 'auth_time is present in the ID Token when max_age was requested (or auth_time was requested as essential).' },
+  'OIDCC-12.2-refresh-nonce': { spec: 'OpenID Connect Core 1.0', section: '12.2', level: 'MUST', text: 'A refreshed ID Token that has a nonce Claim carries the nonce of the ID Token issued at the original authentication.' },
+  'OIDCC-12.2-refresh-no-nonce': { spec: 'OpenID Connect Core 1.0', section: '12.2', level: 'SHOULD', text: 'A refreshed ID Token SHOULD NOT have a nonce Claim.' },
   'OIDCC-12-refresh': { spec: 'OpenID Connect Core 1.0', section: '12', level: 'MUST', text: 'A refresh token from an offline_access grant obtains new tokens at the token endpoint.' },
   'RFC9700-4.14.2-rotation': { spec: 'RFC 9700', section: '4.14.2', level: 'MUST', text: 'For public clients whose refresh tokens are not sender-constrained, refresh tokens rotate: each refresh issues a new refresh token and the previous one is refused.' },
   'RFC9700-4.14.2-rotation-optional': { spec: 'RFC 9700', section: '4.14.2', level: 'MAY', text: 'For confidential clients, or sender-constrained refresh tokens, the authorization server may rotate refresh tokens; it is not required to.' },

@@ -37,6 +37,8 @@ export interface TokenOutput {
   refreshToken?: string;
   idToken?: string;
   idTokenClaims?: Record<string, unknown>;
+  /** The nonce of the ID Token from the original authentication, carried along refreshes (OIDC Core §12.2). */
+  originalNonce?: unknown;
 }
 
 /** A pushed authorization request (RFC 9126): what was pushed and the request_uri it gave. */

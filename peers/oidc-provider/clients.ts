@@ -17,6 +17,9 @@ export const webClients: Client[] = [
   { client_id: 'touchstone-post', client_secret: 'touchstone-secret-post', token_endpoint_auth_method: 'client_secret_post',
     redirect_uris: ['https://client.example/cb'], post_logout_redirect_uris: ['https://client.example/logged-out'],
     grant_types: code, id_token_signed_response_alg: 'ES256' },
+  // A public client (no secret): its refresh tokens are the ones RFC 9700 §4.14.2 requires rotated.
+  { client_id: 'touchstone-public', token_endpoint_auth_method: 'none',
+    redirect_uris: ['https://client.example/cb'], grant_types: code, id_token_signed_response_alg: 'RS256' },
 ];
 
 /** FAPI 2.0 clients: private_key_jwt, DPoP-bound tokens, PAR (required by the fapi profile). */

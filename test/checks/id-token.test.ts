@@ -11,6 +11,8 @@ import {
   idTokenAzpIsClient,
   idTokenIssMatches,
   idTokenNonceMatches,
+  idTokenRefreshHasNoNonce,
+  idTokenRefreshNonce,
   idTokenNotExpired,
   idTokenSignatureVerified,
   type IdTokenEvidence,
@@ -319,4 +321,30 @@ describe('idTokenSignatureVerified', () => {
   it('names a missing kid', () => expectFail(idTokenSignatureVerified({ verified: false, alg: 'RS256' }), /no kid in the header/));
   it.each(HOSTILE)('fails without throwing on hostile evidence %#', (v) => expectFail(idTokenSignatureVerified(v as never)));
   it('fails for a truthy non-boolean verified', () => expectFail(idTokenSignatureVerified({ verified: 'yes' } as never)));
+});
+
+describe('idTokenRefreshNonce and idTokenRefreshHasNoNonce (OIDC Core §12.2)', () => {
+  it('pass when the refreshed ID Token has no nonce', () => {
+    const { nonce: _, ...noNonce } = claims;
+    expectPass(idTokenRefreshNonce({ claims: noNonce, originalNonce: 'n-0S6_WzA2Mj' }));
+    expectPass(idTokenRefreshHasNoNonce({ claims: noNonce }));
+  });
+  it('accept the original nonce repeated (MUST holds), with the SHOULD NOT failing', () => {
+    const f = idTokenRefreshNonce({ claims, originalNonce: 'n-0S6_WzA2Mj' });
+    expectPass(f);
+    expect(f.citation.id).toBe('OIDCC-12.2-refresh-nonce');
+    const g = idTokenRefreshHasNoNonce({ claims });
+    expectFail(g, /SHOULD NOT/);
+    expect(g.citation.level).toBe('SHOULD');
+  });
+  it('fail for a nonce other than the original', () => {
+    expectFail(idTokenRefreshNonce({ claims, originalNonce: 'another' }), /expected no nonce or the original one \("another"\), found "n-0S6_WzA2Mj"/);
+    expectFail(idTokenRefreshNonce({ claims, originalNonce: undefined }), /the original ID Token had none/);
+  });
+  it('fail on hostile input', () => {
+    for (const h of HOSTILE.filter((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
+      expect(idTokenRefreshNonce({ claims: h }).ok).toBe(false);
+      expect(idTokenRefreshHasNoNonce({ claims: h }).ok).toBe(false);
+    }
+  });
 });

@@ -83,6 +83,8 @@ const EXPECTED: Record<string, string> = {
   revocationErrorMatchesSchema: 'RFC7009-2.2.1-error',
   registrationResponseMatchesSchema: 'RFC7591-3.2.1-response',
   registrationEchoesMetadata: 'RFC7591-3.2.1-response',
+  idTokenRefreshNonce: 'OIDCC-12.2-refresh-nonce',
+  idTokenRefreshHasNoNonce: 'OIDCC-12.2-refresh-no-nonce',
 };
 
 describe('check registry', () => {

@@ -21,6 +21,7 @@ export async function refreshGrantRequest(run: ModuleRun, step: StepDef) {
 
 export async function refresh(run: ModuleRun, step: StepDef): Promise<void> {
   const { refreshToken, role, client, form, headers } = await refreshGrantRequest(run, step);
+  const original = run.output('token', step.with?.from as string | undefined);
   const sent = await postToTokenEndpoint(run, step, role, 'refresh token request', form, headers);
   if (!sent) return;
   const { out, json, exId } = sent;
@@ -28,5 +29,5 @@ export async function refresh(run: ModuleRun, step: StepDef): Promise<void> {
   // RFC 9700 §4.14.2: rotation is required only of public clients whose refresh tokens are not sender-constrained.
   const rotationRequired = client.auth === 'none' && !step.with?.dpop;
   run.add((rotationRequired ? refreshTokenRotated : refreshTokenRotatedOptional)({ previous: refreshToken, json }, exId));
-  await acceptTokens(run, step, out, json, client, typeof json.id_token === 'string', undefined, exId);
+  await acceptTokens(run, step, out, json, client, typeof json.id_token === 'string', { refreshOf: original }, exId);
 }

@@ -13,6 +13,8 @@ import {
   idTokenAzpIsClient,
   idTokenIssMatches,
   idTokenNonceMatches,
+  idTokenRefreshHasNoNonce,
+  idTokenRefreshNonce,
   idTokenNotExpired,
   idTokenHasAuthTime,
   idTokenSignatureVerified,
@@ -205,7 +207,7 @@ export async function acceptTokens(
   json: Record<string, unknown>,
   client: PlanClient,
   openid: boolean,
-  nonce: string | undefined,
+  nonce: string | undefined | { refreshOf: TokenOutput },
   exId: string,
 ): Promise<void> {
   out.accessToken = typeof json.access_token === 'string' ? json.access_token : undefined;
@@ -230,13 +232,19 @@ function judgeAuthTime(run: ModuleRun, step: StepDef, out: TokenOutput): void {
   const rule = w.auth_time as { after?: string; same_as?: string } | undefined;
   if (!rule) return;
   const earlier = run.output('token', rule.after ?? rule.same_as).idTokenClaims?.auth_time;
+  // Not the OP's fault when the earlier ID Token was not asked for auth_time (it is OPTIONAL then, OIDC Core §2).
+  if (typeof earlier !== 'number') throw new StepAbort(`step "${rule.after ?? rule.same_as}" has no ID Token auth_time to compare with (request it with max_age or the claims parameter)`);
   const now = claims.auth_time;
   const ok = typeof now === 'number' && typeof earlier === 'number' && (rule.after ? now > earlier : now === earlier);
   const want = rule.after ? `auth_time later than ${earlier}` : `auth_time equal to ${earlier}`;
   run.expectation(step, `${step.id}-auth-time`, { ok, message: ok ? `${want}: ${now}` : `expected ${want}, found ${String(now)}`, expected: want, actual: now ?? null });
 }
 
-async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, client: PlanClient, nonce: string | undefined, exId: string): Promise<void> {
+async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, client: PlanClient, nonceOrRefresh: string | undefined | { refreshOf: TokenOutput }, exId: string): Promise<void> {
+  // A refreshed ID Token is judged by OIDC Core §12.2 against the original one, not §3.1.3.7 (11).
+  const refreshOf = typeof nonceOrRefresh === 'object' ? nonceOrRefresh.refreshOf : undefined;
+  const nonce = typeof nonceOrRefresh === 'object' ? undefined : nonceOrRefresh;
+  if (refreshOf) out.originalNonce = refreshOf.originalNonce ?? refreshOf.idTokenClaims?.nonce;
   const jwt = out.idToken!;
   let header: Record<string, unknown> = {};
   let claims: Record<string, unknown> = {};
@@ -285,7 +293,9 @@ async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, 
     idTokenIatIsRecent(evidence, exId),
     idTokenIatWithinWindow(evidence, exId),
     idTokenAzpIsClient(evidence, exId),
-    idTokenNonceMatches(evidence, exId),
+    ...(refreshOf
+      ? [idTokenRefreshNonce({ claims, originalNonce: out.originalNonce }, exId), idTokenRefreshHasNoNonce({ claims }, exId)]
+      : [idTokenNonceMatches(evidence, exId)]),
     idTokenAtHashMatches(evidence, exId),
   );
 }
