@@ -77,6 +77,8 @@ export class BrowserSession {
   private captured: Captured | undefined;
   /** A provider redirect was answered with a hop page and its next navigation has not arrived yet. */
   private hopPending = false;
+  /** Main-frame navigations the route handler is still answering (fetching from the provider). */
+  private navInFlight = 0;
   private redirects = 0;
   private firstHop = 0;
   /** HTTP status of the document the page shows (the last provider navigation answered). */
@@ -143,6 +145,17 @@ export class BrowserSession {
     }
     if (!mainNav) return route.continue();
     this.hopPending = false;
+    this.navInFlight++;
+    try {
+      await this.answerNavigation(route, url);
+    } finally {
+      this.navInFlight--;
+    }
+  }
+
+  /** A main-frame navigation to the provider: fetched here, with each 3xx answered by a hop page. */
+  private async answerNavigation(route: Route, url: string): Promise<void> {
+    const req = route.request();
     const started = performance.now();
     let res;
     try {
@@ -286,7 +299,7 @@ export class BrowserSession {
   private async settle(): Promise<void> {
     const deadline = performance.now() + browserSettings.timeouts.navigation;
     while (!this.captured && performance.now() < deadline) {
-      const onHopPage = this.hopPending || (await this.page.evaluate((m) => !!document.querySelector(`meta[name="${m}"]`), HOP_MARK).catch(() => true));
+      const onHopPage = this.hopPending || this.navInFlight > 0 || (await this.page.evaluate((m) => !!document.querySelector(`meta[name="${m}"]`), HOP_MARK).catch(() => true));
       if (!onHopPage) break;
       await this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 250 }).catch(() => undefined);
     }
@@ -357,13 +370,17 @@ export class BrowserSession {
   /** Run one action, then give any navigation it started the time to settle. */
   private async act(fn: () => Promise<unknown>, detail: string, navigates = true): Promise<void> {
     const started = performance.now();
-    // Only actions that may navigate (click, goto) wait for the navigation to start.
-    const nav = navigates
-      ? this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: 1500 }).catch(() => undefined)
-      : undefined;
+    // Only actions that may navigate (click, goto) wait: for a navigation to start, then for it
+    // (and any chain of redirects after it) to reach a document, however slowly the provider answers.
+    const main = this.page.mainFrame();
+    const started2 = navigates
+      ? this.page.waitForRequest((r) => r.isNavigationRequest() && r.frame() === main, { timeout: 1000 }).then(() => true, () => false)
+      : Promise.resolve(false);
     await fn();
     const hop = this.record('action', this.page.url(), detail);
-    await nav;
+    if (await started2) {
+      await this.page.waitForEvent('framenavigated', { predicate: (f) => f === main, timeout: browserSettings.timeouts.navigation }).catch(() => undefined);
+    }
     await this.settle();
     hop.ms = Math.round(performance.now() - started);
   }
