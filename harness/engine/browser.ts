@@ -79,6 +79,8 @@ export class BrowserSession {
   private hopPending = false;
   /** Main-frame navigations the route handler is still answering (fetching from the provider). */
   private navInFlight = 0;
+  /** Main-frame navigations the route handler has taken up so far. */
+  private navSeq = 0;
   private redirects = 0;
   private firstHop = 0;
   /** HTTP status of the document the page shows (the last provider navigation answered). */
@@ -145,6 +147,7 @@ export class BrowserSession {
     }
     if (!mainNav) return route.continue();
     this.hopPending = false;
+    this.navSeq++;
     this.navInFlight++;
     try {
       await this.answerNavigation(route, url);
@@ -376,10 +379,13 @@ export class BrowserSession {
     const started2 = navigates
       ? this.page.waitForRequest((r) => r.isNavigationRequest() && r.frame() === main, { timeout: 1000 }).then(() => true, () => false)
       : Promise.resolve(false);
+    const seq = this.navSeq;
     await fn();
     const hop = this.record('action', this.page.url(), detail);
+    // The request has started: wait (briefly) until the route handler has taken it up; settle()
+    // then follows it and every hop after it.
     if (await started2) {
-      await this.page.waitForEvent('framenavigated', { predicate: (f) => f === main, timeout: browserSettings.timeouts.navigation }).catch(() => undefined);
+      for (let i = 0; i < 100 && this.navSeq === seq && !this.captured; i++) await new Promise((r) => setTimeout(r, 10));
     }
     await this.settle();
     hop.ms = Math.round(performance.now() - started);
