@@ -50,6 +50,7 @@ const DEFS = [
   { id: 'userinfo-body-token-as-no-token', breaks: 'RFC6750-2.2-form-body-invalid-token', description: 'UserInfo answers an invalid access_token sent as a form body parameter as if no token was sent (401 without error=invalid_token).' },
   { id: 'refuse-client-secret-post', breaks: 'OIDCC-9-client-secret-post', description: 'client_secret_post is refused even for clients registered for it.' },
   { id: 'logout-requires-id-token-hint', breaks: 'RPIL-2-hint-optional', description: 'A logout request without id_token_hint is refused on an error page.' },
+  { id: 'refresh-token-refused', breaks: 'OIDCC-12-refresh', description: 'A valid refresh token of an offline_access grant is refused with invalid_grant.' },
   { id: 'refresh-token-no-rotation', breaks: 'RFC9700-4.14.2-rotation', description: 'A refresh returns the same refresh token, which stays valid.' },
   { id: 'accept-rotated-refresh-token', breaks: 'RFC9700-4.14.2-rotated-refused', description: 'A rotated-out refresh token still works.' },
   { id: 'rotated-reuse-keeps-grant', breaks: 'RFC9700-4.14.2-reuse-revokes', description: 'Reuse of a rotated-out refresh token is refused, but the grant\'s other tokens stay valid.' },

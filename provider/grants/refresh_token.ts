@@ -45,6 +45,8 @@ export async function refreshTokenGrant(ctx: ProviderContext, client: ClientConf
   if (!params.refresh_token) throw new InvalidRequest('refresh_token is required');
   const record = await ctx.store.get<RefreshTokenRecord>('refresh_token', params.refresh_token);
   if (!record || Date.now() >= record.expiresAt) throw new InvalidGrant('refresh token is invalid or expired');
+  // OIDC Core §12: a valid refresh token obtains new tokens (fault refresh-token-refused).
+  if (ctx.faults.on('refresh-token-refused')) throw new InvalidGrant('refresh token is invalid or expired');
   checkClientBinding(ctx, record, client);
   checkRefreshTokenKey(ctx, record.jkt);
   if (await ctx.store.get('revoked_grant', record.grantId)) throw new InvalidGrant('refresh token has been revoked');

@@ -470,6 +470,12 @@ const PROBES: Record<FaultId, Probe> = {
     expect(pageOf(r.text)).toBe('error');
     expect(errorOf(r.text)).toBe('invalid_request');
   } },
+  'refresh-token-refused': { run: async (op) => {
+    const { rt } = await offline(op);
+    const r = await refresh(op, rt);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toBe('invalid_grant');
+  } },
   'refresh-token-no-rotation': { run: async (op) => {
     const { rt } = await offline(op);
     const r = await refresh(op, rt);
