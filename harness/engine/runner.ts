@@ -176,7 +176,10 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   let engineError: string | undefined;
   let skipReason: string | undefined;
   let skipStatus: ModuleStatus = 'skipped';
+  /** The flow stopped because a check of the aborting step failed: that finding is the verdict, not the abort. */
+  let stoppedByFinding = false;
   for (const step of steps) {
+    const before = run.findings.length;
     try {
       await STEPS[step.do](run, interpolateStep(run, step));
     } catch (err) {
@@ -184,7 +187,10 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
         skipReason = err.message;
         if (err instanceof NotApplicable) skipStatus = 'not_applicable';
       }
-      else if (err instanceof StepAbort) engineError = `step "${step.id}": ${err.message}`;
+      else if (err instanceof StepAbort) {
+        engineError = `step "${step.id}": ${err.message}`;
+        stoppedByFinding = run.findings.slice(before).some((f) => !f.ok);
+      }
       else engineError = `step "${step.id}" crashed: ${(err as Error)?.message ?? String(err)}`;
       break;
     }
@@ -219,7 +225,7 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   if (failedMust.length) {
     status = 'failed';
     reason = describeFinding(failedMust[0]);
-  } else if (engineError && !stoppedByNotSupported) {
+  } else if (engineError && !stoppedByNotSupported && !stoppedByFinding) {
     status = 'failed';
     reason = engineError;
   } else if (failedOther.length) {
@@ -235,6 +241,8 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     status = 'failed';
     reason = 'the module produced no findings: nothing was checked';
   }
+  // Passed on an expected failure that stopped the flow: say where it stopped.
+  if (status === 'passed' && stoppedByFinding && !reason) reason = `stopped after an expected failure: ${engineError}`;
   return done(status, { reason, findings, expectedFailures, exchanges });
 }
 
