@@ -252,7 +252,10 @@ export function judgeDpopTokenResponse(run: ModuleRun, step: StepDef, res: Recor
   if (!o) return;
   const error = (res.json as { error?: unknown } | undefined)?.error;
   if (refused) {
-    if (o.nonce === 'omit' && step.expect?.error?.includes('use_dpop_nonce')) run.add(dpopNonceChallenge({ status: res.status, json: res.json ?? res.body, headers: res.headers }, exId));
+    // A use_dpop_nonce answer is judged as a nonce challenge (§8: 400 with DPoP-Nonce); a step that
+    // also allows invalid_dpop_proof (e.g. a stale iat, §4.3 (11)) leaves that answer to the schema check.
+    const nonceJudged = o.nonce === 'omit' && step.expect?.error?.includes('use_dpop_nonce') && (error === 'use_dpop_nonce' || !step.expect.error.includes('invalid_dpop_proof'));
+    if (nonceJudged) run.add(dpopNonceChallenge({ status: res.status, json: res.json ?? res.body, headers: res.headers }, exId));
     else if (error === 'invalid_dpop_proof' || error === 'use_dpop_nonce') run.add(dpopErrorMatchesSchema({ status: res.status, json: res.json ?? res.body }, exId));
     return;
   }

@@ -21,6 +21,9 @@ export function fapi2(): Features {
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
     dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => false },
     clientCredentials: { enabled: true },
+    // FAPI 2.0 Message Signing (JAR at PAR, RFC 9101), which oidc-provider is certified with: request
+    // objects by value only (v9 has no request_uri by reference besides PAR's own).
+    requestObjects: { enabled: true },
   };
 }
 

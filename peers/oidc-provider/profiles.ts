@@ -16,13 +16,14 @@ export type Profile = {
 
 const code = { AuthorizationCode: 2 };
 // oidc-provider forgets a code once its TTL is over, and with it the grant a reuse would revoke
-// (RFC 6749 §4.1.2): the web profiles keep codes 5 s so code-reuse-after-one-second sees a live one.
+// (RFC 6749 §4.1.2): the web and fapi2 profiles keep codes 5 s so code-reuse-after-one-second sees a
+// live one, and a code is not already expired when a loaded machine gets to the token request.
 const webCode = { AuthorizationCode: 5 };
 
 export const profiles: Record<string, Profile> = {
   default: { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
-  fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...code, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
+  fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {
     clients: clients.introspectionClients,

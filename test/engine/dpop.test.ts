@@ -2,7 +2,8 @@
 // the provider accepts, each declared mutation, and the nonce retry (RFC 9449 §8, §9).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import { ath, buildProof, dpopJkt, lastDpopJkt, redactProof, sendWithDpop } from '../../harness/engine/dpop.ts';
+import { ath, buildProof, dpopJkt, judgeDpopTokenResponse, lastDpopJkt, redactProof, sendWithDpop } from '../../harness/engine/dpop.ts';
+import type { Finding } from '../../harness/core/finding.ts';
 import { HttpClient } from '../../harness/engine/http.ts';
 import type { ModuleRun } from '../../harness/engine/module-run.ts';
 import type { RunningProvider } from '../../provider/server.ts';
@@ -93,5 +94,24 @@ describe('sendWithDpop', () => {
     const ex = await tokenRequest(fakeRun(), undefined);
     expect(ex.request.headers.dpop).toBeUndefined();
     expect((ex.response?.json as { token_type: string }).token_type).toBe('Bearer');
+  });
+});
+
+describe('judgeDpopTokenResponse (a refusal)', () => {
+  // A stale iat (RFC 9449 §4.3 (11)) may be refused outright or answered with a nonce challenge (§8).
+  const step = { id: 'par', do: 'par', with: { dpop: { iat_offset: -3600, nonce: 'omit' } }, expect: { error: ['invalid_dpop_proof', 'use_dpop_nonce'] } };
+  const judge = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+    const findings: Finding[] = [];
+    const run = { add: (...f: Finding[]) => findings.push(...f) } as unknown as ModuleRun;
+    judgeDpopTokenResponse(run, step as never, { status, json, body: JSON.stringify(json), headers } as never, 'ex-1', true);
+    return findings;
+  };
+  it('judges invalid_dpop_proof by the DPoP error schema, not as a nonce challenge (pass)', () => {
+    const f = judge(400, { error: 'invalid_dpop_proof' });
+    expect(f.map((x) => [x.check, x.ok])).toEqual([['dpop-error-schema', true]]);
+  });
+  it('judges use_dpop_nonce as a nonce challenge: one without a DPoP-Nonce header fails', () => {
+    expect(judge(400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': 'n-1' }).map((x) => [x.check, x.ok])).toEqual([['dpop-nonce-challenge', true]]);
+    expect(judge(400, { error: 'use_dpop_nonce' }).map((x) => [x.check, x.ok])).toEqual([['dpop-nonce-challenge', false]]);
   });
 });

@@ -5,7 +5,7 @@
 import { errorResponseMatchesSchema, parResponseMatchesSchema } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { resolveSteps } from '../catalog.ts';
-import { sendWithDpop } from '../dpop.ts';
+import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
 import { formEncode } from '../http.ts';
 import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
 import { htmlMatchesPage } from '../page-match.ts';
@@ -63,6 +63,8 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
     if (res.status === 400 || res.status === 401) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    // A DPoP refusal at PAR is judged as at the token endpoint (RFC 9449 §10.1 → §5, §8).
+    judgeDpopTokenResponse(run, step, res, ex.id, true);
     return;
   }
   const schema = parResponseMatchesSchema({ status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body }, ex.id);

@@ -24,6 +24,10 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
     // RFC 6750 §3: a protected resource's error code is in its WWW-Authenticate challenge.
     const challengeError = parseWwwAuthenticate(res.headers['www-authenticate'] ?? '').challenges.map((c) => c.params.error).find((x) => typeof x === 'string');
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, { ...res, json: { error: challengeError } }, [401]), ex.id);
+    // The challenge rules (RFC 9449 §7.1, RFC 6750 §3) bind a resource that refuses a request: a
+    // success is judged by the step's expectation alone (its cite gives the level, e.g. the SHOULD
+    // of RFC 6749 §4.1.2 on revoking tokens after a code reuse), never by a challenge check.
+    if (res.status < 400) return;
     if (scheme === 'DPoP') run.add(dpopChallengeScheme({ status: res.status, headers: res.headers }, ex.id));
     else run.add(bearerChallengeOnError({ status: res.status, headers: res.headers, expectError: e.error?.[0] }, ex.id), bearerStatusMatchesError({ status: res.status, headers: res.headers }, ex.id));
     return;
