@@ -94,7 +94,7 @@ async function list(planFile: string): Promise<number> {
   for (const mod of modules) {
     const a = api.applicability(mod, plan);
     if (a.applies) applying++;
-    const applies = a.applies ? paintStatus('passed', 'yes', style) : style.gray(`skipped: ${a.reason}`);
+    const applies = a.applies ? paintStatus('passed', 'yes', style) : style.gray(`${a.status === 'not_applicable' ? 'not applicable' : 'skipped'}: ${a.reason}`);
     const counterparts = Array.isArray(mod.counterpart) ? mod.counterpart : [mod.counterpart ?? '-'];
     const proves = mod.proves.length ? mod.proves : ['-'];
     for (let i = 0; i < Math.max(counterparts.length, proves.length); i++) {
@@ -105,7 +105,7 @@ async function list(planFile: string): Promise<number> {
   }
   process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC'], rows, style)}\n\n`);
   const skipped = modules.length - applying;
-  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n`);
+  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n`);
   return 0;
 }
 
