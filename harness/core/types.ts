@@ -130,7 +130,7 @@ export interface PlanResource {
 export interface PlanOperation {
   /** Default POST. */
   method?: string;
-  /** Absolute URL (on loopback), e.g. `${issuer}/admin/rotate-keys`. */
+  /** Absolute URL on loopback, or a path under `${issuer}` (e.g. `${issuer}/ops/rotate`). */
   url: string;
   headers?: Record<string, string>;
   /** Sent as `Authorization: Bearer <token>`; masked in every report. */

@@ -323,26 +323,7 @@ export class BrowserSession {
     for (;;) {
       let hit = -1;
       try {
-        hit = await this.page.evaluate((ms) => {
-          const body = document.body?.innerText ?? '';
-          const shown = (sel: string) => {
-            if (!sel) return true;
-            try {
-              return Array.from(document.querySelectorAll(sel)).some((el) => (el as HTMLElement).getClientRects().length > 0);
-            } catch {
-              return false;
-            }
-          };
-          const said = (re: string) => {
-            if (!re) return true;
-            try {
-              return new RegExp(re, 'i').test(body);
-            } catch {
-              return false;
-            }
-          };
-          return ms.findIndex((m) => (m.selector || m.text) && shown(m.selector) && said(m.text));
-        }, matchers);
+        hit = await this.page.evaluate(firstMatch, matchers);
         error = undefined;
       } catch (err) {
         // The page navigated while being read: wait for the new document and read again.
@@ -362,7 +343,7 @@ export class BrowserSession {
       if (this.captured) return;
       const desc = describeAction(action, this.opts.secrets);
       try {
-        await this.act(() => this.perform(action), `${it.name}: ${desc}`, 'click' in action || 'goto' in action || 'submit' in action);
+        await this.act(() => this.perform(action), `${it.name}: ${desc}`, 'click' in action || 'goto' in action);
       } catch (err) {
         if (!action.optional) throw err;
         this.record('action-skipped', this.page.url(), `${it.name}: optional ${desc} not done: ${firstLine(err)}`);
@@ -376,7 +357,7 @@ export class BrowserSession {
     // Only actions that may navigate (click, goto) wait: for a navigation to start, then for it
     // (and any chain of redirects after it) to reach a document, however slowly the provider answers.
     const main = this.page.mainFrame();
-    const started2 = navigates
+    const navStarted = navigates
       ? this.page.waitForRequest((r) => r.isNavigationRequest() && r.frame() === main, { timeout: 1000 }).then(() => true, () => false)
       : Promise.resolve(false);
     const seq = this.navSeq;
@@ -384,7 +365,7 @@ export class BrowserSession {
     const hop = this.record('action', this.page.url(), detail);
     // The request has started: wait (briefly) until the route handler has taken it up; settle()
     // then follows it and every hop after it.
-    if (await started2) {
+    if (await navStarted) {
       for (let i = 0; i < 100 && this.navSeq === seq && !this.captured; i++) await new Promise((r) => setTimeout(r, 10));
     }
     await this.settle();
@@ -441,6 +422,32 @@ export class BrowserSession {
   get owner(): Browser {
     return this.browser;
   }
+}
+
+/**
+ * Runs inside the page: the index of the first matcher whose CSS selector matches a visible element
+ * and whose regular expression matches the page's visible text (an empty part matches; a matcher
+ * with neither never does), or -1. Self-contained, so page.evaluate can ship it.
+ */
+export function firstMatch(ms: { selector: string; text: string }[]): number {
+  const body = document.body?.innerText ?? '';
+  const shown = (sel: string) => {
+    if (!sel) return true;
+    try {
+      return Array.from(document.querySelectorAll(sel)).some((el) => (el as HTMLElement).getClientRects().length > 0);
+    } catch {
+      return false;
+    }
+  };
+  const said = (re: string) => {
+    if (!re) return true;
+    try {
+      return new RegExp(re, 'i').test(body);
+    } catch {
+      return false;
+    }
+  };
+  return ms.findIndex((m) => (m.selector || m.text) && shown(m.selector) && said(m.text));
 }
 
 const CAPTURED_PAGE = '<!doctype html><title>captured by Touchstone</title>';

@@ -3,7 +3,7 @@
 // scripts, into a blank page of the run's browser, and judged the way the browser session judges a
 // page: the matcher's selector must match a visible element and its text regex the visible text.
 import type { PageMatcher } from '../core/types.ts';
-import type { BrowserPool } from './browser.ts';
+import { firstMatch, type BrowserPool } from './browser.ts';
 
 export async function htmlMatchesPage(pool: BrowserPool, html: string, m: PageMatcher): Promise<boolean> {
   if (!m.selector && !m.text) return false;
@@ -14,21 +14,7 @@ export async function htmlMatchesPage(pool: BrowserPool, html: string, m: PageMa
     await context.route('**/*', (route) => route.abort());
     const page = await context.newPage();
     await page.setContent(html, { waitUntil: 'domcontentloaded' });
-    const seen = await page.evaluate((sel) => {
-      let shown = true;
-      if (sel) {
-        let el: Element | null = null;
-        try {
-          el = document.querySelector(sel);
-        } catch {
-          el = null;
-        }
-        shown = !!el && (el as HTMLElement).getClientRects().length > 0;
-      }
-      return { shown, text: document.body?.innerText ?? '' };
-    }, m.selector ?? '');
-    if (!seen.shown) return false;
-    return m.text ? new RegExp(m.text, 'i').test(seen.text) : true;
+    return (await page.evaluate(firstMatch, [{ selector: m.selector ?? '', text: m.text ?? '' }])) === 0;
   } finally {
     await context.close().catch(() => {});
     pool.release(browser);
