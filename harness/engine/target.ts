@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
@@ -178,18 +177,6 @@ async function startContainerTarget(plan: Plan, opts: { logFile?: string }): Pro
   }
 }
 
-/** A free loopback port, picked by the OS and released for the command to bind. */
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
-}
-
 /**
  * `launch: command`: any provider started as a program (a vendor's binary, our oidc-provider peer).
  * The harness picks a free loopback port, replaces `${port}` and `${issuer}` in the command, the
@@ -198,7 +185,8 @@ function freePort(): Promise<number> {
  */
 async function startCommandTarget(plan: Plan, opts: { logFile?: string }): Promise<Target> {
   const p = plan.provider;
-  const port = String(await freePort());
+  const { freeLoopbackPort } = await import('./container.ts');
+  const port = String(await freeLoopbackPort());
   const issuer = p.issuer!.replaceAll('${port}', port).replace(/\/$/, '');
   const fill = (v: string) => v.replaceAll('${port}', port).replaceAll('${issuer}', issuer);
   const [program, ...args] = p.command!.map(fill);
