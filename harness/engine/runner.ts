@@ -13,54 +13,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
 import { missingOperation } from './operations.ts';
-import { authorize } from './steps/authorize.ts';
-import { logout } from './steps/logout.ts';
-import { discover, jwks, oauthMetadata } from './steps/metadata.ts';
-import { race } from './steps/race.ts';
-import { refresh } from './steps/refresh.ts';
-import { rotateKeys } from './steps/rotate-keys.ts';
-import { token } from './steps/token.ts';
-import { userinfo } from './steps/userinfo.ts';
-import { wait } from './steps/wait.ts';
-import { deviceApprove, deviceAuthorization, deviceToken } from './steps/device.ts';
-import { cibaDecide, cibaRequest, cibaToken } from './steps/ciba.ts';
-import { authorizeStart, par } from './steps/par.ts';
-import { clientCredentials, password } from './steps/client-credentials.ts';
-import { introspect, revoke } from './steps/token-management.ts';
-import { register } from './steps/register.ts';
-import { resource, resourceMetadata, resourceToken } from './steps/resource.ts';
-
-type StepFn = (run: ModuleRun, step: StepDef) => Promise<void>;
-
-const STEPS: Record<string, StepFn> = {
-  race,
-  discover,
-  'oauth-metadata': oauthMetadata,
-  jwks,
-  authorize,
-  token,
-  refresh,
-  'rotate-keys': rotateKeys,
-  userinfo,
-  logout,
-  wait,
-  par,
-  'authorize-start': authorizeStart,
-  'client-credentials': clientCredentials,
-  password,
-  introspect,
-  revoke,
-  register,
-  'device-authorization': deviceAuthorization,
-  'device-approve': deviceApprove,
-  'device-token': deviceToken,
-  'ciba-request': cibaRequest,
-  'ciba-decide': cibaDecide,
-  'ciba-token': cibaToken,
-  'resource-token': resourceToken,
-  resource,
-  'resource-metadata': resourceMetadata,
-};
+import { STEP_RUNNERS as STEPS } from './steps/index.ts';
 
 export interface RunContext {
   plan: Plan;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { isCitationId } from '../core/citations.ts';
-import type { Plan } from '../core/types.ts';
+import type { ModuleDef, Plan, StepExpect } from '../core/types.ts';
 import { CatalogError, loadCatalog, moduleProblems, unmatchedSelectors } from '../engine/catalog.ts';
 import { isLoopbackHost } from '../engine/http.ts';
 import { validateShape } from './validate.ts';
@@ -143,6 +143,8 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     if (builtin) fail(`/define/${i}/id "${m.id}" is already a module in ${builtin.source}; give the plan's module its own id`);
     const problem = moduleProblems(m, catalog)[0];
     if (problem) fail(`/define/${i} (${m.id}): ${problem}`);
+    const unknown = unknownInteraction(m, plan);
+    if (unknown) fail(`/define/${i} (${m.id}): ${unknown}`);
     for (const c of m.proves) if (!isCitationId(c)) fail(`/define/${i}/proves: unknown citation id "${c}"`);
   });
   const unmatched = unmatchedSelectors(plan.modules, catalog);
@@ -153,4 +155,27 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
   (plan.expected_failures ?? []).forEach((x, i) => {
     if (unmatchedSelectors([x.module], catalog).length) fail(`/expected_failures/${i}/module: unknown module id "${x.module}"`);
   });
+}
+
+/**
+ * `expect.interaction` names a plan-defined module writes itself (in its steps and edits) must be
+ * the plan's browser.interactions: a typo would make "not shown" hold for the wrong reason. A
+ * suite module needing an interaction the plan lacks is not applicable at run time instead.
+ */
+function unknownInteraction(m: ModuleDef, plan: Plan): string | undefined {
+  const names = plan.browser.interactions.map((x) => x.name);
+  const written: { where: string; expect?: StepExpect }[] = [
+    ...(m.steps ?? []).map((s) => ({ where: `step "${s.id ?? s.do}"`, expect: s.expect })),
+    ...(m.edits ?? []).flatMap((e, n) => [
+      { where: `edits/${n}`, expect: 'expect' in e ? e.expect : undefined },
+      ...('steps' in e ? (e.steps ?? []) : []).map((s) => ({ where: `edits/${n} step "${s.id ?? s.do}"`, expect: s.expect })),
+    ]),
+  ];
+  for (const { where, expect } of written) {
+    for (const list of ['shown', 'not_shown'] as const) {
+      const bad = (expect?.interaction?.[list] ?? []).find((n) => !names.includes(n));
+      if (bad !== undefined) return `${where}: expect.interaction.${list} names "${bad}", not an interaction of this plan (browser.interactions: ${names.join(', ') || 'none'})`;
+    }
+  }
+  return undefined;
 }

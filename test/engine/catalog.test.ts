@@ -11,9 +11,9 @@ import {
   moduleProblems,
   resolveSteps,
   selectModules,
-  STEP_KINDS,
   unmatchedSelectors,
 } from '../../harness/engine/catalog.ts';
+import { STEP_KINDS } from '../../harness/engine/steps/index.ts';
 
 const FLOW: StepDef[] = [
   { do: 'discover' },

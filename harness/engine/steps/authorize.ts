@@ -8,6 +8,7 @@ import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
+import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, USER } from './options.ts';
 
 export function pkcePair(method: string): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
@@ -167,3 +168,17 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   run.succeeded(step, codeFinding.ok, codeFinding.ok ? 'the OP redirected back with a code' : `the OP redirected back without a code${response?.error ? ` (error=${response.error})` : ''}`);
   if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
 }
+
+/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, params, drop). */
+export const authorizeOptions = options({
+  client: CLIENT,
+  user: USER,
+  pkce: enumOf('S256', 'plain', 'none'),
+  redirect_uri: STRING,
+  scope: STRING,
+  id_token_hint: { ...STEP_REF, description: 'the token step whose ID Token is sent as id_token_hint' },
+  request_object: enumOf('unsigned'),
+  par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
+  method: HTTP_METHOD,
+  ...SHAPE_PARAMS,
+});

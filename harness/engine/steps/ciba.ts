@@ -13,8 +13,9 @@ import { cibaErrorMatchesSchema, cibaResponseMatchesSchema, discoveryAdvertisesC
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { runOperation } from '../operations.ts';
-import { Poller, pollTokenEndpoint } from './device.ts';
+import { Poller, POLL_OPTIONS, pollTokenEndpoint } from './device.ts';
 import { clientAuthentication } from './token.ts';
+import { CLIENT, enumOf, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS, USER } from './options.ts';
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
@@ -131,3 +132,32 @@ export async function cibaToken(run: ModuleRun, step: StepDef): Promise<void> {
     poller: state.poller,
   });
 }
+
+/** `with` of `ciba-request`. */
+export const cibaRequestOptions = options({
+  client: CLIENT,
+  user: USER,
+  scope: STRING,
+  login_hint: STRING,
+  binding_message: STRING,
+  requested_expiry: { type: ['integer', 'string'], description: 'sent as its decimal string (§7.1)' },
+  expires_in: { type: 'integer', minimum: 0, description: 'the expires_in the acknowledgement must grant' },
+  request_object: {
+    type: ['boolean', 'object'],
+    additionalProperties: false,
+    properties: {
+      set: { type: 'object', description: 'claims to set (null removes; "+N" / "-N" for exp, iat, nbf are seconds from now)' },
+      drop: STRINGS,
+      sign_with: CLIENT,
+      alg: enumOf('none'),
+      corrupt_signature: { type: 'boolean' },
+    },
+  },
+  ...SHAPE_REQUEST,
+});
+
+/** `with` of `ciba-decide`. */
+export const cibaDecideOptions = options({ from: STEP_REF, decision: enumOf('approve', 'deny') });
+
+/** `with` of `ciba-token`. */
+export const cibaTokenOptions = options({ from: STEP_REF, client: CLIENT, auth_req_id: STRING, ...POLL_OPTIONS });

@@ -11,6 +11,7 @@ import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, type ModuleRun } from '../module-run.ts';
 import { maskIssuedSecrets } from './register.ts';
 import { clientAuthentication, postToTokenEndpoint } from './token.ts';
+import { CLIENT, DPOP, options, SECRET, SHAPE_REQUEST, STRING, STRINGS, USER } from './options.ts';
 
 export async function clientCredentials(run: ModuleRun, step: StepDef): Promise<void> {
   try {
@@ -72,3 +73,16 @@ async function unavailableScope(run: ModuleRun, step: StepDef, role: string, for
   }
   run.add(unavailableScopeNotGranted({ requested: form.scope ?? '', notGranted, json: res.json ?? res.body }, ex.id));
 }
+
+/** `with` of `client-credentials`. */
+export const clientCredentialsOptions = options({
+  client: CLIENT,
+  secret: SECRET,
+  scope: STRING,
+  not_granted: { ...STRINGS, description: 'scopes in the request the client cannot get (RFC 6749 §3.3)' },
+  dpop: DPOP,
+  ...SHAPE_REQUEST,
+});
+
+/** `with` of `password`. */
+export const passwordOptions = options({ client: CLIENT, user: USER, secret: SECRET, scope: STRING, dpop: DPOP, ...SHAPE_REQUEST });

@@ -19,6 +19,7 @@ import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRu
 import { describeLanding, expectOpPage, judgeInteractions } from './authorize.ts';
 import { acceptTokens, clientAuthentication } from './token.ts';
 import { EXPIRY_MARGIN_MS } from './wait.ts';
+import { BOOLEAN, CLIENT, enumOf, ID_TOKEN_OPTIONS, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -237,3 +238,20 @@ export async function deviceToken(run: ModuleRun, step: StepDef): Promise<void> 
     poller: state.poller,
   });
 }
+
+/** `with` of `device-authorization`. */
+export const deviceAuthorizationOptions = options({ client: CLIENT, scope: STRING, ...SHAPE_REQUEST });
+
+/** `with` of `device-approve`. */
+export const deviceApproveOptions = options({ from: STEP_REF, user: USER, decision: enumOf('allow', 'deny'), complete: BOOLEAN });
+
+/** `with` of the polling steps (pollTokenEndpoint), without the step's own `from` / `client`. */
+export const POLL_OPTIONS = {
+  timing: enumOf('interval', 'too_fast', 'expired'),
+  scope: { type: 'string', description: 'the scope judged when the token response names none (default openid)' },
+  ...ID_TOKEN_OPTIONS,
+  ...SHAPE_REQUEST,
+} as const;
+
+/** `with` of `device-token`. */
+export const deviceTokenOptions = options({ from: STEP_REF, client: CLIENT, ...POLL_OPTIONS });

@@ -6,6 +6,7 @@ import { logoutRedirectIsRegistered, logoutStateEchoed } from '../../checks/inde
 import type { StepDef } from '../../core/types.ts';
 import { randomToken, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { abortIfLost, baseOf, describeLanding, expectOpPage, responseParams } from './authorize.ts';
+import { BOOLEAN, CLIENT, enumOf, options, SHAPE_PARAMS, STEP_REF, STRING } from './options.ts';
 
 /** The ID Token re-made as an unsecured JWT (alg none), claims unchanged. */
 export function unsignedCopy(idToken: string): string {
@@ -80,3 +81,15 @@ export async function logout(run: ModuleRun, step: StepDef): Promise<void> {
     logoutStateEchoed({ params: responseParams(landing.url, landing.form), sentState: params.state }),
   );
 }
+
+/** `with` of `logout`. */
+export const logoutOptions = options({
+  client: CLIENT,
+  token_from: STEP_REF,
+  id_token_hint: enumOf('valid', 'none', 'foreign', 'absent'),
+  post_logout_redirect_uri: { ...STRING, description: 'registered | with-query | absent | a literal URI' },
+  state: { ...BOOLEAN, description: 'false: send no state' },
+  client_id: { ...BOOLEAN, description: 'true: send client_id' },
+  confirm: { ...BOOLEAN, description: 'false: do not confirm on the logout_confirm page' },
+  ...SHAPE_PARAMS,
+});

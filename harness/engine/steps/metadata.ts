@@ -12,6 +12,7 @@ import {
 } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { StepAbort, type Metadata, type ModuleRun } from '../module-run.ts';
+import { checksOf, options } from './options.ts';
 
 function extraChecks(step: StepDef): string[] {
   return (step.with?.checks as string[] | undefined) ?? [];
@@ -68,3 +69,10 @@ export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] 
   if (!Array.isArray(keys)) throw new StepAbort('the JWKS has no keys array');
   run.jwks = { keys: keys.filter((k) => k && typeof k === 'object') as Record<string, unknown>[] };
 }
+
+/** `with` of `discover`. */
+export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2') });
+/** `with` of `oauth-metadata`: none. */
+export const oauthMetadataOptions = options({});
+/** `with` of `jwks`. */
+export const jwksOptions = options({ checks: checksOf('no-private', 'unique-kids') });

@@ -4,13 +4,14 @@
 // client_id and the request_uri. `authorize-start` opens /authorize back-channel without logging in.
 import { errorResponseMatchesSchema, parResponseMatchesSchema } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
-import { resolveSteps } from '../catalog.ts';
+import { resolveSteps } from '../resolve.ts';
 import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
 import { formEncode } from '../http.ts';
 import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
 import { htmlMatchesPage } from '../page-match.ts';
 import { pkcePair } from './authorize.ts';
 import { assertionAudience, clientAuthentication, reissueAssertion, type AssertionOptions } from './token.ts';
+import { ASSERTION, CLIENT, DPOP, enumOf, HTTP_METHOD, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 /**
  * `with`: client (role), scope, pkce (S256 | plain | none), redirect_uri, params / drop (as in
@@ -120,3 +121,20 @@ export async function authorizeStart(run: ModuleRun, step: StepDef): Promise<voi
     actual: { status: res.status, location: location ?? null },
   }, ex.id);
 }
+
+/** `with` of `par`. */
+export const parOptions = options({
+  client: CLIENT,
+  scope: STRING,
+  pkce: enumOf('S256', 'plain', 'none'),
+  redirect_uri: STRING,
+  assertion: ASSERTION,
+  secret: SECRET,
+  duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
+  method: HTTP_METHOD,
+  dpop: DPOP,
+  ...SHAPE_REQUEST,
+});
+
+/** `with` of `authorize-start`. */
+export const authorizeStartOptions = options({ par: STEP_REF });

@@ -7,6 +7,7 @@ import type { StepDef } from '../../core/types.ts';
 import { StepAbort, type ModuleRun } from '../module-run.ts';
 import { refreshGrantRequest } from './refresh.ts';
 import { codeGrantRequest } from './token.ts';
+import { ASSERTION, CLIENT, enumOf, options, SECRET, SHAPE_REQUEST, STEP_REF } from './options.ts';
 
 const MAX_COPIES = 32;
 
@@ -25,3 +26,14 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
   const check = grant === 'refresh_token' ? refreshRedeemedOnceConcurrently : codeRedeemedOnceConcurrently;
   run.add(check({ statuses }, sent[0].id));
 }
+
+/** `with` of `race`: the grant and copies, plus what the token / refresh request reads (codeGrantRequest, refreshGrantRequest). */
+export const raceOptions = options({
+  grant: enumOf('authorization_code', 'refresh_token'),
+  copies: { type: 'integer', minimum: 2, maximum: MAX_COPIES },
+  from: STEP_REF,
+  client: CLIENT,
+  secret: SECRET,
+  assertion: ASSERTION,
+  ...SHAPE_REQUEST,
+}, ['grant']);

@@ -21,6 +21,7 @@ import { registrationEchoesMetadata, registrationResponseMatchesSchema } from '.
 import { maskSecrets } from '../../core/mask.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, NotApplicable, shapeHeaders, StepAbort, type ModuleRun } from '../module-run.ts';
+import { DROP, enumOf, HEADERS, options, STEP_REF, STRING } from './options.ts';
 
 interface Registered {
   role: string;
@@ -161,3 +162,17 @@ async function manage(run: ModuleRun, step: StepDef, op: 'read' | 'update' | 'de
   if (op === 'update') entry.metadata = { ...sent };
   delete entry.metadata.client_id;
 }
+
+/** `with` of `register`. */
+export const registerOptions = options({
+  op: enumOf('create', 'read', 'update', 'delete'),
+  metadata_from: { ...STRING, description: 'a plan registration_metadata template' },
+  metadata: { type: 'object', description: 'client metadata members on top of the template' },
+  generate_key: enumOf('ES256', 'PS256', 'RS256'),
+  initial_token_from: { ...STRING, description: 'a plan client role whose secret is the initial access token' },
+  as: { ...STRING, description: 'the role the registered client takes (default registered)' },
+  from: STEP_REF,
+  token: enumOf('none', 'wrong'),
+  headers: HEADERS,
+  drop: DROP,
+});

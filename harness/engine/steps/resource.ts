@@ -16,6 +16,7 @@ import { JwksCache } from '../jwks-cache.ts';
 import { NotApplicable, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
 import { forgingKey, resolveResource, type ResolvedResource, type ResolvedTarget } from '../resource-target.ts';
 import { clientCredentials } from './client-credentials.ts';
+import { BOOLEAN, checksOf, DPOP, options, SHAPE_REQUEST, STEP_REF, STRING } from './options.ts';
 
 /** The forgeries `with.forge` names (issue 7): one reason each. */
 export const FORGERIES = [
@@ -208,3 +209,22 @@ export async function resourceMetadata(run: ModuleRun, step: StepDef): Promise<v
   run.add(f);
   run.succeeded(step, f.ok, f.message, ex.id);
 }
+
+/** `with` of `resource-token` (client and scope come from plan resource.token). */
+export const resourceTokenOptions = options({ target: STRING, dpop: DPOP, ...SHAPE_REQUEST });
+
+/** `with` of `resource`. */
+export const resourceOptions = options({
+  target: STRING,
+  method: STRING,
+  dpop: DPOP,
+  forge: { enum: [...FORGERIES] },
+  no_token: BOOLEAN,
+  token_from: STEP_REF,
+  scheme: STRING,
+  poll: BOOLEAN,
+  checks: checksOf('dpop-challenge'),
+});
+
+/** `with` of `resource-metadata`. */
+export const resourceMetadataOptions = options({ target: STRING });

@@ -5,8 +5,12 @@
 import type { StepDef } from '../../core/types.ts';
 import type { ModuleRun } from '../module-run.ts';
 import { runOperation } from '../operations.ts';
+import { options } from './options.ts';
 
 export async function rotateKeys(run: ModuleRun, step: StepDef): Promise<void> {
   const ahead = step.with?.publish_ahead;
   await runOperation(run, step, 'rotate_keys', { publish_ahead: ahead === undefined ? undefined : String(ahead) }, 'rotate signing keys');
 }
+
+/** `with` of `rotate-keys`. */
+export const rotateKeysOptions = options({ publish_ahead: { type: 'integer', minimum: 0, description: 'seconds the new key is published before it signs' } });

@@ -26,6 +26,7 @@ import { fetchJwks } from './metadata.ts';
 import { EXPIRY_MARGIN_MS } from './wait.ts';
 import { maskIssuedSecrets } from './register.ts';
 import { clientAuthentication, nowSeconds } from './token.ts';
+import { BOOLEAN, CLIENT, enumOf, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 interface Target { role: string; token: string; label: string }
 
@@ -143,3 +144,28 @@ async function waitForExpiry(run: ModuleRun, w: Record<string, unknown>): Promis
 function errorEvidence(res: RecordedResponse) {
   return { status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body };
 }
+
+/** What `introspect` and `revoke` both read (target, request). */
+const TOKEN_MANAGEMENT = {
+  token: { ...STRING, description: 'a literal token instead of an earlier one' },
+  token_from: STEP_REF,
+  token_type: enumOf('access_token', 'refresh_token'),
+  client: CLIENT,
+  auth: enumOf('none'),
+  secret: SECRET,
+  bearer_from: STEP_REF,
+  hint: STRING,
+  ...SHAPE_REQUEST,
+} as const;
+
+/** `with` of `revoke`. */
+export const revokeOptions = options({ ...TOKEN_MANAGEMENT });
+
+/** `with` of `introspect`. */
+export const introspectOptions = options({
+  ...TOKEN_MANAGEMENT,
+  format: enumOf('jwt'),
+  active: BOOLEAN,
+  members: STRINGS,
+  after_expiry: BOOLEAN,
+});

@@ -26,6 +26,7 @@ import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
 import { fetchJwks } from './metadata.ts';
 import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
+import { ASSERTION, CLIENT, DPOP, enumOf, ID_TOKEN_OPTIONS, options, SECRET, SHAPE_REQUEST, STEP_REF } from './options.ts';
 
 /**
  * `with.assertion`: a deliberately wrong private_key_jwt client assertion (negative modules):
@@ -303,3 +304,15 @@ async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** `with` of `token`. */
+export const tokenOptions = options({
+  from: STEP_REF,
+  client: CLIENT,
+  secret: SECRET,
+  assertion: ASSERTION,
+  dpop: DPOP,
+  refresh_token: enumOf('absent'),
+  ...ID_TOKEN_OPTIONS,
+  ...SHAPE_REQUEST,
+});

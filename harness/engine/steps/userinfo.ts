@@ -4,6 +4,7 @@ import { bearerChallengeOnError, bearerStatusMatchesError, dpopChallengeScheme, 
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
+import { DPOP, enumOf, HTTP_METHOD, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
@@ -50,3 +51,16 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
     run.add(userinfoSubMatchesIdToken({ userinfoSub: (res.json as { sub?: unknown }).sub, idTokenSub: tokens.idTokenClaims.sub }, ex.id));
   }
 }
+
+/** `with` of `userinfo`. */
+export const userinfoOptions = options({
+  method: HTTP_METHOD,
+  via: enumOf('header', 'body'),
+  token: STRING,
+  token_from: STEP_REF,
+  scheme: STRING,
+  dpop: DPOP,
+  scope_claims: STRINGS,
+  essential_claims: STRINGS,
+  ...SHAPE_REQUEST,
+});

@@ -2,6 +2,7 @@
 // "reuse after one second"), or until a code is past the provider's own code TTL.
 import type { StepDef } from '../../core/types.ts';
 import { NotApplicable, StepSkip, type ModuleRun } from '../module-run.ts';
+import { enumOf, options, STEP_REF } from './options.ts';
 
 /** Margin past a TTL, so a provider that checks `now > exp` with whole seconds sees it expired. */
 export const EXPIRY_MARGIN_MS = 1100;
@@ -33,3 +34,6 @@ export async function wait(run: ModuleRun, step: StepDef): Promise<void> {
   const ms = until - Date.now();
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }
+
+/** `with` of `wait`. */
+export const waitOptions = options({ for: enumOf('code_ttl', 'request_uri'), from: STEP_REF, seconds: { type: 'number', minimum: 0 } });

@@ -1,0 +1,114 @@
+// The one registry of step kinds: what each kind runs and the JSON schema of its `with` options.
+// The runner runs steps from here and the catalog validates every module's steps against it
+// (so `touchstone validate` and `run` name a misspelled option); nothing else lists step kinds.
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { StepDef } from '../../core/types.ts';
+import type { ModuleRun } from '../module-run.ts';
+import { authorize, authorizeOptions } from './authorize.ts';
+import { cibaDecide, cibaDecideOptions, cibaRequest, cibaRequestOptions, cibaToken, cibaTokenOptions } from './ciba.ts';
+import { clientCredentials, clientCredentialsOptions, password, passwordOptions } from './client-credentials.ts';
+import { deviceApprove, deviceApproveOptions, deviceAuthorization, deviceAuthorizationOptions, deviceToken, deviceTokenOptions } from './device.ts';
+import { logout, logoutOptions } from './logout.ts';
+import { discover, discoverOptions, jwks, jwksOptions, oauthMetadata, oauthMetadataOptions } from './metadata.ts';
+import type { JsonSchema, OptionsSchema } from './options.ts';
+import { authorizeStart, authorizeStartOptions, par, parOptions } from './par.ts';
+import { race, raceOptions } from './race.ts';
+import { refresh, refreshOptions } from './refresh.ts';
+import { register, registerOptions } from './register.ts';
+import { resource, resourceMetadata, resourceMetadataOptions, resourceOptions, resourceToken, resourceTokenOptions } from './resource.ts';
+import { rotateKeys, rotateKeysOptions } from './rotate-keys.ts';
+import { introspect, introspectOptions, revoke, revokeOptions } from './token-management.ts';
+import { token, tokenOptions } from './token.ts';
+import { userinfo, userinfoOptions } from './userinfo.ts';
+import { wait, waitOptions } from './wait.ts';
+
+export type StepFn = (run: ModuleRun, step: StepDef) => Promise<void>;
+
+export interface StepSpec {
+  run: StepFn;
+  /** The schema of the step's `with` (closed: an unknown option is an error). */
+  with: OptionsSchema;
+  doc?: string;
+}
+
+export const STEPS = {
+  discover: { run: discover, with: discoverOptions, doc: 'GET the OpenID discovery document' },
+  'oauth-metadata': { run: oauthMetadata, with: oauthMetadataOptions, doc: 'GET the RFC 8414 metadata alias' },
+  jwks: { run: jwks, with: jwksOptions, doc: 'GET jwks_uri' },
+  authorize: { run: authorize, with: authorizeOptions, doc: 'the authorization request in the browser' },
+  token: { run: token, with: tokenOptions, doc: 'the authorization_code grant' },
+  refresh: { run: refresh, with: refreshOptions, doc: 'the refresh_token grant' },
+  userinfo: { run: userinfo, with: userinfoOptions, doc: 'the UserInfo endpoint' },
+  logout: { run: logout, with: logoutOptions, doc: 'RP-initiated logout in the browser' },
+  wait: { run: wait, with: waitOptions, doc: 'wait seconds, or past a TTL the provider gave' },
+  'rotate-keys': { run: rotateKeys, with: rotateKeysOptions, doc: 'plan operations.rotate_keys' },
+  race: { run: race, with: raceOptions, doc: 'one code or refresh token redeemed concurrently' },
+  par: { run: par, with: parOptions, doc: 'a pushed authorization request' },
+  'authorize-start': { run: authorizeStart, with: authorizeStartOptions, doc: 'open /authorize with a request_uri, not followed' },
+  'client-credentials': { run: clientCredentials, with: clientCredentialsOptions, doc: 'the client_credentials grant' },
+  password: { run: password, with: passwordOptions, doc: 'the resource owner password grant' },
+  introspect: { run: introspect, with: introspectOptions, doc: 'token introspection (RFC 7662, RFC 9701)' },
+  revoke: { run: revoke, with: revokeOptions, doc: 'token revocation (RFC 7009)' },
+  register: { run: register, with: registerOptions, doc: 'dynamic client registration and management (RFC 7591, RFC 7592)' },
+  'device-authorization': { run: deviceAuthorization, with: deviceAuthorizationOptions, doc: 'the device authorization request (RFC 8628)' },
+  'device-approve': { run: deviceApprove, with: deviceApproveOptions, doc: 'the End-User at verification_uri in the browser' },
+  'device-token': { run: deviceToken, with: deviceTokenOptions, doc: 'poll the token endpoint with the device_code' },
+  'ciba-request': { run: cibaRequest, with: cibaRequestOptions, doc: 'the CIBA authentication request' },
+  'ciba-decide': { run: cibaDecide, with: cibaDecideOptions, doc: 'plan operations.ciba_decide' },
+  'ciba-token': { run: cibaToken, with: cibaTokenOptions, doc: 'poll the token endpoint with the auth_req_id' },
+  'resource-token': { run: resourceToken, with: resourceTokenOptions, doc: 'a valid access token for a plan resource target' },
+  resource: { run: resource, with: resourceOptions, doc: 'call a plan resource target' },
+  'resource-metadata': { run: resourceMetadata, with: resourceMetadataOptions, doc: 'RFC 9728 protected resource metadata' },
+} satisfies Record<string, StepSpec>;
+
+export type StepKind = keyof typeof STEPS;
+
+export const STEP_KINDS = Object.keys(STEPS) as StepKind[];
+
+export function isStepKind(kind: string): kind is StepKind {
+  return Object.hasOwn(STEPS, kind);
+}
+
+/** The run function of every kind, for the runner. */
+export const STEP_RUNNERS: Record<string, StepFn> = Object.fromEntries(STEP_KINDS.map((k) => [k, STEPS[k].run]));
+
+// ------------------------------------------------------------------ validation
+
+const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+const validators = new Map<StepKind, ValidateFunction>();
+
+/** The compiled validator of a kind's `with` (compiled once). */
+export function optionsValidator(kind: StepKind): ValidateFunction {
+  let v = validators.get(kind);
+  if (!v) {
+    v = ajv.compile(STEPS[kind].with);
+    validators.set(kind, v);
+  }
+  return v;
+}
+
+const pathOf = (instancePath: string) => `with${instancePath.replace(/\//g, '.')}`;
+
+function describe(kind: StepKind, e: ErrorObject): string {
+  const at = pathOf(e.instancePath);
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    const allowed = Object.keys(((e.parentSchema ?? {}) as JsonSchema).properties ?? {});
+    const where = e.instancePath ? ` in ${at}` : '';
+    return `${at}.${extra} is not an option of step kind "${kind}" (allowed${where}: ${allowed.join(', ') || 'none'})`;
+  }
+  if (e.keyword === 'enum') return `${at} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'required') return `${at}.${(e.params as { missingProperty: string }).missingProperty} is required by step kind "${kind}"`;
+  if (e.keyword === 'type') return `${at} must be ${[(e.params as { type: string | string[] }).type].flat().join(' or ')}`;
+  return `${at} ${e.message ?? e.keyword}`;
+}
+
+/** Problems of a step's `with` against its kind's schema, best first (an unknown option, then the deepest). */
+export function stepOptionProblems(kind: StepKind, w: unknown = {}): string[] {
+  const v = optionsValidator(kind);
+  if (v(w)) return [];
+  const rank = (e: ErrorObject) => (e.keyword === 'additionalProperties' ? 0 : 1);
+  const errors = [...(v.errors ?? [])].sort((a, b) => rank(a) - rank(b) || b.instancePath.split('/').length - a.instancePath.split('/').length);
+  return [...new Set(errors.map((e) => describe(kind, e)))];
+}
