@@ -216,6 +216,14 @@ describe('moduleProblems', () => {
     expect(p).toHaveLength(1);
     expect(p[0]).toBe(`step "teleport": unknown step kind "teleport" (known: ${STEP_KINDS.join(', ')})`);
   });
+  it('a misspelled step option, at the top or nested, names the step, the path and the allowed keys', () => {
+    const p = moduleProblems(m({ edits: [{ edit: 'authorize', set: { pcke: 'plain' }, expect: { error: ['invalid_request'], cite: CITE } }] }), cat);
+    expect(p).toEqual(['step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, params, drop)']);
+    const nested = moduleProblems(m({ edits: [{ edit: 'token', set: { dpop: { nonse: 'omit' } } }] }), cat);
+    expect(nested).toHaveLength(1);
+    expect(nested[0]).toMatch(/^step "token": with\.dpop\.nonse is not an option of step kind "token" \(allowed in with\.dpop: key, /);
+    expect(moduleProblems(m({ edits: [{ edit: 'token', set: { dpop: { nonce: 'omit' } } }] }), cat)).toEqual([]);
+  });
   it('an expected failure without a citation', () => {
     expect(moduleProblems(m({ edits: [{ edit: 'authorize', expect: { error: ['invalid_request'] } }] }), cat)).toEqual([
       'step "authorize": an expected failure needs expect.cite, the rule it proves',
