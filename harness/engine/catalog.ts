@@ -34,6 +34,11 @@ function loadBuiltin(): Catalog {
   for (const [name, steps] of Object.entries(flows)) {
     const problems = (Array.isArray(steps) ? steps : [null]).flatMap((s, i) => validateShape(s, 'step', `suites/flows.yaml: /flows/${name}/${i}`));
     if (problems.length) throw new CatalogError(problems[0]);
+    // A flow's steps are checked here as well as in every module built on it (after its edits).
+    for (const s of steps) {
+      const problem = isStepKind(s.do) ? stepOptionProblems(s.do, s.with)[0] : `unknown step kind "${s.do}" (known: ${STEP_KINDS.join(', ')})`;
+      if (problem) throw new CatalogError(`suites/flows.yaml: flow ${name}: step "${s.id ?? s.do}": ${problem}`);
+    }
   }
   const modules = new Map<string, ModuleDef>();
   for (const file of readdirSync(SUITES_DIR).filter((f) => f.endsWith('.yaml') && f !== 'flows.yaml').sort()) {
