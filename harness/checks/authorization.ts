@@ -1,6 +1,6 @@
 // Checks on the parameters of an authorization response captured at the redirect URI.
 import { defineCheck, fail, pass, type Verdict } from '../core/finding.ts';
-import { evidence, field, isRecord, preview, typeName } from './util.ts';
+import { clip, evidence, field, isRecord, preview, typeName } from './util.ts';
 
 export interface AuthzResponseEvidence {
   /** The response parameters (query, or fragment/form_post for other response modes). */
@@ -59,4 +59,42 @@ export const authzResponseHasCode = defineCheck<Record<string, string>>('authz-r
   const code = params.code;
   if (typeof code !== 'string' || code === '') return fail(`expected a non-empty code string, found ${preview(code)}`, expected, evidence(code));
   return pass(`authorization response carries a code (${code.length} chars)`, expected, `${code.length} chars`);
+});
+
+export interface RedirectTargetEvidence {
+  /** The redirect_uri of the authorization request (one registered for the client). */
+  sentTo: string;
+  /** Where the OP sent the browser with the response. */
+  landedAt: string;
+  /** Names of the authorization response parameters (code, state, error, ...) on that URL. */
+  params: string[];
+}
+
+/** scheme://host/path of a URL, or the input itself when it does not parse. */
+function withoutQuery(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url;
+  }
+}
+
+// RFC 6749 §3.1.2.4 and §4.1.2.1: the AS MUST NOT automatically redirect the user-agent to an
+// invalid or mismatching redirection URI; the response goes to the request's redirection URI
+// (§4.1.2), which must exactly match a registered one (OIDC Core §3.1.2.1; RFC 9700 §4.1).
+export const authzResponseAtRedirectUri = defineCheck<RedirectTargetEvidence>('authz-response-at-redirect-uri', 'RFC6749-3.1.2.4', (input) => {
+  const sentTo = field(input, 'sentTo');
+  const landedAt = field(input, 'landedAt');
+  const params = field(input, 'params');
+  const expected = { redirect_uri: sentTo };
+  if (typeof sentTo !== 'string' || typeof landedAt !== 'string') return fail(`expected the redirect_uri sent and the URL the OP redirected to, found ${preview(sentTo)} and ${preview(landedAt)}`, expected, evidence({ sentTo, landedAt }));
+  const names = Array.isArray(params) ? params.filter((p): p is string => typeof p === 'string') : [];
+  const actual = { redirected_to: clip(landedAt, 300), params: names };
+  if (withoutQuery(landedAt) === withoutQuery(sentTo)) return pass(`the authorization response went to the redirect_uri of the request (${preview(sentTo)})`, expected, actual);
+  return fail(
+    `expected the authorization response at the redirect_uri of the request ${preview(sentTo)}, found the OP redirected it (${names.length ? names.join(', ') : 'no parameters'}) to ${preview(withoutQuery(landedAt))}, which is not that redirect_uri`,
+    expected,
+    actual,
+  );
 });

@@ -202,6 +202,9 @@ export const idTokenAtHashMatches = defineCheck<IdTokenEvidence>('id-token-at-ha
   return fail(`expected at_hash ${JSON.stringify(want)} (left half of ${hashName} of the access token, alg ${alg}), found ${preview(atHash)}`, want, evidence(atHash));
 });
 
+/** jose / WebCrypto errors raised while importing a JWK rather than while checking the signature. */
+const KEY_IMPORT_ERROR = /ERR_JWKS_INVALID|ERR_JWK_INVALID|Invalid keyData|must be public keys|requires key modulusLength|Invalid key|key import/i;
+
 export const idTokenSignatureVerified = defineCheck<SignatureEvidence>('id-token-signature-verified', 'OIDCC-3.1.3.7-signature', (input) => {
   const verified = field(input, 'verified');
   const error = field(input, 'error');
@@ -217,6 +220,11 @@ export const idTokenSignatureVerified = defineCheck<SignatureEvidence>('id-token
   else kidNote = `kid ${preview(kid, 60)}`;
   if (alg === 'none' || (typeof alg === 'string' && alg.toLowerCase() === 'none')) {
     return fail(`expected a signed ID Token, found alg "none" (${kidNote})`, expected, actual);
+  }
+  if (verified !== true && typeof error === 'string' && KEY_IMPORT_ERROR.test(error)) {
+    // The JWKS key itself could not be used (a private or malformed member, a short RSA modulus):
+    // OIDC Core §10.1.1 has the OP publish its public verification keys there.
+    return fail(`expected the ID Token signature to verify with the issuer's JWKS, found the JWKS key (${kidNote}) could not be imported as a public verification key: ${preview(error)} (alg ${preview(alg)})`, expected, actual);
   }
   if (verified !== true) {
     return fail(`expected the ID Token signature to verify with the issuer's JWKS, found it did not${typeof error === 'string' ? `: ${preview(error)}` : ''} (alg ${preview(alg)}, ${kidNote})`, expected, actual);

@@ -19,6 +19,8 @@ export interface RecordedResponse {
   json?: unknown;
   /** Set when the body was cut at the size cap. */
   truncated?: boolean;
+  /** Why a JSON body was not parsed: the size cap or the nesting bound it hit, naming the limit. */
+  unparsed?: string;
 }
 
 export interface HttpExchange {
@@ -31,6 +33,8 @@ export interface HttpExchange {
   response?: RecordedResponse;
   /** Transport failure: timeout, connection refused, size cap, host not in plan. */
   error?: string;
+  /** No (complete) answer before the per-request deadline (settings.timeout_ms). */
+  timedOut?: boolean;
   startedAt: string;
   ms: number;
 }

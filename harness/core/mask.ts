@@ -54,19 +54,34 @@ function maskString(s: string, secrets: readonly string[]): string {
   return r;
 }
 
-/** Deep copy of value with every occurrence of every secret replaced by "***". */
+/** Values nested deeper than this in a report are replaced by a marker (see maskSecrets). */
+export const MAX_REPORT_DEPTH = 200;
+
+/**
+ * Deep copy of value with every occurrence of every secret replaced by "***". Iterative, and
+ * bounded: anything nested deeper than MAX_REPORT_DEPTH (hostile JSON that got this far, a cycle)
+ * becomes a marker string, so the copy is always safe to JSON.stringify and write as a report.
+ */
 export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return maskString(v, secrets);
-    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
+  const root: { v?: unknown } = {};
+  type Slot = [from: unknown, into: Record<string | number, unknown>, key: string | number, depth: number];
+  const todo: Slot[] = [[value, root, 'v', 0]];
+  while (todo.length > 0) {
+    const [v, into, key, depth] = todo.pop()!;
+    if (typeof v === 'string') into[key] = secrets.length ? maskString(v, secrets) : v;
+    else if (Buffer.isBuffer(v) || v instanceof Uint8Array || !v || typeof v !== 'object') into[key] = v;
+    else if (depth >= MAX_REPORT_DEPTH) into[key] = `[cut: nested deeper than ${MAX_REPORT_DEPTH} levels]`;
+    else if (Array.isArray(v)) {
+      const a: unknown[] = new Array(v.length);
+      into[key] = a;
+      for (let i = 0; i < v.length; i++) todo.push([v[i], a as unknown as Record<number, unknown>, i, depth + 1]);
+    } else {
       const o: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) o[k] = walk(x);
-      return o;
+      into[key] = o;
+      const entries = Object.entries(v);
+      for (const [k] of entries) o[k] = undefined; // keep the key order of the original
+      for (const [k, x] of entries) todo.push([x, o, k, depth + 1]);
     }
-    return v;
-  };
-  return walk(value) as T;
+  }
+  return root.v as T;
 }

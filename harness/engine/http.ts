@@ -1,6 +1,6 @@
 // Back-channel HTTP on undici. Every request is recorded as an HttpExchange whatever happens:
-// a per-request timeout, a cap on the response size, no redirect following, and no traffic to any
-// host outside the plan's loopback origins.
+// a per-request timeout, a cap on the response size and on JSON nesting depth, no redirect
+// following, and no traffic to any host outside the plan's loopback origins.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { HeaderMap, HttpExchange, RecordedResponse } from '../core/exchange.ts';
@@ -8,9 +8,11 @@ import type { HeaderMap, HttpExchange, RecordedResponse } from '../core/exchange
 export interface HttpLimits {
   timeoutMs: number;
   maxBodyBytes: number;
+  /** JSON bodies nested deeper than this are recorded but not parsed (RFC 8259 §9 lets a parser limit depth). */
+  maxJsonDepth: number;
 }
 
-export const DEFAULT_LIMITS: HttpLimits = { timeoutMs: 10_000, maxBodyBytes: 1_000_000 };
+export const DEFAULT_LIMITS: HttpLimits = { timeoutMs: 10_000, maxBodyBytes: 1_000_000, maxJsonDepth: 64 };
 
 const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[::1\]|::1)$/i;
 
@@ -57,8 +59,33 @@ export function formEncode(body: Record<string, string | undefined>): string {
   return p.toString();
 }
 
-function parseJson(contentType: string | undefined, body: string): unknown {
-  if (!contentType || !/\bjson\b/i.test(contentType)) return undefined;
+const isJson = (contentType: string | undefined): boolean => !!contentType && /\bjson\b/i.test(contentType);
+
+/**
+ * True when the JSON text opens more than `limit` nested arrays/objects. One pass over the text,
+ * no recursion: JSON.parse itself is iterative in V8, but everything that later walks the parsed
+ * value (masking, schema validation, JSON.stringify of reports) recurses, so depth is bounded
+ * before parsing. Brackets inside strings do not count.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** JSON.parse bounded in depth; undefined for non-JSON content types and unparsable text. */
+export function parseJsonBounded(body: string, maxDepth: number): unknown {
+  if (nestsDeeperThan(body, maxDepth)) return undefined;
   try {
     return JSON.parse(body);
   } catch {
@@ -75,11 +102,10 @@ export class HttpClient {
   constructor(allowedOrigins: Iterable<string>, limits: Partial<HttpLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.allowed = new Set(allowedOrigins);
-    this.agent = new Agent({
-      connectTimeout: this.limits.timeoutMs,
-      headersTimeout: this.limits.timeoutMs,
-      bodyTimeout: this.limits.timeoutMs,
-    });
+    // undici's own timers sit behind the per-request deadline below, so a stalled endpoint is
+    // always reported by that deadline, with one wording ("no answer within N ms").
+    const backstop = this.limits.timeoutMs + 1_000;
+    this.agent = new Agent({ connectTimeout: backstop, headersTimeout: backstop, bodyTimeout: backstop });
   }
 
   /** Send one request and record it. Never throws: transport failures land in exchange.error. */
@@ -109,12 +135,19 @@ export class HttpClient {
       return ex;
     }
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error(`no complete response within ${this.limits.timeoutMs} ms`)), this.limits.timeoutMs);
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${this.limits.timeoutMs} ms`)), this.limits.timeoutMs);
+    let status: number | undefined;
     try {
       const res = await request(url, { method: method as 'GET', headers, body, dispatcher: this.agent, signal: abort.signal });
+      status = res.statusCode;
       ex.response = await this.readResponse(res.statusCode, normaliseHeaders(res.headers), res.body);
     } catch (err) {
-      ex.error = describeTransportError(err, url);
+      if (abort.signal.aborted || isUndiciTimeout(err)) {
+        ex.timedOut = true;
+        ex.error = status === undefined
+          ? `no answer within ${this.limits.timeoutMs} ms`
+          : `no complete answer within ${this.limits.timeoutMs} ms (HTTP ${status} headers arrived, the body stalled)`;
+      } else ex.error = describeTransportError(err, url);
     } finally {
       clearTimeout(timer);
       ex.ms = Math.round(performance.now() - started);
@@ -137,12 +170,24 @@ export class HttpClient {
       chunks.push(chunk);
     }
     const body = Buffer.concat(chunks).toString('utf8');
-    return { status, headers, body, json: truncated ? undefined : parseJson(headers['content-type'], body), truncated: truncated || undefined };
+    if (truncated) return { status, headers, body, truncated: true, unparsed: `body exceeded the size cap of ${this.limits.maxBodyBytes} bytes (settings.max_body_bytes) and was cut` };
+    if (!isJson(headers['content-type'])) return { status, headers, body };
+    if (nestsDeeperThan(body, this.limits.maxJsonDepth)) {
+      return { status, headers, body, unparsed: `body nests deeper than ${this.limits.maxJsonDepth} levels (JSON left unparsed; RFC 8259 §9 lets a parser limit nesting)` };
+    }
+    return { status, headers, body, json: parseJsonBounded(body, this.limits.maxJsonDepth) };
   }
 
   async close(): Promise<void> {
     await this.agent.close().catch(() => {});
   }
+}
+
+const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function isUndiciTimeout(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return UNDICI_TIMEOUTS.has(e?.code ?? '') || UNDICI_TIMEOUTS.has(e?.cause?.code ?? '');
 }
 
 function describeTransportError(err: unknown, url: string): string {
@@ -154,7 +199,9 @@ function describeTransportError(err: unknown, url: string): string {
 
 /** A recorded exchange's response, or a one-line description of why there is none. */
 export function describeExchangeFailure(ex: HttpExchange): string | undefined {
+  // A stalled endpoint reads as a timeout, whichever step asked: "no answer within 500 ms from POST <url>".
+  if (ex.timedOut) return `${ex.error} from ${ex.request.method} ${ex.request.url}`;
   if (ex.error) return `${ex.request.method} ${ex.request.url}: ${ex.error}`;
-  if (ex.response?.truncated) return `${ex.request.method} ${ex.request.url}: response body exceeded the size cap and was cut`;
+  if (ex.response?.unparsed) return `${ex.request.method} ${ex.request.url}: response ${ex.response.unparsed}`;
   return undefined;
 }

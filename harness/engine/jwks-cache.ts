@@ -3,6 +3,25 @@
 // and on an unknown kid, but at most once per `minRefetchMs` (so a flood of forged kids cannot
 // turn into a flood of JWKS requests).
 import type { JWK } from 'jose';
+import { PRIVATE_JWK_MEMBERS } from '../checks/jwks.ts';
+
+/**
+ * The public half of each key of a published set: private members dropped, symmetric (oct) keys
+ * left out. A JWKS that publishes private members is reported by jwks-has-no-private-members
+ * (RFC 7517 §9.2); signatures are still verified with the public part, so one broken rule gives
+ * one finding, not a second opaque key-import failure.
+ */
+export function publicKeys(keys: readonly unknown[]): JWK[] {
+  const out: JWK[] = [];
+  for (const k of keys) {
+    if (!k || typeof k !== 'object' || Array.isArray(k)) continue;
+    if ((k as JWK).kty === 'oct') continue;
+    const pub: Record<string, unknown> = { ...(k as Record<string, unknown>) };
+    for (const m of PRIVATE_JWK_MEMBERS) delete pub[m];
+    out.push(pub as JWK);
+  }
+  return out;
+}
 
 export interface JwksCacheOptions {
   /** Refetch the whole set when it is older than this (ms). */
@@ -32,7 +51,7 @@ export class JwksCache {
       try {
         const set = await this.#fetch();
         if (!set || !Array.isArray(set.keys)) throw new Error('the JWKS has no keys array');
-        this.#keys = set.keys;
+        this.#keys = publicKeys(set.keys);
         this.#fetchedAt = this.#opts.now();
         this.fetches++;
       } finally {

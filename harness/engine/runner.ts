@@ -47,6 +47,7 @@ export async function createRunContext(
     limits: {
       timeoutMs: plan.settings?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs,
       maxBodyBytes: plan.settings?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,
+      maxJsonDepth: DEFAULT_LIMITS.maxJsonDepth,
     },
   };
 }

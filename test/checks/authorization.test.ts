@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, type AuthzResponseEvidence } from '../../harness/checks/index.ts';
+import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, type AuthzResponseEvidence } from '../../harness/checks/index.ts';
 import { expectFail, expectPass, HOSTILE } from './helpers.ts';
 
 const ISSUER = 'https://server.example.com';
@@ -68,4 +68,20 @@ describe('authzResponseHasCode', () => {
   it('fails for an empty code', () => expectFail(authzResponseHasCode({ code: '' }), /non-empty code/));
   it.each(HOSTILE)('fails without throwing on hostile params %#', (v) => expectFail(authzResponseHasCode(v as never)));
   it('fails for a non-string code', () => expectFail(authzResponseHasCode({ code: ['a'] } as never)));
+});
+
+describe('authzResponseAtRedirectUri', () => {
+  const sentTo = 'https://client.example.org/cb';
+  it('passes when the response lands on the redirect_uri sent (its query aside)', () => {
+    const f = authzResponseAtRedirectUri({ sentTo, landedAt: 'https://client.example.org/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz', params: ['code', 'state'] });
+    expectPass(f);
+    expect(f.citation.id).toBe('RFC6749-3.1.2.4');
+  });
+  it('fails when the response goes to another host, naming it and the parameters', () => {
+    const f = authzResponseAtRedirectUri({ sentTo, landedAt: 'https://attacker.example/steal?code=abc&state=xyz', params: ['code', 'state'] });
+    expectFail(f, /to "https:\/\/attacker\.example\/steal", which is not that redirect_uri/);
+    expect(f.message).toContain('(code, state)');
+  });
+  it('fails for another path on the client host', () => expectFail(authzResponseAtRedirectUri({ sentTo, landedAt: 'https://client.example.org/other?error=access_denied', params: ['error'] })));
+  it.each(HOSTILE)('fails without throwing on hostile input %#', (v) => expectFail(authzResponseAtRedirectUri(v as never)));
 });

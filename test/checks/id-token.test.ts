@@ -318,6 +318,17 @@ describe('idTokenSignatureVerified', () => {
     expectFail(f, /expected alg "PS256", found "ES256"/);
     expect(f.expected).toEqual({ verified: true, alg: 'PS256' });
   });
+  it('names a JWKS key jose cannot import as a public key, not an opaque crypto error', async () => {
+    // A JWKS whose key carries its private member d: jose refuses the whole set.
+    const k = await generateKeyPair('ES256', { extractable: true });
+    const priv = { ...(await exportJWK(k.privateKey)), kid: 'op-key-1', alg: 'ES256' };
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'op-key-1' }).sign(k.privateKey);
+    const saved = jwks;
+    jwks = { keys: [priv] };
+    const e = await engineEvidence(token);
+    jwks = saved;
+    expectFail(idTokenSignatureVerified(e), /the JWKS key \(kid "op-key-1" is in the JWKS\) could not be imported as a public verification key: .*public keys/);
+  });
   it('names a missing kid', () => expectFail(idTokenSignatureVerified({ verified: false, alg: 'RS256' }), /no kid in the header/));
   it.each(HOSTILE)('fails without throwing on hostile evidence %#', (v) => expectFail(idTokenSignatureVerified(v as never)));
   it('fails for a truthy non-boolean verified', () => expectFail(idTokenSignatureVerified({ verified: 'yes' } as never)));

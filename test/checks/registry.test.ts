@@ -55,6 +55,7 @@ const EXPECTED: Record<string, string> = {
   authzResponseHasIss: 'RFC9207-2-iss',
   authzResponseStateEchoed: 'RFC6749-4.1.2-state',
   authzResponseHasCode: 'RFC6749-4.1.2-code',
+  authzResponseAtRedirectUri: 'RFC6749-3.1.2.4',
   userinfoMatchesSchema: 'OIDCC-5.3.2-userinfo-response',
   userinfoSubMatchesIdToken: 'OIDCC-5.3.2-userinfo-sub',
   bearerChallengeOnError: 'RFC6750-3-www-authenticate',

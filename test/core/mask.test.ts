@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets, secretsOf } from '../../harness/core/mask.ts';
+import { MAX_REPORT_DEPTH, maskSecrets, secretsOf } from '../../harness/core/mask.ts';
 import type { Plan } from '../../harness/core/types.ts';
 import { formEncode } from '../../harness/engine/http.ts';
 
@@ -123,9 +123,20 @@ describe('maskSecrets', () => {
     expect(out.s).toBe('***');
   });
 
-  it('returns the value itself when there are no secrets', () => {
-    const v = { a: 'anything' };
-    expect(maskSecrets(v, [])).toBe(v);
+  it('returns an equal copy when there are no secrets', () => {
+    const v = { a: 'anything', b: [1, { c: null }] };
+    expect(maskSecrets(v, [])).toEqual(v);
+  });
+
+  it('keeps key order and copies without recursion: 200,000 levels of nesting are cut, not a stack overflow', () => {
+    expect(Object.keys(maskSecrets({ z: 1, a: 2, m: { y: 1, b: 2 } }, ['x!x']))).toEqual(['z', 'a', 'm']);
+    let deep: unknown = { secret: 's3cret/with+chars' };
+    for (let i = 0; i < 200_000; i++) deep = i % 2 ? [deep] : { k: deep };
+    const masked = maskSecrets({ top: 's3cret/with+chars', deep }, ['s3cret/with+chars']);
+    const text = JSON.stringify(masked);
+    expect(text).toContain(`[cut: nested deeper than ${MAX_REPORT_DEPTH} levels]`);
+    expect(text).not.toContain('s3cret');
+    expect(masked.top).toBe('***');
   });
 
   it('passes non-strings through', () => {

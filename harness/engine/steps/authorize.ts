@@ -3,7 +3,7 @@
 // browser. Success, an error redirect, or an OP page are judged against the step's expectation.
 import { createHash } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
-import { authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
+import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
 import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
@@ -79,6 +79,30 @@ export function judgeInteractions(run: ModuleRun, step: StepDef, played: string[
   });
 }
 
+/** Parameters of an authorization response (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207; OIDC Core §3.2.2.5). */
+const RESPONSE_PARAMS = ['code', 'error', 'id_token', 'access_token', 'state', 'iss'];
+
+/**
+ * A redirect that carries this request's authorization response to a URL other than the
+ * redirect_uri sent (an off-plan host, or another client URL). A redirect that is itself an
+ * authorization request (an upstream identity provider's login: it has response_type) or that
+ * carries neither a code, an error, a token nor the state sent is not a response: the flow stops
+ * naming where the browser went instead.
+ */
+export function misdirectedResponse(l: Landing, sentTo: string, sentState?: string): { url: string; params: string[] } | undefined {
+  if (l.kind !== 'redirect' && l.kind !== 'off-plan') return undefined;
+  let p: Record<string, string>;
+  try {
+    if (baseOf(l.url) === baseOf(sentTo)) return undefined;
+    p = responseParams(l.url, l.kind === 'redirect' ? l.form : undefined);
+  } catch {
+    return undefined;
+  }
+  if (Object.hasOwn(p, 'response_type')) return undefined;
+  const isResponse = ['code', 'error', 'id_token', 'access_token'].some((k) => Object.hasOwn(p, k)) || (sentState !== undefined && p.state === sentState);
+  return isResponse ? { url: l.url, params: RESPONSE_PARAMS.filter((k) => Object.hasOwn(p, k)) } : undefined;
+}
+
 export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   const role = (w.client as string) ?? 'main';
@@ -142,6 +166,14 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
 
   abortIfLost(landing);
+  // The OP sent an authorization response (code, state, error, ...) somewhere other than the
+  // redirect_uri of the request: off the plan's hosts, or another client URL. That is the verdict
+  // (RFC 6749 §3.1.2.4), not a missing code or a wrong error.
+  const misdirected = misdirectedResponse(landing, sentTo, sent.state);
+  if (misdirected) {
+    run.add(authzResponseAtRedirectUri({ sentTo, landedAt: misdirected.url, params: misdirected.params }, hop));
+    throw new StepAbort(`the authorization response went to ${baseOf(misdirected.url)}, not to the redirect_uri ${sentTo}`);
+  }
   if (e?.error) {
     const error = response?.error;
     const ok = atClient && !!error && e.error.includes(error);

@@ -11,6 +11,7 @@ import {
   oauthMetadataAliasMatches,
 } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
+import { publicKeys } from '../jwks-cache.ts';
 import { StepAbort, type Metadata, type ModuleRun } from '../module-run.ts';
 import { checksOf, options } from './options.ts';
 
@@ -63,11 +64,16 @@ export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] 
   const res = run.response(ex);
   const set = res.json ?? res.body;
   run.add(jwksMatchesSchema(set, ex.id));
-  if (extra.includes('no-private')) run.add(jwksHasNoPrivateMembers(set, ex.id));
+  // A private member in the published set is reported wherever the set is read (RFC 7517 §9.2;
+  // OIDC Core §10.1.1: the JWKS carries the OP's public keys), once per module; passes only where asked.
+  const noPrivate = jwksHasNoPrivateMembers(set, ex.id);
+  const reported = run.findings.some((f) => f.check === noPrivate.check);
+  if (extra.includes('no-private') || (!noPrivate.ok && !reported)) run.add(noPrivate);
   if (extra.includes('unique-kids')) run.add(jwksKidsAreUnique(set, ex.id));
   const keys = (res.json as { keys?: unknown } | undefined)?.keys;
   if (!Array.isArray(keys)) throw new StepAbort('the JWKS has no keys array');
-  run.jwks = { keys: keys.filter((k) => k && typeof k === 'object') as Record<string, unknown>[] };
+  // Signatures are verified with the public half of each key (private members dropped, oct keys left out).
+  run.jwks = { keys: publicKeys(keys) as Record<string, unknown>[] };
 }
 
 /** `with` of `discover`. */

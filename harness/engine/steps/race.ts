@@ -4,6 +4,7 @@
 // concurrently, exactly as the token / refresh steps build them. Exactly one may succeed.
 import { codeRedeemedOnceConcurrently, refreshRedeemedOnceConcurrently } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
+import { describeExchangeFailure } from '../http.ts';
 import { StepAbort, type ModuleRun } from '../module-run.ts';
 import { refreshGrantRequest } from './refresh.ts';
 import { codeGrantRequest } from './token.ts';
@@ -22,9 +23,16 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
   const sent = await Promise.all(
     Array.from({ length: copies }, (_, i) => run.http.send(url, { step: step.id!, label: `${grant} request ${i + 1} of ${copies} (concurrent)`, method: 'POST', headers, body: form })),
   );
-  const statuses = sent.map((ex) => ex.response?.status ?? 0);
   const check = grant === 'refresh_token' ? refreshRedeemedOnceConcurrently : codeRedeemedOnceConcurrently;
-  run.add(check({ statuses }, sent[0].id));
+  // A request with no answer (a timeout, a reset) says nothing about the exactly-once rule: unless
+  // two were already served (redeemed twice, whatever the rest did), the step stops on the cause.
+  const answered = sent.filter((ex) => ex.response);
+  const lost = sent.filter((ex) => !ex.response);
+  const served = answered.filter((ex) => ex.response!.status >= 200 && ex.response!.status < 300);
+  if (lost.length > 0 && served.length < 2) {
+    throw new StepAbort(`${lost.length} of ${copies} concurrent requests got no answer: ${describeExchangeFailure(lost[0])}`);
+  }
+  run.add(check({ statuses: answered.map((ex) => ex.response!.status) }, (served[0] ?? answered[0]).id));
 }
 
 /** `with` of `race`: the grant and copies, plus what the token / refresh request reads (codeGrantRequest, refreshGrantRequest). */
