@@ -1,5 +1,5 @@
 // touchstone: the command line. `run` a plan against a provider, `list` what a plan would run,
-// `validate` a plan. Exit codes: 0 passed / ok, 1 a module failed, 2 bad usage or bad plan.
+// `validate` a plan. Exit codes: 0 passed / ok, 1 the gate failed, 2 bad usage or bad plan.
 // No arguments (npm start) runs plans/default.yaml; flags alone apply to that default run.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -21,6 +21,10 @@ Options for run:
   -m, --module <id|glob>   Run only these modules (repeatable; intersected with the plan's modules)
   -w, --workers <n>        Modules run in parallel (default: settings.workers in the plan, else 2)
   -o, --report-dir <dir>   Write the reports here (default: reports/<YYYYMMDD-HHMMSS>-<plan>/)
+  --strict                 Release gate: skipped modules, warnings and unmet expected failures fail
+                           the run too (not-applicable modules never do: the plan says they do not apply)
+  --json                   Print the run summary (summary.json) as the only stdout output; progress
+                           goes to stderr (touchstone run p.yaml --json | jq .counts)
 
 General:
   -h, --help               Show this help
@@ -30,8 +34,10 @@ With no command, touchstone runs ${DEFAULT_PLAN} (options apply to that run):
   npm start                         touchstone run ${DEFAULT_PLAN}
   npm start -- -m 'pkce-*'          touchstone run ${DEFAULT_PLAN} --module 'pkce-*'
 
-Exit codes: 0 all modules passed (warnings and skips included), 1 a module failed,
-2 bad usage or invalid plan, 130 interrupted.
+Exit codes: 0 the gate passed, 1 it failed, 2 bad usage or invalid plan, 130 interrupted.
+  default gate: fails on a failed module, a run error, or a run where nothing passed (every
+                module skipped or not applicable); warnings and skips alone pass it
+  --strict:     also fails on a skipped module, a warning or an unmet expected failure
 Reports: summary.json, junit.xml, html/index.html (Allure), modules/*.json, provider.log.
 `;
 
@@ -44,6 +50,8 @@ const runOptions = {
   module: { type: 'string', short: 'm', multiple: true },
   workers: { type: 'string', short: 'w' },
   'report-dir': { type: 'string', short: 'o' },
+  strict: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 const planOnlyOptions = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
@@ -148,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new BadUsage(parseErrorLine(e, command!));
       }
     })();
-    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string };
+    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean };
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -167,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
 
     switch (command) {
       case 'run':
-        return await runPlan(planFile, { modules: values.module, workers: parseWorkers(values.workers), reportDir: values['report-dir'] });
+        return await runPlan(planFile, { modules: values.module, workers: parseWorkers(values.workers), reportDir: values['report-dir'], strict: values.strict, json: values.json });
       case 'list':
         return await list(planFile);
       case 'validate':

@@ -1,7 +1,8 @@
 // `touchstone run`: load the plan, start the target provider, run the selected modules as a vitest
 // suite (suites/plan.suite.ts) with the progress, JUnit and Allure reporters, then write summary.json
-// and the single-file HTML report. Returns the exit code: 0 passed, 1 a module failed (or the run
-// could not complete), 2 bad usage or bad plan, 130 interrupted.
+// and the single-file HTML report. Returns the exit code: 0 the gate passed, 1 it failed (a module
+// failed, nothing passed, the run could not complete; with --strict also a skip, a warning or an
+// unmet expected failure), 2 bad usage or bad plan, 130 interrupted.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
@@ -27,6 +28,10 @@ export interface RunOptions {
   workers?: number;
   /** --report-dir: write this run's reports here instead of reports/<stamp>-<plan>/. */
   reportDir?: string;
+  /** --strict: skips, warnings and unmet expected failures fail the gate (not-applicable modules do not). */
+  strict?: boolean;
+  /** --json: the run summary (as in summary.json) is the only stdout output; progress goes to stderr. */
+  json?: boolean;
 }
 
 /** A problem with the user's input: printed as one line, exit code 2. */
@@ -179,7 +184,9 @@ async function buildHtml(runDir: string, planName: string): Promise<string> {
 
 export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<number> {
   const err = (line: string) => process.stderr.write(`touchstone: ${line}\n`);
-  const style = makeStyle(useColor(process.stdout));
+  // --json: stdout carries the summary alone, everything a person reads goes to stderr.
+  const out = opts.json ? process.stderr : process.stdout;
+  const style = makeStyle(useColor(out));
   const started = new Date();
   const t0 = performance.now();
 
@@ -206,7 +213,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const ids = modules.map((m) => m.id);
   if (isDefault) await pointLatest(runDir);
 
-  process.stdout.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${ids.length} module${ids.length === 1 ? '' : 's'} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
+  out.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${ids.length} module${ids.length === 1 ? '' : 's'} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
 
   // ---- interrupts: the first Ctrl-C cancels the run (running modules get a grace period), stops
   // the provider and still writes the reports; a second one exits at once.
@@ -228,6 +235,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   process.on('SIGTERM', onSignal);
 
   const reporter = new ProgressReporter({
+    out,
     mask,
     onInit: (vitest) => {
       // Vitest's logger exits the process on SIGINT/SIGTERM; the run must stop the provider first.
@@ -245,7 +253,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     try {
       target = await api.startTarget(plan, { logFile });
       targetInfo = { issuer: target.issuer, ttl: target.ttl, faults: target.faults, forgingKey: target.forgingKey };
-      process.stdout.write(`${style.gray('provider')} ${target.issuer}${target.faults.length ? style.yellow(`  faults: ${target.faults.join(', ')}`) : ''}\n\n`);
+      out.write(`${style.gray('provider')} ${target.issuer}${target.faults.length ? style.yellow(`  faults: ${target.faults.join(', ')}`) : ''}\n\n`);
     } catch (e) {
       runError = `could not start the provider: ${mask(firstLine(e))}`;
       err(runError);
@@ -319,8 +327,10 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     ms: Math.round(performance.now() - t0), workers, issuer: targetInfo.issuer, faults: targetInfo.faults,
     modules, fallback: reporter.results,
     missingReason: interrupted ? 'interrupted before the module finished' : (runError ?? reporter.errors[0]),
+    strict: opts.strict, errors,
   });
-  const summaryFile = await writeSummary(runDir, api.maskSecrets(summary, secrets));
+  const masked = api.maskSecrets(summary, secrets);
+  const summaryFile = await writeSummary(runDir, masked);
   await annotateJunitFile(join(runDir, 'junit.xml'), api.maskSecrets(summary, secrets));
   const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(targetLog) ? targetLog : undefined };
   if (existsSync(join(runDir, 'allure-results'))) {
@@ -333,8 +343,9 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     paths.htmlError = 'no allure results were written';
   }
   summary.ms = Math.round(performance.now() - t0);
-  printSummary(summary, paths, { errors: target ? errors : errors.slice(1), table: !!target && !interrupted || reporter.results.size > 0 });
+  printSummary(summary, paths, { out, errors: target ? errors : errors.slice(1), table: !!target && !interrupted || reporter.results.size > 0 });
+  if (opts.json) process.stdout.write(`${JSON.stringify(masked, null, 2)}\n`);
 
   if (interrupted) return 130;
-  return summary.counts.failed > 0 || errors.length > 0 ? 1 : 0;
+  return summary.gate.passed ? 0 : 1;
 }

@@ -5,7 +5,8 @@
 #      missing) and start `dockerd --storage-driver=vfs` in the background, waiting at most 60 s;
 #   2. the base image (scripts/container-base.sh: the pinned Node binary + its libraries, no registry)
 #      and touchstone-provider:local from provider/Dockerfile;
-#   3. node harness/cli.ts run plans/container.yaml, and the run's container.log must exist.
+#   3. node harness/cli.ts run plans/container.yaml --strict (a skipped module, a warning or an unmet
+#      expected failure fails it: a skip is never counted as a pass), and the run's container.log must exist.
 # No engine can be made to work -> prints "container path: skipped (<reason>)" and exits 0 (the
 # container path is then not proven; it is never reported as passed). A build or run failure with a
 # working engine exits non-zero. Prints the time it added. A dockerd it started is stopped at the end.
@@ -76,7 +77,7 @@ say "image built after $(elapsed) s"
 
 # ---- 3. the plan against the container
 REPORT_DIR="reports/ci-container"
-node harness/cli.ts run plans/container.yaml --report-dir "$REPORT_DIR"
+node harness/cli.ts run plans/container.yaml --strict --report-dir "$REPORT_DIR"
 CODE=$?
 if [ "$CODE" = 0 ] && [ ! -s "$REPORT_DIR/container.log" ]; then
   say "the run passed but $REPORT_DIR/container.log is missing"

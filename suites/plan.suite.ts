@@ -10,7 +10,7 @@ import {
   type RunContext,
 } from '../harness/engine/api.ts';
 import type { ModuleDef, ModuleResult } from '../harness/core/types.ts';
-import type { Finding } from '../harness/core/finding.ts';
+import { levelOf, type Finding } from '../harness/core/finding.ts';
 import { isCitationId, cite } from '../harness/core/citations.ts';
 import { formatFinding } from '../harness/reporters/format.ts';
 import { renderRequest, renderResponse, httpStepName, browserStepName, findingsHtml } from '../harness/reporters/render.ts';
@@ -60,7 +60,7 @@ class ModuleError extends Error {
 
 const LEVEL_RANK = { MUST: 0, SHOULD: 1, MAY: 2 } as const;
 const failingFindings = (r: ModuleResult): Finding[] =>
-  r.findings.filter((f) => !f.ok).sort((a, b) => (LEVEL_RANK[a.citation?.level] ?? 3) - (LEVEL_RANK[b.citation?.level] ?? 3));
+  r.findings.filter((f) => !f.ok).sort((a, b) => (LEVEL_RANK[levelOf(a)] ?? 3) - (LEVEL_RANK[levelOf(b)] ?? 3));
 
 function severityOf(mod: ModuleDef): string {
   const levels = mod.proves.filter(isCitationId).map((id) => cite(id).level);

@@ -1,6 +1,6 @@
 // Findings: what a check concludes about recorded evidence. A check is a small pure function
 // (see defineCheck) that reads exchanges or values derived from them and returns one Finding.
-import { cite, type Citation, type CitationId } from './citations.ts';
+import { cite, formatCitation, type Citation, type CitationId, type Level } from './citations.ts';
 
 export interface Finding {
   /** kebab-case id of the check that produced this finding, e.g. `token-cache-control-no-store`. */
@@ -18,6 +18,12 @@ export interface Finding {
    * module to warning or failed; reporters show it as "not supported".
    */
   info?: true;
+  /** The level the finding is judged at when the plan overrides its rule's (plan `severity:`). */
+  level?: Level;
+  /** With `level`: the level the citation declares. */
+  declaredLevel?: Level;
+  /** With `level`: the plan's reason for the override. */
+  levelReason?: string;
 }
 
 export interface Verdict {
@@ -64,15 +70,43 @@ export const notSupported = (message: string, expected?: unknown, actual?: unkno
  * behaviour: it becomes information ("not supported"), never a warning or a failure.
  */
 export function asInformation(f: Finding): Finding {
-  if (f.ok || f.citation.level !== 'MAY') return f;
-  return { ...f, ok: true, info: true, message: `not supported (${f.citation.spec} §${f.citation.section} is a MAY): ${f.message}` };
+  if (f.ok || levelOf(f) !== 'MAY') return f;
+  return { ...f, ok: true, info: true, message: `not supported (${f.citation.spec} §${f.citation.section} is a MAY${f.declaredLevel ? ' by plan' : ''}): ${f.message}` };
 }
 
 /** How a finding weighs in its module's verdict: a failed MUST fails it, another failure warns, information never counts. */
 export function weight(f: Finding): 'pass' | 'info' | 'failure' | 'warning' {
   if (f.info) return 'info';
   if (f.ok) return 'pass';
-  return f.citation.level === 'MUST' ? 'failure' : 'warning';
+  return levelOf(f) === 'MUST' ? 'failure' : 'warning';
+}
+
+/** The level a finding is judged at: the plan's override, else its citation's. */
+export function levelOf(f: Finding): Level {
+  return f.level ?? f.citation?.level;
+}
+
+/**
+ * A plan `severity:` override applied to one finding: it keeps the cited level (declaredLevel) and
+ * the reason, and is judged at the plan's level. Lowered to MAY, a failure is information (as
+ * asInformation); raised from MAY, a "not supported" MAY is a failed finding again.
+ */
+export function withSeverity(f: Finding, overrides: readonly { rule: string; level: Level; reason: string }[] | undefined): Finding {
+  const o = overrides?.find((x) => x.rule === f.citation?.id);
+  if (!o || o.level === f.citation.level) return f;
+  let g: Finding = { ...f, level: o.level, declaredLevel: f.citation.level, levelReason: o.reason };
+  if (g.info && f.citation.level === 'MAY') {
+    const { info: _info, ...rest } = g;
+    g = { ...rest, ok: false, message: g.message.replace(/^not supported( \([^)]*\))?: /, '') };
+  }
+  return asInformation(g);
+}
+
+/** "RFC 7636 §4.6 (MUST)", or with a plan override "RFC 7636 §4.6 (SHOULD by plan: <reason>; cited MUST)". */
+export function findingCitation(f: Finding): string {
+  if (!f.citation) return 'no citation';
+  if (!f.level || !f.declaredLevel) return formatCitation(f.citation);
+  return `${f.citation.spec} §${f.citation.section} (${f.level} by plan: ${f.levelReason ?? 'no reason given'}; cited ${f.declaredLevel})`;
 }
 
 /**

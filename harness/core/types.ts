@@ -1,6 +1,7 @@
 // The shapes that flow through Touchstone: plan (data) -> modules (flows as data) -> exchanges ->
 // findings -> module results -> reporters. Plan and module shapes mirror harness/plan/plan.schema.json.
 import type { Finding } from './finding.ts';
+import type { Level } from './citations.ts';
 import type { Exchange } from './exchange.ts';
 
 // ---------------------------------------------------------------- plan
@@ -149,9 +150,31 @@ export interface PlanOperations {
   ciba_decide?: PlanOperation;
 }
 
+/** A failing finding the plan expects: hidden only when every given field matches. */
 export interface ExpectedFailure {
+  /** Module id, glob or `suite:<name>`; must select at least one of the plan's modules. */
+  module: string;
+  /** A check id (harness/checks) or a step expectation id (`<step id>-refused`, …). */
+  check: string;
+  /** The citation id the finding cites. */
+  rule?: string;
+  /** A regular expression (source) the finding's message must match. */
+  message?: string;
+  reason: string;
+}
+
+/** An expected failure that did not occur in a module it selected that ran. */
+export interface UnmetExpectedFailure {
   module: string;
   check: string;
+  rule?: string;
+  reason: string;
+}
+
+/** A plan judges a rule at another level in its context (e.g. a FAPI MUST as a SHOULD outside FAPI). */
+export interface SeverityOverride {
+  rule: string;
+  level: Level;
   reason: string;
 }
 
@@ -168,6 +191,8 @@ export interface Plan {
   /** Modules the plan declares itself, in the same shape as suites/*.yaml. */
   define?: ModuleDef[];
   expected_failures?: ExpectedFailure[];
+  /** Rules judged at another level than their citation's in this plan's context. */
+  severity?: SeverityOverride[];
   /** max_wait_s: the longest a module may wait for an expiry (default 60 s). */
   settings?: { timeout_ms?: number; max_body_bytes?: number; workers?: number; max_wait_s?: number };
   /** A protected resource (API) to test with the resource-server suite. */
@@ -250,6 +275,8 @@ export interface ModuleResult {
   findings: Finding[];
   /** Findings that failed but the plan lists as expected failures (module passes on them). */
   expectedFailures: (Finding & { reason: string })[];
+  /** Plan expected_failures that select this module but hid nothing although it ran. */
+  unmetExpectedFailures?: UnmetExpectedFailure[];
   exchanges: Exchange[];
   /** Absolute directory holding this module's screenshots and page captures. */
   evidenceDir?: string;
@@ -265,6 +292,18 @@ export interface RunSummary {
   workers: number;
   issuer: string;
   faults: string[];
-  counts: Record<ModuleStatus, number> & { total: number };
+  /** expectedFailures: findings hidden by the plan's expected_failures, over all modules. */
+  counts: Record<ModuleStatus, number> & { total: number; expectedFailures: number };
+  /** Expected failures that did not occur (see UnmetExpectedFailure). */
+  unmetExpectedFailures: UnmetExpectedFailure[];
+  /** The release gate this run was judged by, and why it failed (empty when it passed). */
+  gate: RunGate;
   modules: Omit<ModuleResult, 'exchanges'>[];
+}
+
+export interface RunGate {
+  /** `strict` (touchstone run --strict): skips, warnings and unmet expected failures fail too. */
+  mode: 'default' | 'strict';
+  passed: boolean;
+  reasons: string[];
 }

@@ -3,12 +3,11 @@
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { formatCitation } from '../core/citations.ts';
-import { asDeclared, weight, type Finding } from '../core/finding.ts';
+import { asDeclared, findingCitation, weight, withSeverity, type Finding } from '../core/finding.ts';
 import { secretsOf } from '../core/mask.ts';
-import type { ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../core/types.ts';
+import type { ExpectedFailure, ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../core/types.ts';
 import { BrowserPool } from './browser.ts';
-import { applicability, loadCatalog, resolveSteps, type Catalog } from './catalog.ts';
+import { applicability, loadCatalog, moduleMatcher, resolveSteps, type Catalog } from './catalog.ts';
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
@@ -95,7 +94,7 @@ function missingRoles(steps: StepDef[], plan: Plan): string | undefined {
 
 export function describeFinding(f: Finding): string {
   const ev = f.expected !== undefined || f.actual !== undefined ? ` (expected ${JSON.stringify(f.expected)}, actual ${JSON.stringify(f.actual)})` : '';
-  return `[${f.check}] ${formatCitation(f.citation)}: ${f.message}${ev}`;
+  return `[${f.check}] ${findingCitation(f)}: ${f.message}${ev}`;
 }
 
 export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<ModuleResult> {
@@ -130,8 +129,8 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   let engineError: string | undefined;
   let skipReason: string | undefined;
   let skipStatus: ModuleStatus = 'skipped';
-  /** The flow stopped because a check of the aborting step failed: that finding is the verdict, not the abort. */
-  let stoppedByFinding = false;
+  /** The flow stopped with a StepAbort: index in run.findings of the aborting step's first finding. */
+  let abortedAt: number | undefined;
   for (const step of steps) {
     const before = run.findings.length;
     try {
@@ -143,7 +142,7 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
       }
       else if (err instanceof StepAbort) {
         engineError = `step "${step.id}": ${err.message}`;
-        stoppedByFinding = run.findings.slice(before).some((f) => !f.ok);
+        abortedAt = before;
       }
       else engineError = `step "${step.id}" crashed: ${(err as Error)?.message ?? String(err)}`;
       break;
@@ -155,31 +154,66 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     ctx.down = `the provider at ${ctx.issuer} stopped answering (connection refused) during module ${mod.id}`;
     engineError = `${engineError}; ${ctx.down}`;
   }
+  const [status, verdict] = judge(ctx.plan, mod, run.findings, { engineError, abortedAt, skipReason, skipStatus });
+  return done(status, { ...verdict, exchanges });
+}
 
-  const expectedRules = (ctx.plan.expected_failures ?? []).filter((x) => x.module === mod.id);
-  const findings: Finding[] = [];
-  const expectedFailures: ModuleResult['expectedFailures'] = [];
+/** How the flow ended, as the step loop of runModule saw it. */
+export interface FlowEnd {
+  /** A step aborted (StepAbort) or crashed. */
+  engineError?: string;
+  /** With a StepAbort: the index of the aborting step's first finding. */
+  abortedAt?: number;
+  /** A step could not run (StepSkip / NotApplicable). */
+  skipReason?: string;
+  skipStatus?: ModuleStatus;
+}
+
+/**
+ * The verdict of one module from its raw findings and how its flow ended. A failing finding decides
+ * the module whatever happens after it: a failed MUST fails it, another failure warns, and a skip
+ * (a step that could not run) can only replace a pass.
+ */
+export function judge(plan: Plan, mod: ModuleDef, raw: Finding[], end: FlowEnd): [ModuleStatus, Partial<ModuleResult>] {
   // A module that applies only by a plan variant judges an optional behaviour the plan says the OP
   // implements: a MAY it proves, not done, deviates from the plan (a warning), not "not supported".
+  // Then the plan's severity overrides (plan `severity:`) set the level each finding is judged at.
   const declared = Object.keys(mod.applies ?? {}).length > 0;
-  for (const f of run.findings.map((x) => (declared && mod.proves.includes(x.citation.id) ? asDeclared(x) : x))) {
-    const x = !f.ok && expectedRules.find((r) => r.check === f.check);
-    if (x) expectedFailures.push({ ...f, reason: x.reason });
-    else findings.push(f);
+  const judged = raw.map((x) => withSeverity(declared && mod.proves.includes(x.citation.id) ? asDeclared(x) : x, plan.severity));
+
+  // Expected failures: a failed finding is hidden only when every field the entry gives matches.
+  const entries = (plan.expected_failures ?? []).filter((x) => moduleMatcher([x.module])(mod));
+  const hits = new Set<ExpectedFailure>();
+  const findings: Finding[] = [];
+  const expectedFailures: ModuleResult['expectedFailures'] = [];
+  for (const f of judged) {
+    const x = f.ok ? undefined : entries.find((e) => hides(e, f));
+    if (x) {
+      hits.add(x);
+      expectedFailures.push({ ...f, reason: x.reason });
+    } else findings.push(f);
   }
+
+  // One rule for a flow that stopped early (a StepAbort): the stop is explained when the aborting
+  // step recorded a failed finding (that finding, hidden or not, is the verdict, not the abort), or
+  // when the last finding before the stop says the OP does not support an optional behaviour the
+  // rest of the flow needs (information: nothing is left to check). Any other abort, and every
+  // crash, fails the module.
+  const { engineError, abortedAt, skipReason, skipStatus = 'skipped' } = end;
+  const last = judged[judged.length - 1];
+  const stoppedBy: 'finding' | 'not-supported' | undefined = engineError === undefined || abortedAt === undefined
+    ? undefined
+    : judged.slice(abortedAt).some((f) => !f.ok) ? 'finding' : last?.info ? 'not-supported' : undefined;
+
   const failedMust = findings.filter((f) => weight(f) === 'failure');
   const failedOther = findings.filter((f) => weight(f) === 'warning');
-  // An optional feature the OP does not implement (an info finding, the last one recorded before
-  // the flow stopped) leaves the later steps nothing to do: not supported, not a failure.
-  const last = findings[findings.length - 1];
   const notSupported = last?.info ? last : findings.find((f) => f.info);
-  const stoppedByNotSupported = engineError !== undefined && last?.info === true;
   let status: ModuleStatus = 'passed';
   let reason: string | undefined;
   if (failedMust.length) {
     status = 'failed';
     reason = describeFinding(failedMust[0]);
-  } else if (engineError && !stoppedByNotSupported && !stoppedByFinding) {
+  } else if (engineError && !stoppedBy) {
     status = 'failed';
     reason = engineError;
   } else if (failedOther.length) {
@@ -189,15 +223,30 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     // A skip can only replace a pass: a failure or warning found before the step that could not run stands.
     status = skipStatus;
     reason = skipReason;
-  } else if (notSupported) {
-    reason = notSupported.message;
-  } else if (findings.length === 0) {
+  } else if (judged.length === 0) {
     status = 'failed';
     reason = 'the module produced no findings: nothing was checked';
+  } else if (stoppedBy === 'finding') {
+    // Passed on an expected failure that stopped the flow: say where it stopped.
+    reason = `stopped after an expected failure: ${engineError}`;
+  } else if (notSupported) {
+    reason = notSupported.message;
   }
-  // Passed on an expected failure that stopped the flow: say where it stopped.
-  if (status === 'passed' && stoppedByFinding && !reason) reason = `stopped after an expected failure: ${engineError}`;
-  return done(status, { reason, findings, expectedFailures, exchanges });
+  // An entry that selects this module but hid nothing, in a module that ran to a verdict: the
+  // expected failure did not occur (fixed, or the entry no longer matches what fails).
+  const ran = status === 'passed' || status === 'failed' || status === 'warning';
+  const unmetExpectedFailures = ran
+    ? entries.filter((e) => !hits.has(e)).map((e) => ({ module: mod.id, check: e.check, ...(e.rule ? { rule: e.rule } : {}), reason: e.reason }))
+    : [];
+  return [status, { reason, findings, expectedFailures, ...(unmetExpectedFailures.length ? { unmetExpectedFailures } : {}) }];
+}
+
+/** Does an expected_failures entry hide this failed finding? Every field it gives must match. */
+function hides(e: ExpectedFailure, f: Finding): boolean {
+  if (e.check !== f.check) return false;
+  if (e.rule !== undefined && e.rule !== f.citation?.id) return false;
+  if (e.message !== undefined && !new RegExp(e.message).test(f.message)) return false;
+  return true;
 }
 
 /** Does anything still accept connections at the issuer's host and port? */

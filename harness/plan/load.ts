@@ -6,7 +6,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { isCitationId } from '../core/citations.ts';
 import type { ModuleDef, Plan, StepExpect } from '../core/types.ts';
-import { CatalogError, loadCatalog, moduleProblems, unmatchedSelectors } from '../engine/catalog.ts';
+import * as checks from '../checks/index.ts';
+import { CatalogError, loadCatalog, moduleMatcher, moduleProblems, resolveSteps, selectModules, unmatchedSelectors, type Catalog } from '../engine/catalog.ts';
 import { isLoopbackHost } from '../engine/http.ts';
 import { validateShape } from './validate.ts';
 
@@ -128,9 +129,6 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     if (!isLoopbackHost(host)) fail(`/operations/${name}/url host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
   }
   if (!plan.users.main) fail('/users/main is required: modules log in as the user named "main"');
-  (plan.expected_failures ?? []).forEach((x, i) => {
-    if (!x.check) fail(`/expected_failures/${i}/check must name a check`);
-  });
   let catalog;
   try {
     catalog = loadCatalog(plan);
@@ -152,8 +150,36 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     const i = plan.modules.indexOf(unmatched[0]);
     fail(`/modules/${i}: unknown module id "${unmatched[0]}" (run \`touchstone list\` to see the modules)`);
   }
+  // ---- expected_failures (issue 12): an entry must select one of the plan's modules, name a check
+  // that can produce a finding there, and give a valid rule and message pattern; reason is required.
+  const selected = selectModules(plan, catalog);
   (plan.expected_failures ?? []).forEach((x, i) => {
-    if (unmatchedSelectors([x.module], catalog).length) fail(`/expected_failures/${i}/module: unknown module id "${x.module}"`);
+    const at = `/expected_failures/${i}`;
+    if (unmatchedSelectors([x.module], catalog).length) fail(`${at}/module: unknown module id "${x.module}"`);
+    const mods = selected.filter(moduleMatcher([x.module]));
+    if (!mods.length) fail(`${at}/module: "${x.module}" selects none of the modules this plan runs (/modules)`);
+    if (!CHECK_IDS.has(x.check)) {
+      const ids = expectationIds(mods, catalog);
+      if (!ids.has(x.check)) {
+        const some = [...ids].slice(0, 8);
+        fail(`${at}/check: unknown check id "${x.check}" (a check of harness/checks${some.length ? `, or a step expectation of the module: ${some.join(', ')}${ids.size > some.length ? ', …' : ''}` : ''})`);
+      }
+    }
+    if (x.rule !== undefined && !isCitationId(x.rule)) fail(`${at}/rule: unknown citation id "${x.rule}" (harness/core/citations.ts)`);
+    if (x.message !== undefined) {
+      try {
+        new RegExp(x.message);
+      } catch (err) {
+        fail(`${at}/message: not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
+  });
+  // ---- severity: a rule judged at another level in this plan's context, with the reason.
+  const seen = new Set<string>();
+  (plan.severity ?? []).forEach((x, i) => {
+    if (!isCitationId(x.rule)) fail(`/severity/${i}/rule: unknown citation id "${x.rule}" (harness/core/citations.ts)`);
+    if (seen.has(x.rule)) fail(`/severity/${i}/rule: "${x.rule}" is already overridden by an earlier entry`);
+    seen.add(x.rule);
   });
 }
 
@@ -178,4 +204,32 @@ function unknownInteraction(m: ModuleDef, plan: Plan): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Ids of every check in the registry (harness/checks/index.ts: each is a defineCheck). */
+const CHECK_IDS: ReadonlySet<string> = new Set(
+  Object.values(checks).flatMap((c) => (typeof c === 'function' && typeof (c as { id?: unknown }).id === 'string' ? [(c as { id: string }).id] : [])),
+);
+
+/**
+ * The checks a step records for its own expectation, as `<step id>-<suffix>` (ModuleRun.expectation
+ * in harness/engine/steps/*). test/plan/load.test.ts keeps this list in step with the steps' source.
+ */
+export const EXPECTATION_SUFFIXES = [
+  'succeeds', 'refused', 'answered', 'inactive', 'deleted', 'error-response', 'ends-on-op-page', 'interactions',
+  'interaction-started', 'redirects', 'expires-in', 'no-refresh-token', 'auth-time',
+] as const;
+
+function expectationIds(mods: ModuleDef[], catalog: Catalog): Set<string> {
+  const ids = new Set<string>();
+  for (const m of mods) {
+    let steps;
+    try {
+      steps = resolveSteps(m, catalog);
+    } catch {
+      continue;
+    }
+    for (const st of steps) for (const sfx of EXPECTATION_SUFFIXES) ids.add(`${st.id ?? st.do}-${sfx}`);
+  }
+  return ids;
 }

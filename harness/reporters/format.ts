@@ -1,6 +1,6 @@
 // Terminal formatting shared by the CLI and the reporters: colours (only on a TTY, never with
 // NO_COLOR), duration, plain-text tables, and the one-line rendering of a finding.
-import type { Finding } from '../core/finding.ts';
+import { findingCitation, type Finding } from '../core/finding.ts';
 import type { ModuleStatus } from '../core/types.ts';
 import { formatCitation, isCitationId, cite } from '../core/citations.ts';
 
@@ -75,7 +75,7 @@ function show(v: unknown): string {
 
 /** `[check-id] RFC 7636 §4.6 (MUST): message — expected X, actual Y` (one line). */
 export function formatFinding(f: Finding): string {
-  const where = f.citation ? formatCitation(f.citation) : 'no citation';
+  const where = findingCitation(f); // shows a plan severity override: "(SHOULD by plan: …; cited MUST)"
   let s = `[${f.check}] ${where}: ${f.message}`;
   const parts: string[] = [];
   if (f.expected !== undefined) parts.push(`expected ${show(f.expected)}`);

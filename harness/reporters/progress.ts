@@ -15,6 +15,8 @@ export interface LiveResult {
   ms: number;
   reason?: string;
   failures: string[];
+  /** Failed findings the plan's expected_failures hid. */
+  expectedFailures?: number;
 }
 
 interface Options {
@@ -26,7 +28,7 @@ interface Options {
   onInit?: (vitest: Vitest) => void;
 }
 
-const STATUS_WIDTH = 'warning'.length;
+const STATUS_WIDTH = 'not applicable'.length;
 /** A finding under a progress line is cut here; the report has it whole. */
 const MAX_LINE = 300;
 
@@ -72,7 +74,7 @@ export class ProgressReporter implements Reporter {
     const result = testCase.result();
     let live: LiveResult;
     if (meta) {
-      live = { id: meta.id, status: meta.status, ms: meta.ms, reason: meta.reason, failures: meta.failures };
+      live = { id: meta.id, status: meta.status, ms: meta.ms, reason: meta.reason, failures: meta.failures, expectedFailures: meta.counts?.expectedFailures };
     } else {
       // The module never produced a result: a hook failed, the test timed out, or it was skipped by vitest.
       const ms = testCase.diagnostic()?.duration ?? 0;
@@ -100,7 +102,8 @@ export class ProgressReporter implements Reporter {
       this.write(`${head}  ${id}  ${s.gray(`(${r.reason ?? statusText(r.status)})`)}`);
       return;
     }
-    this.write(`${head}  ${id}  ${s.dim(formatMs(r.ms).padStart(6))}`);
+    const hidden = r.expectedFailures ? s.gray(`  (${r.expectedFailures} expected failure${r.expectedFailures === 1 ? '' : 's'} hidden)`) : '';
+    this.write(`${head}  ${id}  ${s.dim(formatMs(r.ms).padStart(6))}${hidden}`);
     if (r.status === 'failed' || r.status === 'warning') {
       let first = r.failures[0] ?? r.reason;
       if (first && first.length > MAX_LINE) first = `${first.slice(0, MAX_LINE - 1)}…`;
@@ -152,7 +155,7 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
   if (summary.modules.length && opts.table !== false) {
     w(table(['module', 'status', 'time', 'counterpart'], summary.modules.map((m) => [
       m.id,
-      paintStatus(m.status, `${STATUS_MARK[m.status]} ${statusText(m.status)}`, s),
+      paintStatus(m.status, `${STATUS_MARK[m.status]} ${statusText(m.status)}`, s) + (m.expectedFailures?.length ? s.gray(` (${m.expectedFailures.length} expected failure${m.expectedFailures.length === 1 ? '' : 's'})`) : ''),
       m.status === 'skipped' || m.status === 'not_applicable' ? '' : formatMs(m.ms),
       counterpart(m.counterpart),
     ]), s));
@@ -167,7 +170,18 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
     `${c.skipped} skipped`,
     `${c.not_applicable ?? 0} not applicable`,
   ];
+  if (c.expectedFailures) parts.push(s.yellow(`${c.expectedFailures} expected failure${c.expectedFailures === 1 ? '' : 's'} hidden`));
   w(`${s.bold(`${c.total} module${c.total === 1 ? '' : 's'}`)}: ${parts.join(', ')}  ${s.gray(`(wall ${formatMs(summary.ms)}, ${summary.workers} worker${summary.workers === 1 ? '' : 's'})`)}`);
+  const strict = summary.gate?.mode === 'strict';
+  for (const u of summary.unmetExpectedFailures ?? []) {
+    const line = `${strict ? 'unmet' : 'warning: unmet'} expected failure: ${u.module} [${u.check}]${u.rule ? ` ${u.rule}` : ''} did not fail (reason given: ${u.reason})`;
+    w(strict ? s.red(line) : s.yellow(line));
+  }
+  if (summary.gate) {
+    const g = summary.gate;
+    const name = `gate (${strict ? '--strict: skips, warnings and unmet expected failures fail it' : 'default: failures and a run where nothing passed fail it'})`;
+    w(`${name}: ${g.passed ? s.green('passed') : s.red(`FAILED, ${g.reasons.join('; ')}`)}`);
+  }
   w();
   w(`reports: ${rel(paths.runDir)}/`);
   if (paths.html) w(`  html     ${rel(paths.html)}`);

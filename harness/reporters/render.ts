@@ -1,9 +1,8 @@
 // Evidence renderers for the Allure report: HTTP exchanges as raw-ish HTTP text and findings as an
 // HTML table. Inputs are expected to be masked already (maskSecrets) — these only format.
 import type { HttpExchange, BrowserHop } from '../core/exchange.ts';
-import type { Finding } from '../core/finding.ts';
+import { findingCitation, type Finding } from '../core/finding.ts';
 import type { ModuleResult } from '../core/types.ts';
-import { formatCitation } from '../core/citations.ts';
 
 function pathOf(url: string): string {
   try {
@@ -67,7 +66,7 @@ export function findingsHtml(r: Pick<ModuleResult, 'id' | 'findings' | 'expected
   const row = (f: Finding & { reason?: string }, xfail: boolean) => {
     const verdict = f.info ? 'not supported' : f.ok ? 'pass' : xfail ? 'expected failure' : 'FAIL';
     const cls = f.ok ? 'ok' : xfail ? 'xf' : 'bad';
-    return `<tr class="${cls}"><td>${verdict}</td><td><code>${esc(f.check)}</code></td><td>${f.citation ? esc(`${formatCitation(f.citation)}`) + `<br><small>${esc(f.citation.id)}</small>` : ''}</td><td>${esc(f.message)}${f.reason ? `<br><small>expected failure: ${esc(f.reason)}</small>` : ''}</td><td><pre>${esc(show(f.expected))}</pre></td><td><pre>${esc(show(f.actual))}</pre></td><td>${esc(f.exchange ?? '')}</td></tr>`;
+    return `<tr class="${cls}"><td>${verdict}</td><td><code>${esc(f.check)}</code></td><td>${f.citation ? esc(findingCitation(f)) + `<br><small>${esc(f.citation.id)}</small>` : ''}</td><td>${esc(f.message)}${f.reason ? `<br><small>expected failure: ${esc(f.reason)}</small>` : ''}</td><td><pre>${esc(show(f.expected))}</pre></td><td><pre>${esc(show(f.actual))}</pre></td><td>${esc(f.exchange ?? '')}</td></tr>`;
   };
   const rows = [
     ...r.findings.map((f) => row(f, !f.ok && expected.has(key(f)))),

@@ -2,7 +2,7 @@
 // A module the suite never recorded (suite crashed, hook failed, interrupted) counts as failed.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModuleDef, ModuleResult, ModuleStatus, RunSummary } from '../core/types.ts';
+import type { ModuleDef, ModuleResult, ModuleStatus, RunGate, RunSummary } from '../core/types.ts';
 
 export interface SummaryInput {
   runDir: string;
@@ -19,6 +19,10 @@ export interface SummaryInput {
   fallback?: Map<string, { status: ModuleStatus; reason?: string; ms: number }>;
   /** Why modules have no result when the fallback does not say (e.g. the suite failed to load). */
   missingReason?: string;
+  /** touchstone run --strict. */
+  strict?: boolean;
+  /** Run-level errors (the provider did not start, the test runner failed): each fails the gate. */
+  errors?: string[];
 }
 
 export async function readModuleResult(runDir: string, id: string): Promise<ModuleResult | undefined> {
@@ -47,12 +51,41 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
       startedAt: input.startedAt, ms: fb?.ms ?? 0,
     });
   }
-  const counts: RunSummary['counts'] = { passed: 0, failed: 0, warning: 0, skipped: 0, not_applicable: 0, total: modules.length };
-  for (const m of modules) counts[m.status]++;
+  const counts: RunSummary['counts'] = { passed: 0, failed: 0, warning: 0, skipped: 0, not_applicable: 0, total: modules.length, expectedFailures: 0 };
+  for (const m of modules) {
+    counts[m.status]++;
+    counts.expectedFailures += m.expectedFailures?.length ?? 0;
+  }
+  const unmetExpectedFailures = modules.flatMap((m) => m.unmetExpectedFailures ?? []);
   return {
     plan: input.plan, planFile: input.planFile, startedAt: input.startedAt, ms: input.ms, workers: input.workers,
-    issuer: input.issuer, faults: input.faults, counts, modules,
+    issuer: input.issuer, faults: input.faults, counts, unmetExpectedFailures,
+    gate: gateOf(counts, unmetExpectedFailures.length, { strict: !!input.strict, errors: input.errors ?? [] }),
+    modules,
   };
+}
+
+const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+
+/**
+ * The release gate. Always: a failed module or a run error fails it, and so does a run in which
+ * nothing passed (every module skipped or not applicable: nothing was proven). A warning counts as
+ * passed (its MUSTs held). --strict: skips, warnings and unmet expected failures fail it too; a
+ * module that is not applicable never does (the plan says it does not apply).
+ */
+export function gateOf(counts: RunSummary['counts'], unmet: number, opts: { strict: boolean; errors: string[] }): RunGate {
+  const reasons: string[] = [];
+  if (opts.errors.length) reasons.push(n(opts.errors.length, 'run error'));
+  if (counts.failed) reasons.push(n(counts.failed, 'module failed', 'modules failed'));
+  if (counts.passed + counts.warning === 0) {
+    reasons.push(`nothing passed (${counts.total} module${counts.total === 1 ? '' : 's'}: ${counts.skipped} skipped, ${counts.not_applicable} not applicable, ${counts.failed} failed)`);
+  }
+  if (opts.strict) {
+    if (counts.skipped) reasons.push(n(counts.skipped, 'module skipped', 'modules skipped'));
+    if (counts.warning) reasons.push(n(counts.warning, 'warning'));
+    if (unmet) reasons.push(n(unmet, 'unmet expected failure'));
+  }
+  return { mode: opts.strict ? 'strict' : 'default', passed: reasons.length === 0, reasons };
 }
 
 export async function writeSummary(runDir: string, summary: RunSummary): Promise<string> {

@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { cite } from '../../harness/core/citations.ts';
 import type { ModuleResult } from '../../harness/core/types.ts';
 import { formatFinding, formatMs, makeStyle, table, useColor } from '../../harness/reporters/format.ts';
-import { buildSummary } from '../../harness/reporters/summary.ts';
+import { buildSummary, gateOf } from '../../harness/reporters/summary.ts';
+import { withSeverity } from '../../harness/core/finding.ts';
 import { printSummary } from '../../harness/reporters/progress.ts';
 import { findingsHtml, renderRequest, renderResponse } from '../../harness/reporters/render.ts';
 import { tempDir } from './helpers.ts';
@@ -18,6 +19,12 @@ describe('format', () => {
       message: 'the token endpoint accepted\na wrong code_verifier', expected: 'invalid_grant', actual: 200,
     });
     expect(line).toBe('[token-pkce-verify] RFC 7636 §4.6 (MUST): the token endpoint accepted a wrong code_verifier — expected "invalid_grant", actual 200');
+  });
+
+  test('a finding under a plan severity override shows both levels and the reason', () => {
+    const f = withSeverity({ check: 'token-pkce-verify', citation: cite('RFC7636-4.6-verify'), ok: false, message: 'accepted' }, [{ rule: 'RFC7636-4.6-verify', level: 'SHOULD', reason: 'not a FAPI client' }]);
+    expect(f).toMatchObject({ level: 'SHOULD', declaredLevel: 'MUST', levelReason: 'not a FAPI client' });
+    expect(formatFinding(f)).toBe('[token-pkce-verify] RFC 7636 §4.6 (SHOULD by plan: not a FAPI client; cited MUST): accepted');
   });
 
   test('durations', () => {
@@ -60,7 +67,8 @@ describe('summary.json', () => {
       modules: ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `T ${id}`, proves: [] })),
       missingReason: 'run setup failed: boom',
     });
-    expect(s.counts).toEqual({ passed: 1, warning: 1, skipped: 1, not_applicable: 0, failed: 1, total: 4 });
+    expect(s.counts).toEqual({ passed: 1, warning: 1, skipped: 1, not_applicable: 0, failed: 1, total: 4, expectedFailures: 0 });
+    expect(s.gate).toEqual({ mode: 'default', passed: false, reasons: ['1 module failed'] });
     expect(s.modules.find((m) => m.id === 'd')).toMatchObject({ status: 'failed', title: 'T d', reason: 'run setup failed: boom' });
     expect(s.modules[0]).not.toHaveProperty('exchanges');
   });
@@ -70,14 +78,46 @@ describe('summary.json', () => {
     const sink = new Writable({ write(c, _e, cb) { out += c.toString(); cb(); } });
     printSummary({
       plan: 'p', planFile: '/p.yaml', startedAt: '', ms: 2500, workers: 2, issuer: '', faults: [],
-      counts: { passed: 1, failed: 1, warning: 0, skipped: 0, not_applicable: 0, total: 2 },
+      counts: { passed: 1, failed: 1, warning: 0, skipped: 0, not_applicable: 0, total: 2, expectedFailures: 1 },
+      unmetExpectedFailures: [{ module: 'alpha', check: 'x-refused', reason: 'known bug' }],
+      gate: { mode: 'default', passed: false, reasons: ['1 module failed'] },
       modules: [result('alpha', 'passed', { counterpart: ['oidcc-a', 'oidcc-b'] }), result('beta', 'failed')],
     }, { runDir: '/r', summary: '/r/summary.json', junit: '/nope/junit.xml', htmlError: 'allure awesome exited 1' }, { out: sink, color: false });
+    expect(out).toContain('1 expected failure hidden');
+    expect(out).toContain('warning: unmet expected failure: alpha [x-refused] did not fail (reason given: known bug)');
+    expect(out).toMatch(/^gate \(default: .*\): FAILED, 1 module failed$/m);
     expect(out).toMatch(/^alpha\s+✓ passed\s+0\.0s\s+oidcc-a \(\+1\)$/m);
     expect(out).toMatch(/^beta\s+✗ failed/m);
-    expect(out).toContain('2 modules: 1 passed, 1 failed, 0 warnings, 0 skipped, 0 not applicable  (wall 2.5s, 2 workers)');
+    expect(out).toContain('2 modules: 1 passed, 1 failed, 0 warnings, 0 skipped, 0 not applicable, 1 expected failure hidden  (wall 2.5s, 2 workers)');
     expect(out).toContain('html     not generated: allure awesome exited 1');
     expect(out).not.toContain('junit'); // not listed when the file does not exist
+  });
+});
+
+describe('the release gate', () => {
+  const counts = (c: Partial<Record<'passed' | 'failed' | 'warning' | 'skipped' | 'not_applicable', number>>) => {
+    const all = { passed: 0, failed: 0, warning: 0, skipped: 0, not_applicable: 0, ...c };
+    return { ...all, total: Object.values(all).reduce((a, b) => a + b, 0), expectedFailures: 0 };
+  };
+  const gate = (c: Parameters<typeof counts>[0], strict: boolean, unmet = 0, errors: string[] = []) => gateOf(counts(c), unmet, { strict, errors });
+
+  test('default: skips and warnings pass, a failure or a run error fails', () => {
+    expect(gate({ passed: 3, skipped: 2, warning: 1, not_applicable: 4 }, false, 1).passed).toBe(true);
+    expect(gate({ passed: 3, failed: 1 }, false).passed).toBe(false);
+    expect(gate({ passed: 3 }, false, 0, ['could not start the provider']).reasons).toEqual(['1 run error']);
+  });
+
+  test('a run where nothing passed fails even without --strict', () => {
+    expect(gate({ skipped: 2 }, false)).toEqual({ mode: 'default', passed: false, reasons: ['nothing passed (2 modules: 2 skipped, 0 not applicable, 0 failed)'] });
+    expect(gate({ not_applicable: 3 }, false).passed).toBe(false);
+    expect(gate({}, false).passed).toBe(false);
+  });
+
+  test('--strict: skips, warnings and unmet expected failures fail; not applicable does not', () => {
+    expect(gate({ passed: 3, not_applicable: 4 }, true)).toEqual({ mode: 'strict', passed: true, reasons: [] });
+    expect(gate({ passed: 3, skipped: 1 }, true).reasons).toEqual(['1 module skipped']);
+    expect(gate({ passed: 3, warning: 2 }, true).reasons).toEqual(['2 warnings']);
+    expect(gate({ passed: 3 }, true, 1).reasons).toEqual(['1 unmet expected failure']);
   });
 });
 

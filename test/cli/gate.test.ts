@@ -1,0 +1,91 @@
+// The release gate from the command line (issue 12): --json prints the summary alone on stdout,
+// a run where nothing passed fails without --strict, --strict fails on a skip and on an unmet
+// expected failure (not on a module that does not apply), and validate rejects imprecise
+// expected_failures and severity entries with the path. Small runs: the discovery module only.
+import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPlan } from '../../harness/engine/api.ts';
+import { cli, tempDir, variantOfDefaultPlan, DEFAULT_PLAN } from './helpers.ts';
+import type { RunSummary } from '../../harness/core/types.ts';
+
+/** A plan-defined module the harness cannot run: it is reported skipped. */
+const SKIPPED = { id: 'gate-skipped', title: 'cannot run', proves: ['OIDD-3-metadata'], skip: 'not implemented (test)', steps: [{ do: 'discover' }] };
+const planWith = (name: string, edit: (p: Record<string, any>) => void) => variantOfDefaultPlan(name, (p) => { p.define = [SKIPPED]; edit(p); });
+const run = (args: string[]) => cli(['run', ...args, '--report-dir', tempDir('touchstone-gate-')], { timeoutMs: 110_000 });
+
+describe('touchstone run: the gate', () => {
+  test('--json: stdout is the summary alone, as in summary.json; progress on stderr', async () => {
+    const dir = tempDir('touchstone-json-');
+    const r = await cli(['run', DEFAULT_PLAN, '--module', 'discovery', '--json', '--report-dir', dir], { timeoutMs: 110_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as RunSummary;
+    expect(s).toEqual(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
+    expect(s.counts).toMatchObject({ passed: 1, total: 1, expectedFailures: 0 });
+    expect(s.gate).toEqual({ mode: 'default', passed: true, reasons: [] });
+    expect(r.stderr).toMatch(/^✓ passed\s+discovery\s/m);
+    expect(r.stderr).toMatch(/^gate \(default.*\): passed$/m);
+  }, 120_000);
+
+  test('a run where nothing passed exits 1 without --strict, with the reason', async () => {
+    const r = await run([planWith('all-skipped', (p) => { p.modules = ['gate-skipped']; })]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^gate \(default.*\): FAILED, nothing passed \(1 module: 1 skipped, 0 not applicable, 0 failed\)$/m);
+  }, 120_000);
+
+  test('a skip passes the default gate and fails --strict', async () => {
+    const plan = planWith('one-skipped', (p) => { p.modules = ['discovery', 'gate-skipped']; });
+    const lax = await run([plan, '--json']);
+    const strict = await run([plan, '--strict', '--json']);
+    expect(lax.code, lax.stderr).toBe(0);
+    expect(strict.code, strict.stderr).toBe(1);
+    expect((JSON.parse(strict.stdout) as RunSummary).gate).toEqual({ mode: 'strict', passed: false, reasons: ['1 module skipped'] });
+    expect(strict.stderr).toMatch(/^gate \(--strict.*\): FAILED, 1 module skipped$/m);
+  }, 120_000);
+
+  test('an expected failure that did not occur: a warning line, and a failure under --strict', async () => {
+    const plan = variantOfDefaultPlan('unmet', (p) => {
+      p.modules = ['discovery'];
+      p.expected_failures = [{ module: 'discovery', check: 'discovery-issuer-matches', rule: 'OIDD-4.3-issuer', reason: 'was broken once' }];
+    });
+    const lax = await run([plan]);
+    const strict = await run([plan, '--strict', '--json']);
+    expect(lax.code, lax.stdout).toBe(0);
+    expect(lax.stdout).toContain('warning: unmet expected failure: discovery [discovery-issuer-matches] OIDD-4.3-issuer did not fail (reason given: was broken once)');
+    expect(strict.code, strict.stderr).toBe(1);
+    const s = JSON.parse(strict.stdout) as RunSummary;
+    expect(s.unmetExpectedFailures).toEqual([{ module: 'discovery', check: 'discovery-issuer-matches', rule: 'OIDD-4.3-issuer', reason: 'was broken once' }]);
+    expect(s.gate.reasons).toEqual(['1 unmet expected failure']);
+  }, 120_000);
+});
+
+describe('validate: expected_failures and severity', () => {
+  // In process (loadPlan is what `validate` runs): the message is the one line validate prints.
+  const bad = async (name: string, edit: (p: Record<string, any>) => void, ...mentions: RegExp[]) => {
+    const err = await loadPlan(variantOfDefaultPlan(name, edit)).then(() => 'accepted', (e: Error) => e.message);
+    expect(err).not.toBe('accepted');
+    expect(err.split('\n')).toHaveLength(1);
+    for (const m of mentions) expect(err).toMatch(m);
+  };
+  const xf = (e: Record<string, unknown>) => (p: Record<string, any>) => { p.expected_failures = [{ module: 'discovery', check: 'discovery-issuer-matches', reason: 'known', ...e }]; };
+
+  test('a well-formed entry and override are accepted', async () => {
+    const file = variantOfDefaultPlan('good-xf', (p) => {
+      xf({ rule: 'OIDD-4.3-issuer', message: '^issuer' })(p);
+      p.expected_failures.push({ module: 'pkce-*', check: 'token-refused', reason: 'a step expectation id' });
+      p.severity = [{ rule: 'RFC9207-3-metadata', level: 'SHOULD', reason: 'iss is optional in this deployment' }];
+    });
+    await loadPlan(file);
+  });
+
+  test('an unknown check id', () => bad('xf-check', xf({ check: 'discovery-isuer-matches' }), /\/expected_failures\/0\/check: unknown check id "discovery-isuer-matches"/, /discover-refused/));
+  test('an unknown rule', () => bad('xf-rule', xf({ rule: 'OIDD-9-nope' }), /\/expected_failures\/0\/rule: unknown citation id "OIDD-9-nope"/));
+  test('a message that is not a regex', () => bad('xf-message', xf({ message: '(unclosed' }), /\/expected_failures\/0\/message: not a valid regular expression/));
+  test('no reason', () => bad('xf-reason', xf({ reason: '' }), /\/expected_failures\/0\/reason/));
+  test('a glob that selects none of the plan\'s modules', () => bad('xf-glob', xf({ module: 'fapi2-*' }), /\/expected_failures\/0\/module: "fapi2-\*" selects none of the modules this plan runs/));
+  test('a severity override of an unknown rule, or without a reason', async () => {
+    await bad('sev-rule', (p) => { p.severity = [{ rule: 'RFC0000-1', level: 'SHOULD', reason: 'x' }]; }, /\/severity\/0\/rule: unknown citation id "RFC0000-1"/);
+    await bad('sev-reason', (p) => { p.severity = [{ rule: 'RFC9207-3-metadata', level: 'SHOULD' }]; }, /\/severity\/0/, /reason/);
+    await bad('sev-level', (p) => { p.severity = [{ rule: 'RFC9207-3-metadata', level: 'OPTIONAL', reason: 'x' }]; }, /\/severity\/0\/level/);
+  });
+});
