@@ -8,7 +8,8 @@
 // - every cited rule can fail: each citation of a check (harness/checks) or of a module's `proves`
 //   is broken by some switch or listed in UNSWITCHED_RULES;
 // - exactly the modules for the rule: in every plan where a switch is proven, the plan's quick
-//   modules (no browser, no wait, no polling) run beside the proving ones and none may fail except
+//   modules (no browser, no wait, no polling) from the suites of the proving modules run beside
+//   them, and none may fail except
 //   on a finding citing the switch's rule, or a rule the switch is declared to be seen through
 //   (SEEN_THROUGH in provider/faults.ts, with the reason).
 // The all-pass run of plans/default.yaml is test/cli/run.e2e.test.ts; the others run here.
@@ -55,17 +56,24 @@ function provingJobs(f: FaultSwitch): { f: FaultSwitch; p: Plan; modules: string
       const own = proving(p, f);
       const modules = own.filter((id) => !seen.has(id));
       modules.forEach((id) => seen.add(id));
-      const bystanders = own.length > 0 ? quickModules(p).filter((id) => !own.includes(id) && !seen.has(id)) : [];
+      const bystanders = own.length > 0 ? quickModules(p, own).filter((id) => !own.includes(id) && !seen.has(id)) : [];
       bystanders.forEach((id) => seen.add(id));
       return { f, p, modules: [...modules, ...bystanders], bystanders };
     })
     .filter((j) => j.modules.length > 0);
 }
 
-/** The plan's runnable modules with no browser, no wait and no polling step. */
-function quickModules(p: Plan): string[] {
+/**
+ * The plan's runnable modules with no browser, no wait and no polling step, from the suites of the
+ * modules that prove the switch in this plan (its neighbours; a suite file's modules share
+ * endpoints and flows, and running every plan's every quick module under every switch would
+ * triple the self-test's time).
+ */
+function quickModules(p: Plan, proving: string[]): string[] {
   const catalog = loadCatalog(p);
+  const suites = new Set(proving.map((id) => catalog.modules.get(id)?.source));
   return selectModules(p, catalog)
+    .filter((m) => suites.has(m.source))
     .filter((m) => !m.skip && applicability(m, p).applies && resolveSteps(m, catalog).every((s) => !SLOW_STEPS.has(s.do)))
     .map((m) => m.id);
 }
