@@ -184,12 +184,52 @@ const DEFS = [
   { id: 'ciba-request-object-ignore-aud-iss', breaks: 'CIBA-7.1.1-aud-iss', description: 'The request object aud and iss are not checked.' },
   { id: 'ciba-request-object-ignore-claims', breaks: 'CIBA-7.1.1-claims', description: 'The request object exp, iat, nbf and jti are neither required nor checked.' },
   { id: 'discovery-omit-ciba', breaks: 'CIBA-4-metadata', description: 'Discovery omits backchannel_authentication_endpoint and backchannel_token_delivery_modes_supported.' },
+  // ---- response schemas (issue 12): a REQUIRED member left out of an otherwise correct response
+  { id: 'token-response-omit-token-type', breaks: 'RFC6749-5.1-response', description: 'Successful token responses carry no token_type.' },
+  { id: 'discovery-omit-subject-types', breaks: 'OIDD-3-metadata', description: 'Discovery omits subject_types_supported (REQUIRED).' },
+  { id: 'jwks-key-without-kty', breaks: 'RFC7517-5-jwks', description: 'The JWKS carries one more key (a copy of the first under its own kid) without kty.' },
+  { id: 'ciba-response-omit-expires-in', breaks: 'CIBA-7.3-response', description: 'The CIBA authentication response carries no expires_in.' },
+  { id: 'device-response-omit-expires-in', breaks: 'RFC8628-3.2-response', description: 'The device authorization response carries no expires_in.' },
+  { id: 'userinfo-omit-sub', breaks: 'OIDCC-5.3.2-userinfo-response', description: 'UserInfo responses carry no sub.' },
+  { id: 'id-token-omit-iat', breaks: 'OIDCC-2-claims', description: 'The ID Token has no iat.' },
+  { id: 'cc-grant-refused', breaks: 'RFC6749-4.4-token', description: 'Every client credentials request is refused with unauthorized_client, even from a client registered for the grant.' },
+  { id: 'id-token-future-iat', breaks: 'OIDCC-3.1.3.7-iat', description: 'The ID Token iat is an hour in the future (exp stays correct).' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];
 
 /** The typed catalog of fault switches. */
 export const FAULTS: readonly FaultSwitch[] = DEFS;
+
+/**
+ * Rules a check or a module cites that no switch breaks, each with the reason (the fault self-test
+ * requires every cited rule to be broken by a switch or listed here, and an entry to go when a
+ * switch comes). "Not switched yet" marks a server rule a switch could break but does not.
+ */
+export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
+  'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
+  'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
+  'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',
+  'OIDCC-3.1.3.7-iat-window': 'A SHOULD with a client-chosen window (OIDC Core §3.1.3.7 (10) "the acceptable range ... is Client specific"); id-token-future-iat breaks the MUST beside it. Not switched on its own yet.',
+  'OIDCC-12.2-refresh-nonce': 'Not switched yet: a refreshed ID Token with a changed nonce; no module of the self-test plans refreshes an ID Token issued with a nonce and checks it (the check has unit tests both ways).',
+  'OIDCC-12.2-refresh-no-nonce': 'Not switched yet: a SHOULD NOT on a nonce in a refreshed ID Token; same module gap as OIDCC-12.2-refresh-nonce.',
+  'OIDCC-3.1.3.3-token-response': 'Not switched yet: dropping id_token from the token response would end every openid module at its ID Token step; no module proves it alone yet.',
+  'RFC6749-4.1.2-code': 'Not switched yet: an authorization response without code ends every code-flow module at its first step; no module proves it alone.',
+  'RFC6749-5.2-error': 'Not switched yet: every refusal module observes the error schema beside its own rule, so a switch (an unregistered error code) needs a SEEN_THROUGH pairing per refusal module.',
+  'RFC6750-3.1-status': 'Not switched yet: a SHOULD (status follows the error code); the bearer refusal modules prove the WWW-Authenticate MUST, which a switch breaks.',
+  'RFC7009-2.2.1-error': 'Not switched yet: a revocation error that is not RFC 6749 §5.2 JSON; only the refusal module observes it, which proves RFC7009-2.1-client-auth.',
+  'RFC7591-3.2.1-response': 'Not switched yet: a registration response that drops registered metadata; the registration modules prove the usable-credentials rule, which a switch breaks.',
+  'RFC8628-3.2-error': 'Not switched yet: a device authorization error that is not RFC 6749 §5.2 JSON; the refusal modules prove their own rules.',
+  'CIBA-13-error': 'Not switched yet: a CIBA error that is not §13 JSON; the refusal modules prove their own rules.',
+};
+
+/**
+ * Switches that are rightly seen through rules beside their own: a quick module of the plan that
+ * does not prove the switch's rule may fail under it, on a finding citing one of these rules.
+ */
+export const SEEN_THROUGH: Partial<Record<FaultId, { rules: CitationId[]; reason: string }>> = {
+  'cc-grant-refused': { rules: ['RFC6749-5.1-response'], reason: 'Every module that needs a client credentials token sees the refusal as a token response that is not a §5.1 success.' },
+};
 
 export function isFaultId(id: string): id is FaultId {
   return DEFS.some((f) => f.id === id);

@@ -82,9 +82,10 @@ export async function issueIdToken(
   const alg = p.client.id_token_signed_response_alg;
   // OIDCC §3.1.3.7 (6): signed with a key the client can find in our JWKS (fault: an unpublished key).
   const key = faults.on('id-token-unknown-key') ? await ctx.keys.unpublished(alg) : ctx.keys.forAlg(alg);
-  const iat = now();
+  // OIDCC §3.1.3.7 (10): iat is the time of issue (fault id-token-future-iat: an hour ahead).
+  const iat = faults.on('id-token-future-iat') ? now() + 3600 : now();
   // OIDCC §3.1.3.7 (9): exp is in the future (fault: already expired, iat stays current).
-  const exp = faults.on('id-token-expired') ? iat - 600 : iat + ctx.config.ttl.id_token;
+  const exp = faults.on('id-token-expired') ? iat - 600 : now() + ctx.config.ttl.id_token;
   const user = ctx.users.find((u) => u.sub === p.sub);
   const claims: Record<string, unknown> = {
     // OIDC Core §5.5: claims requested for the ID Token by the claims parameter.
@@ -100,6 +101,8 @@ export async function issueIdToken(
   if (p.nonce !== undefined && !faults.on('id-token-omit-nonce')) claims.nonce = p.nonce;
   // OIDC Core §2, §3.1.2.1: acr when acr_values or the claims parameter asked for it.
   if (p.acr !== undefined) claims.acr = p.acr;
+  // OIDC Core §2: iat is REQUIRED (fault id-token-omit-iat: omitted).
+  if (!faults.on('id-token-omit-iat')) claims.iat = iat;
   return new SignJWT(claims)
     .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
     // OIDCC §3.1.3.7 (2): iss is exactly our issuer (fault: another one).
@@ -107,7 +110,6 @@ export async function issueIdToken(
     .setSubject(p.sub)
     // OIDCC §3.1.3.7 (3): aud is the client (fault: another client).
     .setAudience(faults.on('id-token-wrong-aud') ? 'touchstone-someone-else' : p.client.client_id)
-    .setIssuedAt(iat)
     .setExpirationTime(exp)
     .sign(key.privateKey);
 }

@@ -42,7 +42,12 @@ export async function backchannelAuthenticationEndpoint(ctx: ProviderContext, re
     const grant: CibaGrant = { ...newPolledGrant(ctx, { clientId: client.client_id, scope, expiresIn, sub }), bindingMessage };
     await saveGrant(ctx, 'ciba_request', authReqId, grant);
     ctx.log(JSON.stringify({ msg: 'ciba request', client_id: client.client_id, sub, binding_message: bindingMessage ?? null, expires_in: expiresIn }));
-    return reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ auth_req_id: authReqId, expires_in: expiresIn, interval: ctx.config.polling_interval });
+    return reply.code(200).header('content-type', 'application/json; charset=utf-8').send({
+      auth_req_id: authReqId,
+      // CIBA §7.3: expires_in is REQUIRED (fault: omitted).
+      ...(ctx.faults.on('ciba-response-omit-expires-in') ? {} : { expires_in: expiresIn }),
+      interval: ctx.config.polling_interval,
+    });
   } catch (e) {
     if (e instanceof InvalidClientAuth && e.basic) reply.header('www-authenticate', `Basic realm="${ctx.issuer}", charset="UTF-8"`);
     return sendJsonError(req, reply, e);

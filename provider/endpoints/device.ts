@@ -56,7 +56,8 @@ export async function deviceAuthorizationEndpoint(ctx: ProviderContext, req: Fas
       user_code: userCode,
       verification_uri: verificationUri,
       verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(userCode)}`,
-      expires_in: expiresIn,
+      // RFC 8628 §3.2: expires_in is REQUIRED (fault: omitted).
+      ...(ctx.faults.on('device-response-omit-expires-in') ? {} : { expires_in: expiresIn }),
       interval: ctx.config.polling_interval,
     });
   } catch (e) {

@@ -29,7 +29,8 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     introspection_signing_alg_values_supported: ['RS256'],
     // RFC 7591 §3: where clients register (absent when registration is off).
     ...(ctx.config.registration.enabled ? { registration_endpoint: endpoint(ctx, '/register') } : {}),
-    subject_types_supported: ['public'],
+    // OIDD §3: subject_types_supported is REQUIRED (fault: omitted).
+    ...(ctx.faults.on('discovery-omit-subject-types') ? {} : { subject_types_supported: ['public'] }),
     id_token_signing_alg_values_supported: ctx.keys.algs,
     token_endpoint_auth_methods_supported: [...AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,

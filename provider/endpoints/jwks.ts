@@ -14,6 +14,12 @@ export function publishedKeys(ctx: ProviderContext): JWK[] {
     const other = published.find((k) => k.alg !== keys[0].alg && k.publicJwk.kty === keys[0].kty) ?? published[1];
     keys.push({ ...other.publicJwk, kid: keys[0].kid });
   }
+  // RFC 7517 §4.1, §5: every JWK of the set has kty (fault: one more key, a copy without kty, under
+  // its own kid so that verification of issued tokens is not affected).
+  if (ctx.faults.on('jwks-key-without-kty') && keys.length > 0) {
+    const { kty: _kty, ...rest } = keys[0];
+    keys.push({ ...rest, kid: `${keys[0].kid}-no-kty` });
+  }
   return keys;
 }
 

@@ -40,6 +40,8 @@ export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, r
       : params.grant_type === CIBA_GRANT ? await cibaGrant(ctx, client, params)
       : await authorizationCodeGrant(ctx, client, params));
     markDpopTokenType(ctx, binding, body);
+    // RFC 6749 §5.1: token_type is REQUIRED in a successful response (fault: omitted).
+    if (ctx.faults.on('token-response-omit-token-type')) delete body.token_type;
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(body);
   } catch (e) {
     // RFC 6749 §5.2: a client that tried HTTP Basic gets 401 with WWW-Authenticate.

@@ -38,6 +38,8 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
     const claims: Record<string, unknown> = { ...scopeClaims(ctx, record.scope, user), ...requestedClaims(record.userinfoClaims, user) };
     // OIDC Core §5.3.2: sub is exactly the ID Token's sub.
     claims.sub = ctx.faults.on('userinfo-wrong-sub') ? `${user.sub}-other` : user.sub;
+    // OIDC Core §5.3.2: the sub Claim MUST always be returned (fault: omitted).
+    if (ctx.faults.on('userinfo-omit-sub')) delete claims.sub;
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(claims);
   } catch (e) {
     return sendBearerError(ctx, req, reply, e);

@@ -15,6 +15,8 @@ import { issueRefreshToken } from './refresh_token.ts';
 const USER_SCOPES = ['openid', 'offline_access'];
 
 export async function clientCredentialsGrant(ctx: ProviderContext, client: ClientConfig, params: Params): Promise<Record<string, unknown>> {
+  // RFC 6749 §4.4.2: a confidential client registered for the grant gets an access token (fault: refused).
+  if (ctx.faults.on('cc-grant-refused')) throw new UnauthorizedClient('the client credentials grant is not available');
   // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
   if (client.token_endpoint_auth_method === 'none' && !ctx.faults.on('cc-allows-public-client')) {
     throw new UnauthorizedClient('the client credentials grant is for confidential clients only');

@@ -1,6 +1,7 @@
 // Probes for the DPoP and protected-resource fault switches (spread into PROBES of faults.test.ts):
 // each passes against a provider with its fault on and fails against one without it.
 import { expect } from 'vitest';
+import { rule, type Probe } from './probe.ts';
 import { decodeJwt, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
@@ -9,7 +10,6 @@ import {
   API_CONFIG, bearerToken, boundToken, callResource, ccToken, dpopCall, dpopKey, forgeToken, hs256, proof, publishedRsa, tokenPost,
 } from './dpop-helpers.ts';
 
-type Probe = { config?: Record<string, unknown>; run: (op: RunningProvider) => Promise<void> };
 type Ours = Extract<FaultId, `dpop-${string}` | `resource-${string}` | 'userinfo-refuse-dpop'>;
 
 /** A DPoP-bound token and a call with a proof edited by `spec`, expected to be served. */
@@ -19,7 +19,7 @@ const served = (spec: Parameters<typeof dpopCall>[3], o: Parameters<typeof dpopC
     const k = await dpopKey();
     const t = await boundToken(op, k);
     const r = await dpopCall(op, k, t, spec, o);
-    expect(r.status, r.text).toBe(200);
+    rule(r.status, r.text).toBe(200);
   },
 });
 /** A forged access token the resource must serve (only a fault lets it). */
@@ -27,7 +27,7 @@ const forged = (make: (op: RunningProvider) => Promise<string>): Probe => ({
   config: API_CONFIG,
   run: async (op) => {
     const r = await callResource(op, { token: await make(op) });
-    expect(r.status, r.text).toBe(200);
+    rule(r.status, r.text).toBe(200);
   },
 });
 const now = () => Math.floor(Date.now() / 1000);
@@ -44,7 +44,7 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const t = await boundToken(op, k);
     const htu = `${op.issuer}/api/resource`;
     const two = `${await proof(k, { htm: 'GET', htu, accessToken: t })}, ${await proof(k, { htm: 'GET', htu, accessToken: t })}`;
-    expect((await callResource(op, { token: t, scheme: 'DPoP', dpop: two })).status).toBe(200);
+    rule((await callResource(op, { token: t, scheme: 'DPoP', dpop: two })).status).toBe(200);
   } },
   'dpop-tolerate-missing-claims': served({ omit: ['jti'] }),
   'dpop-ignore-typ': served({ header: { typ: 'JWT' } }),
@@ -56,37 +56,37 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const [h, p, s] = good.split('.');
     const bad = Buffer.from(s, 'base64url');
     bad[0] ^= 0xff;
-    expect((await callResource(op, { token: t, scheme: 'DPoP', dpop: `${h}.${p}.${bad.toString('base64url')}` })).status).toBe(200);
+    rule((await callResource(op, { token: t, scheme: 'DPoP', dpop: `${h}.${p}.${bad.toString('base64url')}` })).status).toBe(200);
   } },
   'dpop-accept-private-jwk': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
-    expect((await dpopCall(op, k, t, { header: { jwk: k.privateJwk } })).status).toBe(200);
+    rule((await dpopCall(op, k, t, { header: { jwk: k.privateJwk } })).status).toBe(200);
   } },
   'dpop-accept-wrong-htm': served({ htm: 'POST' }),
   'dpop-accept-wrong-htu': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
-    expect((await dpopCall(op, k, t, { htu: `${op.issuer}/api/other` })).status).toBe(200);
+    rule((await dpopCall(op, k, t, { htu: `${op.issuer}/api/other` })).status).toBe(200);
   } },
   'dpop-htu-exact-match': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
     const r = await dpopCall(op, k, t, { htu: `${op.issuer}/api/resource?x=1` });
-    expect(r.status).toBe(401);
+    rule(r.status).toBe(401);
     expect((await dpopCall(op, k, t)).status).toBe(200);
   } },
   'dpop-refuse-extra-claims': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
-    expect((await dpopCall(op, k, t, { claims: { extra: 'x' } })).status).toBe(401);
+    rule((await dpopCall(op, k, t, { claims: { extra: 'x' } })).status).toBe(401);
     expect((await dpopCall(op, k, t)).status).toBe(200);
   } },
   'dpop-ignore-iat': served({ iat: now() - 3600 }),
   'dpop-iat-window-too-strict': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const r = await ccToken(op, { dpop: await proof(k, { htu: `${op.issuer}/token`, iat: now() - 10 }) });
-    expect(r.status).toBe(400);
+    rule(r.status).toBe(400);
     expect(r.json.error).toBe('invalid_dpop_proof');
   } },
   'dpop-ignore-replay': { config: API_CONFIG, run: async (op) => {
@@ -94,33 +94,33 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const t = await boundToken(op, k);
     const p = await proof(k, { htm: 'GET', htu: `${op.issuer}/api/resource`, accessToken: t });
     expect((await callResource(op, { token: t, scheme: 'DPoP', dpop: p })).status).toBe(200);
-    expect((await callResource(op, { token: t, scheme: 'DPoP', dpop: p })).status).toBe(200);
+    rule((await callResource(op, { token: t, scheme: 'DPoP', dpop: p })).status).toBe(200);
   } },
   'dpop-skip-ath': served({ claims: { ath: 'AAAA' } }),
   'dpop-ignore-key-binding': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
-    expect((await dpopCall(op, k, t, {}, { proofKey: await dpopKey() })).status).toBe(200);
+    rule((await dpopCall(op, k, t, {}, { proofKey: await dpopKey() })).status).toBe(200);
   } },
   'dpop-bound-token-without-proof': { config: API_CONFIG, run: async (op) => {
     const t = await boundToken(op, await dpopKey());
-    expect((await callResource(op, { token: t, scheme: 'DPoP' })).status).toBe(200);
+    rule((await callResource(op, { token: t, scheme: 'DPoP' })).status).toBe(200);
   } },
   'dpop-accept-bearer-for-bound-token': { config: API_CONFIG, run: async (op) => {
     const t = await boundToken(op, await dpopKey());
-    expect((await callResource(op, { token: t })).status).toBe(200);
+    rule((await callResource(op, { token: t })).status).toBe(200);
   } },
   'dpop-bearer-challenge': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
     const r = await dpopCall(op, k, t, { htm: 'POST' });
     expect(r.status).toBe(401);
-    expect(r.headers['www-authenticate']).toMatch(/^Bearer /);
+    rule(r.headers['www-authenticate']).toMatch(/^Bearer /);
   } },
   'dpop-no-binding': { config: API_CONFIG, run: async (op) => {
     const k = await dpopKey();
     const r = await ccToken(op, { dpop: await proof(k, { htu: `${op.issuer}/token` }) });
-    expect(r.json.token_type).toBe('Bearer');
+    rule(r.json.token_type).toBe('Bearer');
     expect(decodeJwt(r.json.access_token as string).cnf).toBeUndefined();
   } },
   'dpop-refresh-not-bound': { run: async (op) => {
@@ -130,7 +130,7 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const t = await tokenPost(op, { grant_type: 'authorization_code', code: out.params.get('code') as string, redirect_uri: 'https://client.example/cb', code_verifier: out.verifier, client_id: 'touchstone-public' }, { dpop: await proof(k, { htu }) });
     expect(t.status, t.text).toBe(200);
     const r = await tokenPost(op, { grant_type: 'refresh_token', refresh_token: t.json.refresh_token as string, client_id: 'touchstone-public' }, { dpop: await proof(await dpopKey(), { htu }) });
-    expect(r.status, r.text).toBe(200);
+    rule(r.status, r.text).toBe(200);
   } },
   'dpop-ignore-dpop-jkt': { run: async (op) => {
     const k = await dpopKey();
@@ -139,20 +139,20 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const out = await authorize(op, { params: { dpop_jkt: k.jkt, code_challenge: challenge } });
     const t = await tokenPost(op, { grant_type: 'authorization_code', code: out.params.get('code') as string, redirect_uri: 'https://client.example/cb', code_verifier: verifier },
       { authorization: `Basic ${Buffer.from('touchstone-client:touchstone-secret-1').toString('base64')}`, dpop: await proof(other, { htu: `${op.issuer}/token` }) });
-    expect(t.status, t.text).toBe(200);
+    rule(t.status, t.text).toBe(200);
   } },
   'dpop-not-required-for-client': { config: API_CONFIG, run: async (op) => {
     const r = await ccToken(op, { clientId: 'touchstone-dpop', secret: 'touchstone-dpop-secret' });
-    expect(r.status, r.text).toBe(200);
+    rule(r.status, r.text).toBe(200);
   } },
   'dpop-nonce-not-enforced': { config: { ...API_CONFIG, dpop: { nonce: { token: true } } }, run: async (op) => {
     const r = await ccToken(op, { dpop: await proof(await dpopKey(), { htu: `${op.issuer}/token` }) });
-    expect(r.status, r.text).toBe(200);
+    rule(r.status, r.text).toBe(200);
   } },
   'resource-nonce-not-enforced': { config: { ...API_CONFIG, dpop: { nonce: { resource: true } } }, run: async (op) => {
     const k = await dpopKey();
     const t = await boundToken(op, k);
-    expect((await dpopCall(op, k, t)).status).toBe(200);
+    rule((await dpopCall(op, k, t)).status).toBe(200);
   } },
   'userinfo-refuse-dpop': { run: async (op) => {
     const k = await dpopKey();
@@ -163,10 +163,10 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const { request } = await import('undici');
     const r = await request(`${op.issuer}/userinfo`, { headers: { authorization: `DPoP ${at}`, dpop: await proof(k, { htm: 'GET', htu: `${op.issuer}/userinfo`, accessToken: at }) } });
     await r.body.text();
-    expect(r.statusCode).not.toBe(200);
+    rule(r.statusCode).not.toBe(200);
   } },
   'resource-allow-anonymous': { config: API_CONFIG, run: async (op) => {
-    expect((await callResource(op)).status).toBe(200);
+    rule((await callResource(op)).status).toBe(200);
   } },
   'resource-malformed-as-anonymous': forged(async () => 'touchstone.not-a-jwt'),
   'resource-accept-alg-none': forged(async (op) => {
@@ -192,7 +192,7 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
   'resource-ignore-nbf': forged(async (op) => providerSigned(op, { nbf: now() + 120 })),
   'resource-ignore-aud': { config: API_CONFIG, run: async (op) => {
     const t = await bearerToken(op, `${op.issuer}/api/other`);
-    expect((await callResource(op, { token: t })).status).toBe(200);
+    rule((await callResource(op, { token: t })).status).toBe(200);
   } },
   'resource-ignore-iss': forged(async (op) => providerSigned(op, { iss: `${op.issuer}/other` })),
   'resource-ignore-typ': forged(async (op) => providerSigned(op, {}, { typ: 'JWT' })),
@@ -202,12 +202,12 @@ export const DPOP_PROBES: Record<Ours, Probe> = {
     const rot = await request(`${op.issuer}/admin/rotate-keys`, { method: 'POST', headers: { authorization: 'Bearer admin-token-0123456789', 'content-type': 'application/x-www-form-urlencoded' }, body: 'publish_ahead=0' });
     await rot.body.text();
     const fresh = await bearerToken(op);
-    expect((await callResource(op, { token: fresh })).status).toBe(401);
+    rule((await callResource(op, { token: fresh })).status).toBe(401);
   } },
   'resource-metadata-wrong-resource': { config: API_CONFIG, run: async (op) => {
     const { request } = await import('undici');
     const r = await request(`${op.issuer}/.well-known/oauth-protected-resource/api/resource`);
     const json = (await r.body.json()) as Record<string, unknown>;
-    expect(json.resource).not.toBe(`${op.issuer}/api/resource`);
+    rule(json.resource).not.toBe(`${op.issuer}/api/resource`);
   } },
 };

@@ -1,12 +1,12 @@
 // Probes for the PAR (RFC 9126), private_key_jwt and FAPI 2.0 profile fault switches (spread into
 // PROBES of faults.test.ts): each passes against a provider with its fault on and fails without it.
 import { expect } from 'vitest';
+import { rule, type Probe } from './probe.ts';
 import type { FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
 import { Browser, errorOf, pageOf, pkce } from './helpers.ts';
 import { clientKeys, codeOf, fapiCode, fapiConfig, fapiToken, openRequestUri, push, type AssertionEdit } from './fapi-helpers.ts';
 
-type Probe = { config?: Record<string, unknown>; run: (op: RunningProvider) => Promise<void> };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The config is made once (key generation is async); probes get it through a getter. */
@@ -17,7 +17,7 @@ const pushServed = (edit: AssertionEdit): Probe => ({
   config,
   run: async (op) => {
     const p = await push(op, { edit: typeof edit.aud === 'function' ? { ...edit, aud: (edit.aud as (o: RunningProvider) => unknown)(op) } : edit });
-    expect(p.status, JSON.stringify(p.json)).toBe(201);
+    rule(p.status, JSON.stringify(p.json)).toBe(201);
   },
 });
 
@@ -27,7 +27,7 @@ export const FAPI_PROBES = {
     const first = await openRequestUri(op, p.json.request_uri as string);
     expect(codeOf(first.res)).toBeTruthy();
     const again = await openRequestUri(op, p.json.request_uri as string, 'fapi-client', first.browser);
-    expect(codeOf(again.res)).toBeTruthy();
+    rule(codeOf(again.res)).toBeTruthy();
   } },
   'par-consume-on-first-use': { config, run: async (op) => {
     const p = await push(op);
@@ -35,40 +35,40 @@ export const FAPI_PROBES = {
     const opened = await b.get(`/authorize?${new URLSearchParams({ client_id: 'fapi-client', request_uri: p.json.request_uri as string })}`);
     expect(opened.status).toBe(302); // to the login interaction
     const reload = await b.get(opened.url);
-    expect(errorOf(reload.text)).toBe('invalid_request_uri');
+    rule(errorOf(reload.text)).toBe('invalid_request_uri');
   } },
   'par-ignore-expiry': { config: { ...config, ttl: { par: 1 } }, run: async (op) => {
     const p = await push(op);
     expect(p.json.expires_in).toBe(1);
     await sleep(1100);
-    expect(codeOf((await openRequestUri(op, p.json.request_uri as string)).res)).toBeTruthy();
+    rule(codeOf((await openRequestUri(op, p.json.request_uri as string)).res)).toBeTruthy();
   } },
   'par-ignore-client-binding': { config, run: async (op) => {
     const p = await push(op);
-    expect(codeOf((await openRequestUri(op, p.json.request_uri as string, 'fapi-client-2')).res)).toBeTruthy();
+    rule(codeOf((await openRequestUri(op, p.json.request_uri as string, 'fapi-client-2')).res)).toBeTruthy();
   } },
   'par-accept-request-uri-param': { config, run: async (op) => {
-    expect((await push(op, { params: { request_uri: 'urn:ietf:params:oauth:request_uri:forged' } })).status).toBe(201);
+    rule((await push(op, { params: { request_uri: 'urn:ietf:params:oauth:request_uri:forged' } })).status).toBe(201);
   } },
   'par-accept-get': { config, run: async (op) => {
-    expect((await push(op, { method: 'GET' })).status).toBe(201);
+    rule((await push(op, { method: 'GET' })).status).toBe(201);
   } },
   'par-accept-duplicate-params': { config, run: async (op) => {
-    expect((await push(op, { rawSuffix: '&state=second-value' })).status).toBe(201);
+    rule((await push(op, { rawSuffix: '&state=second-value' })).status).toBe(201);
   } },
   'par-response-200': { config, run: async (op) => {
     const p = await push(op);
     expect(p.json.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
-    expect(p.status).toBe(200);
+    rule(p.status).toBe(200);
   } },
   'fapi-allow-authorize-without-par': { config, run: async (op) => {
     const b = new Browser(op.issuer);
     const q = { response_type: 'code', client_id: 'fapi-client', redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' };
     const r = await b.follow(await b.get(`/authorize?${new URLSearchParams(q)}`));
-    expect(pageOf(r.text)).toBe('login');
+    rule(pageOf(r.text)).toBe('login');
   } },
   'fapi-allow-other-response-types': { config, run: async (op) => {
-    expect((await push(op, { params: { response_type: 'code id_token' } })).status).toBe(201);
+    rule((await push(op, { params: { response_type: 'code id_token' } })).status).toBe(201);
   } },
   'fapi-accept-rs256-assertion': pushServed({ alg: 'RS256' }),
   'fapi-accept-array-aud': pushServed({ aud: ((op: RunningProvider) => [op.issuer, `${op.issuer}/token`]) as unknown }),
@@ -80,22 +80,22 @@ export const FAPI_PROBES = {
   // Passes with the fault on only because the 8 s assertion is refused (the push must fail).
   'fapi-refuse-nbf-skew': { config, run: async (op) => {
     const p = await push(op, { edit: { nbfOffset: 8 } });
-    expect(p.status).toBe(401);
+    rule(p.status).toBe(401);
     expect(p.json.error).toBe('invalid_client');
   } },
   'accept-assertion-without-sub': pushServed({ omit: ['sub'] }),
   'ignore-assertion-client-id-mismatch': { config, run: async (op) => {
     const { code, verifier } = await fapiCode(op);
     const t = await fapiToken(op, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier, client_id: 'fapi-client-2' });
-    expect(t.status, JSON.stringify(t.json)).toBe(200);
+    rule(t.status, JSON.stringify(t.json)).toBe(200);
   } },
   'fapi-token-without-client-auth': { config, run: async (op) => {
     const { code, verifier } = await fapiCode(op);
     const t = await fapiToken(op, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/cb', code_verifier: verifier }, { noAuth: true });
-    expect(t.status, JSON.stringify(t.json)).toBe(200);
+    rule(t.status, JSON.stringify(t.json)).toBe(200);
   } },
   'default-missing-redirect-uri': { config, run: async (op) => {
-    expect((await push(op, { params: { redirect_uri: undefined } })).status).toBe(201);
+    rule((await push(op, { params: { redirect_uri: undefined } })).status).toBe(201);
   } },
   'auth-scheme-case-sensitive': { run: async (op) => {
     const { authorize, exchange } = await import('./helpers.ts');
@@ -103,12 +103,12 @@ export const FAPI_PROBES = {
     const { request } = await import('undici');
     const r = await request(`${op.issuer}/userinfo`, { headers: { authorization: `bearer ${t.json.access_token as string}` } });
     await r.body.text();
-    expect(r.statusCode).toBe(400);
+    rule(r.statusCode).toBe(400);
   } },
   'fapi-discovery-lists-rs256': { config, run: async (op) => {
     const { getJson } = await import('./helpers.ts');
     const doc = (await getJson(`${op.issuer}/.well-known/openid-configuration`)).json;
-    expect(doc.token_endpoint_auth_signing_alg_values_supported).toContain('RS256');
+    rule(doc.token_endpoint_auth_signing_alg_values_supported).toContain('RS256');
   } },
   'consent-deny-error-page': { run: async (op) => {
     const b = new Browser(op.issuer);
@@ -117,7 +117,7 @@ export const FAPI_PROBES = {
     const { csrfOf } = await import('./helpers.ts');
     r = await b.follow(await b.post(r.url, { csrf: csrfOf(r.text), username: 'alice', password: 'wonderland' }));
     r = await b.post(r.url, { csrf: csrfOf(r.text), decision: 'deny' });
-    expect(r.status).toBe(400);
+    rule(r.status).toBe(400);
     expect(errorOf(r.text)).toBe('access_denied');
   } },
 } satisfies Partial<Record<FaultId, Probe>>;
