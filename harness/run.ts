@@ -9,10 +9,11 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Plan, ModuleDef } from './core/types.ts';
+import type { Plan, ModuleDef, ModuleResult } from './core/types.ts';
 import { ProgressReporter, printSummary, type ReportPaths } from './reporters/progress.ts';
 import { buildSummary, writeSummary } from './reporters/summary.ts';
-import { annotateJunitFile } from './reporters/junit.ts';
+import { junitXml } from './reporters/junit.ts';
+import { AllureWriter } from './reporters/allure.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
 import { ENV, type TargetEnv } from './reporters/meta.ts';
 
@@ -234,9 +235,27 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // Reports are written here, in the harness process, from the stream of module results the suite
+  // emits (task meta): modules/<id>.json and Allure as each module ends, summary and JUnit at the end.
+  const results = new Map<string, ModuleResult>();
+  const writes: Promise<void>[] = [];
+  const reportErrors: string[] = [];
+  const defs = new Map(modules.map((m) => [m.id, m]));
+  let allure: AllureWriter | undefined;
+  await mkdir(join(runDir, 'modules'), { recursive: true });
+  const record = (r: ModuleResult) => {
+    results.set(r.id, r);
+    allure ??= new AllureWriter(join(runDir, 'allure-results'), { plan: plan.name, issuer: targetInfo.issuer, faults: targetInfo.faults, variants: plan.variants ?? {} });
+    const w = allure;
+    writes.push((async () => {
+      await writeFile(join(runDir, 'modules', `${r.id}.json`), `${JSON.stringify(r, null, 2)}\n`);
+      await w.module(defs.get(r.id) ?? r, r);
+    })().catch((e: unknown) => { reportErrors.push(`writing the report of ${r.id} failed: ${mask(firstLine(e))}`); }));
+  };
   const reporter = new ProgressReporter({
     out,
     mask,
+    onResult: record,
     onInit: (vitest) => {
       // Vitest's logger exits the process on SIGINT/SIGTERM; the run must stop the provider first.
       for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -274,11 +293,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
         testTimeout: MODULE_TIMEOUT_MS,
         hookTimeout: 120_000,
         silent: true,
-        reporters: [
-          reporter,
-          ['junit', { outputFile: join(runDir, 'junit.xml'), suiteName: `touchstone: ${plan.name}`, classnameTemplate: plan.name }],
-          ['allure-vitest/reporter', { resultsDir: join(runDir, 'allure-results'), reportMatchers: false }],
-        ],
+        reporters: [reporter],
         env: {
           [ENV.plan]: plan.file ?? resolve(planFile),
           [ENV.target]: JSON.stringify(targetInfo),
@@ -317,13 +332,14 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     process.off('SIGTERM', onSignal);
   }
 
-  // ---- reports: mask, summary.json, html
+  // ---- reports: mask, summary.json, junit.xml, html
+  await Promise.all(writes);
   const targetLog = target?.logFile ?? logFile;
   await scrub([join(runDir, 'junit.xml'), join(runDir, 'allure-results'), targetLog, join(runDir, 'modules')], mask);
-  const errors = [...reporter.errors];
+  const errors = [...reporter.errors, ...reportErrors];
   if (runError) errors.unshift(runError);
-  const summary = await buildSummary({
-    runDir, plan: plan.name, planFile: plan.file ?? resolve(planFile), startedAt: started.toISOString(),
+  const summary = buildSummary({
+    results, plan: plan.name, planFile: plan.file ?? resolve(planFile), startedAt: started.toISOString(),
     ms: Math.round(performance.now() - t0), workers, issuer: targetInfo.issuer, faults: targetInfo.faults,
     modules, fallback: reporter.results,
     missingReason: interrupted ? 'interrupted before the module finished' : (runError ?? reporter.errors[0]),
@@ -331,7 +347,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   });
   const masked = api.maskSecrets(summary, secrets);
   const summaryFile = await writeSummary(runDir, masked);
-  await annotateJunitFile(join(runDir, 'junit.xml'), api.maskSecrets(summary, secrets));
+  await writeFile(join(runDir, 'junit.xml'), junitXml(masked));
   const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(targetLog) ? targetLog : undefined };
   if (existsSync(join(runDir, 'allure-results'))) {
     try {

@@ -1,6 +1,6 @@
 // Terminal formatting shared by the CLI and the reporters: colours (only on a TTY, never with
 // NO_COLOR), duration, plain-text tables, and the one-line rendering of a finding.
-import { findingCitation, type Finding } from '../core/finding.ts';
+import { findingCitation, levelOf, type Finding } from '../core/finding.ts';
 import type { ModuleStatus } from '../core/types.ts';
 import { formatCitation, isCitationId, cite } from '../core/citations.ts';
 
@@ -74,6 +74,13 @@ function show(v: unknown): string {
 }
 
 /** `[check-id] RFC 7636 §4.6 (MUST): message — expected X, actual Y` (one line). */
+const LEVEL_RANK: Record<string, number> = { MUST: 0, SHOULD: 1, MAY: 2 };
+
+/** A module's failing findings, MUST first (by the level each was judged at, a plan override included). */
+export function failingFindings(r: { findings: Finding[] }): Finding[] {
+  return r.findings.filter((f) => !f.ok).sort((a, b) => (LEVEL_RANK[levelOf(a)] ?? 3) - (LEVEL_RANK[levelOf(b)] ?? 3));
+}
+
 export function formatFinding(f: Finding): string {
   const where = findingCitation(f); // shows a plan severity override: "(SHOULD by plan: …; cited MUST)"
   let s = `[${f.check}] ${where}: ${f.message}`;

@@ -1,30 +1,46 @@
-// junit.xml as vitest writes it gives a skipped test `<skipped/>` with no message: the reason a
-// module was skipped or is not applicable goes into the element here, after the run.
-import { readFile, writeFile } from 'node:fs/promises';
+// junit.xml from the run summary: one <testcase> per module. A module failed on findings gets a
+// <failure> listing them (MUST first); failed without a finding (engine error, timeout) an <error>;
+// skipped and not applicable a <skipped message>; a warning passes with its findings in <system-out>.
+import { hostname } from 'node:os';
 import type { RunSummary } from '../core/types.ts';
+import { failingFindings, formatFinding } from './format.ts';
 
-const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  // eslint-disable-next-line no-control-regex
+  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const secs = (ms: number) => (ms / 1000).toFixed(3);
 
-/** `<skipped message="not applicable: …"/>` (or the skip reason) for each such module. */
-export function annotateJunitSkips(xml: string, summary: Pick<RunSummary, 'plan' | 'modules'>): string {
-  const reasons = new Map<string, string>();
-  for (const m of summary.modules) {
-    if (m.status === 'not_applicable') reasons.set(m.id, `not applicable: ${m.reason ?? ''}`.trim());
-    else if (m.status === 'skipped') reasons.set(m.id, m.reason ?? 'skipped');
-  }
-  return xml.replace(/(<testcase\b[^>]*\bname="([^"]*)"[^>]*>\s*)<skipped\/>/g, (all, head: string, name: string) => {
-    const id = name.split(' &gt; ').pop() ?? name;
-    const reason = reasons.get(id);
-    return reason === undefined ? all : `${head}<skipped message="${xmlAttr(reason)}"/>`;
+export function junitXml(summary: RunSummary): string {
+  const c = { tests: summary.modules.length, failures: 0, errors: 0, skipped: 0 };
+  const cases = summary.modules.map((m) => {
+    const head = `    <testcase classname="${esc(summary.plan)}" name="${esc(m.id)}" time="${secs(m.ms)}"`;
+    const failing = failingFindings(m).map(formatFinding);
+    switch (m.status) {
+      case 'passed':
+        return `${head}/>`;
+      case 'warning':
+        return `${head}>\n      <system-out>${esc(`warning: ${failing.join('\n') || (m.reason ?? '')}`)}</system-out>\n    </testcase>`;
+      case 'skipped':
+      case 'not_applicable':
+        c.skipped++;
+        return `${head}>\n      <skipped message="${esc(m.status === 'skipped' ? (m.reason ?? 'skipped') : `not applicable: ${m.reason ?? ''}`.trim())}"/>\n    </testcase>`;
+      default:
+        if (failing.length) {
+          c.failures++;
+          return `${head}>\n      <failure message="${esc(failing[0])}" type="ConformanceAssertionError">${esc(failing.join('\n'))}</failure>\n    </testcase>`;
+        }
+        c.errors++;
+        return `${head}>\n      <error message="${esc(m.reason ?? 'failed')}" type="ModuleError"/>\n    </testcase>`;
+    }
   });
-}
-
-export async function annotateJunitFile(file: string, summary: Pick<RunSummary, 'plan' | 'modules'>): Promise<void> {
-  let xml: string;
-  try {
-    xml = await readFile(file, 'utf8');
-  } catch {
-    return; // no junit.xml (nothing ran)
-  }
-  await writeFile(file, annotateJunitSkips(xml, summary));
+  const attrs = `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${secs(summary.ms)}"`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="touchstone: ${esc(summary.plan)}" ${attrs}>`,
+    `  <testsuite name="${esc(summary.plan)}" timestamp="${esc(summary.startedAt)}" hostname="${esc(hostname())}" ${attrs}>`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
 }

@@ -1,6 +1,6 @@
-// What plan.suite.ts hands to the reporters on each vitest test (task.meta.touchstone): enough for
-// the live progress line without re-reading modules/<id>.json. Everything in it is masked.
-import type { ModuleStatus } from '../core/types.ts';
+// What plan.suite.ts hands to the reporters on each vitest test (task.meta.touchstone): the module's
+// result, and the live progress line's fields. Everything in it is masked.
+import type { ModuleResult, ModuleStatus } from '../core/types.ts';
 
 export interface TouchstoneMeta {
   id: string;
@@ -11,6 +11,8 @@ export interface TouchstoneMeta {
   counts: { findings: number; failed: number; expectedFailures: number };
   /** Failing (non-ok) findings rendered one per line by formatFinding, MUST-level first. */
   failures: string[];
+  /** The whole (masked) result: the reporters in the harness process write every report from it. */
+  result: ModuleResult;
 }
 
 declare module 'vitest' {

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
-import type { ModuleStatus, RunSummary } from '../core/types.ts';
+import type { ModuleResult, ModuleStatus, RunSummary } from '../core/types.ts';
 import type { TouchstoneMeta } from './meta.ts';
 import { formatMs, makeStyle, paintStatus, STATUS_MARK, statusText, table, useColor, firstLine, type Style } from './format.ts';
 
@@ -26,6 +26,8 @@ interface Options {
   mask?: (s: string) => string;
   /** Called with the Vitest instance once it exists (run.ts uses it to own signal handling). */
   onInit?: (vitest: Vitest) => void;
+  /** Each module's whole result as it finishes (run.ts writes the reports from these). */
+  onResult?: (result: ModuleResult) => void;
 }
 
 const STATUS_WIDTH = 'not applicable'.length;
@@ -41,6 +43,7 @@ export class ProgressReporter implements Reporter {
   private readonly style: Style;
   private readonly mask: (s: string) => string;
   private readonly init?: (vitest: Vitest) => void;
+  private readonly onResult?: (result: ModuleResult) => void;
   private idWidth = 24;
   /** Tests vitest skipped without the suite deciding it (a beforeAll failed, the run was cancelled). */
   private notRun: LiveResult[] = [];
@@ -50,6 +53,7 @@ export class ProgressReporter implements Reporter {
     this.style = makeStyle(opts.color ?? useColor(opts.out ?? process.stdout));
     this.mask = opts.mask ?? ((s) => s);
     this.init = opts.onInit;
+    this.onResult = opts.onResult;
   }
 
   onInit(vitest: Vitest): void {
@@ -74,6 +78,7 @@ export class ProgressReporter implements Reporter {
     const result = testCase.result();
     let live: LiveResult;
     if (meta) {
+      this.onResult?.(meta.result);
       live = { id: meta.id, status: meta.status, ms: meta.ms, reason: meta.reason, failures: meta.failures, expectedFailures: meta.counts?.expectedFailures };
     } else {
       // The module never produced a result: a hook failed, the test timed out, or it was skipped by vitest.

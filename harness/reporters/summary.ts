@@ -1,11 +1,13 @@
-// summary.json: the machine-readable outcome of a run (RunSummary), built from modules/<id>.json.
+// summary.json: the machine-readable outcome of a run (RunSummary), built from the module results
+// the run recorded.
 // A module the suite never recorded (suite crashed, hook failed, interrupted) counts as failed.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModuleDef, ModuleResult, ModuleStatus, RunGate, RunSummary } from '../core/types.ts';
 
 export interface SummaryInput {
-  runDir: string;
+  /** The module results the run recorded, by id (already masked). */
+  results: ReadonlyMap<string, ModuleResult>;
   plan: string;
   planFile: string;
   startedAt: string;
@@ -25,19 +27,11 @@ export interface SummaryInput {
   errors?: string[];
 }
 
-export async function readModuleResult(runDir: string, id: string): Promise<ModuleResult | undefined> {
-  try {
-    return JSON.parse(await readFile(join(runDir, 'modules', `${id}.json`), 'utf8')) as ModuleResult;
-  } catch {
-    return undefined;
-  }
-}
-
-export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
+export function buildSummary(input: SummaryInput): RunSummary {
   const modules: RunSummary['modules'] = [];
   for (const def of input.modules) {
     const id = def.id;
-    const r = await readModuleResult(input.runDir, id);
+    const r = input.results.get(id);
     if (r) {
       const { exchanges: _exchanges, ...rest } = r;
       modules.push(rest);

@@ -57,13 +57,9 @@ const result = (id: string, status: ModuleResult['status'], extra: Partial<Modul
 
 describe('summary.json', () => {
   test('counts module results and marks a module without a result failed', async () => {
-    const runDir = tempDir();
-    mkdirSync(join(runDir, 'modules'));
-    for (const r of [result('a', 'passed'), result('b', 'warning'), result('c', 'skipped', { reason: 'n/a' })]) {
-      writeFileSync(join(runDir, 'modules', `${r.id}.json`), JSON.stringify(r));
-    }
-    const s = await buildSummary({
-      runDir, plan: 'p', planFile: '/p.yaml', startedAt: new Date().toISOString(), ms: 5, workers: 2, issuer: 'http://127.0.0.1:1', faults: [],
+    const results = new Map([result('a', 'passed'), result('b', 'warning'), result('c', 'skipped', { reason: 'n/a' })].map((r) => [r.id, r]));
+    const s = buildSummary({
+      results, plan: 'p', planFile: '/p.yaml', startedAt: new Date().toISOString(), ms: 5, workers: 2, issuer: 'http://127.0.0.1:1', faults: [],
       modules: ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `T ${id}`, proves: [] })),
       missingReason: 'run setup failed: boom',
     });
@@ -139,19 +135,30 @@ describe('evidence rendering', () => {
   });
 });
 
-describe('junit.xml skip reasons', () => {
-  test('a skipped or not-applicable module gets its reason as the skipped message', async () => {
-    const { annotateJunitSkips } = await import('../../harness/reporters/junit.ts');
-    const xml = [
-      '<testcase classname="p" name="p &gt; a" time="0.1">\n            <skipped/>\n        </testcase>',
-      '<testcase classname="p" name="p &gt; b" time="0.1">\n            <skipped/>\n        </testcase>',
-      '<testcase classname="p" name="p &gt; c" time="0.1">\n        </testcase>',
-    ].join('\n');
-    const out = annotateJunitSkips(xml, { plan: 'p', modules: [
-      result('a', 'not_applicable', { reason: 'needs plan operations.rotate_keys & "more"' }), result('b', 'skipped', { reason: 'proves no rule' }), result('c', 'passed'),
-    ] });
-    expect(out).toContain('<skipped message="not applicable: needs plan operations.rotate_keys &amp; &quot;more&quot;"/>');
-    expect(out).toContain('<skipped message="proves no rule"/>');
-    expect(out.match(/<skipped/g)).toHaveLength(2);
+describe('junit.xml', () => {
+  const summaryOf = (modules: ReturnType<typeof result>[]) => ({
+    plan: 'p & q', planFile: '/p.yaml', startedAt: '2026-01-01T00:00:00.000Z', ms: 1500, workers: 2, issuer: '', faults: [],
+    counts: { passed: 0, failed: 0, warning: 0, skipped: 0, not_applicable: 0, total: modules.length, expectedFailures: 0 },
+    unmetExpectedFailures: [], gate: { mode: 'default' as const, passed: true, reasons: [] }, modules,
+  });
+  test('one testcase per module: failure with its findings, error without, skipped with the reason, warning in system-out', async () => {
+    const { junitXml } = await import('../../harness/reporters/junit.ts');
+    const bad = { check: 'iss-matches', citation: cite('RFC9207-2-iss'), ok: false, message: 'iss <wrong>' };
+    const xml = junitXml(summaryOf([
+      result('a', 'not_applicable', { reason: 'needs plan operations.rotate_keys & "more"' }),
+      result('b', 'skipped', { reason: 'proves no rule' }),
+      result('c', 'passed'),
+      result('d', 'failed', { findings: [bad] }),
+      result('e', 'failed', { reason: 'step "token": no answer within 10000 ms' }),
+      result('f', 'warning', { findings: [{ ...bad, citation: cite('RFC6749-4.1.2-code-reuse-revokes') }] }),
+    ]));
+    expect(xml).toContain('<testsuites name="touchstone: p &amp; q" tests="6" failures="1" errors="1" skipped="2" time="1.500">');
+    expect(xml).toContain('<skipped message="not applicable: needs plan operations.rotate_keys &amp; &quot;more&quot;"/>');
+    expect(xml).toContain('<skipped message="proves no rule"/>');
+    expect(xml).toContain('<testcase classname="p &amp; q" name="c" time="0.010"/>');
+    expect(xml).toMatch(/<failure message="\[iss-matches\] RFC 9207 §2 \(MUST\): iss &lt;wrong&gt;" type="ConformanceAssertionError">/);
+    expect(xml).toContain('<error message="step &quot;token&quot;: no answer within 10000 ms" type="ModuleError"/>');
+    expect(xml).toMatch(/<system-out>warning: \[iss-matches\] RFC 6749 §4.1.2 \(SHOULD\)/);
+    expect(xml.match(/<testcase /g)).toHaveLength(6);
   });
 });
