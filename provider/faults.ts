@@ -229,6 +229,7 @@ export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
  */
 export const SEEN_THROUGH: Partial<Record<FaultId, { rules: CitationId[]; reason: string }>> = {
   'cc-grant-refused': { rules: ['RFC6749-5.1-response', 'RFC6749-3.3-scope'], reason: 'Every module that needs a client credentials token sees the refusal as a token response that is not a §5.1 success; the scope module expects invalid_scope and gets the blanket unauthorized_client first.' },
+  'discovery-wrong-issuer': { rules: ['RFC8414-3-alias'], reason: 'The RFC 8414 alias serves the same metadata, so the alias module finds the same wrong issuer there and fails its alias rule too.' },
   // RFC 7009 and RFC 7662 observe each other: a revocation is seen by introspecting the token.
   'introspect-revoked-active': { rules: ['RFC7009-2.1-revokes'], reason: 'The revocation modules check that a revoked token is gone by introspecting it: a revoked token that introspects active reads as a revocation that did not take.' },
   'revoke-keeps-token': { rules: ['RFC7662-2.2-inactive-revoked'], reason: 'The introspection module for revoked tokens revokes one and introspects it: a revocation that does not take reads as a revoked token introspected active.' },
