@@ -7,7 +7,7 @@ import type { ModuleDef, ModuleResult, Plan } from '../core/types.ts';
 import type { BrowserPool } from './browser.ts';
 import { loadCatalog, selectModules } from './catalog.ts';
 import { closeRunContext, createRunContext, runModule } from './runner.ts';
-import { startTarget } from './target.ts';
+import { startTarget, type ProviderStarter } from './target.ts';
 
 export interface DirectRunOptions {
   faults?: string[];
@@ -17,8 +17,8 @@ export interface DirectRunOptions {
   runDir?: string;
   /** A browser pool shared across runs (the caller closes it). */
   pool?: BrowserPool;
-  /** Start the reference provider in this process (see StartTargetOptions.inProcess). */
-  inProcess?: boolean;
+  /** Start the reference provider in this process with this function (see StartTargetOptions.inProcess). */
+  inProcess?: ProviderStarter;
 }
 
 /** Run async tasks with at most `limit` at once, keeping input order in the output. */

@@ -39,12 +39,17 @@ export interface StartTargetOptions {
   logFile?: string;
   faults?: string[];
   /**
-   * `launch: process` only: start the reference provider inside this process (same code, same
-   * config and faults, no child process). The fault self-test uses it to save a Node start per
-   * fault; the CLI always starts a child process.
+   * `launch: process` only: start the reference provider inside this process with this function
+   * (same code, same config and faults, no child process). The fault self-test passes one to save
+   * a Node start per fault; the harness never imports the provider itself, and the CLI always
+   * starts a child process.
    */
-  inProcess?: boolean;
+  inProcess?: ProviderStarter;
 }
+
+/** Starts a provider in the caller's process: the config (inline or a file) and the faults to switch on. */
+export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile?: string; faults: string[] }) =>
+  Promise<{ issuer: string; ttl: { code?: number }; close: () => Promise<void> }>;
 
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   const p = plan.provider;
@@ -57,7 +62,7 @@ export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Pr
   const keys = await keysToMake(plan);
   if (keys) plan = { ...plan, provider: { ...p, config: { ...(p.config as Record<string, unknown> | undefined), keys } } };
   const forgingKey = keys?.find((k) => k.alg === 'RS256');
-  if (opts.inProcess) return { ...(await startInProcess(plan, faults)), forgingKey };
+  if (opts.inProcess) return { ...(await startInProcess(opts.inProcess, plan, faults)), forgingKey };
   // A random loopback port, unless the provider config names one (an API under test may trust a fixed issuer).
   const args = configPort(plan) === undefined ? [PROVIDER_MAIN, '--port', '0'] : [PROVIDER_MAIN];
   if (typeof plan.provider.config === 'string') {
@@ -139,12 +144,11 @@ async function keysToMake(plan: Plan): Promise<Record<string, unknown>[] | undef
   );
 }
 
-async function startInProcess(plan: Plan, faults: string[]): Promise<Target> {
-  const { startProvider } = await import('../../provider/server.ts');
+async function startInProcess(start: ProviderStarter, plan: Plan, faults: string[]): Promise<Target> {
   const p = plan.provider;
   const configFile = typeof p.config === 'string' ? resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config) : undefined;
-  const op = await startProvider({ config: typeof p.config === 'string' ? undefined : (p.config ?? {}), configFile, faults, defaultPort: 0 });
-  return { issuer: op.issuer.replace(/\/$/, ''), ttl: { code: op.config.ttl.code ?? p.ttl?.code }, faults, stop: () => op.close() };
+  const op = await start({ config: typeof p.config === 'string' ? undefined : ((p.config as Record<string, unknown> | undefined) ?? {}), configFile, faults });
+  return { issuer: op.issuer.replace(/\/$/, ''), ttl: { code: op.ttl.code ?? p.ttl?.code }, faults, stop: op.close };
 }
 
 function stopChild(child: ChildProcess, done: () => void): Promise<void> {

@@ -13,6 +13,7 @@ import { runPlanDirect } from '../../harness/engine/direct.ts';
 import { BrowserPool } from '../../harness/engine/browser.ts';
 import type { RunningProvider } from '../../provider/server.ts';
 import { start, testKeys } from '../provider/helpers.ts';
+import { startInProcess } from '../in-process.ts';
 
 const ORDERS = 'https://api.example/orders';
 const BILLING = 'https://api.example/billing';
@@ -107,7 +108,7 @@ describe('the README "Testing your API" example plan', () => {
     try {
       for (const t of Object.values(plan.resource!.targets)) t.url = t.url.replace('http://127.0.0.1:8080', mine.origin);
       plan.resource!.jwks_refresh = 3; // the example says 60: the rotation module would poll that long
-      const res = await runPlanDirect(plan, { workers: 2, pool: browsers, inProcess: true });
+      const res = await runPlanDirect(plan, { workers: 2, pool: browsers, inProcess: startInProcess });
       const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
       expect(bad).toEqual([]);
       const skipped = res.filter((r) => r.status === 'skipped' || r.status === 'not_applicable');

@@ -9,12 +9,13 @@ import { loadPlan } from '../../harness/plan/load.ts';
 import { loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
 import { closeRunContext, createRunContext, runModule } from '../../harness/engine/runner.ts';
 import { startTarget } from '../../harness/engine/target.ts';
+import { startInProcess } from '../in-process.ts';
 
 it('a provider that went away is reported once and the rest of the run is not attempted', async () => {
   const plan = await loadPlan(new URL('../../plans/client-credentials.yaml', import.meta.url).pathname);
   const mods = selectModules(plan, loadCatalog(plan));
   expect(mods.length).toBeGreaterThan(2);
-  const target = await startTarget(plan, { inProcess: true });
+  const target = await startTarget(plan, { inProcess: startInProcess });
   const ctx = await createRunContext(plan, target, { runDir: mkdtempSync(join(tmpdir(), 'touchstone-down-')) });
   try {
     const first = await runModule(ctx, mods[0]);

@@ -11,12 +11,13 @@ import { asInformation, type Finding } from '../../harness/core/finding.ts';
 import { cite, type CitationId } from '../../harness/core/citations.ts';
 import { startTarget, type Target } from '../../harness/engine/target.ts';
 import type { ModuleDef, Plan } from '../../harness/core/types.ts';
+import { startInProcess } from '../in-process.ts';
 
 let target: Target;
 let ctx: RunContext;
 beforeAll(async () => {
   const plan = await loadPlan(new URL('../../plans/client-credentials.yaml', import.meta.url).pathname);
-  target = await startTarget(plan, { inProcess: true });
+  target = await startTarget(plan, { inProcess: startInProcess });
   // No code TTL known: a `wait for: code_ttl` step cannot run and skips.
   ctx = await createRunContext(plan, { issuer: target.issuer, ttl: {} }, { runDir: mkdtempSync(join(tmpdir(), 'touchstone-verdict-')) });
 });

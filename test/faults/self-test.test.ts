@@ -23,6 +23,7 @@ import { applicability, loadCatalog, resolveSteps, selectModules } from '../../h
 import { BrowserPool } from '../../harness/engine/browser.ts';
 import { pool, runPlanDirect } from '../../harness/engine/direct.ts';
 import type { ModuleResult, Plan } from '../../harness/core/types.ts';
+import { startInProcess } from '../in-process.ts';
 
 const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba'].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
@@ -103,7 +104,7 @@ beforeAll(async () => {
   const started = performance.now();
   const jobs = SWITCHES.flatMap(provingJobs);
   await pool(jobs, 2, async ({ f, p, modules, bystanders }) => {
-    const res = await runPlanDirect(p, { faults: [f.id], modules, workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { faults: [f.id], modules, workers: 2, pool: browsers, inProcess: startInProcess });
     const judged = res.filter((r) => !bystanders.includes(r.id));
     results.set(f.id, [...(results.get(f.id) ?? []), ...judged]);
     bystanderRuns.set(f.id, (bystanderRuns.get(f.id) ?? 0) + bystanders.length);
@@ -207,28 +208,28 @@ describe('with no switch on, every module passes', () => {
   // plans/default.yaml runs through the CLI in test/cli/run.e2e.test.ts; the other plans run here.
   it('plans/oidc-basic.yaml', async () => {
     const p = plans.find((x) => x.name === 'oidc-basic')!;
-    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
     expect(bad).toEqual([]);
     expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(30);
   }, 300_000);
   it('plans/fapi2-security-profile.yaml', async () => {
     const p = plans.find((x) => x.name === 'fapi2-security-profile')!;
-    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
     expect(bad).toEqual([]);
     expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(35);
   }, 300_000);
   it('plans/device.yaml', async () => {
     const p = plans.find((x) => x.name === 'device')!;
-    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
     expect(bad).toEqual([]);
     expect(res.length).toBe(8);
   }, 120_000);
   it('plans/ciba.yaml', async () => {
     const p = plans.find((x) => x.name === 'ciba')!;
-    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
     expect(bad).toEqual([]);
     expect(res.filter((r) => r.status === 'passed').length).toBe(26);
@@ -236,7 +237,7 @@ describe('with no switch on, every module passes', () => {
   }, 120_000);
   it('plans/resource-server.yaml', async () => {
     const p = plans.find((x) => x.name === 'resource-server')!;
-    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status !== 'passed' && r.status !== 'not_applicable').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
     expect(bad).toEqual([]);
     // This issuer's token endpoint requires DPoP nonces (variants.dpop_token_nonce: required), where a
@@ -247,7 +248,7 @@ describe('with no switch on, every module passes', () => {
   // Back-channel plans (no browser): every module passes.
   it.each(['client-credentials', 'introspection-revocation', 'registration'])('plans/%s.yaml', async (name) => {
     const p = plans.find((x) => x.name === name)!;
-    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: true });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
     expect(bad).toEqual([]);
     expect(res.length).toBeGreaterThan(0);

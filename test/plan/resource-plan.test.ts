@@ -8,6 +8,7 @@ import { loadPlan, PlanError } from '../../harness/plan/load.ts';
 import { exportJWK, generateKeyPair } from 'jose';
 import { forgingKey, resolveResource, resourceOrigins } from '../../harness/engine/resource-target.ts';
 import { startTarget } from '../../harness/engine/target.ts';
+import { startInProcess } from '../in-process.ts';
 
 const PLAN = resolve(import.meta.dirname, '../../plans/resource-server.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'touchstone-resource-plan-'));
@@ -40,7 +41,7 @@ describe('plan resource section', () => {
   it('signing_key: provider-config without config keys: the target makes the keys and forges with their RS256 key', async () => {
     const p = await loadPlan(PLAN);
     expect(forgingKey(p)).toBeUndefined(); // the plan itself holds no keys
-    const target = await startTarget(p, { inProcess: true });
+    const target = await startTarget(p, { inProcess: startInProcess });
     try {
       expect(target.forgingKey).toMatchObject({ kty: 'RSA', alg: 'RS256' });
       expect(typeof target.forgingKey?.d).toBe('string');
@@ -56,7 +57,7 @@ describe('plan resource section', () => {
     const p = await loadPlan(PLAN);
     const withKeys = { ...p, provider: { ...p.provider, config: { ...(p.provider.config as Record<string, unknown>), keys: [key] } } };
     expect(forgingKey(withKeys)?.kid).toBe('configured-rs256');
-    const target = await startTarget(withKeys, { inProcess: true });
+    const target = await startTarget(withKeys, { inProcess: startInProcess });
     await target.stop();
     expect(target.forgingKey).toBeUndefined();
   });
