@@ -1,6 +1,6 @@
 // The engine's public surface, used by the CLI, the vitest plan suite, the fault self-test and bench.
 // (Implementation lives beside this file; this module only re-exports.)
-export { loadPlan, PlanError } from '../plan/load.ts';
+export { loadPlan, PlanError } from './load-plan.ts';
 export { loadCatalog, selectModules, applicability, type Catalog } from './catalog.ts';
 export { startTarget, type Target } from './target.ts';
 export { createRunContext, closeRunContext, runModule, type RunContext } from './runner.ts';

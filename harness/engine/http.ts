@@ -14,11 +14,9 @@ export interface HttpLimits {
 
 export const DEFAULT_LIMITS: HttpLimits = { timeoutMs: 10_000, maxBodyBytes: 1_000_000, maxJsonDepth: 64 };
 
-const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[::1\]|::1)$/i;
+import { isLoopbackHost } from '../core/net.ts';
 
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK.test(hostname);
-}
+export { isLoopbackHost };
 
 /** Why a URL may not be requested, or undefined when it may. */
 export function offPlanReason(url: string, allowedOrigins: ReadonlySet<string>): string | undefined {

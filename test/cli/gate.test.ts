@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlan } from '../../harness/engine/api.ts';
-import { EXPECTATION_SUFFIXES } from '../../harness/plan/load.ts';
+import { EXPECTATION_SUFFIXES } from '../../harness/engine/load-plan.ts';
 import { cli, tempDir, variantOfDefaultPlan, DEFAULT_PLAN } from './helpers.ts';
 import type { RunSummary } from '../../harness/core/types.ts';
 

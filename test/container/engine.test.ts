@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlan } from '../../harness/plan/load.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 import { probeEngine } from '../../harness/engine/container.ts';
 import { startTarget } from '../../harness/engine/target.ts';
 import type { Plan } from '../../harness/core/types.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
 import { probeEngine, substitute } from '../../harness/engine/container.ts';
 import { startTarget, TargetUnavailableError } from '../../harness/engine/target.ts';
 import { cli, lines, tempDir } from '../cli/helpers.ts';

@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 import { loadCatalog, resolveSteps } from '../../harness/engine/catalog.ts';
 import { isStepKind, optionsValidator, STEP_KINDS, STEPS, stepOptionProblems, type StepKind } from '../../harness/engine/steps/index.ts';
 import type { JsonSchema } from '../../harness/engine/steps/options.ts';
-import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { loadPlan } from '../../harness/plan/load.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 import { loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
 import { closeRunContext, createRunContext, runModule } from '../../harness/engine/runner.ts';
 import { startTarget } from '../../harness/engine/target.ts';

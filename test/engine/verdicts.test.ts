@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlan } from '../../harness/plan/load.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 import { closeRunContext, createRunContext, judge, runModule, type RunContext } from '../../harness/engine/runner.ts';
 import { asInformation, type Finding } from '../../harness/core/finding.ts';
 import { cite, type CitationId } from '../../harness/core/citations.ts';

@@ -18,7 +18,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { FAULTS, SEEN_THROUGH, UNSWITCHED_RULES, type FaultId, type FaultSwitch } from '../../provider/faults.ts';
 import * as checks from '../../harness/checks/index.ts';
 import { CITATIONS } from '../../harness/core/citations.ts';
-import { loadPlan } from '../../harness/plan/load.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 import { applicability, loadCatalog, resolveSteps, selectModules } from '../../harness/engine/catalog.ts';
 import { BrowserPool } from '../../harness/engine/browser.ts';
 import { pool, runPlanDirect } from '../../harness/engine/direct.ts';

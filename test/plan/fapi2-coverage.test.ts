@@ -3,7 +3,7 @@
 // (../shared/guide/oidf-modules.md): mapped to a module that applies, or skipped with a reason.
 import { describe, expect, it } from 'vitest';
 import { applicability, loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
-import { loadPlan } from '../../harness/plan/load.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 
 const FAPI2_SP = [
   'discovery-end-point-verification', 'happy-flow', 'user-rejects-authentication', 'ensure-authorization-request-without-state-success',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
 
 const DEFAULT = resolve(import.meta.dirname, '../../plans/default.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'touchstone-plan-'));

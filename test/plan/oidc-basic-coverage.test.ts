@@ -2,7 +2,7 @@
 // (../shared/guide/oidf-modules.md): mapped to a module that applies, or skipped with a reason.
 import { describe, expect, it } from 'vitest';
 import { applicability, loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
-import { loadPlan } from '../../harness/plan/load.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 
 const OIDCC_BASIC = [
   'server', 'response-type-missing', 'idtoken-signature', 'idtoken-unsigned', 'userinfo-get', 'userinfo-post-header',

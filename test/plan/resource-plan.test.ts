@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
 import { exportJWK, generateKeyPair } from 'jose';
 import { forgingKey, resolveResource, resourceOrigins } from '../../harness/engine/resource-target.ts';
 import { startTarget } from '../../harness/engine/target.ts';

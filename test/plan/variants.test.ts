@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { VARIANTS, variantProblems, variantsTable } from '../../harness/plan/variants.ts';
-import { loadPlan, PlanError } from '../../harness/plan/load.ts';
+import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
 import { variantOfDefaultPlan } from '../cli/helpers.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
