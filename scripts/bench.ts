@@ -40,17 +40,22 @@ for (const plan of plans) {
     const wallS = (performance.now() - started) / 1000;
     let modules = 0;
     let passed = 0;
+    let skipped = 0;
+    let gate = 'no summary';
     try {
       const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
       modules = summary.counts.total;
-      passed = summary.counts.passed + (summary.counts.warning ?? 0) + (summary.counts.skipped ?? 0);
+      // A skip is not a pass (issue 12): passed counts modules whose rules held (warnings included).
+      passed = summary.counts.passed + (summary.counts.warning ?? 0);
+      skipped = (summary.counts.skipped ?? 0) + (summary.counts.not_applicable ?? 0);
+      gate = summary.gate?.passed ? 'passed' : `FAILED (${(summary.gate?.reasons ?? []).join('; ')})`;
     } catch {
       // no summary: the run failed before writing one; the exit code says so
     }
     const rss = /peak-rss-kib (\d+)/.exec(res.stderr ?? '')?.[1];
-    rows.push({ plan, workers, modules, passed, wallS: Number(wallS.toFixed(1)), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
+    rows.push({ plan, workers, modules, passed, skipped, gate, wallS: Number(wallS.toFixed(1)), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
     rmSync(dir, { recursive: true, force: true });
-    console.log(`${plan}  workers=${workers}  modules=${modules}  passed=${passed}  wall=${wallS.toFixed(1)} s  harness peak RSS=${rss ? Math.round(Number(rss) / 1024) + ' MiB' : 'n/a'}  exit=${res.status}`);
+    console.log(`${plan}  workers=${workers}  modules=${modules}  passed=${passed}  skipped/n.a.=${skipped}  gate=${gate}  wall=${wallS.toFixed(1)} s  harness peak RSS=${rss ? Math.round(Number(rss) / 1024) + ' MiB' : 'n/a'}  exit=${res.status}`);
   }
 }
 console.table(rows);
