@@ -24,7 +24,7 @@ function defaultPlans(): string[] {
     .map((f) => `plans/${f}`);
 }
 
-interface Row { plan: string; workers: number; modules: number; passed: number; wallS: number; harnessPeakMiB?: number; exit: number | null }
+interface Row { plan: string; workers: number; modules: number; passed: number; skipped: number; gate: string; wallS: number; harnessPeakMiB?: number; exit: number | null }
 const rows: Row[] = [];
 
 for (const plan of plans) {
