@@ -33,6 +33,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Two files at once: measured, a third (or the peer plans alongside) saturates the two cores and
+    // the self-test's setup and a peer device flow ran out of time.
     maxWorkers: 2,
     reporters: ['default'],
     sequence: { sequencer: LongFirst },
