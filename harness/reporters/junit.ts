@@ -1,6 +1,9 @@
 // junit.xml from the run summary: one <testcase> per module. A module failed on findings gets a
 // <failure> listing them (MUST first); failed without a finding (engine error, timeout) an <error>;
 // skipped and not applicable a <skipped message>; a warning passes with its findings in <system-out>.
+// A gate that failed for a reason no module's testcase shows (--strict on skips, warnings or unmet
+// expected failures; nothing passed; a run error) is one more testcase, "gate", failed with the
+// reasons, so a CI tool reading junit.xml agrees with the exit code.
 import { hostname } from 'node:os';
 import type { RunSummary } from '../core/types.ts';
 import { failingFindings, formatFinding } from './format.ts';
@@ -33,6 +36,13 @@ export function junitXml(summary: RunSummary): string {
         return `${head}>\n      <error message="${esc(m.reason ?? 'failed')}" type="ModuleError"/>\n    </testcase>`;
     }
   });
+  const own = summary.gate.reasons.filter((r) => !/^\d+ modules? failed$/.test(r));
+  if (!summary.gate.passed && own.length) {
+    c.tests++;
+    c.failures++;
+    const unmet = summary.unmetExpectedFailures.map((u) => `unmet expected failure: ${u.module} [${u.check}]${u.rule ? ` ${u.rule}` : ''} did not fail (reason given: ${u.reason})`);
+    cases.push(`    <testcase classname="${esc(summary.plan)}" name="gate" time="0.000">\n      <failure message="${esc(`gate (${summary.gate.mode}) failed: ${own.join('; ')}`)}" type="GateFailure">${esc([...summary.gate.reasons, ...unmet].join('\n'))}</failure>\n    </testcase>`);
+  }
   const attrs = `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${secs(summary.ms)}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

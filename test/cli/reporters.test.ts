@@ -160,5 +160,24 @@ describe('junit.xml', () => {
     expect(xml).toContain('<error message="step &quot;token&quot;: no answer within 10000 ms" type="ModuleError"/>');
     expect(xml).toMatch(/<system-out>warning: \[iss-matches\] RFC 6749 §4.1.2 \(SHOULD\)/);
     expect(xml.match(/<testcase /g)).toHaveLength(6);
+    expect(xml).not.toContain('name="gate"');
+  });
+
+  test('a gate failed for a reason no module shows is a failed "gate" testcase; failed modules alone add none', async () => {
+    const { junitXml } = await import('../../harness/reporters/junit.ts');
+    const strict = junitXml({
+      ...summaryOf([result('a', 'passed'), result('b', 'skipped', { reason: 'no TTL' })]),
+      unmetExpectedFailures: [{ module: 'a', check: 'token-refused', reason: 'known bug' }],
+      gate: { mode: 'strict', passed: false, reasons: ['1 module skipped', '1 unmet expected failure'] },
+    });
+    expect(strict).toContain('tests="3" failures="1" errors="0" skipped="1"');
+    expect(strict).toContain('<testcase classname="p &amp; q" name="gate" time="0.000">');
+    expect(strict).toContain('message="gate (strict) failed: 1 module skipped; 1 unmet expected failure" type="GateFailure"');
+    expect(strict).toContain('unmet expected failure: a [token-refused] did not fail (reason given: known bug)');
+    const failedOnly = junitXml({
+      ...summaryOf([result('d', 'failed', { reason: 'boom' })]),
+      gate: { mode: 'default', passed: false, reasons: ['1 module failed'] },
+    });
+    expect(failedOnly).not.toContain('name="gate"');
   });
 });
