@@ -2,9 +2,12 @@
 // @playwright/test runner): harness/engine/browser.ts imports `browserSettings`. The default
 // export has @playwright/test's config shape so the same settings read familiarly (and work if
 // someone points `npx playwright test` at ad-hoc specs), without importing @playwright/test.
+import { existsSync } from 'node:fs';
 
 export interface BrowserSettings {
-  /** Chromium binary; TOUCHSTONE_CHROMIUM overrides (Debian's package installs /usr/bin/chromium). */
+  /** Chromium binary: TOUCHSTONE_CHROMIUM, else Debian's chromium-headless-shell for headless runs
+   *  (the browser Playwright itself uses headless: no browser UI, a context costs less than half),
+   *  else Debian's chromium. */
   executablePath: string;
   headless: boolean;
   args: string[];
@@ -21,10 +24,13 @@ const ms = (name: string, fallback: number): number => {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
 
+// TOUCHSTONE_HEADED=1 shows the browser when debugging a module locally.
+const headless = process.env.TOUCHSTONE_HEADED !== '1';
+const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
+
 export const browserSettings: BrowserSettings = {
-  executablePath: process.env.TOUCHSTONE_CHROMIUM ?? '/usr/bin/chromium',
-  // TOUCHSTONE_HEADED=1 shows the browser when debugging a module locally.
-  headless: process.env.TOUCHSTONE_HEADED !== '1',
+  executablePath: process.env.TOUCHSTONE_CHROMIUM ?? (headless && existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium'),
+  headless,
   args: [
     '--disable-gpu',
     '--disable-quic',

@@ -25,21 +25,28 @@ if [ ! -d node_modules ] || [ ! -e node_modules/.bin/node ] || [ ! -f node_modul
   touch node_modules/.package-lock.json
 fi
 
-# ---- Chromium (Debian package; TOUCHSTONE_CHROMIUM points elsewhere)
+# ---- Chromium (Debian packages; TOUCHSTONE_CHROMIUM points elsewhere): chromium, and
+# chromium-headless-shell, which headless runs prefer (no browser UI: a fresh context per module
+# costs less than half; playwright.config.ts falls back to chromium without it).
 if [ -n "${TOUCHSTONE_CHROMIUM:-}" ]; then
   if [ ! -x "$TOUCHSTONE_CHROMIUM" ]; then
     say "TOUCHSTONE_CHROMIUM=$TOUCHSTONE_CHROMIUM is not an executable file"
     exit 1
   fi
-elif [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Chromium (apt-get install chromium)"
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2; then
-      say "installing Chromium failed; install it with: apt-get install -y chromium"
+else
+  missing=()
+  if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+  if [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then missing+=(chromium-headless-shell); fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing ${missing[*]} (apt-get install)"
+      if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2; then
+        say "installing ${missing[*]} failed; install with: apt-get install -y ${missing[*]}"
+        [[ " ${missing[*]} " == *" chromium "* ]] && exit 1
+      fi
+    elif [[ " ${missing[*]} " == *" chromium "* ]]; then
+      say "Chromium is missing; install it with: sudo apt-get install -y chromium chromium-headless-shell"
       exit 1
     fi
-  else
-    say "Chromium is missing; install it with: sudo apt-get install -y chromium"
-    exit 1
   fi
 fi
