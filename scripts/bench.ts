@@ -1,9 +1,11 @@
 // `npm run bench`: wall time and peak memory of full plan runs through the real CLI
-// (provider start, vitest, browser, reports), with 1 and with 2 workers. Prints figures; asserts
-// nothing. Usage: node scripts/bench.ts [--workers 1,2] [plan ...]
-// Default: every plan in plans/ that launches the reference provider as a process, with 2 workers.
+// (provider start, vitest, browser, reports), with 1 and with 2 workers, and where the modules'
+// time went (from each module's timing record). Prints figures; asserts nothing.
+// Usage: node scripts/bench.ts [--workers 1,2] [plan ...]
+// Default: every plan in plans/ that launches the reference provider as a process, 1 and 2 workers.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { ModuleResult } from '../harness/core/types.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -11,7 +13,7 @@ import { parse } from 'yaml';
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
 const wi = argv.indexOf('--workers');
-const workerCounts = wi >= 0 ? String(argv.splice(wi, 2)[1] ?? '2').split(',').map(Number).filter((n) => n > 0) : [2];
+const workerCounts = wi >= 0 ? String(argv.splice(wi, 2)[1] ?? '2').split(',').map(Number).filter((n) => n > 0) : [1, 2];
 const plans = argv.length ? argv : defaultPlans();
 const cli = join(root, 'harness/cli.ts');
 
@@ -24,8 +26,41 @@ function defaultPlans(): string[] {
     .map((f) => `plans/${f}`);
 }
 
-interface Row { plan: string; workers: number; modules: number; passed: number; skipped: number; gate: string; wallS: number; harnessPeakMiB?: number; exit: number | null }
+interface Row { plan: string; workers: number; modules: number; passed: number; skipped: number; gate: string; wallS: number; medianMs?: number; medianCodeFlowMs?: number; harnessPeakMiB?: number; exit: number | null }
 const rows: Row[] = [];
+
+/** Where the modules' time went, summed over a run's module reports (ModuleResult.timing). */
+interface Breakdown { modules: number; ms: number; browserOpen: number; browser: number; http: number; waits: number; other: number; moduleMs: number[]; codeFlowMs: number[] }
+const median = (xs: number[]) => {
+  if (!xs.length) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+};
+function breakdown(dir: string): Breakdown {
+  const b: Breakdown = { modules: 0, ms: 0, browserOpen: 0, browser: 0, http: 0, waits: 0, other: 0, moduleMs: [], codeFlowMs: [] };
+  const mods = join(dir, 'modules');
+  if (!existsSync(mods)) return b;
+  for (const f of readdirSync(mods).filter((n) => n.endsWith('.json'))) {
+    const r = JSON.parse(readFileSync(join(mods, f), 'utf8')) as ModuleResult;
+    const t = r.timing;
+    if (!t) continue; // skipped or not applicable before any step ran
+    b.modules++;
+    b.ms += r.ms;
+    b.moduleMs.push(r.ms);
+    // A code-flow module: an authorization request in the browser and a code redeemed, nothing waited on.
+    if (t.steps.some((s) => s.do === 'authorize') && t.steps.some((s) => s.do === 'token') && t.waitMs === 0) b.codeFlowMs.push(r.ms);
+    const open = t.browserOpenMs ?? 0;
+    const browser = t.browserMs ?? 0;
+    b.browserOpen += open;
+    b.browser += browser;
+    b.http += t.httpMs;
+    b.waits += t.waitMs;
+    b.other += Math.max(0, r.ms - open - browser - t.httpMs - t.waitMs);
+  }
+  return b;
+}
+const pct = (part: number, all: number) => (all ? `${Math.round((100 * part) / all)}%` : '-');
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 for (const plan of plans) {
   for (const workers of workerCounts) {
@@ -53,9 +88,18 @@ for (const plan of plans) {
       // no summary: the run failed before writing one; the exit code says so
     }
     const rss = /peak-rss-kib (\d+)/.exec(res.stderr ?? '')?.[1];
-    rows.push({ plan, workers, modules, passed, skipped, gate, wallS: Number(wallS.toFixed(1)), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
+    const b = breakdown(dir);
+    rows.push({ plan, workers, modules, passed, skipped, gate, wallS: Number(wallS.toFixed(1)), medianMs: median(b.moduleMs), medianCodeFlowMs: median(b.codeFlowMs), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
     rmSync(dir, { recursive: true, force: true });
     console.log(`${plan}  workers=${workers}  modules=${modules}  passed=${passed}  skipped/n.a.=${skipped}  gate=${gate}  wall=${wallS.toFixed(1)} s  harness peak RSS=${rss ? Math.round(Number(rss) / 1024) + ' MiB' : 'n/a'}  exit=${res.status}`);
+    console.log(`  module time ${sec(b.ms)} over ${b.modules} modules (median ${median(b.moduleMs) ?? '-'} ms; code flow median ${median(b.codeFlowMs) ?? '-'} ms of ${b.codeFlowMs.length}): `
+      + `browser start ${sec(b.browserOpen)} (${pct(b.browserOpen, b.ms)}), browser ${sec(b.browser)} (${pct(b.browser, b.ms)}), back-channel HTTP ${sec(b.http)} (${pct(b.http, b.ms)}), `
+      + `waits on TTLs and polling ${sec(b.waits)} (${pct(b.waits, b.ms)}), harness (crypto, checks, scheduling) ${sec(b.other)} (${pct(b.other, b.ms)})`);
   }
 }
 console.table(rows);
+for (const workers of workerCounts) {
+  const mine = rows.filter((r) => r.workers === workers);
+  console.log(`all ${mine.length} plans, ${workers} worker${workers === 1 ? '' : 's'}: ${mine.reduce((n, r) => n + r.modules, 0)} modules in ${mine.reduce((n, r) => n + r.wallS, 0).toFixed(1)} s`);
+}
+console.log('goals on a 2-core machine (issue 16): code-flow module median <= 400 ms, default plan <= 12 s, one FAPI 2.0 variant <= 10 s, all process plans <= 60 s');

@@ -282,6 +282,22 @@ export interface ModuleResult {
   evidenceDir?: string;
   startedAt: string;
   ms: number;
+  /** Where the module's time went (`npm run bench` aggregates it). */
+  timing?: ModuleTiming;
+}
+
+/** A module's time, by step; the browser start and deliberate waits are inside their steps' time. */
+export interface ModuleTiming {
+  /** Every step that ran: its id, kind and wall time in ms. */
+  steps: { id: string; do: string; ms: number }[];
+  /** Opening the module's fresh browser context and page. */
+  browserOpenMs?: number;
+  /** In the browser: navigations, interactions and page captures (after it was open). */
+  browserMs?: number;
+  /** Back-channel HTTP: the sum of the exchanges' times (concurrent ones each counted). */
+  httpMs: number;
+  /** Deliberate waits: TTL expiries, polling intervals, `wait` steps, retries. */
+  waitMs: number;
 }
 
 export interface RunSummary {

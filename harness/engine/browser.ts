@@ -1,38 +1,101 @@
-// Front-channel flows in real Chromium (Playwright). One browser per worker, a fresh context per
-// module. Every request the page makes is routed: the provider's origin goes through; a navigation
-// to a client URL (a redirect_uri) is captured and answered locally, so no callback server is
-// needed; anything else is refused and recorded, so no traffic leaves the plan's hosts.
+// Front-channel flows in real Chromium (Playwright). One browser per run, a fresh context per
+// module (made ahead of time, so a module rarely waits for one). Every request the page makes is
+// routed: the provider's origin goes through; a navigation to a client URL (a redirect_uri) is
+// captured and answered locally, so no callback server is needed; anything else is refused and
+// recorded, so no traffic leaves the plan's hosts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { browserSettings } from '../../playwright.config.ts';
 import type { BrowserHop } from '../core/exchange.ts';
 import type { BrowserAction, Interaction, PageKind, PageMatcher } from '../core/types.ts';
 
-export class BrowserPool {
-  private idle: Browser[] = [];
-  private all: Browser[] = [];
+/** A fresh context and its page, its requests handed to whoever holds it (refused before that). */
+export interface ContextLease {
+  context: BrowserContext;
+  page: Page;
+  onRoute?: (route: Route) => Promise<void>;
+}
 
+/**
+ * One Chromium for the whole run: contexts, not browsers, isolate modules (cookies, storage, cache),
+ * and every extra browser process costs CPU the flows need. Keeps `spares` fresh contexts ready:
+ * opening one (a renderer process and a page) is most of a short module's browser time.
+ */
+export class BrowserPool {
+  private browser?: Promise<Browser>;
+  private spares: Promise<ContextLease | undefined>[] = [];
+  private closed = false;
+  private readonly target: number;
+
+  constructor(opts: { spares?: number } = {}) {
+    this.target = opts.spares ?? 1;
+  }
+
+  /**
+   * Load playwright-core now. It is imported on first use so that a process that never drives a
+   * browser (the CLI, back-channel plans) never pays for it; but loading it blocks the event loop
+   * for about half a second, so a run loads it before its modules start, not beside their requests.
+   */
+  static async preload(): Promise<void> {
+    await import('playwright-core');
+  }
+
+  /** The run's browser, launched on first use and again if it died. */
   async acquire(): Promise<Browser> {
-    const b = this.idle.pop();
-    if (b?.isConnected()) return b;
-    const launched = await chromium.launch({
+    const current = this.browser && (await this.browser.catch(() => undefined));
+    if (current?.isConnected()) return current;
+    this.spares = [];
+    this.browser = import('playwright-core').then(({ chromium }) => chromium.launch({
       executablePath: browserSettings.executablePath,
       headless: browserSettings.headless,
       args: browserSettings.args,
-    });
-    this.all.push(launched);
-    return launched;
+    }));
+    return this.browser;
   }
 
-  release(b: Browser): void {
-    if (b.isConnected()) this.idle.push(b);
+  /** Nothing to give back: the browser is shared (kept for callers that borrow it for a page). */
+  release(_b: Browser): void {}
+
+  /** Start the browser and the spare contexts now, in the background (a run about to need them). */
+  warm(): void {
+    if (this.closed) return;
+    while (this.spares.length < this.target) {
+      this.spares.push(this.open().catch(() => undefined));
+    }
+  }
+
+  /** A fresh context and page: a spare made earlier if one is ready, and another spare started. */
+  async lease(): Promise<ContextLease> {
+    for (;;) {
+      const spare = this.spares.shift();
+      this.warm();
+      if (!spare) return this.open();
+      const lease = await spare;
+      if (lease && lease.context.browser()?.isConnected() && !lease.page.isClosed()) return lease;
+      if (lease) await lease.context.close().catch(() => {});
+    }
+  }
+
+  private async open(): Promise<ContextLease> {
+    const browser = await this.acquire();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    context.setDefaultTimeout(browserSettings.timeouts.action);
+    context.setDefaultNavigationTimeout(browserSettings.timeouts.navigation);
+    const lease: ContextLease = { context, page: undefined as unknown as Page };
+    await context.route('**/*', (route) => (lease.onRoute ? lease.onRoute(route) : route.abort('blockedbyclient')));
+    lease.page = await context.newPage();
+    return lease;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((b) => b.close().catch(() => {})));
-    this.all = [];
-    this.idle = [];
+    this.closed = true;
+    const spares = this.spares;
+    this.spares = [];
+    await Promise.all(spares.map((s) => s.then((l) => l?.context.close()).catch(() => {})));
+    const b = this.browser && (await this.browser.catch(() => undefined));
+    this.browser = undefined;
+    await b?.close().catch(() => {});
   }
 }
 
@@ -88,6 +151,8 @@ export class BrowserSession {
   private step = '';
   /** Names of the plan interactions (login, consent, ...) played during the last navigate(). */
   played: string[] = [];
+  /** Wall time spent in navigate() (ModuleResult.timing.browserMs). */
+  busyMs = 0;
   private shots = 0;
   private readonly opts: SessionOptions;
 
@@ -101,20 +166,17 @@ export class BrowserSession {
   setVar(name: string, value: string): void {
     this.opts.vars[name] = value;
   }
-  private readonly browser: Browser;
-
-  private constructor(browser: Browser, opts: SessionOptions) {
-    this.browser = browser;
+  private constructor(opts: SessionOptions) {
     this.opts = opts;
   }
 
-  static async open(browser: Browser, opts: SessionOptions): Promise<BrowserSession> {
-    const s = new BrowserSession(browser, opts);
-    s.context = await browser.newContext({ ignoreHTTPSErrors: true });
-    s.context.setDefaultTimeout(browserSettings.timeouts.action);
-    s.context.setDefaultNavigationTimeout(browserSettings.timeouts.navigation);
-    await s.context.route('**/*', (route) => s.route(route));
-    s.page = await s.context.newPage();
+  /** A session in a fresh context of the pool's browser. */
+  static async open(pool: BrowserPool, opts: SessionOptions): Promise<BrowserSession> {
+    const s = new BrowserSession(opts);
+    const lease = await pool.lease();
+    s.context = lease.context;
+    s.page = lease.page;
+    lease.onRoute = (route) => s.route(route);
     return s;
   }
 
@@ -235,6 +297,15 @@ export class BrowserSession {
    * page (e.g. confirm a logout) and return true to keep going.
    */
   async navigate(step: string, url: string, onPage?: (kind: PageKind) => Promise<string | undefined>, post?: Record<string, string>): Promise<Landing> {
+    const started = performance.now();
+    try {
+      return await this.navigateFrom(step, url, onPage, post);
+    } finally {
+      this.busyMs += performance.now() - started;
+    }
+  }
+
+  private async navigateFrom(step: string, url: string, onPage?: (kind: PageKind) => Promise<string | undefined>, post?: Record<string, string>): Promise<Landing> {
     this.step = step;
     this.captured = undefined;
     this.hopPending = false;
@@ -368,7 +439,9 @@ export class BrowserSession {
     if (await navStarted) {
       for (let i = 0; i < 100 && this.navSeq === seq && !this.captured; i++) await new Promise((r) => setTimeout(r, 10));
     }
-    await this.settle();
+    // A fill or check that started no navigation has nothing to settle (the next page read settles
+    // anyway if one starts later).
+    if (navigates || this.navSeq !== seq || this.hopPending || this.navInFlight > 0) await this.settle();
     hop.ms = Math.round(performance.now() - started);
   }
 
@@ -417,10 +490,6 @@ export class BrowserSession {
 
   async close(): Promise<void> {
     await this.context.close().catch(() => {});
-  }
-
-  get owner(): Browser {
-    return this.browser;
   }
 }
 

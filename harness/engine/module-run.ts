@@ -68,6 +68,8 @@ export class ModuleRun {
   /** Clients this module registered itself (RFC 7591 `register` step), by role; they shadow plan clients. */
   readonly registeredClients = new Map<string, PlanClient>();
   private session?: Promise<BrowserSession>;
+  /** Time spent opening the browser context and in deliberate waits (ModuleResult.timing). */
+  readonly timing: { browserOpenMs?: number; waitMs: number } = { waitMs: 0 };
   readonly ctx: RunContext;
   readonly mod: ModuleDef;
   readonly evidenceDir: string;
@@ -150,16 +152,24 @@ export class ModuleRun {
     return last as Extract<StepOutput, { kind: K }>;
   }
 
+  /** A deliberate wait (a TTL, a polling interval), counted in timing.waitMs. */
+  async sleep(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    this.timing.waitMs += Math.round(performance.now() - started);
+  }
+
   browser(): Promise<BrowserSession> {
     this.session ??= (async () => {
-      const b = await this.ctx.pool.acquire();
+      const started = performance.now();
       const { plan } = this.ctx;
       const user = plan.users.main;
       const clientOrigins = new Set<string>();
       for (const c of Object.values(plan.clients)) {
         for (const u of [c.redirect_uri, c.post_logout_redirect_uri]) if (u) clientOrigins.add(new URL(u).origin);
       }
-      return BrowserSession.open(b, {
+      return BrowserSession.open(this.ctx.pool, {
         providerOrigins: [new URL(this.ctx.issuer).origin],
         clientOrigins: [...clientOrigins],
         interactions: plan.browser.interactions,
@@ -167,7 +177,7 @@ export class ModuleRun {
         vars: { 'user.username': user.username, 'user.password': user.password, 'client.client_id': plan.clients.main.client_id },
         evidenceDir: this.evidenceDir,
         secrets: this.ctx.secrets,
-      });
+      }).finally(() => { this.timing.browserOpenMs = Math.round(performance.now() - started); });
     })();
     return this.session;
   }
@@ -176,10 +186,7 @@ export class ModuleRun {
     await this.http.close();
     if (!this.session) return undefined;
     const s = await this.session.catch(() => undefined);
-    if (s) {
-      await s.close();
-      this.ctx.pool.release(s.owner);
-    }
+    await s?.close();
     return s;
   }
 }

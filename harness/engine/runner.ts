@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
 import { missingOperation } from './operations.ts';
-import { STEP_RUNNERS as STEPS } from './steps/index.ts';
+import { STEP_RUNNERS as STEPS, usesBrowser } from './steps/index.ts';
 
 export interface RunContext {
   plan: Plan;
@@ -34,6 +34,7 @@ export async function createRunContext(
   target: { issuer: string; ttl: { code?: number } },
   opts: { runDir: string; workers?: number; pool?: BrowserPool },
 ): Promise<RunContext> {
+  await BrowserPool.preload();
   return {
     plan,
     catalog: loadCatalog(plan),
@@ -131,11 +132,18 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   let skipStatus: ModuleStatus = 'skipped';
   /** The flow stopped with a StepAbort: index in run.findings of the aborting step's first finding. */
   let abortedAt: number | undefined;
+  const stepTimes: NonNullable<ModuleResult['timing']>['steps'] = [];
+  // A flow that will need the browser opens its context now, beside its first back-channel steps
+  // (a failure surfaces in the step that uses it).
+  if (steps.some((s) => usesBrowser(s.do))) run.browser().catch(() => {});
   for (const step of steps) {
     const before = run.findings.length;
+    const t0 = performance.now();
     try {
       await STEPS[step.do](run, interpolateStep(run, step));
+      stepTimes.push({ id: step.id!, do: step.do, ms: Math.round(performance.now() - t0) });
     } catch (err) {
+      stepTimes.push({ id: step.id!, do: step.do, ms: Math.round(performance.now() - t0) });
       if (err instanceof StepSkip) {
         skipReason = err.message;
         if (err instanceof NotApplicable) skipStatus = 'not_applicable';
@@ -155,7 +163,12 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
     engineError = `${engineError}; ${ctx.down}`;
   }
   const [status, verdict] = judge(ctx.plan, mod, run.findings, { engineError, abortedAt, skipReason, skipStatus });
-  return done(status, { ...verdict, exchanges });
+  const timing = {
+    steps: stepTimes, ...run.timing,
+    ...(session ? { browserMs: Math.round(session.busyMs) } : {}),
+    httpMs: run.http.exchanges.reduce((sum, x) => sum + (x.ms ?? 0), 0),
+  };
+  return done(status, { ...verdict, exchanges, timing });
 }
 
 /** How the flow ended, as the step loop of runModule saw it. */

@@ -97,7 +97,7 @@ afterAll(async () => {
 });
 
 async function session(): Promise<BrowserSession> {
-  return BrowserSession.open(await pool.acquire(), {
+  return BrowserSession.open(pool, {
     providerOrigins: [op.origin],
     clientOrigins: [client.origin],
     interactions: [{ name: 'login', when: { selector: 'form#login', text: 'Sign in' }, steps: [{ fill: { selector: 'input[name=login]', value: '${user.username}' } }, { click: 'form#login button' }] }],

@@ -62,9 +62,9 @@ export class Poller {
   }
 }
 
-export async function sleep(ms: number): Promise<void> {
+export async function sleep(run: ModuleRun, ms: number): Promise<void> {
   if (ms > MAX_WAIT_MS) throw new StepAbort(`refusing to wait ${Math.round(ms / 1000)} s (more than ${MAX_WAIT_MS / 1000} s): set short TTLs and intervals for the provider in the plan`);
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  await run.sleep(ms);
 }
 
 /** What a device-authorization step hands to the later steps of its module. */
@@ -187,8 +187,8 @@ export async function pollTokenEndpoint(run: ModuleRun, spec: PollSpec): Promise
   let res: RecordedResponse;
   let ex: HttpExchange;
   for (let n = 1; ; n++) {
-    if (timing === 'expired') await sleep(poller.untilExpired());
-    else if (timing === 'interval') await sleep(poller.untilNext());
+    if (timing === 'expired') await sleep(run, poller.untilExpired());
+    else if (timing === 'interval') await sleep(run, poller.untilNext());
     if (!once && Date.now() > poller.expiresAt && poller.expiresAt > 0) {
       throw new StepAbort(`no answer but authorization_pending before the handle expired (expires_in); polled ${n - 1} times`);
     }

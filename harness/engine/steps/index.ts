@@ -30,17 +30,19 @@ export interface StepSpec {
   /** The schema of the step's `with` (closed: an unknown option is an error). */
   with: OptionsSchema;
   doc?: string;
+  /** The step drives the browser: the runner opens the module's browser context as the module starts. */
+  browser?: true;
 }
 
 export const STEPS = {
   discover: { run: discover, with: discoverOptions, doc: 'GET the OpenID discovery document' },
   'oauth-metadata': { run: oauthMetadata, with: oauthMetadataOptions, doc: 'GET the RFC 8414 metadata alias' },
   jwks: { run: jwks, with: jwksOptions, doc: 'GET jwks_uri' },
-  authorize: { run: authorize, with: authorizeOptions, doc: 'the authorization request in the browser' },
+  authorize: { run: authorize, with: authorizeOptions, doc: 'the authorization request in the browser', browser: true },
   token: { run: token, with: tokenOptions, doc: 'the authorization_code grant' },
   refresh: { run: refresh, with: refreshOptions, doc: 'the refresh_token grant' },
   userinfo: { run: userinfo, with: userinfoOptions, doc: 'the UserInfo endpoint' },
-  logout: { run: logout, with: logoutOptions, doc: 'RP-initiated logout in the browser' },
+  logout: { run: logout, with: logoutOptions, doc: 'RP-initiated logout in the browser', browser: true },
   wait: { run: wait, with: waitOptions, doc: 'wait seconds, or past a TTL the provider gave' },
   'rotate-keys': { run: rotateKeys, with: rotateKeysOptions, doc: 'plan operations.rotate_keys' },
   race: { run: race, with: raceOptions, doc: 'one code or refresh token redeemed concurrently' },
@@ -52,7 +54,7 @@ export const STEPS = {
   revoke: { run: revoke, with: revokeOptions, doc: 'token revocation (RFC 7009)' },
   register: { run: register, with: registerOptions, doc: 'dynamic client registration and management (RFC 7591, RFC 7592)' },
   'device-authorization': { run: deviceAuthorization, with: deviceAuthorizationOptions, doc: 'the device authorization request (RFC 8628)' },
-  'device-approve': { run: deviceApprove, with: deviceApproveOptions, doc: 'the End-User at verification_uri in the browser' },
+  'device-approve': { run: deviceApprove, with: deviceApproveOptions, doc: 'the End-User at verification_uri in the browser', browser: true },
   'device-token': { run: deviceToken, with: deviceTokenOptions, doc: 'poll the token endpoint with the device_code' },
   'ciba-request': { run: cibaRequest, with: cibaRequestOptions, doc: 'the CIBA authentication request' },
   'ciba-decide': { run: cibaDecide, with: cibaDecideOptions, doc: 'plan operations.ciba_decide' },
@@ -72,6 +74,9 @@ export function isStepKind(kind: string): kind is StepKind {
 
 /** The run function of every kind, for the runner. */
 export const STEP_RUNNERS: Record<string, StepFn> = Object.fromEntries(STEP_KINDS.map((k) => [k, STEPS[k].run]));
+
+/** Does this step drive the browser? */
+export const usesBrowser = (kind: string): boolean => isStepKind(kind) && (STEPS[kind] as StepSpec).browser === true;
 
 // ------------------------------------------------------------------ validation
 

@@ -161,7 +161,7 @@ export async function resource(run: ModuleRun, step: StepDef): Promise<void> {
   if (!isRefusal(step) && w.poll === true && res.status >= 300) {
     const deadline = Date.now() + ((r.jwks_refresh ?? 60) + 1) * 1000;
     while (res.status >= 300 && Date.now() < deadline) {
-      await new Promise((ok) => setTimeout(ok, 1000));
+      await run.sleep(1000);
       ex = await call();
       res = run.response(ex);
     }

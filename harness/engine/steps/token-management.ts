@@ -138,7 +138,7 @@ async function waitForExpiry(run: ModuleRun, w: Record<string, unknown>): Promis
   const expiresIn = from.json?.expires_in;
   if (typeof expiresIn !== 'number') throw new StepSkip('the token response gave no expires_in to wait for');
   if (expiresIn > 60) throw new StepSkip(`the access token lives ${expiresIn} s; set a short access token TTL (≤ 60 s) to test expiry`);
-  await new Promise((r) => setTimeout(r, expiresIn * 1000 + EXPIRY_MARGIN_MS));
+  await run.sleep(expiresIn * 1000 + EXPIRY_MARGIN_MS);
 }
 
 function errorEvidence(res: RecordedResponse) {

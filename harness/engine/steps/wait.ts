@@ -32,7 +32,7 @@ export async function wait(run: ModuleRun, step: StepDef): Promise<void> {
     until = Date.now() + Math.max(0, Math.min(seconds, maxWait(run))) * 1000;
   }
   const ms = until - Date.now();
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  await run.sleep(ms);
 }
 
 /** `with` of `wait`. */
