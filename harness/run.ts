@@ -206,7 +206,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
       ms: Math.round(performance.now() - t0), workers: 0, issuer: plan.provider.issuer ?? '', faults: plan.provider.faults ?? [],
       modules: [], strict: opts.strict, shard,
     });
-    empty.gate = { mode: empty.gate.mode, passed: true, reasons: [`empty shard: ${shardName} of ${shard.selected} modules selects none (the gate is decided at merge)`] };
+    empty.gate = { mode: empty.gate.mode, passed: true, reasons: [`empty shard: ${shardName} of a ${shard.selected}-module selection runs no module (the gate is decided at merge)`] };
     const masked = api.maskSecrets(empty, secrets);
     await writeSummary(runDir, masked);
     await writeFile(join(runDir, 'junit.xml'), junitXml(masked));
