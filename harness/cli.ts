@@ -71,7 +71,7 @@ const mergeOptions = {
 } as const satisfies ParseArgsConfig['options'];
 const planOnlyOptions = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
 
-const COMMANDS = ['run', 'merge', 'list', 'validate', 'variants'] as const;
+const COMMANDS = ['run', 'list', 'validate', 'variants', 'merge'] as const;
 type Command = (typeof COMMANDS)[number];
 
 function parseErrorLine(err: unknown, command: Command): string {
