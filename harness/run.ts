@@ -1,9 +1,10 @@
 // `touchstone run`: load the plan, start the target provider, run the selected modules as a vitest
 // suite (suites/plan.suite.ts) with the progress, JUnit and Allure reporters, then write summary.json
 // and the single-file HTML report (reporters/output.ts, shared with `touchstone merge`). With --shard
-// i/n only that shard's slice of the selection runs (harness/shard.ts). Returns the exit code: 0 the gate passed, 1 it failed (a module
-// failed, nothing passed, the run could not complete; with --strict also a skip, a warning or an
-// unmet expected failure), 2 bad usage or bad plan, 130 interrupted.
+// i/n only that shard's slice of the selection runs (harness/shard.ts). Returns the exit code: 0 the
+// gate passed, 1 it failed (a module failed, nothing passed, the run could not complete; with
+// --strict also a skip, a warning or an unmet expected failure), 2 bad usage or bad plan, 130
+// interrupted.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
