@@ -1,10 +1,11 @@
-// touchstone: the command line. `run` a plan against a provider, `list` what a plan would run,
-// `validate` a plan. Exit codes: 0 passed / ok, 1 the gate failed, 2 bad usage or bad plan.
+// touchstone: the command line. `run` a plan against a provider, `merge` sharded runs' reports,
+// `list` what a plan would run, `validate` a plan. Exit codes: 0 passed / ok, 1 the gate failed, 2 bad usage or bad plan.
 // No arguments (npm start) runs plans/default.yaml; flags alone apply to that default run.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runPlan, loadSelection, engine, UsageError, ROOT } from './run.ts';
+import { parseShard } from './shard.ts';
 import { citationLabel, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
 
 export const DEFAULT_PLAN = 'plans/default.yaml';
@@ -13,6 +14,7 @@ export const USAGE = `Usage: touchstone <command> [options]
 
 Commands:
   run <plan>         Run the plan's modules against its provider and write reports
+  merge <dir>...     Combine the report dirs of all shards of a run (--shard i/n) into one report
   list <plan>        Show the modules a plan selects: applies?, counterpart, what each proves
   validate <plan>    Check a plan file (schema, selectors, module ids) without running it
   variants           The plan variants and their values (Markdown table)
@@ -25,6 +27,12 @@ Options for run:
                            the run too (not-applicable modules never do: the plan says they do not apply)
   --json                   Print the run summary (summary.json) as the only stdout output; progress
                            goes to stderr (touchstone run p.yaml --json | jq .counts)
+  --shard <i/n>            Run shard i of n (1-based): the selected modules at positions k with
+                           k % n == i-1; its gate is its own, \`touchstone merge\` decides the whole
+
+Options for merge (the shards' report dirs, all n of them, in any order):
+  -o, --report-dir <dir>   Write the merged report here (default: reports/<YYYYMMDD-HHMMSS>-<plan>-merged/)
+  --strict, --json         As for run, applied to the merged summary
 
 General:
   -h, --help               Show this help
@@ -52,11 +60,18 @@ const runOptions = {
   'report-dir': { type: 'string', short: 'o' },
   strict: { type: 'boolean' },
   json: { type: 'boolean' },
+  shard: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+const mergeOptions = {
+  'report-dir': { type: 'string', short: 'o' },
+  strict: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 const planOnlyOptions = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
 
-const COMMANDS = ['run', 'list', 'validate', 'variants'] as const;
+const COMMANDS = ['run', 'list', 'validate', 'variants', 'merge'] as const;
 type Command = (typeof COMMANDS)[number];
 
 function parseErrorLine(err: unknown, command: Command): string {
@@ -66,7 +81,7 @@ function parseErrorLine(err: unknown, command: Command): string {
   const opt = /--[\w-]+/.exec(quoted)?.[0] ?? /-\w/.exec(quoted)?.[0];
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${opt ?? msg} for \`${command}\`${command === 'run' ? '' : ' (it takes only <plan>)'}`;
+      return `unknown option ${opt ?? msg} for \`${command}\`${command === 'run' || command === 'merge' ? '' : ' (it takes only <plan>)'}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return /argument missing/.test(msg) && opt ? `${opt} needs a value` : msg;
     default:
@@ -78,6 +93,13 @@ function parseWorkers(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new BadUsage(`--workers ${v}: must be an integer from 1 to 64`);
   return Number(v);
+}
+
+function shardOption(v: string | undefined) {
+  if (v === undefined) return undefined;
+  const shard = parseShard(v);
+  if (typeof shard === 'string') throw new UsageError(shard);
+  return shard;
 }
 
 function version(): string {
@@ -151,12 +173,13 @@ export async function main(argv: string[]): Promise<number> {
     command = first as Command;
     const parsed = (() => {
       try {
-        return parseArgs({ args: rest, options: command === 'run' ? runOptions : planOnlyOptions, allowPositionals: true, strict: true });
+        const options = command === 'run' ? runOptions : command === 'merge' ? mergeOptions : planOnlyOptions;
+        return parseArgs({ args: rest, options, allowPositionals: true, strict: true });
       } catch (e) {
         throw new BadUsage(parseErrorLine(e, command!));
       }
     })();
-    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean };
+    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean; shard?: string };
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -167,15 +190,20 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${variantsTable()}\n`);
       return 0;
     }
+    if (values['report-dir'] === '') throw new BadUsage('--report-dir needs a directory');
+    if (command === 'merge') {
+      if (!parsed.positionals.length) throw new BadUsage('`merge` needs the report directories of the shards, e.g. touchstone merge shard-1 shard-2 shard-3');
+      const { mergeShards } = await import('./merge.ts');
+      return await mergeShards(parsed.positionals, { reportDir: values['report-dir'], strict: values.strict, json: values.json });
+    }
     const [planFile, ...extra] = parsed.positionals;
     if (!planFile) throw new BadUsage(`\`${command}\` needs a plan file, e.g. touchstone ${command} ${DEFAULT_PLAN}`);
     if (extra.length) throw new BadUsage(`\`${command}\` takes one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
-    if (values['report-dir'] === '') throw new BadUsage('--report-dir needs a directory');
     for (const m of values.module ?? []) if (!m.trim()) throw new BadUsage('--module needs a module id or glob');
 
     switch (command) {
       case 'run':
-        return await runPlan(planFile, { modules: values.module, workers: parseWorkers(values.workers), reportDir: values['report-dir'], strict: values.strict, json: values.json });
+        return await runPlan(planFile, { modules: values.module, workers: parseWorkers(values.workers), reportDir: values['report-dir'], strict: values.strict, json: values.json, shard: shardOption(values.shard) });
       case 'list':
         return await list(planFile);
       case 'validate':

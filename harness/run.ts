@@ -1,21 +1,24 @@
 // `touchstone run`: load the plan, start the target provider, run the selected modules as a vitest
 // suite (suites/plan.suite.ts) with the progress, JUnit and Allure reporters, then write summary.json
-// and the single-file HTML report. Returns the exit code: 0 the gate passed, 1 it failed (a module
-// failed, nothing passed, the run could not complete; with --strict also a skip, a warning or an
-// unmet expected failure), 2 bad usage or bad plan, 130 interrupted.
+// and the single-file HTML report (reporters/output.ts, shared with `touchstone merge`). With --shard
+// i/n only that shard's slice of the selection runs (harness/shard.ts). Returns the exit code: 0 the
+// gate passed, 1 it failed (a module failed, nothing passed, the run could not complete; with
+// --strict also a skip, a warning or an unmet expected failure), 2 bad usage or bad plan, 130
+// interrupted.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plan, ModuleDef, ModuleResult } from './core/types.ts';
-import { ProgressReporter, printSummary, type ReportPaths } from './reporters/progress.ts';
+import { ProgressReporter } from './reporters/progress.ts';
 import { buildSummary, writeSummary } from './reporters/summary.ts';
 import { junitXml } from './reporters/junit.ts';
+import { writeReports } from './reporters/output.ts';
 import { AllureWriter } from './reporters/allure.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
 import { ENV, type TargetEnv } from './reporters/meta.ts';
+import { shardSlice, type Shard } from './shard.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'suites/plan.suite.ts';
@@ -33,6 +36,8 @@ export interface RunOptions {
   strict?: boolean;
   /** --json: the run summary (as in summary.json) is the only stdout output; progress goes to stderr. */
   json?: boolean;
+  /** --shard i/n: run only this shard's slice of the selection (harness/shard.ts). */
+  shard?: Shard;
 }
 
 /** A problem with the user's input: printed as one line, exit code 2. */
@@ -108,8 +113,8 @@ function stamp(d: Date): string {
 }
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'plan';
 
-/** reports/<YYYYMMDD-HHMMSS>-<plan>/ (suffixed -2, -3… on a collision), or the --report-dir. */
-async function makeRunDir(plan: Plan, reportDir: string | undefined, started: Date): Promise<{ runDir: string; isDefault: boolean }> {
+/** reports/<YYYYMMDD-HHMMSS>-<name>/ (suffixed -2, -3… on a collision), or the --report-dir. */
+export async function makeRunDir(name: string, reportDir: string | undefined, started: Date): Promise<{ runDir: string; isDefault: boolean }> {
   if (reportDir) {
     const runDir = resolve(reportDir);
     if (existsSync(runDir) && !(await stat(runDir)).isDirectory()) throw new UsageError(`--report-dir ${reportDir}: exists and is not a directory`);
@@ -119,7 +124,7 @@ async function makeRunDir(plan: Plan, reportDir: string | undefined, started: Da
   }
   const root = resolve('reports');
   await mkdir(root, { recursive: true });
-  const base = `${stamp(started)}-${slug(plan.name)}`;
+  const base = `${stamp(started)}-${slug(name)}`;
   for (let i = 1; ; i++) {
     const runDir = join(root, i === 1 ? base : `${base}-${i}`);
     try {
@@ -132,7 +137,7 @@ async function makeRunDir(plan: Plan, reportDir: string | undefined, started: Da
 }
 
 /** reports/latest -> <run dir> (relative symlink, swapped atomically); reports/latest.txt where symlinks fail. */
-async function pointLatest(runDir: string): Promise<void> {
+export async function pointLatest(runDir: string): Promise<void> {
   const root = dirname(runDir);
   const tmp = join(root, `.latest-${process.pid}`);
   try {
@@ -161,28 +166,6 @@ async function scrub(paths: string[], mask: (s: string) => string): Promise<void
   }
 }
 
-/** Allure Report 3 single-file HTML: <runDir>/html/index.html. Resolves to the path or throws one line. */
-async function buildHtml(runDir: string, planName: string): Promise<string> {
-  const cli = join(ROOT, 'node_modules', 'allure', 'cli.js');
-  const out = join(runDir, 'html');
-  const args = [cli, 'awesome', join(runDir, 'allure-results'), '-o', out, '--single-file', '--name', `Touchstone: ${planName}`];
-  const output: Buffer[] = [];
-  const code = await new Promise<number | string>((done) => {
-    const child = spawn(process.execPath, args, { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    child.stdout.on('data', (b: Buffer) => output.push(b));
-    child.stderr.on('data', (b: Buffer) => output.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', (err) => { clearTimeout(timer); done(err.message); });
-    child.on('exit', (c, sig) => { clearTimeout(timer); done(sig ? `killed by ${sig}` : (c ?? 1)); });
-  });
-  const index = join(out, 'index.html');
-  if (code === 0 && existsSync(index)) return index;
-  // eslint-disable-next-line no-control-regex
-  const text = Buffer.concat(output).toString('utf8').replace(/\x1b\[[0-9;]*m/g, '').trim();
-  const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
-  throw new Error(`allure awesome ${typeof code === 'number' ? `exited ${code}` : code}${last ? `: ${last}` : ''}`);
-}
-
 export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<number> {
   const err = (line: string) => process.stderr.write(`touchstone: ${line}\n`);
   // --json: stdout carries the summary alone, everything a person reads goes to stderr.
@@ -197,7 +180,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   let isDefault: boolean;
   try {
     sel = await loadSelection(planFile, opts.modules);
-    ({ runDir, isDefault } = await makeRunDir(sel.plan, opts.reportDir, started));
+    ({ runDir, isDefault } = await makeRunDir(sel.plan.name, opts.reportDir, started));
   } catch (e) {
     if (e instanceof UsageError) {
       err(e.message);
@@ -206,7 +189,10 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     throw e;
   }
   const api = await engine();
-  const { plan, modules } = sel;
+  const { plan } = sel;
+  const modules = opts.shard ? shardSlice(sel.modules, opts.shard) : sel.modules;
+  const shard = opts.shard && { ...opts.shard, selected: sel.modules.length };
+  const shardName = shard && `shard ${shard.index}/${shard.total}`;
   const workers = opts.workers ?? plan.settings?.workers ?? DEFAULT_WORKERS;
   const secrets = api.secretsOf(plan);
   const mask = (s: string): string => api.maskSecrets(s, secrets);
@@ -214,7 +200,25 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const ids = modules.map((m) => m.id);
   if (isDefault) await pointLatest(runDir);
 
-  out.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${ids.length} module${ids.length === 1 ? '' : 's'} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
+  if (shard && ids.length === 0) {
+    // More shards than modules: nothing to run. The summary says so and its gate passes; the real
+    // gate is decided by `touchstone merge` over all the shards.
+    const empty = buildSummary({
+      results: new Map(), plan: plan.name, planFile: plan.file ?? resolve(planFile), startedAt: started.toISOString(),
+      ms: Math.round(performance.now() - t0), workers: 0, issuer: plan.provider.issuer ?? '', faults: plan.provider.faults ?? [],
+      modules: [], strict: opts.strict, shard,
+    });
+    empty.gate = { mode: empty.gate.mode, passed: true, reasons: [`empty shard: ${shardName} of a ${shard.selected}-module selection runs no module (the gate is decided at merge)`] };
+    const masked = api.maskSecrets(empty, secrets);
+    await writeSummary(runDir, masked);
+    await writeFile(join(runDir, 'junit.xml'), junitXml(masked));
+    out.write(`touchstone: ${shardName}: 0 of ${shard.selected} modules, nothing to run (wrote ${displayPath(join(runDir, 'summary.json'))})\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(masked, null, 2)}\n`);
+    return 0;
+  }
+
+  const count = shard ? `${shardName}: ${ids.length} of ${shard.selected} modules` : `${ids.length} module${ids.length === 1 ? '' : 's'}`;
+  out.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${count} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
 
   // ---- interrupts: the first Ctrl-C cancels the run (running modules get a grace period), stops
   // the provider and still writes the reports; a second one exits at once.
@@ -346,25 +350,13 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     ms: Math.round(performance.now() - t0), workers, issuer: targetInfo.issuer, faults: targetInfo.faults,
     modules, fallback: reporter.results,
     missingReason: interrupted ? 'interrupted before the module finished' : (runError ?? reporter.errors[0]),
-    strict: opts.strict, errors,
+    strict: opts.strict, errors, shard,
   });
   const masked = api.maskSecrets(summary, secrets);
-  const summaryFile = await writeSummary(runDir, masked);
-  await writeFile(join(runDir, 'junit.xml'), junitXml(masked));
-  const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: existsSync(targetLog) ? targetLog : undefined };
-  if (existsSync(join(runDir, 'allure-results'))) {
-    try {
-      paths.html = await buildHtml(runDir, plan.name);
-    } catch (e) {
-      paths.htmlError = firstLine(e);
-    }
-  } else {
-    paths.htmlError = 'no allure results were written';
-  }
-  summary.ms = Math.round(performance.now() - t0);
-  printSummary(summary, paths, { out, errors: target ? errors : errors.slice(1), table: !!target && !interrupted || reporter.results.size > 0 });
-  if (opts.json) process.stdout.write(`${JSON.stringify(masked, null, 2)}\n`);
-
+  const code = await writeReports(runDir, masked, {
+    out, json: opts.json, log: targetLog, errors: target ? errors : errors.slice(1),
+    table: !!target && !interrupted || reporter.results.size > 0, wallMs: () => Math.round(performance.now() - t0),
+  });
   if (interrupted) return 130;
-  return summary.gate.passed ? 0 : 1;
+  return code;
 }

@@ -314,6 +314,10 @@ export interface RunSummary {
   unmetExpectedFailures: UnmetExpectedFailure[];
   /** The release gate this run was judged by, and why it failed (empty when it passed). */
   gate: RunGate;
+  /** Run-level errors (each fails the gate), when there were any; `touchstone merge` unites them. */
+  errors?: string[];
+  /** touchstone run --shard i/n: this shard's place; selected = the size of the unsharded selection. */
+  shard?: { index: number; total: number; selected: number };
   modules: Omit<ModuleResult, 'exchanges'>[];
 }
 

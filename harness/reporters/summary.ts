@@ -25,6 +25,8 @@ export interface SummaryInput {
   strict?: boolean;
   /** Run-level errors (the provider did not start, the test runner failed): each fails the gate. */
   errors?: string[];
+  /** touchstone run --shard i/n. */
+  shard?: RunSummary['shard'];
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -55,6 +57,8 @@ export function buildSummary(input: SummaryInput): RunSummary {
     plan: input.plan, planFile: input.planFile, startedAt: input.startedAt, ms: input.ms, workers: input.workers,
     issuer: input.issuer, faults: input.faults, counts, unmetExpectedFailures,
     gate: gateOf(counts, unmetExpectedFailures.length, { strict: !!input.strict, errors: input.errors ?? [] }),
+    ...(input.errors?.length ? { errors: input.errors } : {}),
+    ...(input.shard ? { shard: input.shard } : {}),
     modules,
   };
 }
