@@ -5,26 +5,37 @@
 // recorded, so no traffic leaves the plan's hosts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core';
 import { browserSettings } from '../../playwright.config.ts';
 import type { BrowserHop } from '../core/exchange.ts';
 import type { BrowserAction, Interaction, PageKind, PageMatcher } from '../core/types.ts';
 
-/** A fresh context and its page, its requests handed to whoever holds it (refused before that). */
+/** A context and its page, its requests handed to whoever holds it (refused before that). */
 export interface ContextLease {
   context: BrowserContext;
   page: Page;
   onRoute?: (route: Route) => Promise<void>;
+  /** Modules that have used it. */
+  uses: number;
+  cdp?: CDPSession;
 }
 
+/** A context serves this many modules (reset between them), then is replaced by a new one. */
+const MAX_USES = 25;
+
 /**
- * One Chromium for the whole run: contexts, not browsers, isolate modules (cookies, storage, cache),
- * and every extra browser process costs CPU the flows need. Keeps `spares` fresh contexts ready:
- * opening one (a renderer process and a page) is most of a short module's browser time.
+ * One Chromium for the whole run. A module gets a context of its own, blank: either a new one or
+ * one that served an earlier module and was reset (cookies, storage, cache and history of its
+ * origins cleared, the page at about:blank). A new context starts a renderer process, which costs
+ * more CPU than a whole code flow on a small machine; a reset one costs ~40 ms. Keeps `spares` new
+ * contexts ready while none is waiting to be reused.
  */
 export class BrowserPool {
   private browser?: Promise<Browser>;
   private spares: Promise<ContextLease | undefined>[] = [];
+  private idle: ContextLease[] = [];
+  /** Leases served by a reset context (not a new one). */
+  reused = 0;
   private closed = false;
   private readonly target: number;
 
@@ -59,21 +70,57 @@ export class BrowserPool {
 
   /** Start the browser and the spare contexts now, in the background (a run about to need them). */
   warm(): void {
-    if (this.closed) return;
+    if (this.closed || this.idle.length) return;
     while (this.spares.length < this.target) {
       this.spares.push(this.open().catch(() => undefined));
     }
   }
 
-  /** A fresh context and page: a spare made earlier if one is ready, and another spare started. */
+  /** A blank context and page: a reset one if any is idle, else a spare made earlier, else a new one. */
   async lease(): Promise<ContextLease> {
     for (;;) {
+      const reused = this.idle.pop();
+      if (reused) {
+        if (usable(reused)) {
+          this.reused++;
+          return reused;
+        }
+        await reused.context.close().catch(() => {});
+        continue;
+      }
       const spare = this.spares.shift();
       this.warm();
       if (!spare) return this.open();
       const lease = await spare;
-      if (lease && lease.context.browser()?.isConnected() && !lease.page.isClosed()) return lease;
+      if (lease && usable(lease)) return lease;
       if (lease) await lease.context.close().catch(() => {});
+    }
+  }
+
+  /**
+   * A module is done with its context: reset it for the next one, or close it (worn out, the pool
+   * closed, or anything in the reset failed). `origins` are every origin its page may have stored
+   * something for (the provider's and the clients').
+   */
+  async giveBack(lease: ContextLease, origins: string[]): Promise<void> {
+    lease.onRoute = undefined;
+    if (this.closed || ++lease.uses >= MAX_USES || !usable(lease)) {
+      await lease.context.close().catch(() => {});
+      return;
+    }
+    try {
+      await lease.page.goto('about:blank', { timeout: 2000 });
+      lease.cdp ??= await lease.context.newCDPSession(lease.page);
+      await lease.context.clearCookies();
+      // Local and session storage, IndexedDB, Cache Storage, service workers, ... of each origin;
+      // then the HTTP cache, so that no module sees what an earlier one loaded.
+      for (const origin of origins) await lease.cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+      await lease.cdp.send('Network.clearBrowserCache');
+      await lease.context.clearPermissions();
+      if (this.closed) throw new Error('pool closed');
+      this.idle.push(lease);
+    } catch {
+      await lease.context.close().catch(() => {});
     }
   }
 
@@ -82,7 +129,7 @@ export class BrowserPool {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     context.setDefaultTimeout(browserSettings.timeouts.action);
     context.setDefaultNavigationTimeout(browserSettings.timeouts.navigation);
-    const lease: ContextLease = { context, page: undefined as unknown as Page };
+    const lease: ContextLease = { context, page: undefined as unknown as Page, uses: 0 };
     await context.route('**/*', (route) => (lease.onRoute ? lease.onRoute(route) : route.abort('blockedbyclient')));
     lease.page = await context.newPage();
     return lease;
@@ -92,12 +139,16 @@ export class BrowserPool {
     this.closed = true;
     const spares = this.spares;
     this.spares = [];
-    await Promise.all(spares.map((s) => s.then((l) => l?.context.close()).catch(() => {})));
+    const idle = this.idle;
+    this.idle = [];
+    await Promise.all([...spares.map((s) => s.then((l) => l?.context.close()).catch(() => {})), ...idle.map((l) => l.context.close().catch(() => {}))]);
     const b = this.browser && (await this.browser.catch(() => undefined));
     this.browser = undefined;
     await b?.close().catch(() => {});
   }
 }
+
+const usable = (l: ContextLease) => !!l.context.browser()?.isConnected() && !l.page.isClosed();
 
 export type Landing =
   /** The browser was sent to one of the plan's client URLs (a 3xx at any hop, a script or meta
@@ -166,14 +217,19 @@ export class BrowserSession {
   setVar(name: string, value: string): void {
     this.opts.vars[name] = value;
   }
+  private pool!: BrowserPool;
+  private lease!: ContextLease;
+
   private constructor(opts: SessionOptions) {
     this.opts = opts;
   }
 
-  /** A session in a fresh context of the pool's browser. */
+  /** A session in a blank context of the pool's browser. */
   static async open(pool: BrowserPool, opts: SessionOptions): Promise<BrowserSession> {
     const s = new BrowserSession(opts);
     const lease = await pool.lease();
+    s.pool = pool;
+    s.lease = lease;
     s.context = lease.context;
     s.page = lease.page;
     lease.onRoute = (route) => s.route(route);
@@ -488,8 +544,9 @@ export class BrowserSession {
     return { kind: 'unknown', url: this.page.url(), text: hop.pageText ?? '', hop, detail, chain };
   }
 
+  /** Hand the context back to the pool, which resets it for another module or closes it. */
   async close(): Promise<void> {
-    await this.context.close().catch(() => {});
+    await this.pool.giveBack(this.lease, [...this.opts.providerOrigins, ...this.opts.clientOrigins]);
   }
 }
 

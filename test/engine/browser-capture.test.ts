@@ -85,6 +85,11 @@ beforeAll(async () => {
         return html(res, `<script>location.href = ${JSON.stringify(`${offPlan.origin}/steal`)}</script>`);
       case '/loop':
         return redirect(res, 302, '/loop');
+      // What a page leaves behind (a cookie, local and session storage), and what the next page sees.
+      case '/store':
+        return html(res, `<p id="shown">stored</p><script>localStorage.setItem('l', '1'); sessionStorage.setItem('s', '1')</script>`, { 'set-cookie': 'kept=1; Path=/' });
+      case '/show':
+        return html(res, `<p id="shown">server:${cookie}</p><script>document.getElementById('shown').textContent += '|cookie:' + document.cookie + '|local:' + localStorage.getItem('l') + '|session:' + sessionStorage.getItem('s')</script>`);
       default:
         return html(res, 'not found');
     }
@@ -96,12 +101,12 @@ afterAll(async () => {
   for (const s of [op, client, offPlan]) s?.server.close();
 });
 
-async function session(): Promise<BrowserSession> {
+async function session(pages: Record<string, { selector?: string; text?: string }> = { error: { text: 'cookies lost' } }): Promise<BrowserSession> {
   return BrowserSession.open(pool, {
     providerOrigins: [op.origin],
     clientOrigins: [client.origin],
     interactions: [{ name: 'login', when: { selector: 'form#login', text: 'Sign in' }, steps: [{ fill: { selector: 'input[name=login]', value: '${user.username}' } }, { click: 'form#login button' }] }],
-    pages: { error: { text: 'cookies lost' } },
+    pages,
     vars: { 'user.username': 'alice', 'user.password': 'pw' },
     evidenceDir: mkdtempSync(join(tmpdir(), 'touchstone-capture-')),
     secrets: [],
@@ -167,6 +172,22 @@ describe('browser capture of the redirect to the client', () => {
     await s.close();
     expect(landing.kind).toBe('unknown');
     if (landing.kind === 'unknown') expect(landing.chain).toContain('redirect-loop');
+  });
+
+  it('a context reused for the next module is blank: no cookie, local or session storage of the last one', async () => {
+    const shown = { error: { selector: 'p#shown' } };
+    const first = await session(shown);
+    await first.navigate('store', `${op.origin}/store`);
+    const seen = await first.navigate('show', `${op.origin}/show`);
+    await first.close();
+    // The page kept what it stored: the check below is not vacuous.
+    expect(seen.kind === 'page' && seen.text).toBe('server:kept=1|cookie:kept=1|local:1|session:1');
+    const reusedBefore = pool.reused;
+    const next = await session(shown);
+    const fresh = await next.navigate('show', `${op.origin}/show`);
+    await next.close();
+    expect(pool.reused).toBe(reusedBefore + 1);
+    expect(fresh.kind === 'page' && fresh.text).toBe('server:|cookie:|local:null|session:null');
   });
 
   it('the HTTP client refuses, unsent, a request to a host outside the plan', async () => {
