@@ -23,6 +23,8 @@ import { shardSlice, type Shard } from './shard.ts';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'suites/plan.suite.ts';
 const DEFAULT_WORKERS = 2;
+/** Modules started per worker: one busy, the others queued for a slot or waiting on the provider. */
+const WAITING_PER_WORKER = 8;
 const MODULE_TIMEOUT_MS = Number(process.env.TOUCHSTONE_MODULE_TIMEOUT_MS) || 120_000;
 const INTERRUPT_GRACE_MS = 5_000;
 
@@ -293,7 +295,9 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
         include: [SUITE],
         watch: false,
         maxWorkers: 1,
-        maxConcurrency: workers,
+        // Modules started at once; the engine's run slots keep `workers` of them busy and let the
+        // others wait on TTLs and polling intervals meanwhile (harness/engine/slots.ts).
+        maxConcurrency: workers * WAITING_PER_WORKER,
         // The harness is TypeScript Node 24 runs as is: native import, no Vite transform of every
         // engine file at each run (about 2 s of a run's start on 2 cores).
         experimental: { viteModuleRunner: false },

@@ -1,9 +1,11 @@
 // The vitest file a Touchstone run executes (harness/run.ts drives vitest with an inline config;
 // the project's own vitest.config.ts only includes test/**). One test per selected module, run
-// concurrently (bounded by maxConcurrency = workers). Inputs come from the TOUCHSTONE_* env.
+// concurrently: vitest starts more at once than `workers` (maxConcurrency), and the engine's run
+// slots let `workers` of them be busy at a time, a module waiting on a TTL or a polling interval
+// not counting (harness/engine/slots.ts). Inputs come from the TOUCHSTONE_* env.
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
-  loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf,
+  loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
   type RunContext,
 } from '../harness/engine/api.ts';
 import type { ModuleDef, ModuleResult } from '../harness/core/types.ts';
@@ -72,7 +74,8 @@ function metaOf(r: ModuleResult): TouchstoneMeta {
 let ctx: RunContext | undefined;
 
 beforeAll(async () => {
-  ctx = await createRunContext(plan, target, { runDir, workers });
+  // playwright-core is loaded before the modules start, and only when one of them drives the browser.
+  ctx = await createRunContext(plan, target, { runDir, workers, preloadBrowser: modules.some((m) => needsBrowser(m, catalog)) });
 });
 
 afterAll(async () => {
@@ -80,7 +83,8 @@ afterAll(async () => {
 });
 
 describe.concurrent(plan.name, () => {
-  for (const mod of modules) {
+  // Longest waits first (the reports keep the plan's order).
+  for (const mod of startOrder(modules, catalog, plan)) {
     test(mod.id, async (t) => {
       if (!ctx) throw new Error('run context was not created');
       const a = applicability(mod, plan);

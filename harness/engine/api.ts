@@ -3,5 +3,5 @@
 export { loadPlan, PlanError } from './load-plan.ts';
 export { loadCatalog, selectModules, applicability, type Catalog } from './catalog.ts';
 export { startTarget, type Target } from './target.ts';
-export { createRunContext, closeRunContext, runModule, type RunContext } from './runner.ts';
+export { createRunContext, closeRunContext, runModule, needsBrowser, startOrder, type RunContext } from './runner.ts';
 export { maskSecrets, secretsOf } from '../core/mask.ts';

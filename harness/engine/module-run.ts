@@ -74,8 +74,12 @@ export class ModuleRun {
   readonly mod: ModuleDef;
   readonly evidenceDir: string;
 
-  constructor(ctx: RunContext, mod: ModuleDef, evidenceDir: string) {
+  /** Gives the module's run slot back (its first deliberate wait does; see engine/slots.ts). */
+  private readonly releaseSlot?: () => void;
+
+  constructor(ctx: RunContext, mod: ModuleDef, evidenceDir: string, releaseSlot?: () => void) {
     this.ctx = ctx;
+    this.releaseSlot = releaseSlot;
     this.mod = mod;
     this.evidenceDir = evidenceDir;
     const operationOrigins = Object.values(ctx.plan.operations ?? {}).flatMap((op) => {
@@ -152,9 +156,11 @@ export class ModuleRun {
     return last as Extract<StepOutput, { kind: K }>;
   }
 
-  /** A deliberate wait (a TTL, a polling interval), counted in timing.waitMs. */
+  /** A deliberate wait (a TTL, a polling interval), counted in timing.waitMs. It frees the module's
+   *  run slot: another module runs meanwhile, and this one goes on without waiting for a slot. */
   async sleep(ms: number): Promise<void> {
     if (ms <= 0) return;
+    this.releaseSlot?.();
     const started = performance.now();
     await new Promise((r) => setTimeout(r, ms));
     this.timing.waitMs += Math.round(performance.now() - started);

@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
 import { missingOperation } from './operations.ts';
+import { Slots } from './slots.ts';
 import { STEP_RUNNERS as STEPS, usesBrowser } from './steps/index.ts';
 
 export interface RunContext {
@@ -27,14 +28,16 @@ export interface RunContext {
   limits: HttpLimits;
   /** Set once the provider stopped answering (connection refused): later modules are not run. */
   down?: string;
+  /** With `workers`: at most that many modules run between their waits (a wait frees the slot). */
+  slots?: Slots;
 }
 
 export async function createRunContext(
   plan: Plan,
   target: { issuer: string; ttl: { code?: number } },
-  opts: { runDir: string; workers?: number; pool?: BrowserPool },
+  opts: { runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean },
 ): Promise<RunContext> {
-  await BrowserPool.preload();
+  if (opts.preloadBrowser !== false) await BrowserPool.preload();
   return {
     plan,
     catalog: loadCatalog(plan),
@@ -44,6 +47,7 @@ export async function createRunContext(
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,
     secrets: secretsOf(plan),
+    ...(opts.workers ? { slots: new Slots(opts.workers) } : {}),
     limits: {
       timeoutMs: plan.settings?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs,
       maxBodyBytes: plan.settings?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,
@@ -98,7 +102,54 @@ export function describeFinding(f: Finding): string {
   return `[${f.check}] ${findingCitation(f)}: ${f.message}${ev}`;
 }
 
+/** Does any step of the module drive the browser? */
+export function needsBrowser(mod: ModuleDef, catalog: Catalog): boolean {
+  try {
+    return resolveSteps(mod, catalog).some((s) => usesBrowser(s.do));
+  } catch {
+    return false;
+  }
+}
+
+/** Step kinds that wait on the provider by polling (intervals, expiries). */
+const POLLING_STEPS = new Set(['device-token', 'ciba-token']);
+
+/**
+ * The order a run starts its modules in: those that wait longest on the provider first (a `wait`
+ * step's seconds or TTL, a polling step), so their waits overlap the other modules instead of
+ * trailing at the end of the run; otherwise the catalog order.
+ */
+export function startOrder(mods: ModuleDef[], catalog: Catalog, plan: Plan): ModuleDef[] {
+  const waits = (mod: ModuleDef): number => {
+    let steps: StepDef[];
+    try {
+      steps = resolveSteps(mod, catalog);
+    } catch {
+      return 0;
+    }
+    return steps.reduce((sum, s) => {
+      if (POLLING_STEPS.has(s.do)) return sum + 5;
+      if (s.do !== 'wait') return sum;
+      const w = s.with ?? {};
+      if (typeof w.seconds === 'number') return sum + w.seconds;
+      return sum + (w.for === 'code_ttl' ? plan.provider.ttl?.code ?? 5 : 5);
+    }, 0);
+  };
+  const keyed = mods.map((m, i) => ({ m, i, w: waits(m) }));
+  return keyed.sort((a, b) => b.w - a.w || a.i - b.i).map((k) => k.m);
+}
+
+/** Run one module in a slot of the run (see Slots): its time is counted from when it got one. */
 export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<ModuleResult> {
+  const release = await ctx.slots?.take();
+  try {
+    return await runModuleNow(ctx, mod, release);
+  } finally {
+    release?.();
+  }
+}
+
+async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => void): Promise<ModuleResult> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const evidenceDir = join(ctx.runDir, 'evidence', mod.id);
@@ -126,7 +177,7 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
   if (missing) return done('not_applicable', { reason: missing });
 
   mkdirSync(evidenceDir, { recursive: true });
-  const run = new ModuleRun(ctx, mod, evidenceDir);
+  const run = new ModuleRun(ctx, mod, evidenceDir, release);
   let engineError: string | undefined;
   let skipReason: string | undefined;
   let skipStatus: ModuleStatus = 'skipped';
