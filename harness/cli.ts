@@ -21,7 +21,7 @@ Commands:
 
 Options for run:
   -m, --module <id|glob>   Run only these modules (repeatable; intersected with the plan's modules)
-  -w, --workers <n>        Modules run in parallel (default: settings.workers in the plan, else 2)
+  -w, --workers <n>        Modules busy at once; waits do not count (default: settings.workers in the plan, else one per core, 2 to 6)
   -o, --report-dir <dir>   Write the reports here (default: reports/<YYYYMMDD-HHMMSS>-<plan>/)
   --strict                 Release gate: skipped modules, warnings and unmet expected failures fail
                            the run too (not-applicable modules never do: the plan says they do not apply)

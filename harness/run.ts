@@ -6,6 +6,7 @@
 // --strict also a skip, a warning or an unmet expected failure), 2 bad usage or bad plan, 130
 // interrupted.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -22,7 +23,9 @@ import { shardSlice, type Shard } from './shard.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'suites/plan.suite.ts';
-const DEFAULT_WORKERS = 2;
+/** Busy modules at once by default: one per core, at least 2, at most 6 (where the harness process,
+ *  Chromium's browser process and the provider, each single-threaded, saturate). */
+const DEFAULT_WORKERS = Math.max(2, Math.min(availableParallelism(), 6));
 /** Modules started per worker: one busy, the others queued for a slot or waiting on the provider. */
 const WAITING_PER_WORKER = 8;
 const MODULE_TIMEOUT_MS = Number(process.env.TOUCHSTONE_MODULE_TIMEOUT_MS) || 120_000;
