@@ -6,8 +6,8 @@
 // --strict also a skip, a warning or an unmet expected failure), 2 bad usage or bad plan, 130
 // interrupted.
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { mkdir, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,13 @@ export async function pointLatest(runDir: string): Promise<void> {
   }
 }
 
+/** Write the target file atomically (the suite watches for its name), readable by this user only. */
+async function handOver(file: string, value: TargetEnv | { error: string }): Promise<void> {
+  const tmp = `${file}.part`;
+  await writeFile(tmp, JSON.stringify(value), { mode: 0o600 });
+  await rename(tmp, file);
+}
+
 /** Defence in depth: mask plan secrets in every text artifact (junit.xml, allure-results, provider.log). */
 async function scrub(paths: string[], mask: (s: string) => string): Promise<void> {
   const textual = /\.(json|xml|txt|log|html?|md|csv|ya?ml)$/i;
@@ -276,19 +283,28 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   });
   let targetInfo: TargetEnv = { issuer: plan.provider.issuer ?? '', ttl: { ...plan.provider.ttl }, faults: plan.provider.faults ?? [] };
   let runError: string | undefined;
+  // The target reaches the suite through a private file (it holds the run's forging key): written
+  // once the provider answers, or with the error that stopped it.
+  const handoff = await mkdtemp(join(tmpdir(), 'touchstone-target-'));
+  const targetFile = join(handoff, 'target.json');
   try {
-    // ---- target provider
-    try {
-      target = await api.startTarget(plan, { logFile });
-      targetInfo = { issuer: target.issuer, ttl: target.ttl, faults: target.faults, forgingKey: target.forgingKey };
-      out.write(`${style.gray('provider')} ${target.issuer}${target.faults.length ? style.yellow(`  faults: ${target.faults.join(', ')}`) : ''}\n\n`);
-    } catch (e) {
+    // ---- the target provider starts while vitest and its worker start (each takes about a second
+    // here); the suite's beforeAll waits for the target file.
+    const targetReady = api.startTarget(plan, { logFile }).then(async (t) => {
+      target = t;
+      targetInfo = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey };
+      out.write(`${style.gray('provider')} ${t.issuer}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}\n\n`);
+      await handOver(targetFile, targetInfo);
+    }, async (e: unknown) => {
       runError = `could not start the provider: ${mask(firstLine(e))}`;
       err(runError);
-    }
+      reporter.muted = true;
+      cancel?.();
+      await handOver(targetFile, { error: runError });
+    });
 
     // ---- the modules, as a vitest run
-    if (target && !interrupted) {
+    if (!interrupted) {
       const { startVitest } = await import('vitest/node');
       const vitestOut: Buffer[] = [];
       const sink = new Writable({ write(chunk: Buffer, _enc, cb) { vitestOut.push(Buffer.from(chunk)); cb(); } });
@@ -305,12 +321,12 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
         // engine file at each run (about 2 s of a run's start on 2 cores).
         experimental: { viteModuleRunner: false },
         testTimeout: MODULE_TIMEOUT_MS,
-        hookTimeout: 120_000,
+        hookTimeout: 120_000, // the suite's wait for the provider has its own (none: this process always answers)
         silent: true,
         reporters: [reporter],
         env: {
           [ENV.plan]: plan.file ?? resolve(planFile),
-          [ENV.target]: JSON.stringify(targetInfo),
+          [ENV.targetFile]: targetFile,
           [ENV.runDir]: runDir,
           [ENV.modules]: JSON.stringify(ids),
           [ENV.workers]: String(workers),
@@ -325,8 +341,13 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
         if (interrupted) onInterrupt();
       });
       const outcome = await Promise.race([finished, gaveUp]);
+      await targetReady;
       process.exitCode = undefined; // vitest sets it; the exit code is ours to decide
-      if (outcome === 'gave-up') {
+      if (!target) {
+        // The provider never started: what vitest said about the suite that waited for it is noise.
+        reporter.results.clear();
+        reporter.errors.length = 0;
+      } else if (outcome === 'gave-up') {
         runError = `interrupted: modules still running after ${INTERRUPT_GRACE_MS / 1000}s were abandoned`;
       } else if (!runError && !interrupted && reporter.results.size === 0 && reporter.errors.length === 0) {
         // eslint-disable-next-line no-control-regex
@@ -344,6 +365,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await rm(handoff, { recursive: true, force: true });
   }
 
   // ---- reports: mask, summary.json, junit.xml, html

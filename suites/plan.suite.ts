@@ -3,6 +3,8 @@
 // concurrently: vitest starts more at once than `workers` (maxConcurrency), and the engine's run
 // slots let `workers` of them be busy at a time, a module waiting on a TTL or a polling interval
 // not counting (harness/engine/slots.ts). Inputs come from the TOUCHSTONE_* env.
+import { existsSync, readFileSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
   loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
@@ -20,16 +22,35 @@ function env(name: string): string {
 
 const planFile = env(ENV.plan);
 const runDir = env(ENV.runDir);
-const target = JSON.parse(env(ENV.target)) as TargetEnv;
+const targetFile = env(ENV.targetFile);
 const ids = JSON.parse(env(ENV.modules)) as string[];
 const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
 
 const loaded = await loadPlan(planFile);
-// The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
-const plan = target.forgingKey && loaded.resource ? { ...loaded, resource: { ...loaded.resource, signing_key: target.forgingKey } } : loaded;
-const catalog = loadCatalog(plan);
-const secrets = secretsOf(plan);
-const mask = <T>(v: T): T => maskSecrets(v, secrets);
+const catalog = loadCatalog(loaded);
+// Set in beforeAll, once the provider answers (the harness starts it while this file loads).
+let plan = loaded;
+let mask = <T>(v: T): T => maskSecrets(v, secretsOf(plan));
+
+/** The target the harness process hands over (harness/run.ts): waits for its file, however long the provider takes. */
+function targetHandedOver(file: string): Promise<TargetEnv> {
+  return new Promise((resolve, reject) => {
+    const read = (): boolean => {
+      if (!existsSync(file)) return false;
+      watcher.close();
+      try {
+        const v = JSON.parse(readFileSync(file, 'utf8')) as TargetEnv | { error: string };
+        if ('error' in v) reject(new Error(v.error));
+        else resolve(v);
+      } catch (err) {
+        reject(err as Error);
+      }
+      return true;
+    };
+    const watcher = watch(dirname(file), (_event, name) => { if (name === basename(file)) read(); });
+    read();
+  });
+}
 const modules: ModuleDef[] = ids.map((id) => {
   const mod = catalog.modules.get(id);
   if (!mod) throw new Error(`module ${id} is not in the catalog`);
@@ -74,9 +95,14 @@ function metaOf(r: ModuleResult): TouchstoneMeta {
 let ctx: RunContext | undefined;
 
 beforeAll(async () => {
+  const target = await targetHandedOver(targetFile);
+  // The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
+  if (target.forgingKey && loaded.resource) plan = { ...loaded, resource: { ...loaded.resource, signing_key: target.forgingKey } };
+  const secrets = secretsOf(plan);
+  mask = <T>(v: T): T => maskSecrets(v, secrets);
   // playwright-core is loaded before the modules start, and only when one of them drives the browser.
   ctx = await createRunContext(plan, target, { runDir, workers, preloadBrowser: modules.some((m) => needsBrowser(m, catalog)) });
-});
+}, 0);
 
 afterAll(async () => {
   if (ctx) await closeRunContext(ctx);

@@ -24,7 +24,8 @@ declare module 'vitest' {
 /** Env contract between harness/run.ts (parent) and suites/plan.suite.ts (vitest worker). */
 export const ENV = {
   plan: 'TOUCHSTONE_PLAN',
-  target: 'TOUCHSTONE_TARGET',
+  /** A file the run writes once the provider answers: TargetEnv, or { error }. */
+  targetFile: 'TOUCHSTONE_TARGET_FILE',
   runDir: 'TOUCHSTONE_RUN_DIR',
   modules: 'TOUCHSTONE_MODULES',
   workers: 'TOUCHSTONE_WORKERS',

@@ -39,6 +39,8 @@ export class ProgressReporter implements Reporter {
   /** Run-level problems: the suite failed to load, a hook failed, unhandled errors. Masked. */
   readonly errors: string[] = [];
   interrupted = false;
+  /** Print nothing more (the run gave up before any module could run, e.g. the provider never started). */
+  muted = false;
   private readonly out: Writable;
   private readonly style: Style;
   private readonly mask: (s: string) => string;
@@ -61,6 +63,7 @@ export class ProgressReporter implements Reporter {
   }
 
   private write(s: string): void {
+    if (this.muted) return;
     this.out.write(`${s}\n`);
   }
 

@@ -18,6 +18,22 @@ const T = 280_000;
 const run = (args: string[]) => cli(['run', ...args, '--report-dir', tempDir('touchstone-gate-')], { timeoutMs: T - 10_000 });
 
 describe('touchstone run: the gate', () => {
+  test('a provider that cannot start: exit 1, one error line, every module failed for that reason, no progress line', async () => {
+    const dir = tempDir('touchstone-nostart-');
+    const plan = variantOfDefaultPlan('no-start', (p) => {
+      p.provider = { launch: 'command', command: ['node', '-e', 'process.exit(3)'], issuer: 'http://127.0.0.1:${port}' };
+      p.modules = ['discovery', 'jwks'];
+    });
+    const r = await cli(['run', plan, '--report-dir', dir], { timeoutMs: T - 10_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^touchstone: could not start the provider: /m);
+    expect(r.stdout).not.toMatch(/^\S+ failed\s+(discovery|jwks)\s/m);
+    const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(s.modules.map((m) => [m.id, m.status])).toEqual([['discovery', 'failed'], ['jwks', 'failed']]);
+    for (const m of s.modules) expect(m.reason).toMatch(/could not start the provider/);
+    expect(s.gate.passed).toBe(false);
+  }, T);
+
   test('--json: stdout is the summary alone, as in summary.json; progress on stderr', async () => {
     const dir = tempDir('touchstone-json-');
     const r = await cli(['run', DEFAULT_PLAN, '--module', 'discovery', '--json', '--report-dir', dir], { timeoutMs: T - 10_000 });
