@@ -1,37 +1,20 @@
 // `launch: container` plans without a container engine: schema and meaning of the container fields,
 // placeholder substitution, and the no-engine path (skipped with its reason, never a pass).
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
+import { planEdits, planError, type PlanDoc as Doc } from '../plan/helpers.ts';
 import { probeEngine, substitute } from '../../harness/engine/container.ts';
 import { startTarget, TargetUnavailableError } from '../../harness/engine/target.ts';
 import { cli, lines, tempDir } from '../cli/helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CONTAINER_PLAN = join(ROOT, 'plans/container.yaml');
-const dir = mkdtempSync(join(tmpdir(), 'touchstone-container-plan-'));
+const { dir, planFile } = planEdits(CONTAINER_PLAN, 'touchstone-container-plan-');
 mkdirSync(join(dir, 'container'));
 copyFileSync(join(ROOT, 'plans/container/provider.yaml'), join(dir, 'container/provider.yaml'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type Doc = Record<string, any>;
-let n = 0;
-function planFile(mutate: (doc: Doc) => void, from = CONTAINER_PLAN): string {
-  const doc = parse(readFileSync(from, 'utf8')) as Doc;
-  mutate(doc);
-  const file = join(dir, `plan-${++n}.yaml`);
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-async function planError(file: string): Promise<string> {
-  const err = await loadPlan(file).then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(PlanError);
-  expect((err as Error).message).not.toContain('\n');
-  return (err as Error).message;
-}
 
 describe('launch: container in plans', () => {
   it('plans/container.yaml is valid and runs the default plan\'s modules', async () => {

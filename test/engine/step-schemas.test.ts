@@ -1,15 +1,14 @@
 // The step registry (harness/engine/steps/index.ts): every kind has a closed schema for its `with`,
 // every step of suites/*.yaml validates against it, every option a step reads is in its schema,
 // and a plan-defined module with a misspelled option (or an unknown interaction) fails to load.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { loadCatalog, resolveSteps } from '../../harness/engine/catalog.ts';
 import { isStepKind, optionsValidator, STEP_KINDS, STEPS, stepOptionProblems, type StepKind } from '../../harness/engine/steps/index.ts';
 import type { JsonSchema } from '../../harness/engine/steps/options.ts';
-import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
+import { planEdits, planError } from '../plan/helpers.ts';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -194,24 +193,7 @@ describe('every option a step reads is in its schema (source scan)', () => {
 // ------------------------------------------------------------------ plans (touchstone validate / run)
 
 const DEFAULT = join(ROOT, 'plans/default.yaml');
-const dir = mkdtempSync(join(tmpdir(), 'touchstone-steps-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function planFile(mutate: (doc: Record<string, any>) => void): string {
-  const doc = parse(readFileSync(DEFAULT, 'utf8')) as Record<string, any>;
-  mutate(doc);
-  const file = join(dir, `plan-${++n}.yaml`);
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-async function planError(file: string): Promise<string> {
-  const err = await loadPlan(file).then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(PlanError);
-  const shown = relative(process.cwd(), resolve(file));
-  const msg = (err as Error).message;
-  expect(msg.startsWith(`${shown}: `), msg).toBe(true);
-  return msg.slice(shown.length + 2);
-}
+const { planFile } = planEdits(DEFAULT, 'touchstone-steps-');
 const PKCE = 'FAPI2SP-5.3.2.2-pkce-s256';
 const own = (over: Record<string, unknown>) => ({ id: 'my-pkce-plain', title: 'plain PKCE is refused', proves: [PKCE], base: 'code-flow', ...over });
 

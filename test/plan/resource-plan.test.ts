@@ -1,35 +1,15 @@
 // The plan's `resource` section (issue 7): valid as shipped, and one clear line per mistake.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { loadPlan, PlanError } from '../../harness/engine/load-plan.ts';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
 import { exportJWK, generateKeyPair } from 'jose';
 import { forgingKey, resolveResource, resourceOrigins } from '../../harness/engine/resource-target.ts';
 import { startTarget } from '../../harness/engine/target.ts';
 import { startInProcess } from '../in-process.ts';
+import { planEdits, planError } from './helpers.ts';
 
 const PLAN = resolve(import.meta.dirname, '../../plans/resource-server.yaml');
-const dir = mkdtempSync(join(tmpdir(), 'touchstone-resource-plan-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-
-type Doc = Record<string, any>;
-function planFile(mutate: (doc: Doc) => void): string {
-  const doc = parse(readFileSync(PLAN, 'utf8')) as Doc;
-  mutate(doc);
-  const file = join(dir, `plan-${++n}.yaml`);
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-async function planError(file: string): Promise<string> {
-  const err = await loadPlan(file).then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(PlanError);
-  const msg = (err as Error).message;
-  expect(msg).not.toContain('\n');
-  return msg.slice(relative(process.cwd(), file).length + 2);
-}
+const { planFile } = planEdits(PLAN, 'touchstone-resource-plan-');
 
 describe('plan resource section', () => {
   it('plans/resource-server.yaml loads; targets resolve against the issuer', async () => {
