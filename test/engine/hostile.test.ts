@@ -140,6 +140,22 @@ describe('hostile bodies', () => {
   });
 });
 
+describe('where a module\'s time went (ModuleResult.timing, summed by npm run bench)', () => {
+  it('each step with its time; a wait counted as a wait; back-channel time from the exchanges; no browser opened', async () => {
+    const r = await run('timing', [{ id: 'discover', do: 'discover' }, { id: 'pause', do: 'wait', with: { seconds: 0.2 } }, { id: 'jwks', do: 'jwks' }], {});
+    const t = r.timing!;
+    expect(t.steps.map((s) => [s.id, s.do])).toEqual([['discover', 'discover'], ['pause', 'wait'], ['jwks', 'jwks']]);
+    expect(t.waitMs).toBeGreaterThanOrEqual(190);
+    expect(t.steps[1].ms).toBeGreaterThanOrEqual(t.waitMs - 5);
+    const http = r.exchanges.filter((x) => x.kind === 'http');
+    expect(http.length).toBe(2);
+    expect(t.httpMs).toBe(http.reduce((n, x) => n + x.ms, 0));
+    expect(t.browserOpenMs).toBeUndefined();
+    expect(t.browserMs).toBeUndefined();
+    expect(r.ms).toBeGreaterThanOrEqual(t.steps.reduce((n, s) => n + s.ms, 0) - 3);
+  });
+});
+
 describe('stalled endpoints', () => {
   it('a token endpoint that never answers is a timeout, naming the request', async () => {
     const r = await run('stalled-token', [{ id: 'discover', do: 'discover' }, { id: 'authorize', do: 'authorize' }, { id: 'token', do: 'token' }], { token: 'stall' });
