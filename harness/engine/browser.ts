@@ -1,5 +1,5 @@
-// Front-channel flows in real Chromium (Playwright). One browser per run, a fresh context per
-// module (made ahead of time, so a module rarely waits for one). Every request the page makes is
+// Front-channel flows in real Chromium (Playwright). One browser per run, a blank context per
+// module (a new one, or one an earlier module used, reset). Every request the page makes is
 // routed: the provider's origin goes through; a navigation to a client URL (a redirect_uri) is
 // captured and answered locally, so no callback server is needed; anything else is refused and
 // recorded, so no traffic leaves the plan's hosts.
@@ -25,8 +25,8 @@ const MAX_USES = 25;
 
 /**
  * One Chromium for the whole run. A module gets a context of its own, blank: either a new one or
- * one that served an earlier module and was reset (cookies, storage, cache and history of its
- * origins cleared, the page at about:blank). A new context starts a renderer process, which costs
+ * one that served an earlier module and was reset (cookies, storage of its origins, HTTP cache and
+ * permissions cleared, the page at about:blank). A new context starts a renderer process, which costs
  * more CPU than a whole code flow on a small machine; a reset one costs ~40 ms. Keeps `spares` new
  * contexts ready while none is waiting to be reused.
  */
@@ -65,11 +65,8 @@ export class BrowserPool {
     return this.browser;
   }
 
-  /** Nothing to give back: the browser is shared (kept for callers that borrow it for a page). */
-  release(_b: Browser): void {}
-
-  /** Start the browser and the spare contexts now, in the background (a run about to need them). */
-  warm(): void {
+  /** Start making spare contexts in the background, unless a reset one is waiting to be reused. */
+  private warm(): void {
     if (this.closed || this.idle.length) return;
     while (this.spares.length < this.target) {
       this.spares.push(this.open().catch(() => undefined));
@@ -187,7 +184,6 @@ interface Captured {
 export class BrowserSession {
   readonly hops: BrowserHop[] = [];
   private page!: Page;
-  private context!: BrowserContext;
   private captured: Captured | undefined;
   /** A provider redirect was answered with a hop page and its next navigation has not arrived yet. */
   private hopPending = false;
@@ -230,7 +226,6 @@ export class BrowserSession {
     const lease = await pool.lease();
     s.pool = pool;
     s.lease = lease;
-    s.context = lease.context;
     s.page = lease.page;
     lease.onRoute = (route) => s.route(route);
     return s;

@@ -17,6 +17,5 @@ export async function htmlMatchesPage(pool: BrowserPool, html: string, m: PageMa
     return (await page.evaluate(firstMatch, [{ selector: m.selector ?? '', text: m.text ?? '' }])) === 0;
   } finally {
     await context.close().catch(() => {});
-    pool.release(browser);
   }
 }

@@ -102,10 +102,12 @@ export function describeFinding(f: Finding): string {
   return `[${f.check}] ${findingCitation(f)}: ${f.message}${ev}`;
 }
 
+const stepsUseBrowser = (steps: StepDef[]) => steps.some((s) => usesBrowser(s.do));
+
 /** Does any step of the module drive the browser? */
 export function needsBrowser(mod: ModuleDef, catalog: Catalog): boolean {
   try {
-    return resolveSteps(mod, catalog).some((s) => usesBrowser(s.do));
+    return stepsUseBrowser(resolveSteps(mod, catalog));
   } catch {
     return false;
   }
@@ -186,15 +188,13 @@ async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => voi
   const stepTimes: NonNullable<ModuleResult['timing']>['steps'] = [];
   // A flow that will need the browser opens its context now, beside its first back-channel steps
   // (a failure surfaces in the step that uses it).
-  if (steps.some((s) => usesBrowser(s.do))) run.browser().catch(() => {});
+  if (stepsUseBrowser(steps)) run.browser().catch(() => {});
   for (const step of steps) {
     const before = run.findings.length;
     const t0 = performance.now();
     try {
       await STEPS[step.do](run, interpolateStep(run, step));
-      stepTimes.push({ id: step.id!, do: step.do, ms: Math.round(performance.now() - t0) });
     } catch (err) {
-      stepTimes.push({ id: step.id!, do: step.do, ms: Math.round(performance.now() - t0) });
       if (err instanceof StepSkip) {
         skipReason = err.message;
         if (err instanceof NotApplicable) skipStatus = 'not_applicable';
@@ -205,6 +205,8 @@ async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => voi
       }
       else engineError = `step "${step.id}" crashed: ${(err as Error)?.message ?? String(err)}`;
       break;
+    } finally {
+      stepTimes.push({ id: step.id!, do: step.do, ms: Math.round(performance.now() - t0) });
     }
   }
   const session = await run.close();
@@ -217,7 +219,7 @@ async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => voi
   const timing = {
     steps: stepTimes, ...run.timing,
     ...(session ? { browserMs: Math.round(session.busyMs) } : {}),
-    httpMs: run.http.exchanges.reduce((sum, x) => sum + (x.ms ?? 0), 0),
+    httpMs: run.http.exchanges.reduce((sum, x) => sum + x.ms, 0),
   };
   return done(status, { ...verdict, exchanges, timing });
 }
