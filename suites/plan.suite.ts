@@ -30,7 +30,8 @@ const loaded = await loadPlan(planFile);
 const catalog = loadCatalog(loaded);
 // Set in beforeAll, once the provider answers (the harness starts it while this file loads).
 let plan = loaded;
-let mask = <T>(v: T): T => maskSecrets(v, secretsOf(plan));
+let secrets = secretsOf(loaded);
+const mask = <T>(v: T): T => maskSecrets(v, secrets);
 
 /** The target the harness process hands over (harness/run.ts): waits for its file, however long the provider takes. */
 function targetHandedOver(file: string): Promise<TargetEnv> {
@@ -98,8 +99,7 @@ beforeAll(async () => {
   const target = await targetHandedOver(targetFile);
   // The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
   if (target.forgingKey && loaded.resource) plan = { ...loaded, resource: { ...loaded.resource, signing_key: target.forgingKey } };
-  const secrets = secretsOf(plan);
-  mask = <T>(v: T): T => maskSecrets(v, secrets);
+  secrets = secretsOf(plan);
   // playwright-core is loaded before the modules start, and only when one of them drives the browser.
   ctx = await createRunContext(plan, target, { runDir, workers, preloadBrowser: modules.some((m) => needsBrowser(m, catalog)) });
 }, 0);
