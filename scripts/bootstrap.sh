@@ -50,3 +50,17 @@ else
     fi
   fi
 fi
+
+# ---- redis-server (Debian's; TOUCHSTONE_REDIS_SERVER points elsewhere): the Redis store tests and
+# the multi-instance plan start a private one on a free loopback port. Optional: without it (and
+# not root) those tests and plans are reported skipped with the reason.
+if [ -z "${TOUCHSTONE_REDIS_SERVER:-}" ] && ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing redis-server (apt-get install)"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; } >&2; then
+      say "installing redis-server failed: the Redis tests will be skipped (apt-get install -y redis-server)"
+    fi
+  else
+    say "redis-server is missing: the Redis store tests and plans/multi-instance.yaml will be skipped (sudo apt-get install -y redis-server)"
+  fi
+fi
