@@ -292,8 +292,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     // here); the suite's beforeAll waits for the target file.
     const targetReady = api.startTarget(plan, { logFile }).then(async (t) => {
       target = t;
-      targetInfo = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey };
-      out.write(`${style.gray('provider')} ${t.issuer}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}\n\n`);
+      targetInfo = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}) };
+      out.write(`${style.gray('provider')} ${t.issuer}${t.instances ? style.gray(`  instances: ${t.instances.join(' ')}`) : ''}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}\n\n`);
       await handOver(targetFile, targetInfo);
     }, async (e: unknown) => {
       runError = `could not start the provider: ${mask(firstLine(e))}`;

@@ -32,6 +32,10 @@ const defs = {
 
   'RFC6749-4.1.1-state-optional': { spec: 'RFC 6749', section: '4.1.1', level: 'MUST', text: 'state is RECOMMENDED, not required: an authorization request without state is served normally.' },
   'OIDCC-9-client-secret-post': { spec: 'OpenID Connect Core 1.0', section: '9', level: 'MUST', text: 'A client registered for client_secret_post authenticates with client_id and client_secret in the request body.' },
+  // OpenID Connect Core §9: a client assertion's jti is REQUIRED and "these tokens MUST only be used
+  // once" (the MUST is on the token's use); RFC 7523 §3 item 7: the server MAY keep used jtis until
+  // exp. Judged SHOULD: an OP should not serve one assertion twice, concurrently or across instances.
+  'OIDCC-9-assertion-jti-race': { spec: 'OpenID Connect Core 1.0', section: '9', level: 'SHOULD', text: 'A client assertion (private_key_jwt) is used once, also under concurrency and across instances: of several token requests carrying the same assertion (same jti) at once, at most one is served.' },
   'RPIL-2-hint-optional': { spec: 'OpenID Connect RP-Initiated Logout 1.0', section: '2', level: 'MUST', text: 'id_token_hint is RECOMMENDED, not required: a logout request without it is served (the OP asks the End-User to confirm).' },
 
   // ---- RFC 6750, bearer token usage ----
@@ -56,6 +60,10 @@ const defs = {
   'RFC9449-4.3-iat': { spec: 'RFC 9449', section: '4.3', level: 'MUST', text: 'The iat of a DPoP proof is within an acceptable window; stale and future proofs are refused.' },
   'RFC9449-4.3-iat-window': { spec: 'RFC 9449', section: '4.3', level: 'SHOULD', text: 'Proofs within a reasonable window allowing for clock skew (the OIDF suite: iat 10 seconds before or after now) are accepted.' },
   'RFC9449-11.1-jti-replay': { spec: 'RFC 9449', section: '11.1', level: 'MUST', text: 'A DPoP proof jti seen before within the acceptance window is refused (replay).' },
+  // RFC 9449 §11.1: servers "can store" each proof's jti for its acceptance window, and a request whose
+  // jti was seen "would be declined"; the RFC adds that this may not be feasible for several servers
+  // without shared state. So a MAY: a plan whose provider claims shared state raises it (severity:).
+  'RFC9449-11.1-jti-race': { spec: 'RFC 9449', section: '11.1', level: 'MAY', text: 'A server that stores DPoP proof jtis declines a proof seen before also under concurrency (and across its instances): of several requests carrying one proof at once, at most one is served.' },
   'RFC9449-7.1-ath': { spec: 'RFC 9449', section: '7.1', level: 'MUST', text: 'At a protected resource the proof carries ath, the hash of the access token presented, and it matches.' },
   'RFC9449-7.1-key-binding': { spec: 'RFC 9449', section: '7.1', level: 'MUST', text: 'The public key of the DPoP proof matches the key the access token is bound to (cnf.jkt).' },
   'RFC9449-7.1-proof-required': { spec: 'RFC 9449', section: '7.1', level: 'MUST', text: 'A DPoP-bound access token is only accepted with a usable DPoP proof; no proof, or an unparseable one, is refused.' },

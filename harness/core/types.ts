@@ -88,6 +88,13 @@ export interface PlanProvider {
   issuer_path?: string;
   /** container: seconds to wait for readiness (default 60). */
   start_timeout?: number;
+  /**
+   * Several instances of one provider sharing state. process: how many to start (same issuer, keys
+   * and store, each on its own port); external: the base URL of each instance of the provider.
+   */
+  instances?: number | string[];
+  /** process with instances: the store the instances share; `redis` = a private redis-server for the run. */
+  shared_store?: 'redis';
 }
 
 /** A protected URL of a `resource` target; `${issuer}` in url and audience is the provider's issuer. */

@@ -20,6 +20,8 @@ export interface RunContext {
   catalog: Catalog;
   issuer: string;
   ttl: { code?: number };
+  /** Several instances of the provider (Target.instances): their base URLs. */
+  instances?: string[];
   runDir: string;
   pool: BrowserPool;
   /** The pool was passed in by the caller, who closes it. */
@@ -34,7 +36,7 @@ export interface RunContext {
 
 export async function createRunContext(
   plan: Plan,
-  target: { issuer: string; ttl: { code?: number } },
+  target: { issuer: string; ttl: { code?: number }; instances?: string[] },
   opts: { runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean },
 ): Promise<RunContext> {
   if (opts.preloadBrowser !== false) await BrowserPool.preload();
@@ -43,6 +45,7 @@ export async function createRunContext(
     catalog: loadCatalog(plan),
     issuer: target.issuer.replace(/\/$/, ''),
     ttl: target.ttl,
+    ...(target.instances ? { instances: target.instances } : {}),
     runDir: opts.runDir,
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,

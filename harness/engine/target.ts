@@ -2,13 +2,19 @@
 // process on a random loopback port with the plan's config and fault switches; `external` points
 // at an issuer that is already running; `container` starts an image with testcontainers
 // (harness/engine/container.ts) and keeps its log as <report dir>/container.log.
+// Several instances (`provider.instances`): `process` with a count starts that many reference
+// providers with one issuer, one set of signing keys and one shared store (`shared_store: redis`:
+// a private redis-server for the run, harness/engine/redis-server.ts); `external` with a list of
+// URLs names the instances of a provider the user runs. The target lists their base URLs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
+import { RedisUnavailableError, startRedisServer, type RedisServer } from './redis-server.ts';
 
 export interface Target {
   issuer: string;
@@ -22,6 +28,12 @@ export interface Target {
    * RS256 JWK the resource-server modules sign their claim forgeries with. Never written to a report.
    */
   forgingKey?: Record<string, unknown>;
+  /**
+   * Several instances of one provider (plan `provider.instances`): the base URL of each, standing
+   * where the issuer stands in endpoint URLs (a race step `with.across: instances` splits its copies
+   * over them). Unset for a single instance.
+   */
+  instances?: string[];
   stop(): Promise<void>;
 }
 
@@ -54,8 +66,10 @@ export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   const p = plan.provider;
   if (p.launch === 'external') {
-    return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], stop: async () => {} };
+    const instances = Array.isArray(p.instances) ? p.instances.map((u) => u.replace(/\/$/, '')) : undefined;
+    return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], ...(instances ? { instances } : {}), stop: async () => {} };
   }
+  if (p.launch === 'process' && typeof p.instances === 'number' && p.instances > 1) return startInstances(plan, opts);
   if (p.launch === 'container') return startContainerTarget(plan, opts);
   if (p.launch === 'command') return startCommandTarget(plan, opts);
   const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
@@ -135,11 +149,16 @@ async function keysToMake(plan: Plan): Promise<Record<string, unknown>[] | undef
   const config = plan.provider.config;
   if (plan.resource?.signing_key !== 'provider-config' || typeof config === 'string') return undefined;
   if ((config as { keys?: unknown } | undefined)?.keys !== undefined) return undefined;
+  return makeSigningKeys('touchstone-run');
+}
+
+/** RS256, PS256 and ES256 private signing JWKs (kid `<prefix>-<alg>`). */
+async function makeSigningKeys(prefix: string): Promise<Record<string, unknown>[]> {
   const { exportJWK, generateKeyPair } = await import('jose');
   return Promise.all(
     (['RS256', 'PS256', 'ES256'] as const).map(async (alg) => {
       const { privateKey } = await generateKeyPair(alg, { extractable: true });
-      return { ...(await exportJWK(privateKey)), alg, kid: `touchstone-run-${alg.toLowerCase()}`, use: 'sig' };
+      return { ...(await exportJWK(privateKey)), alg, kid: `${prefix}-${alg.toLowerCase()}`, use: 'sig' };
     }),
   );
 }
@@ -228,4 +247,76 @@ async function startCommandTarget(plan: Plan, opts: { logFile?: string }): Promi
   }
   child.removeAllListeners('exit');
   return { issuer, ttl: { ...p.ttl }, faults: [], logFile: opts.logFile, stop: () => stopChild(child, () => log?.end()) };
+}
+
+/**
+ * `launch: process` with `instances: N`: N reference providers on free loopback ports, all with the
+ * first one's issuer (so a DPoP htu or an assertion aud is valid at any of them), the same signing
+ * keys (the config's, or made here) and one shared store (`shared_store: redis`, or the config's
+ * own `store`). Stopped together; the Redis the harness started goes with them.
+ */
+async function startInstances(plan: Plan, opts: StartTargetOptions): Promise<Target> {
+  const p = plan.provider;
+  const n = p.instances as number;
+  const base = baseConfig(plan);
+  const { freeLoopbackPort } = await import('./container.ts');
+  const ports: number[] = [];
+  while (ports.length < n) {
+    const port = await freeLoopbackPort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const issuer = String(base.issuer ?? `http://127.0.0.1:${ports[0]}`).replace(/\/$/, '');
+  const made = base.keys === undefined ? await makeSigningKeys('touchstone-run') : undefined;
+  const keys = (base.keys ?? made) as Record<string, unknown>[];
+  let redis: RedisServer | undefined;
+  let store = base.store;
+  if (p.shared_store === 'redis') {
+    try {
+      redis = await startRedisServer();
+    } catch (err) {
+      if (err instanceof RedisUnavailableError) {
+        throw new TargetUnavailableError(`multi-instance path skipped: ${err.message}; provider.shared_store: redis needs redis-server. Nothing ran, so this run is not a pass`);
+      }
+      throw new TargetError(`provider.shared_store: redis: ${(err as Error).message}`);
+    }
+    // A prefix per run: a Redis shared with other runs keeps their keys apart.
+    store = { type: 'redis', url: redis.url, prefix: `touchstone-${randomUUID().slice(0, 8)}:` };
+  }
+  const started: Target[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.map((t) => t.stop()));
+    await redis?.stop();
+  };
+  try {
+    for (const port of ports) {
+      const config = { ...base, issuer, port, keys, ...(store !== undefined ? { store } : {}) };
+      const one: Plan = { ...plan, provider: { ...p, instances: undefined, shared_store: undefined, config } };
+      started.push(await startTarget(one, { ...opts, faults: opts.faults }));
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const forgingKey = made && plan.resource?.signing_key === 'provider-config' ? made.find((k) => k.alg === 'RS256') : undefined;
+  return {
+    issuer,
+    ttl: started[0].ttl,
+    faults: started[0].faults,
+    logFile: opts.logFile,
+    ...(forgingKey ? { forgingKey } : {}),
+    instances: ports.map((port) => `http://127.0.0.1:${port}`),
+    stop: stopAll,
+  };
+}
+
+/** The plan's provider config as an object (inline, or read from its YAML / JSON file). */
+function baseConfig(plan: Plan): Record<string, unknown> {
+  const config = plan.provider.config;
+  if (typeof config !== 'string') return { ...(config as Record<string, unknown> | undefined) };
+  const file = resolve(plan.file ? dirname(plan.file) : process.cwd(), config);
+  try {
+    return { ...((parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null) ?? {}) };
+  } catch (err) {
+    throw new TargetError(`provider config ${file}: ${(err as Error).message}`);
+  }
 }

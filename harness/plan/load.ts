@@ -111,6 +111,7 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
   } else if (p.issuer) {
     fail('/provider/issuer only applies when launch is external (a process provider gets its issuer when it starts)');
   }
+  checkInstances(plan, fail);
   for (const [name, c] of Object.entries(plan.clients)) {
     const at = `/clients/${name}`;
     if ((c.auth === 'client_secret_basic' || c.auth === 'client_secret_post') && !c.secret) fail(`${at}/secret is required for auth ${c.auth}`);
@@ -138,4 +139,33 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     if (!isLoopbackHost(host)) fail(`/operations/${name}/url host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
   }
   if (!plan.users.main) fail('/users/main is required: modules log in as the user named "main"');
+}
+
+/**
+ * `provider.instances`: a count for `launch: process` (with a store they share), a list of loopback
+ * URLs for `launch: external`; `variants.instances: several` exactly when there are several.
+ */
+function checkInstances(plan: Plan, fail: (msg: string) => never): void {
+  const p = plan.provider;
+  const n = p.instances;
+  if (typeof n === 'number') {
+    if (p.launch !== 'process') fail(`/provider/instances: a count applies when launch is process (the harness starts that many); for a provider you run, list the base URL of each instance`);
+    const store = typeof p.config === 'object' ? (p.config as { store?: { type?: unknown } }).store : undefined;
+    if (!p.shared_store && typeof p.config !== 'string' && store?.type !== 'redis') {
+      fail(`/provider/instances: ${n} instances need a store they share: set /provider/shared_store: redis (the harness starts a private redis-server) or a provider config store { type: redis, url }`);
+    }
+    if (p.shared_store && store !== undefined) fail('/provider/shared_store: the provider config sets its own store; keep one of the two');
+  } else if (Array.isArray(n)) {
+    if (p.launch !== 'external') fail('/provider/instances: a list of URLs applies when launch is external (for launch: process give a count)');
+    n.forEach((u, i) => {
+      if (!URL.canParse(u)) fail(`/provider/instances/${i} ${u} is not a URL`);
+      const host = new URL(u).hostname;
+      if (!isLoopbackHost(host)) fail(`/provider/instances/${i} host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
+    });
+  }
+  if (p.shared_store && typeof n !== 'number') fail('/provider/shared_store only applies with launch: process and a count of /provider/instances');
+  const several = n !== undefined;
+  const variant = plan.variants?.instances;
+  if (variant === 'several' && !several) fail('/variants/instances: several needs /provider/instances (a count for launch: process, or the instances\' URLs for launch: external)');
+  if (several && variant !== 'several') fail('/variants/instances must be several when /provider/instances is set (the modules that split races across instances apply then)');
 }

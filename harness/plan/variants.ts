@@ -87,6 +87,10 @@ export const VARIANTS: Record<string, VariantDef> = {
     about: 'Whether a CIBA grant can yield a refresh token',
     values: { supported: 'it can', unsupported: 'it cannot' },
   },
+  instances: {
+    about: 'Whether the plan reaches several instances of the provider sharing one store (plan provider.instances)',
+    values: { several: 'two or more instances: race modules split their copies across them', one: 'a single instance' },
+  },
   ciba_binding_message: {
     about: 'The provider\'s binding_message policy (CIBA §7.1 leaves it to the OP)',
     values: { accepted: 'a long binding message is accepted', refused: 'a long binding message is refused with invalid_binding_message' },

@@ -38,4 +38,6 @@ export interface TargetEnv {
   faults: string[];
   /** Target.forgingKey: the run's generated signing key (worker env only, never in a report). */
   forgingKey?: Record<string, unknown>;
+  /** Target.instances: the base URLs of several instances of the provider. */
+  instances?: string[];
 }

@@ -68,6 +68,8 @@ const EXPECTED: Record<string, string> = {
   refreshTokenRotated: 'RFC9700-4.14.2-rotation',
   codeRedeemedOnceConcurrently: 'RFC6749-4.1.2-code-race',
   refreshRedeemedOnceConcurrently: 'RFC9700-4.14.2-refresh-race',
+  assertionUsedOnceConcurrently: 'OIDCC-9-assertion-jti-race',
+  dpopProofUsedOnceConcurrently: 'RFC9449-11.1-jti-race',
   deviceAuthorizationResponseMatchesSchema: 'RFC8628-3.2-response',
   deviceAuthorizationErrorMatchesSchema: 'RFC8628-3.2-error',
   deviceUserCodeIsTypeable: 'RFC8628-6.1-user-code',

@@ -1,0 +1,40 @@
+// One-time JWT ids under concurrency (codes and refresh tokens: token.ts): the same client
+// assertion, or the same DPoP proof, carried by several requests at once, possibly split across
+// the provider's instances. At most one may be served; the step also sends one more copy after
+// the race (`replay`), which says whether the server keeps jtis at all (evidence for the message).
+import { defineCheck, fail, pass } from '../core/finding.ts';
+import { evidence, field, preview } from './util.ts';
+
+interface RaceInput {
+  /** Status of each concurrent request. */
+  statuses: number[];
+  /** Status of one more request with the same value, sent after the race answered. */
+  replay?: number;
+}
+
+function servedOnceOf(input: unknown, what: string) {
+  const statuses = field(input, 'statuses');
+  const replay = field(input, 'replay');
+  const expected = `exactly one 2xx among the concurrent requests carrying ${what}, the others refused (4xx)`;
+  if (!Array.isArray(statuses) || statuses.length < 2 || !statuses.every((s) => typeof s === 'number')) {
+    return fail(`expected the statuses of at least two concurrent requests, found ${preview(statuses)}`, expected, evidence(statuses));
+  }
+  const served = statuses.filter((s) => s >= 200 && s < 300).length;
+  const refused = statuses.filter((s) => s >= 400 && s < 500).length;
+  const actual = { statuses, ...(typeof replay === 'number' ? { replay } : {}) };
+  if (served === 1 && refused === statuses.length - 1) return pass(`1 of ${statuses.length} concurrent requests carrying ${what} served, ${refused} refused`, expected, actual);
+  if (served > 1) {
+    const after = typeof replay !== 'number' ? '' : replay >= 400 && replay < 500
+      ? `; one more copy sent afterwards was refused (${replay}): the server remembers the jti, but not atomically or not across its instances`
+      : replay >= 200 && replay < 300 ? `; one more copy sent afterwards was served too (${replay}): the server keeps no record of the jti` : '';
+    return fail(`expected at most one of ${statuses.length} concurrent requests carrying ${what} to be served, found ${served}${after}`, expected, actual);
+  }
+  if (served === 0) return fail(`expected one of ${statuses.length} concurrent requests carrying ${what} to be served, found none (statuses ${statuses.join(', ')})`, expected, actual);
+  return fail(`expected the other requests refused with a 4xx, found statuses ${statuses.join(', ')}`, expected, actual);
+}
+
+/** OpenID Connect Core §9 (RFC 7523 §3 item 7): one client assertion (one jti) serves at most one token request. */
+export const assertionUsedOnceConcurrently = defineCheck<RaceInput>('assertion-used-once-concurrently', 'OIDCC-9-assertion-jti-race', (input) => servedOnceOf(input, 'one client assertion (same jti)'));
+
+/** RFC 9449 §11.1: one DPoP proof (one jti) serves at most one request. */
+export const dpopProofUsedOnceConcurrently = defineCheck<RaceInput>('dpop-proof-used-once-concurrently', 'RFC9449-11.1-jti-race', (input) => servedOnceOf(input, 'one DPoP proof (same jti)'));
