@@ -9,7 +9,7 @@ import { Faults, parseFaults, type FaultId } from './faults.ts';
 import { pathOf, sendErrorPage, sendJsonError } from './http.ts';
 import { KeyStore } from './keys.ts';
 import { annotate, logLine, noteOf, type LogFn } from './log.ts';
-import { MemoryStore, type Store } from './store.ts';
+import { createStore, type Store } from './store.ts';
 import { authorizationEndpoint } from './endpoints/authorization.ts';
 import { interactionPage, interactionSubmit } from './endpoints/interaction.ts';
 import { tokenEndpoint, noStore } from './endpoints/token.ts';
@@ -49,7 +49,7 @@ export interface StartOptions {
   defaultPort?: number;
   /** One JSON line per request; default: no request log. */
   log?: LogFn;
-  /** Storage adapter; default in-memory. */
+  /** Storage adapter (the caller closes it); default: the config's `store`, else in-memory. */
   store?: Store;
 }
 
@@ -62,12 +62,14 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   const faultIds: FaultId[] = [...new Set([...config.faults, ...parseFaults(opts.faults ?? [])])];
   config.faults = faultIds;
   const log: LogFn = opts.log ?? (() => {});
+  const store = opts.store ?? (await createStore(config.store));
+  const ownStore = opts.store === undefined;
   const ctx: ProviderContext = {
     issuer: config.issuer ?? '',
     config,
     faults: new Faults(faultIds),
     keys: await KeyStore.create(config.keys),
-    store: opts.store ?? new MemoryStore(),
+    store,
     log,
     clients: new Map(config.clients.map((c) => [c.client_id, c])),
     users: config.users,
@@ -171,6 +173,6 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     port,
     faults: faultIds,
     config,
-    close: () => (closing ??= (clearInterval(timer), app.close().then(() => undefined))),
+    close: () => (closing ??= (clearInterval(timer), app.close().then(() => (ownStore ? store.close() : undefined)))),
   };
 }
