@@ -252,8 +252,11 @@ export async function createStore(config: StoreConfig | undefined): Promise<Stor
       const { SqliteStore } = await import('./store-sqlite.ts');
       return SqliteStore.open(c.path ?? 'touchstone-provider.db');
     }
-    case 'redis':
-      throw new Error('store: the redis store is not part of this build');
+    case 'redis': {
+      if (!c.url) throw new Error('store: type redis needs a url (redis://host:port)');
+      const { RedisStore } = await import('./store-redis.ts');
+      return RedisStore.connect({ url: c.url, prefix: c.prefix });
+    }
   }
 }
 

@@ -2,9 +2,12 @@
 // each operation is one atomic command, so of 50 concurrent adds / consumes exactly one wins, also
 // from two clients (two provider instances). Without redis-server (not installed, not root) the
 // tests are skipped with the reason, never passed.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../provider/store-redis.ts';
 import { redisUnavailableReason, startRedisServer, type RedisServer } from '../../harness/engine/redis-server.ts';
+import { createStore } from '../../provider/store.ts';
+import { storeContract } from './store-contract.ts';
 
 const unavailable = redisUnavailableReason();
 const title = (t: string) => (unavailable ? `${t} [skipped: ${unavailable}]` : t);
@@ -87,10 +90,33 @@ describe.skipIf(unavailable !== undefined)('RedisStore', () => {
     }
   });
 
+  it(title('createStore({ type: redis }) connects; without a url it says so'), async () => {
+    const s = await createStore({ type: 'redis', url: redis.url, prefix: `test-${randomUUID()}:` });
+    try {
+      expect(await s.add('par_used', 'x', true, 60)).toBe(true);
+      expect(await s.sizes()).toEqual({ par_used: 1 });
+    } finally {
+      await s.close();
+    }
+    await expect(createStore({ type: 'redis' })).rejects.toThrow(/type redis needs a url/);
+  });
+
   it(title('connect fails with the cause when nothing listens'), async () => {
     await expect(RedisStore.connect({ url: 'redis://127.0.0.1:1' })).rejects.toThrow(/cannot connect to redis:\/\/127\.0\.0\.1:1/);
   });
 });
+
+// The shared contract (test/provider/store-contract.ts), each store on a fresh prefix of one Redis.
+if (!unavailable) {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  }, 20_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  storeContract('redis', () => RedisStore.connect({ url: server!.url, prefix: `contract-${randomUUID()}:` }));
+}
 
 // The reason is visible in the run's output, not only in a skipped count.
 if (unavailable) {
