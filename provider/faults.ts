@@ -16,6 +16,10 @@ const DEFS = [
   { id: 'skip-pkce-verification', breaks: 'RFC7636-4.6-verify', description: 'The token endpoint accepts a missing or wrong code_verifier.' },
   { id: 'code-redeem-race', breaks: 'RFC6749-4.1.2-code-race', description: 'A code is read, then marked used a store round trip later (not atomically): concurrent redemptions all get tokens; a later reuse is still refused.' },
   { id: 'refresh-rotation-race', breaks: 'RFC9700-4.14.2-refresh-race', description: 'A refresh token is checked, then rotated a store round trip later (not atomically): concurrent refreshes are all served; a later reuse is still refused.' },
+  // Shared-store faults (provider/store-faults.ts): proven by the races split across instances (plans/multi-instance.yaml).
+  { id: 'store-consume-not-atomic', breaks: 'RFC6749-4.1.2-code-race', description: 'The store\'s consume is a get, then a delete a store round trip later (not one GETDEL): concurrent redemptions of one code, at one instance or several, all get tokens.' },
+  { id: 'assertion-jti-per-instance', breaks: 'OIDCC-9-assertion-jti-race', description: 'Client assertion jtis are remembered in a map of each provider instance, not in the shared store: each instance accepts one assertion once, so copies split across instances are served once per instance.' },
+  { id: 'dpop-jti-per-instance', breaks: 'RFC9449-11.1-jti-race', description: 'DPoP proof jtis are remembered in a map of each provider instance, not in the shared store: one proof is accepted once per instance.' },
   { id: 'allow-code-reuse', breaks: 'RFC6749-4.1.2-code-single-use', description: 'An authorization code can be redeemed again, issuing new tokens.' },
   { id: 'keep-tokens-on-code-reuse', breaks: 'RFC6749-4.1.2-code-reuse-revokes', description: 'Code reuse is refused but the tokens from the first use stay valid.' },
   { id: 'accept-expired-code', breaks: 'RFC6749-4.1.2-code-expiry', description: 'An expired authorization code is still redeemed.' },

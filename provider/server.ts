@@ -10,6 +10,7 @@ import { pathOf, sendErrorPage, sendJsonError } from './http.ts';
 import { KeyStore } from './keys.ts';
 import { annotate, logLine, noteOf, type LogFn } from './log.ts';
 import { createStore, type Store } from './store.ts';
+import { withStoreFaults } from './store-faults.ts';
 import { authorizationEndpoint } from './endpoints/authorization.ts';
 import { interactionPage, interactionSubmit } from './endpoints/interaction.ts';
 import { tokenEndpoint, noStore } from './endpoints/token.ts';
@@ -69,7 +70,8 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     config,
     faults: new Faults(faultIds),
     keys: await KeyStore.create(config.keys),
-    store,
+    // The store-layer fault switches wrap it (provider/store-faults.ts); the provider closes `store`.
+    store: withStoreFaults(store, new Faults(faultIds)),
     log,
     clients: new Map(config.clients.map((c) => [c.client_id, c])),
     users: config.users,

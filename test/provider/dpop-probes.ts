@@ -10,7 +10,7 @@ import {
   API_CONFIG, bearerToken, boundToken, callResource, ccToken, dpopCall, dpopKey, forgeToken, hs256, proof, publishedRsa, tokenPost,
 } from './dpop-helpers.ts';
 
-type Ours = Extract<FaultId, `dpop-${string}` | `resource-${string}` | 'userinfo-refuse-dpop'>;
+type Ours = Exclude<Extract<FaultId, `dpop-${string}` | `resource-${string}` | 'userinfo-refuse-dpop'>, 'dpop-jti-per-instance'>; // that one: instance-probes.ts
 
 /** A DPoP-bound token and a call with a proof edited by `spec`, expected to be served. */
 const served = (spec: Parameters<typeof dpopCall>[3], o: Parameters<typeof dpopCall>[4] = {}): Probe => ({
