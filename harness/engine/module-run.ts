@@ -86,7 +86,9 @@ export class ModuleRun {
       const u = op && operationUrl(op, ctx.issuer);
       return u && URL.canParse(u) ? [new URL(u).origin] : [];
     });
-    this.http = new HttpClient([new URL(ctx.issuer).origin, ...resourceOrigins(ctx.plan, ctx.issuer), ...operationOrigins], ctx.limits);
+    // The provider's instances (plan provider.instances) are the plan's hosts too.
+    const instanceOrigins = (ctx.instances ?? []).map((u) => new URL(u).origin);
+    this.http = new HttpClient([new URL(ctx.issuer).origin, ...instanceOrigins, ...resourceOrigins(ctx.plan, ctx.issuer), ...operationOrigins], ctx.limits);
   }
 
   add(...f: Finding[]): void {

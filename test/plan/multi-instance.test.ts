@@ -1,0 +1,109 @@
+// Several instances: plans/multi-instance.yaml starts two reference providers (one issuer, one set
+// of keys) on a private redis-server, and every race module, its copies split across the two,
+// passes; with a store-layer fault switch on, the module for its rule fails (or warns, below MUST).
+// Without redis-server (not installed, not root) the runs are skipped with the reason, never passed.
+// The plan's `instances` fields are validated with one clear line each.
+import { describe, expect, it } from 'vitest';
+import { loadPlan } from '../../harness/engine/load-plan.ts';
+import { runPlanDirect } from '../../harness/engine/direct.ts';
+import { startTarget, TargetUnavailableError } from '../../harness/engine/target.ts';
+import { redisUnavailableReason } from '../../harness/engine/redis-server.ts';
+import { atInstance } from '../../harness/engine/steps/race.ts';
+import type { ModuleResult } from '../../harness/core/types.ts';
+import { startInProcess } from '../in-process.ts';
+import { planEdits, planError } from './helpers.ts';
+
+const PLAN = new URL('../../plans/multi-instance.yaml', import.meta.url).pathname;
+const unavailable = redisUnavailableReason();
+const title = (t: string) => (unavailable ? `${t} [skipped: ${unavailable}]` : t);
+const statusOf = (res: ModuleResult[]) => Object.fromEntries(res.map((r) => [r.id, r.status]));
+
+describe.skipIf(unavailable !== undefined)('plans/multi-instance.yaml on Redis', () => {
+  it(title('two instances answer with one issuer and one key set'), async () => {
+    const target = await startTarget(await loadPlan(PLAN), { inProcess: startInProcess });
+    try {
+      expect(target.instances).toHaveLength(2);
+      expect(target.instances![0]).toBe(target.issuer);
+      const [a, b] = await Promise.all(target.instances!.map(async (u) => (await fetch(`${u}/.well-known/openid-configuration`)).json() as Promise<{ issuer: string }>));
+      expect([a.issuer, b.issuer]).toEqual([target.issuer, target.issuer]);
+      const [ka, kb] = await Promise.all(target.instances!.map(async (u) => JSON.stringify(await (await fetch(`${u}/jwks`)).json())));
+      expect(ka).toBe(kb);
+    } finally {
+      await target.stop();
+    }
+  }, 60_000);
+
+  it(title('every race module passes with its copies split across the instances'), async () => {
+    const res = await runPlanDirect(await loadPlan(PLAN), { inProcess: startInProcess });
+    expect(statusOf(res)).toEqual({
+      'race-code-redemption-across-instances': 'passed',
+      'race-refresh-rotation-across-instances': 'passed',
+      'race-client-assertion-across-instances': 'passed',
+      'race-dpop-proof-across-instances': 'passed',
+    });
+  }, 120_000);
+
+  it.each([
+    ['store-consume-not-atomic', 'race-code-redemption-across-instances', 'failed', 'RFC6749-4.1.2-code-race'],
+    ['assertion-jti-per-instance', 'race-client-assertion-across-instances', 'warning', 'OIDCC-9-assertion-jti-race'],
+    ['dpop-jti-per-instance', 'race-dpop-proof-across-instances', 'warning', 'RFC9449-11.1-jti-race'],
+  ])(title('with %s on, %s is %s citing %s'), async (fault, module, status, rule) => {
+    const res = await runPlanDirect(await loadPlan(PLAN), { inProcess: startInProcess, faults: [fault], modules: [module] });
+    expect(res.map((r) => [r.id, r.status])).toEqual([[module, status]]);
+    const broken = res[0].findings.filter((f) => !f.ok);
+    expect(broken.map((f) => f.citation.id)).toEqual([rule]);
+    expect(broken[0].message).toMatch(/found [2-8]/);
+  }, 120_000);
+});
+
+if (unavailable) {
+  describe('plans/multi-instance.yaml (no redis-server here)', () => {
+    it.skip(`skipped: ${unavailable}`, () => {});
+  });
+}
+
+describe('provider.instances in a plan', () => {
+  const { planFile } = planEdits(PLAN, 'touchstone-instances-');
+  it('the shipped plan loads', async () => {
+    const p = await loadPlan(PLAN);
+    expect([p.provider.instances, p.provider.shared_store, p.variants?.instances]).toEqual([2, 'redis', 'several']);
+  });
+  it.each([
+    ['a count needs a store the instances share', (d: Record<string, any>) => delete d.provider.shared_store, /^\/provider\/instances: 2 instances need a store they share: set \/provider\/shared_store: redis/],
+    ['a count is for launch: process', (d: Record<string, any>) => Object.assign(d.provider, { launch: 'external', issuer: 'http://127.0.0.1:9400', config: undefined, shared_store: undefined }), /^\/provider\/instances: a count applies when launch is process/],
+    ['a list is for launch: external', (d: Record<string, any>) => (d.provider.instances = ['http://127.0.0.1:9401', 'http://127.0.0.1:9402']), /^\/provider\/instances: a list of URLs applies when launch is external/],
+    ['listed instances are on loopback', (d: Record<string, any>) => (d.provider = { launch: 'external', issuer: 'http://127.0.0.1:9400', instances: ['http://127.0.0.1:9401', 'http://10.0.0.2:9400'] }), /^\/provider\/instances\/1 host 10\.0\.0\.2 is not on loopback/],
+    ['one instance is not several', (d: Record<string, any>) => (d.provider.instances = 1), /^\/provider\/instances must be >= 2/],
+    ['shared_store needs a count', (d: Record<string, any>) => delete d.provider.instances, /^\/provider\/shared_store only applies with launch: process and a count/],
+    ['the variant follows the instances', (d: Record<string, any>) => delete d.variants.instances, /^\/variants\/instances must be several when \/provider\/instances is set/],
+    ['the variant needs instances', (d: Record<string, any>) => (d.provider = { launch: 'process' }), /^\/variants\/instances: several needs \/provider\/instances/],
+  ])('%s', async (_name, edit, message) => {
+    expect(await planError(planFile(edit))).toMatch(message);
+  });
+  it('an external provider lists its instances; the target hands them on', async () => {
+    const p = await loadPlan(planFile((d) => (d.provider = { launch: 'external', issuer: 'http://127.0.0.1:9400/', instances: ['http://127.0.0.1:9401/', 'http://localhost:9402'] })));
+    const t = await startTarget(p);
+    expect([t.issuer, t.instances]).toEqual(['http://127.0.0.1:9400', ['http://127.0.0.1:9401', 'http://localhost:9402']]);
+  });
+  it('a race copy goes to the same path at each instance (the instance stands where the issuer stands)', () => {
+    expect(atInstance('http://127.0.0.1:9400/token', 'http://127.0.0.1:9400', 'http://127.0.0.1:9401')).toBe('http://127.0.0.1:9401/token');
+    expect(atInstance('http://127.0.0.1:9400/realms/x/protocol/token', 'http://127.0.0.1:9400/realms/x', 'http://127.0.0.1:9401/realms/x/')).toBe('http://127.0.0.1:9401/realms/x/protocol/token');
+    // An endpoint outside the issuer's path keeps its path at the instance's origin.
+    expect(atInstance('http://127.0.0.1:9400/oauth/token?x=1', 'http://127.0.0.1:9400/realms/x', 'http://127.0.0.1:9401')).toBe('http://127.0.0.1:9401/oauth/token?x=1');
+  });
+});
+
+describe('without redis-server, a plan that asks for one is skipped with the reason', () => {
+  it('TargetUnavailableError naming redis-server', async () => {
+    const before = process.env.TOUCHSTONE_REDIS_SERVER;
+    process.env.TOUCHSTONE_REDIS_SERVER = '/nonexistent/redis-server';
+    try {
+      const err = await startTarget(await loadPlan(PLAN), { inProcess: startInProcess }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(TargetUnavailableError);
+      expect((err as Error).message).toMatch(/^multi-instance path skipped: TOUCHSTONE_REDIS_SERVER=\/nonexistent\/redis-server does not exist; provider.shared_store: redis needs redis-server\. Nothing ran/);
+    } finally {
+      if (before === undefined) delete process.env.TOUCHSTONE_REDIS_SERVER;
+      else process.env.TOUCHSTONE_REDIS_SERVER = before;
+    }
+  });
+});
