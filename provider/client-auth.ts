@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { compactVerify, createLocalJWKSet, decodeJwt, type JWK, type JWTPayload } from 'jose';
 import type { ClientAuthMethod, ClientConfig } from './config.ts';
-import { endpoint, type ProviderContext } from './context.ts';
+import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
 import { FAPI_ALGS, isFapi } from './fapi.ts';
@@ -30,7 +30,7 @@ interface Presented { method: ClientAuthMethod; clientId: string; secret?: strin
 export async function authenticateClient(ctx: ProviderContext, req: FastifyRequest, params: Params, at: AuthEndpoint = 'token'): Promise<ClientConfig> {
   const presented = whichMethod(ctx, req, params);
   const basic = presented.method === 'client_secret_basic';
-  const client = ctx.clients.get(presented.clientId);
+  const client = await findClient(ctx, presented.clientId);
   if (!client) throw new InvalidClientAuth('client authentication failed: unknown client', basic);
   if (unauthenticatedRefresh(ctx, presented, params)) return client;
   // FAPI 2.0 SP §5.3.2.1: a FAPI client always authenticates (fault: a bare client_id at /token).
@@ -143,10 +143,10 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   checkTimes(ctx, payload, fapi, fail);
   if (typeof payload.jti !== 'string' || payload.jti === '') fail('jti is required');
   // RFC 7523 §3 item 7: the jti is remembered while the assertion could be accepted: until its exp
-  // (+ the 5 s skew), which checkTimes keeps within client_assertion.max_lifetime of now. One
-  // atomic write-if-absent, so concurrent replays (also across instances) get in at most once.
+  // + the 5 s skew (+1 s of rounding), and checkTimes keeps exp within client_assertion.max_lifetime
+  // (+ skew) of now. One atomic write-if-absent: concurrent replays (also across instances) get in once.
   const key = `${client.client_id}:${payload.jti}`;
-  const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 10, ctx.config.client_assertion.max_lifetime + 10);
+  const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 6, ctx.config.client_assertion.max_lifetime + 11);
   if (!(await ctx.store.add('client_assertion_jti', key, true, ttlOf(ttl)))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
 }
 

@@ -2,7 +2,7 @@
 // async so a shared store (sqlite file, Redis) can replace the in-memory one. Every guard of an
 // exactly-once rule is ONE store operation: `add` (write-if-absent: remember a jti, mark a
 // credential used) or `consume` (get + delete of a single-use value).
-import { OAuthError } from './errors.ts';
+import { ConfigError as OAuthConfigError, OAuthError } from './errors.ts';
 
 export type Kind =
   | 'code' | 'code_used' | 'session' | 'interaction' | 'access_token' | 'refresh_token' | 'refresh_rotated' | 'revoked_grant'
@@ -242,6 +242,34 @@ export class MemoryStore implements Store {
   }
 }
 
+/** Where `npm run provider` and the container keep their state when nothing else is said. */
+export const DEFAULT_SQLITE_PATH = '.touchstone/provider.db';
+
+/**
+ * TOUCHSTONE_STORE: `memory`, `sqlite` (DEFAULT_SQLITE_PATH) or `sqlite:<path>`; undefined when
+ * unset. The CLI's default store when the config has no `store` (the config wins).
+ */
+export function storeFromEnv(value: string | undefined): StoreConfig | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (v === 'memory') return { type: 'memory' };
+  if (v === 'sqlite') return { type: 'sqlite', path: DEFAULT_SQLITE_PATH };
+  if (v.startsWith('sqlite:') && v.length > 7) return { type: 'sqlite', path: v.slice(7) };
+  throw new OAuthConfigError(`TOUCHSTONE_STORE must be memory, sqlite or sqlite:<path>, got "${v}"`);
+}
+
+/**
+ * A value every instance on the store shares (the generated signing keys): the stored one, else
+ * `make()` written if absent; of instances starting together, the first write wins for all.
+ */
+export async function sharedValue<T>(store: Store, kind: Kind, id: string, make: () => Promise<T>, ttlSeconds: number): Promise<T> {
+  const existing = await store.get<T>(kind, id);
+  if (existing !== undefined) return existing;
+  const mine = await make();
+  if (await store.add(kind, id, mine, ttlSeconds)) return mine;
+  return (await store.get<T>(kind, id)) ?? mine;
+}
+
 /** The store a provider config names (memory when absent). Redis's client is loaded only for redis. */
 export async function createStore(config: StoreConfig | undefined): Promise<Store> {
   const c = config ?? { type: 'memory' };
@@ -250,7 +278,7 @@ export async function createStore(config: StoreConfig | undefined): Promise<Stor
       return new MemoryStore({ maxEntriesPerKind: c.max_entries_per_kind });
     case 'sqlite': {
       const { SqliteStore } = await import('./store-sqlite.ts');
-      return SqliteStore.open(c.path ?? 'touchstone-provider.db');
+      return SqliteStore.open(c.path ?? DEFAULT_SQLITE_PATH);
     }
     case 'redis': {
       if (!c.url) throw new Error('store: type redis needs a url (redis://host:port)');

@@ -36,7 +36,7 @@ interface RefreshTokenRecord extends Grant {
 export async function issueRefreshToken(ctx: ProviderContext, grant: Grant): Promise<string> {
   const token = randomToken(32);
   const { grantId, clientId, sub, scope, authTime, acr, claims } = grant;
-  const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000, ...refreshTokenKey(ctx, clientId) };
+  const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000, ...(await refreshTokenKey(ctx, clientId)) };
   await ctx.store.set('refresh_token', token, record, ctx.config.ttl.refresh_token);
   return token;
 }
