@@ -99,6 +99,23 @@ describe('docker-compose.yml', () => {
     for (const p of svc.ports) expect(String(p)).toMatch(/^127\.0\.0\.1:/);
     expect(svc.environment).toHaveProperty('TOUCHSTONE_FAULTS');
   });
+  it('profile multi: Redis and two provider instances with one issuer and one store, on 127.0.0.1 only', () => {
+    const compose = parse(read('docker-compose.yml')) as { services: Record<string, any> };
+    const multi = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('multi')).map(([n]) => n).sort();
+    expect(multi).toEqual(['provider-a', 'provider-b', 'redis']);
+    expect(compose.services.provider.profiles).toBeUndefined(); // `docker compose up` alone starts only the single provider
+    const config = parse(read('provider/config.multi.yaml')) as Record<string, any>;
+    expect(config.store).toMatchObject({ type: 'redis', url: 'redis://redis:6379' });
+    for (const [name, port] of [['provider-a', 9401], ['provider-b', 9402]] as const) {
+      const svc = compose.services[name];
+      expect(svc.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+      expect(svc.command).toEqual(['--port', String(port), '--config', '/config/provider.yaml']);
+      expect(svc.volumes).toEqual(['./provider/config.multi.yaml:/config/provider.yaml:ro']);
+      expect(svc.depends_on).toContain('redis');
+    }
+    expect(compose.services.redis.ports).toBeUndefined(); // Redis stays on the compose network
+    expect(config.issuer).toBe('http://127.0.0.1:9401');
+  });
 });
 
 describe('plans/container.yaml', () => {
