@@ -43,6 +43,18 @@ describe.skipIf(unavailable !== undefined)('plans/multi-instance.yaml on Redis',
     });
   }, 120_000);
 
+  it(title('the DPoP proof race takes the server nonce a token endpoint requires (RFC 9449 §8)'), async () => {
+    const { planFile } = planEdits(PLAN, 'touchstone-nonce-');
+    const p = await loadPlan(planFile((d) => (d.provider.config.dpop = { nonce: { token: true } })));
+    const res = await runPlanDirect(p, { inProcess: startInProcess, modules: ['race-dpop-proof-across-instances'] });
+    expect(statusOf(res)).toEqual({ 'race-dpop-proof-across-instances': 'passed' });
+    // The first round was asked for a nonce, the second carried it: 8 + 8 copies, then one more.
+    expect(res[0].findings.find((f) => f.check === 'dpop-proof-used-once-concurrently')?.message).toMatch(/^1 of 8 concurrent requests/);
+    const statuses = res[0].exchanges.flatMap((ex) => ('response' in ex && ex.response ? [(ex.response as { status: number }).status] : []));
+    expect(statuses.length).toBe(1 + 8 + 8 + 1); // discovery, the nonce round, the race, one more
+    expect(statuses.slice(1, 9)).toEqual(Array(8).fill(400));
+  }, 120_000);
+
   it.each([
     ['store-consume-not-atomic', 'race-code-redemption-across-instances', 'failed', 'RFC6749-4.1.2-code-race'],
     ['assertion-jti-per-instance', 'race-client-assertion-across-instances', 'warning', 'OIDCC-9-assertion-jti-race'],

@@ -6,7 +6,8 @@
 // - `client_assertion`: one private_key_jwt assertion (one jti) on every copy (OIDC Core §9,
 //   RFC 7523 §3 item 7);
 // - `dpop_proof`: one DPoP proof (one jti) on every copy, each copy with its own client
-//   authentication (a fresh assertion jti) so only the proof repeats (RFC 9449 §11.1).
+//   authentication (a fresh assertion jti) so only the proof repeats (RFC 9449 §11.1); when every
+//   copy is asked for a server nonce (§8), the race runs again with a proof carrying it.
 // For these, one more copy goes out after the race answered: whether it is refused says whether
 // the server keeps the jti at all (evidence in the finding's message).
 // `with.across: instances` splits the copies round-robin over the provider's instances (plan
@@ -14,7 +15,7 @@
 // assertions' aud stay the issuer's URLs: the instances share one issuer.
 import { assertionUsedOnceConcurrently, codeRedeemedOnceConcurrently, dpopProofUsedOnceConcurrently, refreshRedeemedOnceConcurrently } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
-import { buildProof } from '../dpop.ts';
+import { buildProof, nonceChallenge } from '../dpop.ts';
 import { describeExchangeFailure } from '../http.ts';
 import { shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { refreshGrantRequest } from './refresh.ts';
@@ -47,9 +48,12 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
   }
   const what = same ?? grant;
   const label = (i: number) => `${what} request ${i + 1} of ${copies} (concurrent${urls.instances > 1 ? `, instance ${urls.instanceOf[i] + 1} of ${urls.instances}` : ''})`;
-  const sent = await Promise.all(
-    requests.map((r, i) => run.http.send(urls.of[i], { step: step.id!, label: label(i), method: 'POST', headers: r.headers, body: r.form })),
-  );
+  const sendAll = (reqs: Request[]) => Promise.all(reqs.map((r, i) => run.http.send(urls.of[i], { step: step.id!, label: label(i), method: 'POST', headers: r.headers, body: r.form })));
+  let sent = await sendAll(requests);
+  // RFC 9449 §8: a token endpoint that requires a server nonce answers every copy use_dpop_nonce;
+  // the race runs once more with a proof carrying the nonce it gave (fresh assertions for the copies).
+  const nonce = same === 'dpop_proof' && sent.every((ex) => nonceChallenge(ex)) ? nonceChallenge(sent[0]) : undefined;
+  if (nonce) sent = await sendAll((requests = await credentialsRequests(run, step, url, copies, 'dpop_proof', nonce)));
   // A request with no answer (a timeout, a reset) says nothing about the exactly-once rule: unless
   // two were already served (redeemed twice, whatever the rest did), the step stops on the cause.
   const answered = sent.filter((ex) => ex.response);
@@ -74,7 +78,7 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
  * client_credentials requests that share one JWT id: the same client assertion on every copy, or
  * the same DPoP proof (htu: the token endpoint as discovery names it) with a fresh assertion each.
  */
-async function credentialsRequests(run: ModuleRun, step: StepDef, url: string, copies: number, same: 'client_assertion' | 'dpop_proof'): Promise<Request[]> {
+async function credentialsRequests(run: ModuleRun, step: StepDef, url: string, copies: number, same: 'client_assertion' | 'dpop_proof', nonce?: string): Promise<Request[]> {
   const w = step.with ?? {};
   const role = (w.client as string) ?? 'main';
   const client = run.client(role);
@@ -85,9 +89,8 @@ async function credentialsRequests(run: ModuleRun, step: StepDef, url: string, c
   const form = shapeParams({ grant_type: 'client_credentials', scope: (w.scope as string | undefined) ?? client.scope, ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
   if (same === 'client_assertion') return Array.from({ length: copies }, () => ({ form, headers }));
-  // RFC 9449 §11.1: the jti repeats, nothing else does (a server nonce is not asked for here: a
-  // token endpoint that requires one answers every copy use_dpop_nonce, and the check says none was served).
-  const { proof } = await buildProof(run, {}, { method: 'POST', url });
+  // RFC 9449 §11.1: the jti repeats, nothing else does.
+  const { proof } = await buildProof(run, {}, { method: 'POST', url }, nonce);
   return Promise.all(Array.from({ length: copies }, async (_, i) => ({ form: i === 0 ? form : await reissueAssertion(form, client), headers: { ...headers, dpop: proof } })));
 }
 
