@@ -3,6 +3,7 @@
 // passes; with a store-layer fault switch on, the module for its rule fails (or warns, below MUST).
 // Without redis-server (not installed, not root) the runs are skipped with the reason, never passed.
 // The plan's `instances` fields are validated with one clear line each.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../harness/engine/load-plan.ts';
 import { runPlanDirect } from '../../harness/engine/direct.ts';
@@ -73,6 +74,36 @@ if (unavailable) {
     it.skip(`skipped: ${unavailable}`, () => {});
   });
 }
+
+// A correct provider we did not write: oidc-provider (the peer, fapi2 profile: DPoP required at
+// its token endpoint), one process reached at two spellings of its URL, passes both jti races.
+describe('the jti races against oidc-provider (one instance, two URLs)', () => {
+  const PEER_PLAN = new URL('../../plans/peer/fapi2-security-profile.yaml', import.meta.url).pathname;
+  const { planFile } = planEdits(PEER_PLAN, 'touchstone-peer-races-');
+  it('one assertion and one DPoP proof are each served once', async () => {
+    const { freeLoopbackPort } = await import('../../harness/engine/container.ts');
+    const port = await freeLoopbackPort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const peer = spawn(process.execPath, [new URL('../../peers/oidc-provider/main.ts', import.meta.url).pathname, '--profile', 'fapi2', '--port', String(port)], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !(await fetch(`${issuer}/.well-known/openid-configuration`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+      const p = await loadPlan(planFile((d) => {
+        d.provider = { launch: 'external', issuer, instances: [issuer, `${issuer}/`] };
+        d.variants.instances = 'several';
+        delete d.expected_failures;
+        delete d.severity;
+        // Its token endpoint requires DPoP: the assertion race sends a fresh proof with each copy.
+        d.define = [{ id: 'race-client-assertion-dpop', title: 'One client assertion on 8 concurrent DPoP token requests is accepted once', proves: ['OIDCC-9-assertion-jti-race'], applies: { instances: ['several'] },
+          steps: [{ do: 'discover' }, { id: 'race', do: 'race', with: { grant: 'client_credentials', same: 'client_assertion', client: 'service', copies: 8, across: 'instances', dpop: true } }] }];
+        d.modules = ['race-client-assertion-dpop', 'race-dpop-proof-across-instances'];
+      }));
+      const res = await runPlanDirect(p);
+      expect(statusOf(res)).toEqual({ 'race-client-assertion-dpop': 'passed', 'race-dpop-proof-across-instances': 'passed' });
+    } finally {
+      peer.kill('SIGTERM');
+    }
+  }, 60_000);
+});
 
 describe('provider.instances in a plan', () => {
   const { planFile } = planEdits(PLAN, 'touchstone-instances-');

@@ -4,7 +4,7 @@
 // concurrently, exactly as the token / refresh steps build them. Exactly one may succeed.
 // `with.grant: client_credentials` races a one-time JWT id instead (`with.same`):
 // - `client_assertion`: one private_key_jwt assertion (one jti) on every copy (OIDC Core §9,
-//   RFC 7523 §3 item 7);
+//   RFC 7523 §3 item 7); with `dpop: true` each copy also carries its own DPoP proof;
 // - `dpop_proof`: one DPoP proof (one jti) on every copy, each copy with its own client
 //   authentication (a fresh assertion jti) so only the proof repeats (RFC 9449 §11.1); when every
 //   copy is asked for a server nonce (§8), the race runs again with a proof carrying it.
@@ -88,7 +88,11 @@ async function credentialsRequests(run: ModuleRun, step: StepDef, url: string, c
   const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
   const form = shapeParams({ grant_type: 'client_credentials', scope: (w.scope as string | undefined) ?? client.scope, ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
-  if (same === 'client_assertion') return Array.from({ length: copies }, () => ({ form, headers }));
+  if (same === 'client_assertion') {
+    // `with.dpop: true` (a token endpoint that requires DPoP, e.g. FAPI 2.0): each copy its own proof.
+    if (w.dpop !== true) return Array.from({ length: copies }, () => ({ form, headers }));
+    return Promise.all(Array.from({ length: copies }, async () => ({ form, headers: { ...headers, dpop: (await buildProof(run, {}, { method: 'POST', url })).proof } })));
+  }
   // RFC 9449 §11.1: the jti repeats, nothing else does.
   const { proof } = await buildProof(run, {}, { method: 'POST', url }, nonce);
   return Promise.all(Array.from({ length: copies }, async (_, i) => ({ form: i === 0 ? form : await reissueAssertion(form, client), headers: { ...headers, dpop: proof } })));
@@ -126,5 +130,6 @@ export const raceOptions = options({
   secret: SECRET,
   scope: STRING,
   assertion: ASSERTION,
+  dpop: { type: 'boolean', description: 'same: client_assertion: a fresh DPoP proof on each copy' },
   ...SHAPE_REQUEST,
 }, ['grant']);
