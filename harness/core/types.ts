@@ -246,6 +246,8 @@ export interface ModuleDef {
   counterpart?: string | string[];
   /** Citation ids this module exists to prove; a fault switch breaking one of them must fail it. */
   proves: string[];
+  /** Threats it tests (ids of harness/threats/catalogue.yaml, OAuch's: BCP_4_8, 6819_4_4_1_1, ...). */
+  threats?: string[];
   /** Variant constraints: the module applies when every listed variant has one of the values. */
   applies?: Record<string, string[]>;
   /** The module cannot run (e.g. it proves no rule): reported skipped with this reason. */
