@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runPlan, loadSelection, engine, UsageError, ROOT } from './run.ts';
 import { parseShard } from './shard.ts';
+import { threatCatalogue } from './threats/catalogue.ts';
 import { citationLabel, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
 
 export const DEFAULT_PLAN = 'plans/default.yaml';
@@ -143,16 +144,41 @@ async function list(planFile: string): Promise<number> {
     const applies = a.applies ? paintStatus('passed', 'yes', style) : style.gray(`${a.status === 'not_applicable' ? 'not applicable' : 'skipped'}: ${a.reason}`);
     const counterparts = Array.isArray(mod.counterpart) ? mod.counterpart : [mod.counterpart ?? '-'];
     const proves = mod.proves.length ? mod.proves : ['-'];
-    for (let i = 0; i < Math.max(counterparts.length, proves.length); i++) {
+    const threats = mod.threats ?? [];
+    for (let i = 0; i < Math.max(counterparts.length, proves.length, threats.length); i++) {
       const id = proves[i] ?? '';
       const spec = id && id !== '-' ? style.gray(citationLabel(id)) : '';
-      rows.push([i === 0 ? mod.id : '', i === 0 ? applies : '', counterparts[i] ?? '', id, spec]);
+      rows.push([i === 0 ? mod.id : '', i === 0 ? applies : '', counterparts[i] ?? '', id, spec, threats[i] ?? '']);
     }
   }
-  process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC'], rows, style)}\n\n`);
+  process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC', 'THREATS'], rows, style)}\n\n`);
   const skipped = modules.length - applying;
-  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n`);
+  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n\n`);
+  process.stdout.write(oauchMap(new Set(modules.map((m) => m.id)), style));
   return 0;
+}
+
+/** Each OAuch test of the guide and its Touchstone counterpart (harness/threats/catalogue.yaml). */
+function oauchMap(inPlan: Set<string>, style: ReturnType<typeof makeStyle>): string {
+  const { oauch } = threatCatalogue();
+  const rows: string[][] = [];
+  const n = { modules: 0, inPlan: 0, inapplicable: 0, uncovered: 0 };
+  for (const t of oauch) {
+    const name = `${t.folder}/${t.test}`;
+    const m = t.mapping;
+    if (m.kind === 'modules') {
+      n.modules++;
+      if (m.modules.some((id) => inPlan.has(id))) n.inPlan++;
+      m.modules.forEach((id, i) => rows.push([i === 0 ? name : '', inPlan.has(id) ? id : `${id} ${style.gray('(not in this plan)')}`]));
+    } else if (m.kind === 'inapplicable') {
+      n.inapplicable++;
+      rows.push([name, style.gray(`inapplicable: ${m.reason}`)]);
+    } else {
+      n.uncovered++;
+      rows.push([name, style.yellow('not yet covered')]);
+    }
+  }
+  return `${table(['OAUCH TEST', 'TOUCHSTONE'], rows, style)}\n\n${oauch.length} OAuch tests: ${n.modules} with a counterpart (${n.inPlan} in this plan), ${n.inapplicable} inapplicable, ${n.uncovered} not yet covered (harness/threats/catalogue.yaml)\n`;
 }
 
 async function validate(planFile: string): Promise<number> {
