@@ -81,6 +81,7 @@ export const clientCredentialsOptions = options({
   scope: STRING,
   not_granted: { ...STRINGS, description: 'scopes in the request the client cannot get (RFC 6749 §3.3)' },
   dpop: DPOP,
+  duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' },
   ...SHAPE_REQUEST,
 });
 
