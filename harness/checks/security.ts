@@ -44,13 +44,13 @@ function framingGap(h: Record<string, string>): string | undefined {
 // there but cannot be seen from headers; a page that relies on them alone is reported here.
 export const opPagesRefuseFraming = defineCheck<{ pages: OpPage[] }>('op-pages-refuse-framing', 'RFC9700-4.16-clickjacking', ({ pages }) => {
   const expected = 'every OP page: X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors without a wildcard';
-  if (pages.length === 0) return fail('no OP page was recorded to judge', expected, []);
+  if (pages.length === 0) return fail('expected at least one OP page, but none was recorded to judge', expected, []);
   const open = pages.flatMap((p) => {
     const gap = framingGap(p.headers);
     return gap ? [{ url: p.url, gap }] : [];
   });
   if (open.length === 0) return pass(`all ${pages.length} OP page(s) refuse framing by other origins`, expected, pages.map((p) => ({ url: p.url, 'x-frame-options': p.headers['x-frame-options'], 'content-security-policy': p.headers['content-security-policy'] })));
-  return fail(`${open.length} of ${pages.length} OP page(s) can be framed by any origin: ${open[0].url} has ${open[0].gap}`, expected, evidence(open));
+  return fail(`expected every OP page to refuse framing, but ${open.length} of ${pages.length} can be framed by any origin: ${open[0].url} has ${open[0].gap}`, expected, evidence(open));
 });
 
 /** Referrer policies that send no path or query to another origin (W3C Referrer Policy §3). */
@@ -68,14 +68,14 @@ export function effectiveReferrerPolicy(header: string | undefined): string | un
 // judgement: without the header the browser's own default applies, which the OP does not control.
 export const opPagesReferrerPolicy = defineCheck<{ pages: OpPage[] }>('op-pages-referrer-policy', 'RFC9700-4.2.4-referrer-policy', ({ pages }) => {
   const expected = `every OP page: Referrer-Policy one of ${[...NON_LEAKING].join(', ')}`;
-  if (pages.length === 0) return fail('no OP page was recorded to judge', expected, []);
+  if (pages.length === 0) return fail('expected at least one OP page, but none was recorded to judge', expected, []);
   const bad = pages.flatMap((p) => {
     const policy = effectiveReferrerPolicy(p.headers['referrer-policy']);
     return policy && NON_LEAKING.has(policy) ? [] : [{ url: p.url, 'referrer-policy': p.headers['referrer-policy'] ?? null }];
   });
   if (bad.length === 0) return pass(`all ${pages.length} OP page(s) set a Referrer-Policy that keeps their URL from other origins`, expected, pages.map((p) => ({ url: p.url, 'referrer-policy': p.headers['referrer-policy'] })));
   const first = bad[0];
-  return fail(`${bad.length} of ${pages.length} OP page(s) ${first['referrer-policy'] === null ? 'set no Referrer-Policy (the browser default decides what leaks)' : `set Referrer-Policy ${preview(first['referrer-policy'])}, which sends the full URL elsewhere`}, e.g. ${first.url}`, expected, evidence(bad));
+  return fail(`expected a non-leaking Referrer-Policy on every OP page, but ${bad.length} of ${pages.length} ${first['referrer-policy'] === null ? 'set no Referrer-Policy (the browser default decides what leaks)' : `set Referrer-Policy ${preview(first['referrer-policy'])}, which sends the full URL elsewhere`}, e.g. ${first.url}`, expected, evidence(bad));
 });
 
 // RFC 6749 §5.1 asks for Pragma: no-cache beside Cache-Control: no-store; RFC 9111 §5.4 deprecates
@@ -122,6 +122,6 @@ export const accessTokenJwtProfile = defineCheck<{ token: string; issuer: string
   const scopes = new Set((scope ?? (typeof claims.scope === 'string' ? claims.scope : '')).split(' ').filter(Boolean));
   if (aud && aud.length > 0 && scopes.size > 0 && aud.every((a) => typeof a === 'string' && scopes.has(a))) problems.push(`aud ${preview(claims.aud)} is the granted scope list, not a resource`);
   const actual = evidence({ header: { typ: header.typ, alg: header.alg }, claims: Object.fromEntries(['iss', 'aud', 'sub', 'client_id', 'exp', 'iat', 'jti', 'scope'].map((c) => [c, claims[c]])) });
-  if (problems.length) return fail(`the JWT access token does not follow RFC 9068: ${problems.join('; ')}`, expected, actual);
+  if (problems.length) return fail(`expected a JWT access token following RFC 9068, but ${problems.join('; ')}`, expected, actual);
   return pass('the JWT access token follows RFC 9068 (typ at+jwt; iss, exp, aud, sub, client_id, iat, jti present; aud names a resource)', expected, actual);
 });

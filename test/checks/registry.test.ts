@@ -86,6 +86,10 @@ const EXPECTED: Record<string, string> = {
   registrationEchoesMetadata: 'RFC7591-3.2.1-response',
   idTokenRefreshNonce: 'OIDCC-12.2-refresh-nonce',
   idTokenRefreshHasNoNonce: 'OIDCC-12.2-refresh-no-nonce',
+  opPagesRefuseFraming: 'RFC9700-4.16-clickjacking',
+  opPagesReferrerPolicy: 'RFC9700-4.2.4-referrer-policy',
+  tokenResponsePragmaNoCache: 'RFC6749-5.1-pragma',
+  accessTokenJwtProfile: 'RFC9068-2.2-profile',
 };
 
 describe('check registry', () => {
