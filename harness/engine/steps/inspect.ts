@@ -44,4 +44,4 @@ export async function inspect(run: ModuleRun, step: StepDef): Promise<void> {
 }
 
 /** `with` of `inspect`. */
-export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile'), from: STEP_REF }, ['checks']);
+export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile'), from: STEP_REF });

@@ -27,7 +27,7 @@ import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRu
 import { fetchJwks } from './metadata.ts';
 import { formEncode } from '../http.ts';
 import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
-import { ASSERTION, CLIENT, DPOP, enumOf, ID_TOKEN_OPTIONS, options, SECRET, SHAPE_REQUEST, STEP_REF, STRINGS } from './options.ts';
+import { ASSERTION, CLIENT, DPOP, enumOf, ID_TOKEN_OPTIONS, options, SECRET, STEP_REF, TOKEN_REQUEST } from './options.ts';
 
 /**
  * `with.assertion`: a deliberately wrong private_key_jwt client assertion (negative modules):
@@ -327,7 +327,6 @@ export const tokenOptions = options({
   assertion: ASSERTION,
   dpop: DPOP,
   refresh_token: enumOf('absent'),
-  duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' },
   ...ID_TOKEN_OPTIONS,
-  ...SHAPE_REQUEST,
+  ...TOKEN_REQUEST,
 });
