@@ -200,6 +200,8 @@ const DEFS = [
   { id: 'token-omit-pragma', breaks: 'RFC6749-5.1-pragma', description: 'Token responses keep Cache-Control: no-store but lack Pragma: no-cache.' },
   { id: 'token-accept-duplicate-params', breaks: 'RFC6749-5.2-repeated-param', description: 'A token request with a repeated parameter is served with the first value of each.' },
   { id: 'token-refuse-unknown-params', breaks: 'RFC6749-3.2-unknown-params', description: 'A token request with a parameter the token endpoint does not know is refused with invalid_request.' },
+  { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
+  { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
 ] as const satisfies readonly FaultSwitch[];
 

@@ -125,3 +125,79 @@ export const accessTokenJwtProfile = defineCheck<{ token: string; issuer: string
   if (problems.length) return fail(`expected a JWT access token following RFC 9068, but ${problems.join('; ')}`, expected, actual);
   return pass('the JWT access token follows RFC 9068 (typ at+jwt; iss, exp, aud, sub, client_id, iat, jti present; aud names a resource)', expected, actual);
 });
+
+/** Symbol sets a token's characters are drawn from, smallest first (the estimate takes the first that covers every sample). */
+const ALPHABETS: { name: string; size: number; test: RegExp }[] = [
+  { name: 'decimal digits', size: 10, test: /^[0-9]*$/ },
+  { name: 'lower-case hex', size: 16, test: /^[0-9a-f]*$/ },
+  { name: 'upper-case hex', size: 16, test: /^[0-9A-F]*$/ },
+  { name: 'base32 (RFC 4648)', size: 32, test: /^[A-Z2-7=]*$/ },
+  { name: 'letters and digits', size: 62, test: /^[A-Za-z0-9]*$/ },
+  { name: 'base64url', size: 64, test: /^[A-Za-z0-9_-]*$/ },
+  { name: 'base64', size: 64, test: /^[A-Za-z0-9+/=]*$/ },
+  { name: 'printable ASCII', size: 95, test: /^[\x20-\x7e]*$/ },
+];
+
+export interface EntropyEstimate {
+  method: string;
+  samples: number;
+  distinct: number;
+  alphabet: string;
+  alphabetSize: number;
+  /** Length of the shortest sample: positions compared across samples. */
+  length: number;
+  /** Positions (within `length`) whose symbol differs between at least two samples. */
+  varyingPositions: number;
+  /** The estimate judged: varyingPositions × log2(alphabetSize). */
+  bits: number;
+  /** Sum over positions of -log2(frequency of the most common symbol): a min-entropy estimate, at most length × log2(samples) with this many samples. */
+  minEntropyBits: number;
+}
+
+/**
+ * Estimate the bits of guessing work in a sample of tokens: the smallest standard alphabet that
+ * covers every sample, times the number of character positions that vary between samples (a
+ * position that never changes is a fixed prefix or structure and adds nothing). An upper bound:
+ * a weak generator behind a wide alphabet is not seen. Beside it, a per-position min-entropy from
+ * the most frequent symbol at each position, which a small sample caps at log2(N) per position.
+ */
+export function estimateEntropy(samples: string[]): EntropyEstimate {
+  const strings = samples.filter((s): s is string => typeof s === 'string');
+  const alpha = ALPHABETS.find((a) => strings.every((s) => a.test.test(s))) ?? { name: 'any characters', size: 256 };
+  const length = strings.length ? Math.min(...strings.map((s) => s.length)) : 0;
+  let varying = 0;
+  let minEntropy = 0;
+  for (let i = 0; i < length; i++) {
+    const counts = new Map<string, number>();
+    for (const s of strings) counts.set(s[i], (counts.get(s[i]) ?? 0) + 1);
+    if (counts.size > 1) varying++;
+    minEntropy += -Math.log2(Math.max(...counts.values()) / strings.length);
+  }
+  const bitsPer = Math.log2(alpha.size);
+  return {
+    method: 'alphabet × varying positions: bits = (positions that differ between samples) × log2(alphabet size); min-entropy per position from the most frequent symbol (capped at log2(samples) per position by the sample size)',
+    samples: strings.length,
+    distinct: new Set(strings).size,
+    alphabet: alpha.name,
+    alphabetSize: alpha.size,
+    length,
+    varyingPositions: varying,
+    bits: Math.round(varying * bitsPer * 10) / 10,
+    minEntropyBits: Math.round(minEntropy * 10) / 10,
+  };
+}
+
+function judgeEntropy(kind: string, samples: string[], floor: number, level: string) {
+  const expected = `a guessing probability of at most 2^-${floor} (${floor} bits or more, ${level}), every sample distinct`;
+  if (!Array.isArray(samples) || samples.length < 2) return fail(`expected at least 2 ${kind} samples to estimate from, got ${Array.isArray(samples) ? samples.length : 0}`, expected, undefined);
+  const e = estimateEntropy(samples);
+  if (e.distinct < e.samples) return fail(`expected every ${kind} to be distinct, but ${e.samples - e.distinct} of ${e.samples} repeat an earlier one`, expected, e);
+  if (e.bits < floor) return fail(`expected at least ${floor} bits in each ${kind}, estimated ${e.bits} bits (${e.varyingPositions} varying positions of ${e.alphabet}, ${e.length} characters)`, expected, e);
+  return pass(`about ${e.bits} bits per ${kind} (${e.varyingPositions} varying positions of ${e.alphabet}, from ${e.samples} samples), at least ${floor}`, expected, e);
+}
+
+// RFC 6749 §10.10 (and RFC 6819 §5.1.4.2.2): "The probability of an attacker guessing generated
+// tokens (and other credentials not intended for handling by end-users) MUST be less than or equal
+// to 2^(-128) and SHOULD be less than or equal to 2^(-160)." Judged on each kind of value alone.
+export const tokenEntropyMinimum = defineCheck<{ kind: string; samples: string[] }>('token-entropy-128', 'RFC6749-10.10-entropy-128', ({ kind, samples }) => judgeEntropy(kind, samples, 128, 'MUST'));
+export const tokenEntropySuggested = defineCheck<{ kind: string; samples: string[] }>('token-entropy-160', 'RFC6749-10.10-entropy-160', ({ kind, samples }) => judgeEntropy(kind, samples, 160, 'SHOULD'));

@@ -247,6 +247,8 @@ const defs = {
   'RFC6749-5.1-pragma': { spec: 'RFC 6749', section: '5.1', level: 'SHOULD', text: 'Token responses include Pragma: no-cache beside Cache-Control: no-store (RFC 9111 §5.4 deprecates Pragma, so its absence is a warning).' },
   'RFC6749-5.2-repeated-param': { spec: 'RFC 6749', section: '3.2, 5.2', level: 'SHOULD', text: 'Token request parameters MUST NOT be included more than once (§3.2, binding the client); §5.2 names the server\'s answer to a repeated parameter: invalid_request.' },
   'RFC6749-3.2-unknown-params': { spec: 'RFC 6749', section: '3.2', level: 'MUST', text: 'The authorization server MUST ignore unrecognized request parameters at the token endpoint.' },
+  'RFC6749-10.10-entropy-128': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'MUST', text: 'The probability of an attacker guessing generated tokens (codes, access and refresh tokens) MUST be less than or equal to 2^(-128).' },
+  'RFC6749-10.10-entropy-160': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'SHOULD', text: 'The probability of an attacker guessing generated tokens SHOULD be less than or equal to 2^(-160).' },
   'RFC9068-2.2-profile': { spec: 'RFC 9068', section: '2.1, 2.2', level: 'MUST', text: 'A JWT access token has typ at+jwt (or application/at+jwt) and the REQUIRED claims iss (the issuer), exp, aud, sub, client_id (the requesting client), iat and jti; aud names resources, not the granted scopes.' },
 } as const satisfies Record<string, Omit<Citation, 'id'>>;
 

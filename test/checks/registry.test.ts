@@ -90,6 +90,8 @@ const EXPECTED: Record<string, string> = {
   opPagesReferrerPolicy: 'RFC9700-4.2.4-referrer-policy',
   tokenResponsePragmaNoCache: 'RFC6749-5.1-pragma',
   accessTokenJwtProfile: 'RFC9068-2.2-profile',
+  tokenEntropyMinimum: 'RFC6749-10.10-entropy-128',
+  tokenEntropySuggested: 'RFC6749-10.10-entropy-160',
 };
 
 describe('check registry', () => {

@@ -1,10 +1,14 @@
 // Security-review checks (issue 13): framing and referrer headers of OP pages, Pragma on token
 // responses, and the RFC 9068 JWT access token profile. Tokens are signed with jose for real.
 import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import {
   accessTokenJwtProfile,
   effectiveReferrerPolicy,
+  estimateEntropy,
+  tokenEntropyMinimum,
+  tokenEntropySuggested,
   frameAncestors,
   opPagesReferrerPolicy,
   opPagesRefuseFraming,
@@ -89,5 +93,36 @@ describe('accessTokenJwtProfile (RFC 9068 §2.1, §2.2)', async () => {
   });
   it('never throws on hostile tokens', () => {
     for (const h of HOSTILE) if (typeof h === 'string') expect(typeof accessTokenJwtProfile({ token: h, issuer, clientId: 'c' }).ok).toBe('boolean');
+  });
+});
+
+describe('token entropy (RFC 6749 §10.10: MUST 128 bits, SHOULD 160)', () => {
+  const sample = (bytes: number, n = 8, prefix = '') => Array.from({ length: n }, () => prefix + randomBytes(bytes).toString('base64url'));
+  it('passes both floors for 32 random bytes in base64url, stating the method', () => {
+    const samples = sample(32);
+    const f = tokenEntropyMinimum({ kind: 'code', samples });
+    expectPass(f);
+    expectPass(tokenEntropySuggested({ kind: 'code', samples }));
+    expect(f.actual).toMatchObject({ alphabet: 'base64url', alphabetSize: 64, length: 43 });
+    expect(String((f.actual as { method: string }).method)).toMatch(/alphabet × varying positions/);
+  });
+  it('fails the MUST for 12 random bytes (96 bits), and only the SHOULD for 17 (about 138)', () => {
+    expectFail(tokenEntropyMinimum({ kind: 'code', samples: sample(12) }), /at least 128 bits .* estimated 96 bits/);
+    const s17 = sample(17);
+    expectPass(tokenEntropyMinimum({ kind: 'code', samples: s17 }));
+    const f = tokenEntropySuggested({ kind: 'code', samples: s17 });
+    expectFail(f, /at least 160 bits/);
+    expect(f.citation.level).toBe('SHOULD');
+  });
+  it('counts a fixed prefix as no entropy, and fails repeated or too few samples', () => {
+    const e = estimateEntropy(sample(16, 8, 'tok_prefix_'));
+    expect(e.length - e.varyingPositions).toBeGreaterThanOrEqual(11);
+    expect(e.bits).toBeLessThan(140);
+    expectFail(tokenEntropyMinimum({ kind: 'code', samples: ['a'.repeat(43), 'a'.repeat(43)] }), /distinct/);
+    expectFail(tokenEntropyMinimum({ kind: 'code', samples: ['x'] }), /at least 2/);
+  });
+  it('infers the narrowest alphabet (hex) and never throws on hostile input', () => {
+    expect(estimateEntropy(Array.from({ length: 8 }, () => randomBytes(20).toString('hex'))).alphabetSize).toBe(16);
+    for (const h of HOSTILE) expect(typeof tokenEntropyMinimum({ kind: 'x', samples: h as string[] }).ok).toBe('boolean');
   });
 });

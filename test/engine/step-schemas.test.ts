@@ -121,6 +121,9 @@ const NOT_OFFERED: Partial<Record<StepKind, Record<string, string>>> = {
     secret: 'the resource client authenticates as the plan declares',
     not_granted: 'resource-token always wants a valid token',
   },
+  // entropy repeats a plain authorize or client-credentials request with only `client` set: the
+  // reads below are those steps' own options, never set by an entropy step.
+  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop'].map((k) => [k, 'an option of the authorize / client-credentials request the sample repeats, left unset'])),
 };
 
 interface Decl { name: string; file: string; text: string }

@@ -7,6 +7,12 @@ import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
 import { rule, type Probe } from './probe.ts';
 
+const OPAQUE = { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret' };
+/** The default clients plus a client_credentials client with opaque access tokens. */
+const OPAQUE_CONFIG: Record<string, unknown> = {
+  clients: [...(CC_CONFIG.clients as unknown[]), { ...OPAQUE, token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://service3.example/cb'], grant_types: ['client_credentials'], scope: 'api:read', access_token_format: 'opaque' }],
+};
+
 /** The login page the authorization request leads to. */
 async function loginPage(issuer: string) {
   const b = new Browser(issuer);
@@ -16,7 +22,7 @@ async function loginPage(issuer: string) {
   return r;
 }
 
-type Ours = 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud';
+type Ours = 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pages-allow-framing': { run: async (op) => {
@@ -38,6 +44,15 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   } },
   'token-refuse-unknown-params': { config: CC_CONFIG, run: async (op) => {
     rule((await ccToken(op, SERVICE, { scope: 'api:read', frobnicate: 'x' })).status).toBe(400);
+  } },
+  // 12 and 17 random bytes, base64url: 16 and 23 characters (the clean provider's are 43).
+  'short-tokens': { config: OPAQUE_CONFIG, run: async (op) => {
+    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
+    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([16, 16]);
+  } },
+  'tokens-below-160-bits': { config: OPAQUE_CONFIG, run: async (op) => {
+    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
+    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([23, 23]);
   } },
   'access-token-scope-aud': { config: CC_CONFIG, run: async (op) => {
     const t = await ccToken(op, SERVICE, { scope: 'api:read' });
