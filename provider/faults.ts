@@ -198,6 +198,7 @@ const DEFS = [
   { id: 'pages-allow-framing', breaks: 'RFC9700-4.16-clickjacking', description: 'The OP\'s HTML pages are sent without X-Frame-Options and without CSP frame-ancestors.' },
   { id: 'pages-omit-referrer-policy', breaks: 'RFC9700-4.2.4-referrer-policy', description: 'The OP\'s HTML pages are sent without a Referrer-Policy header.' },
   { id: 'token-omit-pragma', breaks: 'RFC6749-5.1-pragma', description: 'Token responses keep Cache-Control: no-store but lack Pragma: no-cache.' },
+  { id: 'authorize-accept-duplicate-params', breaks: 'RFC6749-4.1.2.1-repeated-param', description: 'An authorization request with a repeated parameter is served with the first value of each.' },
   { id: 'token-accept-duplicate-params', breaks: 'RFC6749-5.2-repeated-param', description: 'A token request with a repeated parameter is served with the first value of each.' },
   { id: 'token-refuse-unknown-params', breaks: 'RFC6749-3.2-unknown-params', description: 'A token request with a parameter the token endpoint does not know is refused with invalid_request.' },
   { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },

@@ -22,7 +22,7 @@ async function loginPage(issuer: string) {
   return r;
 }
 
-type Ours = 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pages-allow-framing': { run: async (op) => {
@@ -36,6 +36,15 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     const t = await exchange(op, await authorize(op));
     expect([t.status, t.headers['cache-control']]).toEqual([200, 'no-store']);
     rule(t.headers.pragma).toBeUndefined();
+  } },
+  'authorize-accept-duplicate-params': { run: async (op) => {
+    const out = await authorize(op, { params: { scope: 'openid' } }).catch(() => undefined);
+    expect(out).toBeDefined();
+    const b = out!.browser;
+    const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    q.append('scope', 'openid-again');
+    const r = await b.follow(await b.get(`/authorize?${q}`));
+    rule(r.location ? new URL(r.location).searchParams.has('code') : false).toBe(true);
   } },
   'token-accept-duplicate-params': { config: CC_CONFIG, run: async (op) => {
     const r = await request(`${op.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...authOf(SERVICE) }, body: 'grant_type=client_credentials&scope=api%3Aread&scope=api%3Awrite' });
