@@ -54,7 +54,7 @@ describe('stepOptionProblems', () => {
 
   it('names a misspelled option with its path and the allowed keys', () => {
     expect(stepOptionProblems('authorize', { pcke: 'plain' })).toEqual([
-      'with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, params, drop)',
+      'with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, duplicate, params, drop)',
     ]);
     expect(stepOptionProblems('oauth-metadata', { checks: [] })[0]).toBe('with.checks is not an option of step kind "oauth-metadata" (allowed: none)');
   });
@@ -206,7 +206,7 @@ describe('plan-defined modules', () => {
       d.define = [own({ edits: [{ edit: 'authorize', set: { pcke: 'plain' }, expect: { error: ['invalid_request'], cite: PKCE } }] })];
       d.modules = ['my-pkce-plain'];
     }));
-    expect(msg).toBe('/define/0 (my-pkce-plain): step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, params, drop)');
+    expect(msg).toBe('/define/0 (my-pkce-plain): step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, duplicate, params, drop)');
   });
 
   it('a typo nested in set, and in a plan module\'s own steps, is refused too', async () => {
