@@ -29,7 +29,9 @@ function framingGap(h: Record<string, string>): string | undefined {
   // CSP Level 2 §7.7: frame-ancestors, when present, governs (browsers then ignore X-Frame-Options).
   const fa = frameAncestors(h['content-security-policy']);
   if (fa) {
-    const open = fa.filter((s) => s === '*' || /^[a-z][a-z0-9+.-]*:$/.test(s) || s.startsWith('*.') || s.includes('://*'));
+    // Any origin: `*`, a bare scheme (`https:`), or a wildcard host alone (`https://*`); a wildcard
+    // subdomain of one site (`https://*.rp.example`) names that site only.
+    const open = fa.filter((s) => s === '*' || /^[a-z][a-z0-9+.-]*:$/.test(s) || /^([a-z][a-z0-9+.-]*:\/\/)?\*(:[0-9*]+)?\/?$/.test(s));
     if (fa.length === 0) return 'CSP frame-ancestors has no source list';
     return open.length ? `CSP frame-ancestors allows any origin (${open.join(' ')})` : undefined;
   }

@@ -30,6 +30,9 @@ describe('opPagesRefuseFraming (RFC 9700 §4.16)', () => {
   it('fails for frame-ancestors * (which overrides X-Frame-Options), ALLOW-FROM, and no page at all', () => {
     expectFail(opPagesRefuseFraming({ pages: [page({ 'x-frame-options': 'DENY', 'content-security-policy': 'frame-ancestors *' })] }), /allows any origin/);
     expectFail(opPagesRefuseFraming({ pages: [page({ 'x-frame-options': 'ALLOW-FROM https://rp.example' })] }), /neither DENY nor SAMEORIGIN/);
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'content-security-policy': 'frame-ancestors https:' })] }), /allows any origin \(https:\)/);
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'content-security-policy': 'frame-ancestors https://*' })] }), /allows any origin/);
+    expectPass(opPagesRefuseFraming({ pages: [page({ 'content-security-policy': 'frame-ancestors https://*.rp.example' })] }));
     expectFail(opPagesRefuseFraming({ pages: [] }), /at least one OP page/);
   });
   it('reads frame-ancestors from any of several policies', () => {
