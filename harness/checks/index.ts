@@ -17,3 +17,4 @@ export * from './registration.ts';
 export * from './par.ts';
 export * from './dpop.ts';
 export * from './resource.ts';
+export * from './security.ts';

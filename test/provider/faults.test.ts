@@ -11,6 +11,7 @@ import * as bc from './backchannel-helpers.ts';
 import { DPOP_PROBES } from './dpop-probes.ts';
 import { RULE_MARK, rule, ruleAssertions, type Probe } from './probe.ts';
 import { FAPI_PROBES } from './fapi-probes.ts';
+import { SECURITY_PROBES } from './security-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -53,6 +54,7 @@ async function refresh(op: RunningProvider, rt: string, opts: { clientId?: strin
 const PROBES: Record<FaultId, Probe> = {
   ...DPOP_PROBES,
   ...FAPI_PROBES,
+  ...SECURITY_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);
