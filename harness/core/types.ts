@@ -3,7 +3,6 @@
 import type { Finding } from './finding.ts';
 import type { Level } from './citations.ts';
 import type { Exchange } from './exchange.ts';
-import type { ThreatReport } from '../threats/verdict.ts';
 
 // ---------------------------------------------------------------- plan
 
@@ -347,4 +346,24 @@ export interface RunGate {
   mode: 'default' | 'strict';
   passed: boolean;
   reasons: string[];
+}
+
+// The threat table of a run (built by harness/threats/verdict.ts).
+export type ThreatVerdict = 'mitigated' | 'not_mitigated' | 'not_tested';
+
+/** How one module behind a threat came out; `expected_failure`: passed only on the plan's expected failures. */
+export type ThreatModuleOutcome = ModuleStatus | 'expected_failure';
+
+export interface ThreatRow {
+  id: string;
+  title: string;
+  cites: string;
+  verdict: ThreatVerdict;
+  /** The run's modules that declare it, in run order. */
+  modules: { id: string; outcome: ThreatModuleOutcome }[];
+}
+
+export interface ThreatReport {
+  counts: Record<ThreatVerdict, number>;
+  table: ThreatRow[];
 }

@@ -7,27 +7,9 @@
 //   not tested:    no module behind it ran (none selected, or all skipped or not applicable).
 // `touchstone run` and `touchstone merge` build it from the same summary entries, so a sharded run's
 // merged table is the unsharded one.
-import type { ModuleStatus } from '../core/types.ts';
+import type { ModuleStatus, ThreatModuleOutcome, ThreatReport, ThreatRow, ThreatVerdict } from '../core/types.ts';
+export type { ThreatModuleOutcome, ThreatReport, ThreatRow, ThreatVerdict };
 import type { Threat } from './catalogue.ts';
-
-export type ThreatVerdict = 'mitigated' | 'not_mitigated' | 'not_tested';
-
-/** How one module behind a threat came out; `expected_failure`: passed only on the plan's expected failures. */
-export type ThreatModuleOutcome = ModuleStatus | 'expected_failure';
-
-export interface ThreatRow {
-  id: string;
-  title: string;
-  cites: string;
-  verdict: ThreatVerdict;
-  /** The run's modules that declare it, in run order. */
-  modules: { id: string; outcome: ThreatModuleOutcome }[];
-}
-
-export interface ThreatReport {
-  counts: Record<ThreatVerdict, number>;
-  table: ThreatRow[];
-}
 
 export interface ThreatModuleInput {
   id: string;
