@@ -4,7 +4,7 @@ import type { ClaimsRequest } from './claims.ts';
 import type { ProviderContext } from './context.ts';
 import { randomToken } from './http.ts';
 import type { Session } from './session.ts';
-import { markPushedRequestUsed } from './fapi.ts';
+import { InvalidRequestUri, markPushedRequestUsed } from './fapi.ts';
 
 /** The validated authorization request, kept in the interaction and copied into the code. */
 export interface AuthorizationRequest {
@@ -85,8 +85,13 @@ export async function issueCode(ctx: ProviderContext, request: AuthorizationRequ
     grantId: randomToken(16),
     expiresAt: Date.now() + ctx.config.ttl.code * 1000,
   };
+  // RFC 9126 §4: the request_uri is spent before the code exists; of concurrent completions only
+  // the one that spent it gets a code (fault par-allow-request-uri-reuse: all do; fault
+  // par-consume-on-first-use: /authorize spent it already).
+  if (request.requestUri && !(await markPushedRequestUsed(ctx, request.requestUri)) && !ctx.faults.on('par-allow-request-uri-reuse') && !ctx.faults.on('par-consume-on-first-use')) {
+    throw new InvalidRequestUri('request_uri has already been used');
+  }
   await ctx.store.set('code', code, record, ctx.config.ttl.code + 300);
-  if (request.requestUri) await markPushedRequestUsed(ctx, request.requestUri);
   return code;
 }
 

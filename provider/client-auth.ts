@@ -3,10 +3,11 @@
 import type { FastifyRequest } from 'fastify';
 import { compactVerify, createLocalJWKSet, decodeJwt, type JWK, type JWTPayload } from 'jose';
 import type { ClientAuthMethod, ClientConfig } from './config.ts';
-import { endpoint, type ProviderContext } from './context.ts';
+import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
 import { FAPI_ALGS, isFapi } from './fapi.ts';
+import { ttlOf } from './store.ts';
 
 /** Where the client authenticates: the token endpoint or the PAR endpoint (RFC 9126 §2). */
 export type AuthEndpoint = 'token' | 'par';
@@ -29,7 +30,7 @@ interface Presented { method: ClientAuthMethod; clientId: string; secret?: strin
 export async function authenticateClient(ctx: ProviderContext, req: FastifyRequest, params: Params, at: AuthEndpoint = 'token'): Promise<ClientConfig> {
   const presented = whichMethod(ctx, req, params);
   const basic = presented.method === 'client_secret_basic';
-  const client = ctx.clients.get(presented.clientId);
+  const client = await findClient(ctx, presented.clientId);
   if (!client) throw new InvalidClientAuth('client authentication failed: unknown client', basic);
   if (unauthenticatedRefresh(ctx, presented, params)) return client;
   // FAPI 2.0 SP §5.3.2.1: a FAPI client always authenticates (fault: a bare client_id at /token).
@@ -141,10 +142,12 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   checkAudience(ctx, payload.aud, fapi, at, fail);
   checkTimes(ctx, payload, fapi, fail);
   if (typeof payload.jti !== 'string' || payload.jti === '') fail('jti is required');
+  // RFC 7523 §3 item 7: the jti is remembered while the assertion could be accepted: until its exp
+  // + the 5 s skew (+1 s of rounding), and checkTimes keeps exp within client_assertion.max_lifetime
+  // (+ skew) of now. One atomic write-if-absent: concurrent replays (also across instances) get in once.
   const key = `${client.client_id}:${payload.jti}`;
-  if (await ctx.store.get('client_assertion_jti', key)) throw new InvalidClientAuth('client_assertion jti has already been used', false);
-  const ttl = Math.max(1, (payload.exp as number) - Math.floor(Date.now() / 1000) + 10);
-  await ctx.store.set('client_assertion_jti', key, true, ttl);
+  const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 6, ctx.config.client_assertion.max_lifetime + 11);
+  if (!(await ctx.store.add('client_assertion_jti', key, true, ttlOf(ttl)))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
 }
 
 function checkAudience(ctx: ProviderContext, aud: unknown, fapi: boolean, at: AuthEndpoint, fail: (why: string) => never): void {
@@ -171,6 +174,10 @@ function checkTimes(ctx: ProviderContext, payload: JWTPayload, fapi: boolean, fa
   if (typeof payload.exp !== 'number') fail('exp is required');
   // RFC 7523 §3: an expired JWT is rejected (5 s of clock skew).
   if ((payload.exp as number) + 5 <= now && !ctx.faults.on('fapi-accept-expired-assertion')) fail('the assertion has expired (exp is in the past)');
+  // RFC 7523 §3 item 4: the server MAY reject an exp unreasonably far in the future; here, more
+  // than client_assertion.max_lifetime (+ 5 s skew) ahead. It bounds how long a jti is remembered.
+  const max = ctx.config.client_assertion.max_lifetime;
+  if ((payload.exp as number) > now + max + 5) fail(`exp is more than ${max} s in the future (the longest assertion lifetime accepted)`);
   // FAPI 2.0 SP §5.3.2.1: nbf / iat up to 10 s ahead are accepted, more than 60 s ahead refused
   // (this provider refuses anything beyond the 10 s skew; other profiles: 5 s).
   const skew = fapi && !ctx.faults.on('fapi-refuse-nbf-skew') ? 10 : 5;

@@ -8,6 +8,7 @@ import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.ts';
 import { parseFaults, type FaultId } from './faults.ts';
+import type { StoreConfig } from './store.ts';
 
 export { ConfigError };
 
@@ -41,8 +42,11 @@ export type Profile = 'default' | 'fapi2';
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
-/** RFC 7591: open registration, or registration with an initial access token (Bearer). */
-export interface RegistrationConfig { enabled: boolean; initial_access_token?: string }
+/** RFC 7591: off by default; when enabled, open or with an initial access token (Bearer), and at most max_clients registered. */
+export interface RegistrationConfig { enabled: boolean; initial_access_token?: string; max_clients: number }
+
+/** RFC 7523 §3: the longest client-assertion lifetime accepted (seconds from now to exp); bounds how long a jti is kept. */
+export interface ClientAssertionConfig { max_lifetime: number }
 
 export interface UserConfig {
   sub: string;
@@ -82,6 +86,9 @@ export interface ResolvedConfig {
   /** RFC 6749 §4.3: the password grant is implemented but refused (unsupported_grant_type) unless true. */
   password_grant: boolean;
   registration: RegistrationConfig;
+  client_assertion: ClientAssertionConfig;
+  /** Where state lives; absent: the start options' default (memory for startProvider, see server.ts). */
+  store?: StoreConfig;
   /** The default profile of every client (a client's own `profile` wins). */
   profile: Profile;
   /** RFC 9126 §6: every client must use PAR. */
@@ -92,6 +99,7 @@ export interface ResolvedConfig {
 
 export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400, par: 60, device_code: 600, auth_req_id: 120 };
 export const DEFAULT_ACR = '1';
+export const DEFAULT_MAX_CLIENTS = 1000;
 
 export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
   {
@@ -176,6 +184,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
     dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
     access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
+    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig;
     profile?: Profile; require_pushed_authorization_requests?: boolean;
     polling_interval?: number;
   };
@@ -208,7 +217,11 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     resource: { leeway: 10, jwks_refresh: 60, require_typ: true, audiences: [], ...cfg.resource },
     access_token_format: cfg.access_token_format ?? 'jwt',
     password_grant: cfg.password_grant ?? false,
-    registration: { enabled: cfg.registration?.enabled ?? true, initial_access_token: cfg.registration?.initial_access_token },
+    // Open registration is off unless enabled (issue 15: it grew the client table without bound);
+    // with an initial access token set, registration (with that token) is on unless disabled.
+    registration: { enabled: cfg.registration?.enabled ?? cfg.registration?.initial_access_token !== undefined, initial_access_token: cfg.registration?.initial_access_token, max_clients: cfg.registration?.max_clients ?? DEFAULT_MAX_CLIENTS },
+    client_assertion: { max_lifetime: cfg.client_assertion?.max_lifetime ?? 300 },
+    store: cfg.store,
     profile: cfg.profile ?? 'default',
     require_pushed_authorization_requests: cfg.require_pushed_authorization_requests ?? false,
     polling_interval: cfg.polling_interval ?? 5,

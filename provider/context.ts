@@ -13,6 +13,7 @@ export interface ProviderContext {
   keys: KeyStore;
   store: Store;
   log: LogFn;
+  /** The clients of the config; registered clients live in the store (findClient). */
   clients: ReadonlyMap<string, ClientConfig>;
   users: readonly UserConfig[];
 }
@@ -26,6 +27,23 @@ export const SCOPE_CLAIMS: Record<string, readonly string[]> = {
   address: ['address'],
   phone: ['phone_number', 'phone_number_verified'],
 };
+
+/** A dynamically registered client as stored (kind `client`): shared by every instance on the store. */
+export interface RegisteredClient {
+  client: ClientConfig;
+  /** sha256 of the registration access token (compared in constant time). */
+  tokenHash: string;
+  /** RFC 7592 §3: every client information response carries the registration access token. */
+  token: string;
+  issuedAt: number;
+  /** The metadata as registered (what GET answers). */
+  metadata: Record<string, unknown>;
+}
+
+/** A client of the config, else a registered one from the store. */
+export async function findClient(ctx: ProviderContext, clientId: string): Promise<ClientConfig | undefined> {
+  return ctx.clients.get(clientId) ?? (await ctx.store.get<RegisteredClient>('client', clientId))?.client;
+}
 
 export function endpoint(ctx: ProviderContext, path: string): string {
   return `${ctx.issuer}${path}`;

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { base64url, calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
-import type { ProviderContext } from './context.ts';
+import { findClient, type ProviderContext } from './context.ts';
 import { InvalidDpopProof, InvalidGrant, InvalidRequest, InvalidToken, OAuthError, UseDpopNonce } from './errors.ts';
 import { tokenBinding, type TokenBinding } from './tokens.ts';
 import { randomToken } from './http.ts';
@@ -166,8 +166,9 @@ export async function verifyDpopProof(ctx: ProviderContext, req: FastifyRequest,
     if (claims.jti !== undefined || !tolerate) fail('the DPoP proof jti must be a non-empty string');
   } else if (!faults.on('dpop-ignore-replay')) {
     const key = createHash('sha256').update(`${normaliseHtu(opts.htu)} ${claims.jti}`).digest('base64url');
-    if (await ctx.store.get('dpop_jti', key)) fail('the DPoP proof jti has been used before');
-    await ctx.store.set('dpop_jti', key, true, window * 2 + 5);
+    // One atomic write-if-absent: of concurrent proofs with one jti, exactly one gets in. Kept
+    // for the iat window both ways (a proof outside it is refused anyway).
+    if (!(await ctx.store.add('dpop_jti', key, true, window * 2 + 5))) fail('the DPoP proof jti has been used before');
   }
   return { jkt };
 }
@@ -227,9 +228,9 @@ export function checkCodeDpopKey(ctx: ProviderContext, dpopJkt: string | undefin
 }
 
 /** RFC 9449 §5: refresh tokens of public clients are bound to the DPoP key of the token request (fault: never). */
-export function refreshTokenKey(ctx: ProviderContext, clientId: string): { jkt?: string } {
+export async function refreshTokenKey(ctx: ProviderContext, clientId: string): Promise<{ jkt?: string }> {
   const { jkt } = tokenBinding();
-  const client = ctx.clients.get(clientId);
+  const client = jkt ? await findClient(ctx, clientId) : undefined;
   if (!jkt || client?.token_endpoint_auth_method !== 'none' || ctx.faults.on('dpop-refresh-not-bound')) return {};
   return { jkt };
 }

@@ -5,6 +5,7 @@ import type { ClientConfig } from './config.ts';
 import type { ProviderContext } from './context.ts';
 import { InvalidRequest, OAuthError } from './errors.ts';
 import type { Params } from './http.ts';
+import { ttlOf } from './store.ts';
 
 /** FAPI 2.0 SP §5.4.1: the signature algorithms a FAPI client may use (RS256 is not one). */
 export const FAPI_ALGS = ['PS256', 'ES256', 'EdDSA'];
@@ -18,8 +19,6 @@ export interface PushedRequest {
   params: Params;
   /** Epoch ms: expires_in after the push (the store keeps the record a little longer). */
   expiresAt: number;
-  /** Set when an authorization completed with this request_uri (a code was issued). */
-  used?: boolean;
 }
 
 export function isFapi(ctx: ProviderContext, client: ClientConfig): boolean {
@@ -49,17 +48,20 @@ export async function resolvePushedRequest(ctx: ProviderContext, client: ClientC
   // RFC 9126 §4: one-time use, but a reload before the authorization completes is tolerated
   // (module par-ensure-reused-request-uri-prior-to-auth-completion-succeeds): the request_uri is
   // spent when a code is issued with it (markPushedRequestUsed), not when it is first opened.
-  if (record.used && !ctx.faults.on('par-allow-request-uri-reuse')) throw new InvalidRequestUri('request_uri has already been used');
+  if (!ctx.faults.on('par-allow-request-uri-reuse') && (await ctx.store.get('par_used', requestUri)) !== undefined) throw new InvalidRequestUri('request_uri has already been used');
   if (ctx.faults.on('par-consume-on-first-use')) await markPushedRequestUsed(ctx, requestUri);
   return { ...record.params, client_id: client.client_id };
 }
 
-/** A code was issued from this request_uri: later uses are refused (RFC 9126 §4). */
-export async function markPushedRequestUsed(ctx: ProviderContext, requestUri: string): Promise<void> {
+/**
+ * A code is being issued from this request_uri: later uses are refused (RFC 9126 §4). One atomic
+ * write-if-absent of the "used" marker: true when this call spent the request_uri, false when
+ * another (concurrent or earlier) authorization already did, so at most one code comes of it.
+ */
+export async function markPushedRequestUsed(ctx: ProviderContext, requestUri: string): Promise<boolean> {
   const record = await ctx.store.get<PushedRequest>('par', requestUri);
-  if (!record) return;
-  const left = Math.max(1, Math.ceil((record.expiresAt - Date.now()) / 1000) + 300);
-  await ctx.store.set('par', requestUri, { ...record, used: true }, left);
+  if (!record) return true;
+  return ctx.store.add('par_used', requestUri, true, ttlOf((record.expiresAt - Date.now()) / 1000 + 300));
 }
 
 /** FAPI 2.0 SP §5.3.2.1: PAR is required; plain authorization requests are refused. */

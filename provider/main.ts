@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.ts';
 import { startProvider } from './server.ts';
+import { DEFAULT_SQLITE_PATH, storeFromEnv } from './store.ts';
 
 const DEFAULT_PORT = 9400;
 
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   let provider;
   try {
-    provider = await startProvider({ configFile: values.config, faults, port, defaultPort: DEFAULT_PORT, log: out });
+    // Run by hand or in the container, state survives a restart (sqlite) unless TOUCHSTONE_STORE or the config say otherwise.
+    const defaultStore = storeFromEnv(process.env.TOUCHSTONE_STORE) ?? { type: 'sqlite' as const, path: DEFAULT_SQLITE_PATH };
+    provider = await startProvider({ configFile: values.config, faults, port, defaultPort: DEFAULT_PORT, log: out, defaultStore });
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     const err = e as NodeJS.ErrnoException;

@@ -3,15 +3,15 @@
 // jti, so userinfo, introspection and revocation treat both formats alike.
 import { createHash } from 'node:crypto';
 import type { AccessTokenFormat } from './config.ts';
-import type { ProviderContext } from './context.ts';
+import { findClient, type ProviderContext } from './context.ts';
 import { InvalidToken } from './errors.ts';
 import { randomToken } from './http.ts';
 
 /** What an opaque handle stands for: the access token record's jti plus the times a JWT would carry. */
 export interface OpaqueHandle { jti: string; iat: number; exp: number; aud: string }
 
-export function accessTokenFormat(ctx: ProviderContext, clientId: string): AccessTokenFormat {
-  return ctx.clients.get(clientId)?.access_token_format ?? ctx.config.access_token_format;
+export async function accessTokenFormat(ctx: ProviderContext, clientId: string): Promise<AccessTokenFormat> {
+  return (await findClient(ctx, clientId))?.access_token_format ?? ctx.config.access_token_format;
 }
 
 /** Handles are stored by hash: a store dump does not hold usable tokens. */

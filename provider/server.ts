@@ -2,14 +2,14 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
-import { loadConfig, readConfigFile, type ResolvedConfig } from './config.ts';
+import { loadConfig, readConfigFile, type Jwk, type ResolvedConfig } from './config.ts';
 import type { ProviderContext } from './context.ts';
 import { InvalidRequest, OAuthError } from './errors.ts';
 import { Faults, parseFaults, type FaultId } from './faults.ts';
 import { pathOf, sendErrorPage, sendJsonError } from './http.ts';
 import { KeyStore } from './keys.ts';
 import { annotate, logLine, noteOf, type LogFn } from './log.ts';
-import { MemoryStore, type Store } from './store.ts';
+import { createStore, sharedValue, type Store, type StoreConfig } from './store.ts';
 import { authorizationEndpoint } from './endpoints/authorization.ts';
 import { interactionPage, interactionSubmit } from './endpoints/interaction.ts';
 import { tokenEndpoint, noStore } from './endpoints/token.ts';
@@ -49,8 +49,10 @@ export interface StartOptions {
   defaultPort?: number;
   /** One JSON line per request; default: no request log. */
   log?: LogFn;
-  /** Storage adapter; default in-memory. */
+  /** Storage adapter (the caller closes it); default: the config's `store`, else `defaultStore`. */
   store?: Store;
+  /** The store when the config names none (default: memory, fresh per instance). */
+  defaultStore?: StoreConfig;
 }
 
 /**
@@ -75,12 +77,19 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   const faultIds: FaultId[] = [...new Set([...config.faults, ...parseFaults(opts.faults ?? [])])];
   config.faults = faultIds;
   const log: LogFn = opts.log ?? (() => {});
+  const store = opts.store ?? (await createStore(config.store ?? opts.defaultStore));
+  const ownStore = opts.store === undefined;
+  // Generated signing keys are kept in the store, so a code or token signed before a restart (or by
+  // another instance on the same store) verifies after it. Configured keys stay in the config.
+  const keys = config.keys
+    ? await KeyStore.create(config.keys)
+    : await KeyStore.create(await sharedValue(store, 'signing_keys', 'initial', async () => (await KeyStore.create()).keys.map((k) => k.privateJwk as Jwk), 10 * 365 * 86400));
   const ctx: ProviderContext = {
     issuer: config.issuer ?? '',
     config,
     faults: new Faults(faultIds),
-    keys: await KeyStore.create(config.keys),
-    store: opts.store ?? new MemoryStore(),
+    keys,
+    store,
     log,
     clients: new Map(config.clients.map((c) => [c.client_id, c])),
     users: config.users,
@@ -185,6 +194,6 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     port,
     faults: faultIds,
     config,
-    close: () => (closing ??= (clearInterval(timer), app.close().then(() => undefined))),
+    close: () => (closing ??= (clearInterval(timer), app.close().then(() => (ownStore ? store.close() : undefined)))),
   };
 }

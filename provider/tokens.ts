@@ -62,7 +62,7 @@ export async function issueAccessToken(
   const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo, ...(jkt ? { jkt } : {}) };
   await ctx.store.set('access_token', jti, record, expiresIn);
   // access_token_format opaque (global or per client): a random handle for the same record.
-  if (accessTokenFormat(ctx, g.clientId) === 'opaque') {
+  if ((await accessTokenFormat(ctx, g.clientId)) === 'opaque') {
     return { token: await issueOpaqueHandle(ctx, { jti, iat, exp: iat + expiresIn, aud: binding.audience ?? `${ctx.issuer}/userinfo` }), expiresIn };
   }
   return { token, expiresIn };

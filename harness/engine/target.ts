@@ -72,7 +72,8 @@ export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Pr
     writeFileSync(file, JSON.stringify(plan.provider.config));
     args.push('--config', file);
   }
-  const env = { ...process.env, TOUCHSTONE_FAULTS: faults.join(',') };
+  // A fresh in-memory store per run unless the plan's provider config names one.
+  const env = { ...process.env, TOUCHSTONE_FAULTS: faults.join(','), TOUCHSTONE_STORE: 'memory' };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   let stderr = '';

@@ -5,7 +5,7 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import { completeAuthorization, hasConsent, sendAuthorizationResponse, type AuthorizationRequest } from '../authorization-response.ts';
 import { parseClaimsRequest } from '../claims.ts';
 import type { ClientConfig } from '../config.ts';
-import { SCOPES_SUPPORTED, type ProviderContext } from '../context.ts';
+import { SCOPES_SUPPORTED, findClient, type ProviderContext } from '../context.ts';
 import { ConsentRequired, InvalidClient, InvalidRequest, InvalidScope, LoginRequired, OAuthError, UnsupportedResponseType } from '../errors.ts';
 import { asOAuthError, randomToken, readParams, sendErrorPage, type Params } from '../http.ts';
 import { annotate } from '../log.ts';
@@ -44,7 +44,7 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
     // (fault authorize-accept-duplicate-params: the first value of each is used).
     const raw = req.method === 'POST' ? req.body : req.query;
     params = readParams(ctx.faults.on('authorize-accept-duplicate-params') ? firstValues(raw) : raw);
-    client = loadClient(ctx, params);
+    client = await loadClient(ctx, params);
     annotate(req, { client_id: client.client_id });
     // RFC 9126 §4: a request_uri from the PAR endpoint stands for the pushed parameters; its
     // problems (unknown, expired, another client's, used) are shown on the error page.
@@ -89,9 +89,9 @@ function refusePost(ctx: ProviderContext, req: FastifyRequest): void {
   if (req.method === 'POST' && ctx.faults.on('authorize-rejects-post')) throw new InvalidRequest('POST is not supported at the authorization endpoint');
 }
 
-function loadClient(ctx: ProviderContext, params: Params): ClientConfig {
+async function loadClient(ctx: ProviderContext, params: Params): Promise<ClientConfig> {
   if (!params.client_id) throw new InvalidRequest('client_id is required');
-  const client = ctx.clients.get(params.client_id);
+  const client = await findClient(ctx, params.client_id);
   if (!client) throw new InvalidClient('client_id is not a registered client');
   return client;
 }

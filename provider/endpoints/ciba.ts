@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import type { ClientConfig } from '../config.ts';
 import { authenticateClient, InvalidClientAuth } from '../client-auth.ts';
-import { SCOPES_SUPPORTED, type ProviderContext } from '../context.ts';
+import { SCOPES_SUPPORTED, findClient, type ProviderContext } from '../context.ts';
 import { InvalidRequest, InvalidToken, OAuthError, UnauthorizedClient } from '../errors.ts';
 import { randomToken, readParams, safeEqual, sendJsonError, type Params } from '../http.ts';
 import { annotate } from '../log.ts';
@@ -58,7 +58,7 @@ export async function backchannelAuthenticationEndpoint(ctx: ProviderContext, re
 async function authenticate(ctx: ProviderContext, req: FastifyRequest, params: Params) {
   const bare = params.client_id !== undefined && params.client_assertion === undefined && params.client_secret === undefined && req.headers.authorization === undefined;
   if (bare && ctx.faults.on('ciba-skip-client-auth')) {
-    const c = ctx.clients.get(params.client_id as string);
+    const c = await findClient(ctx, params.client_id as string);
     if (c) return c;
   }
   return authenticateClient(ctx, req, params);

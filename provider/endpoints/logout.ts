@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { ClientConfig } from '../config.ts';
-import type { ProviderContext } from '../context.ts';
+import { findClient, type ProviderContext } from '../context.ts';
 import { InvalidRequest } from '../errors.ts';
 import { randomToken, readParams, safeEqual, sendErrorPage, sendHtml, type Params } from '../http.ts';
 import { annotate } from '../log.ts';
@@ -28,7 +28,7 @@ export async function endSessionEndpoint(ctx: ProviderContext, req: FastifyReque
     const params = readParams(req.method === 'POST' ? req.body : req.query);
     if (!params.id_token_hint && ctx.faults.on('logout-requires-id-token-hint')) throw new InvalidRequest('id_token_hint is required');
     const hint = params.id_token_hint ? await validateIdTokenHint(ctx, params.id_token_hint) : undefined;
-    const client = resolveClient(ctx, hint, params);
+    const client = await resolveClient(ctx, hint, params);
     if (client) annotate(req, { client_id: client.client_id });
     const redirectUri = params.post_logout_redirect_uri ? checkPostLogoutRedirect(ctx, client, params.post_logout_redirect_uri) : undefined;
     const request: LogoutRequest = {
@@ -70,12 +70,12 @@ function readHintUnverified(hint: string): JWTPayload {
 }
 
 // RPIL §2: the client is the id_token_hint's audience; client_id, when also sent, must agree.
-function resolveClient(ctx: ProviderContext, hint: JWTPayload | undefined, params: Params): ClientConfig | undefined {
+async function resolveClient(ctx: ProviderContext, hint: JWTPayload | undefined, params: Params): Promise<ClientConfig | undefined> {
   const audiences = hint?.aud === undefined ? [] : Array.isArray(hint.aud) ? hint.aud : [hint.aud];
   if (params.client_id !== undefined && hint && !audiences.includes(params.client_id)) throw new InvalidRequest('client_id does not match the id_token_hint audience');
   const clientId = params.client_id ?? (typeof hint?.azp === 'string' ? hint.azp : audiences[0]);
   if (clientId === undefined) return undefined;
-  const client = ctx.clients.get(clientId);
+  const client = await findClient(ctx, clientId);
   if (!client && !ctx.faults.on('logout-ignores-id-token-hint')) throw new InvalidRequest('the client is not registered');
   return client;
 }

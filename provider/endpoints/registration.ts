@@ -3,12 +3,14 @@
 // (RFC 7591 §3). The answer (201) holds the client_id, a client_secret for confidential clients,
 // the registered metadata, and the registration_access_token + registration_client_uri with which
 // the client reads (GET), replaces (PUT) and deletes (DELETE) its registration (RFC 7592 §2).
-// Registered clients join the provider's client table and work at every endpoint.
+// Registration is off unless the config enables it (or sets an initial access token), and holds
+// at most registration.max_clients clients. Registered clients live in the store (kind `client`),
+// so every instance on a shared store knows them; they work at every endpoint (findClient).
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_METHODS } from '../client-auth.ts';
 import type { ClientAuthMethod, ClientConfig, Jwk, SigningAlg } from '../config.ts';
-import { endpoint, type ProviderContext } from '../context.ts';
+import { endpoint, type ProviderContext, type RegisteredClient } from '../context.ts';
 import { InvalidToken, OAuthError } from '../errors.ts';
 import { randomToken, safeEqual } from '../http.ts';
 import { annotate } from '../log.ts';
@@ -25,24 +27,9 @@ class InvalidClientMetadata extends OAuthError {
 const STRING_MEMBERS = ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'software_id', 'software_version'] as const;
 const ALGS: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256'];
 
-interface Registration {
-  /** sha256 of the registration access token (compared in constant time). */
-  tokenHash: string;
-  /** RFC 7592 §3: every client information response carries the registration access token. */
-  token: string;
-  issuedAt: number;
-  /** The metadata as registered (what GET answers). */
-  metadata: Record<string, unknown>;
-}
-
-const registrations = new WeakMap<ProviderContext, Map<string, Registration>>();
-function table(ctx: ProviderContext): Map<string, Registration> {
-  let t = registrations.get(ctx);
-  if (!t) registrations.set(ctx, (t = new Map()));
-  return t;
-}
-/** The provider's client table, which registration extends (server.ts builds it as a Map). */
-const clientTable = (ctx: ProviderContext) => ctx.clients as Map<string, ClientConfig>;
+/** A registration has no expiry (RFC 7591 §3.2.1 client_secret_expires_at 0); the store needs a TTL: ten years. */
+const REGISTRATION_TTL = 10 * 365 * 86400;
+const saveRegistration = (ctx: ProviderContext, r: RegisteredClient) => ctx.store.set('client', r.client.client_id, r, REGISTRATION_TTL);
 const hash = (s: string) => createHash('sha256').update(s).digest('base64url');
 
 export function registrationUri(ctx: ProviderContext, clientId: string): string {
@@ -55,6 +42,7 @@ export async function registerEndpoint(ctx: ProviderContext, req: FastifyRequest
     checkInitialAccessToken(ctx, req);
     const body = jsonBody(req);
     const { client, metadata } = validate(ctx, body);
+    await checkCapacity(ctx);
     client.client_id = `dyn-${randomUUID()}`;
     if (client.token_endpoint_auth_method === 'client_secret_basic' || client.token_endpoint_auth_method === 'client_secret_post') {
       client.client_secret = randomToken(32);
@@ -63,8 +51,7 @@ export async function registerEndpoint(ctx: ProviderContext, req: FastifyRequest
     const issuedAt = Math.floor(Date.now() / 1000);
     // Fault register-secret-unusable: the secret handed out is not the one stored.
     const stored = ctx.faults.on('register-secret-unusable') && client.client_secret ? { ...client, client_secret: randomToken(32) } : client;
-    clientTable(ctx).set(client.client_id, stored);
-    table(ctx).set(client.client_id, { tokenHash: hash(token), token, issuedAt, metadata });
+    await saveRegistration(ctx, { client: stored, tokenHash: hash(token), token, issuedAt, metadata });
     annotate(req, { client_id: client.client_id });
     return send(reply, 201, info(ctx, client, metadata, issuedAt, token));
   } catch (e) {
@@ -77,17 +64,14 @@ export async function clientConfigurationEndpoint(ctx: ProviderContext, req: Fas
   try {
     const clientId = (req.params as { client_id: string }).client_id;
     annotate(req, { client_id: clientId });
-    const reg = authorize(ctx, req, clientId);
-    const client = clientTable(ctx).get(clientId);
-    if (!reg || !client) throw new InvalidToken('unknown client');
+    const reg = await authorize(ctx, req, clientId);
+    if (!reg) throw new InvalidToken('unknown client');
+    const client = reg.client;
     if (req.method === 'GET') return send(reply, 200, info(ctx, client, reg.metadata, reg.issuedAt, reg.token));
     if (req.method === 'DELETE') {
       // RFC 7592 §2.3: the client is deprovisioned; its credentials and token stop working
       // (fault register-delete-keeps-client: 204 but nothing is removed).
-      if (!ctx.faults.on('register-delete-keeps-client')) {
-        clientTable(ctx).delete(clientId);
-        table(ctx).delete(clientId);
-      }
+      if (!ctx.faults.on('register-delete-keeps-client')) await ctx.store.delete('client', clientId);
       return reply.code(204).header('cache-control', 'no-store').send();
     }
     // PUT, RFC 7592 §2.2: the body replaces the metadata; it names the same client_id, may
@@ -105,10 +89,7 @@ export async function clientConfigurationEndpoint(ctx: ProviderContext, req: Fas
     const secretBased = updated.token_endpoint_auth_method === 'client_secret_basic' || updated.token_endpoint_auth_method === 'client_secret_post';
     if (secretBased) updated.client_secret = client.client_secret ?? randomToken(32);
     // Fault register-update-ignored: the answer shows the update, but nothing changes.
-    if (!ctx.faults.on('register-update-ignored')) {
-      clientTable(ctx).set(clientId, updated);
-      reg.metadata = metadata;
-    }
+    if (!ctx.faults.on('register-update-ignored')) await saveRegistration(ctx, { ...reg, client: updated, metadata });
     return send(reply, 200, info(ctx, updated, metadata, reg.issuedAt, reg.token));
   } catch (e) {
     return sendError(req, reply, e);
@@ -124,10 +105,21 @@ function checkInitialAccessToken(ctx: ProviderContext, req: FastifyRequest): voi
   if (!m || !safeEqual(m[1], expected)) throw new InvalidToken('a valid initial access token is required to register');
 }
 
+// Over registration.max_clients: refused. RFC 7591 §3.2.2: a registration error is a 400 with one
+// of its error codes; none names a capacity limit, and invalid_client_metadata is the one that
+// says "the server has rejected this request" (the description says why). The count is a
+// snapshot: concurrent registrations at the cap may pass it together (a cap, not an exact quota).
+async function checkCapacity(ctx: ProviderContext): Promise<void> {
+  const max = ctx.config.registration.max_clients;
+  if (((await ctx.store.sizes()).client ?? 0) >= max) {
+    throw new InvalidClientMetadata(`registration refused: this server accepts at most ${max} registered clients`);
+  }
+}
+
 // RFC 7592 §3: the registration access token, compared in constant time (fault
 // register-no-access-token-check: any request for a known client is served).
-function authorize(ctx: ProviderContext, req: FastifyRequest, clientId: string): Registration | undefined {
-  const reg = table(ctx).get(clientId);
+async function authorize(ctx: ProviderContext, req: FastifyRequest, clientId: string): Promise<RegisteredClient | undefined> {
+  const reg = await ctx.store.get<RegisteredClient>('client', clientId);
   if (ctx.faults.on('register-no-access-token-check')) return reg;
   const m = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!m) throw new InvalidToken('the registration access token is required');

@@ -121,7 +121,13 @@ export async function poll(ctx: ProviderContext, client: ClientConfig, handle: s
     await saveGrant(ctx, rules.kind, handle, g);
     throw tokenError('access_denied', 'the End-User denied the request');
   }
-  if (!rules.faults.reuse) g.status = 'used';
+  if (!rules.faults.reuse) {
+    // One atomic write-if-absent of the "used" marker: of concurrent polls of an approved handle,
+    // exactly one gets tokens (fault *-reuse: no marker, every poll does).
+    const ttl = Math.max(1, Math.ceil((g.keepUntil - Date.now()) / 1000));
+    if (!(await ctx.store.add('polled_used', `${rules.kind}:${handle}`, true, ttl))) throw new InvalidGrant(`${rules.name} has already been used`);
+    g.status = 'used';
+  }
   await saveGrant(ctx, rules.kind, handle, g);
   return issueTokens(ctx, client, g);
 }

@@ -10,7 +10,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
 import { randomToken, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
 import { checkRefreshTokenKey, refreshTokenKey } from '../dpop.ts';
-import { storeRoundTrip } from '../store.ts';
+import { storeRoundTrip, ttlOf } from '../store.ts';
 
 /** What a refresh token stands for: one grant (from one authorization code) to one client. */
 export interface Grant {
@@ -36,7 +36,7 @@ interface RefreshTokenRecord extends Grant {
 export async function issueRefreshToken(ctx: ProviderContext, grant: Grant): Promise<string> {
   const token = randomToken(32);
   const { grantId, clientId, sub, scope, authTime, acr, claims } = grant;
-  const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000, ...refreshTokenKey(ctx, clientId) };
+  const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000, ...(await refreshTokenKey(ctx, clientId)) };
   await ctx.store.set('refresh_token', token, record, ctx.config.ttl.refresh_token);
   return token;
 }
@@ -50,11 +50,8 @@ export async function refreshTokenGrant(ctx: ProviderContext, client: ClientConf
   checkClientBinding(ctx, record, client);
   checkRefreshTokenKey(ctx, record.jkt);
   if (await ctx.store.get('revoked_grant', record.grantId)) throw new InvalidGrant('refresh token has been revoked');
-  // Fault refresh-rotation-race: the rotation lands a store round trip after the check, so
-  // concurrent requests all pass it (the check and the rotation must be one atomic step).
-  if (ctx.faults.on('refresh-rotation-race')) await storeRoundTrip();
-  await refuseRotatedOut(ctx, record);
   const scope = narrowScope(record, params.scope);
+  await refuseRotatedOut(ctx, record, await claimRotation(ctx, params.refresh_token, record));
   const refreshToken = await rotate(ctx, params.refresh_token, record);
 
   const { token, expiresIn } = await issueAccessToken(ctx, { ...record, scope });
@@ -74,8 +71,8 @@ function checkClientBinding(ctx: ProviderContext, record: RefreshTokenRecord, cl
 // RFC 9700 §4.14.2: a rotated-out refresh token is refused (fault accept-rotated-refresh-token:
 // it still works), and its reuse revokes the active refresh token and every token of the grant
 // (fault rotated-reuse-keeps-grant: refused, nothing revoked).
-async function refuseRotatedOut(ctx: ProviderContext, record: RefreshTokenRecord): Promise<void> {
-  if (record.rotatedAt === undefined || ctx.faults.on('accept-rotated-refresh-token')) return;
+async function refuseRotatedOut(ctx: ProviderContext, record: RefreshTokenRecord, rotatedBefore: boolean): Promise<void> {
+  if (!rotatedBefore || ctx.faults.on('accept-rotated-refresh-token')) return;
   if (!ctx.faults.on('rotated-reuse-keeps-grant')) await revokeGrant(ctx, record.grantId);
   throw new InvalidGrant('refresh token has already been used');
 }
@@ -90,12 +87,30 @@ function narrowScope(record: RefreshTokenRecord, requested: string | undefined):
   return asked.join(' ');
 }
 
+// The check-and-rotate of one refresh token is ONE atomic store write: the "rotated" marker is
+// added if absent, and only the request that added it rotates; every other (concurrent or later)
+// use finds it. True when the token had been rotated out before this request.
+// Fault refresh-rotation-race: the marker is read, then written a store round trip later, so
+// concurrent requests all pass (a later reuse is still refused).
+// Fault refresh-token-no-rotation: the token is never retired, so no marker is written.
+async function claimRotation(ctx: ProviderContext, token: string, record: RefreshTokenRecord): Promise<boolean> {
+  if (ctx.faults.on('refresh-token-no-rotation')) return false;
+  const ttl = ttlOf((record.expiresAt - Date.now()) / 1000);
+  if (ctx.faults.on('refresh-rotation-race')) {
+    const seen = await ctx.store.get('refresh_rotated', token);
+    await storeRoundTrip();
+    await ctx.store.set('refresh_rotated', token, true, ttl);
+    return seen !== undefined;
+  }
+  return !(await ctx.store.add('refresh_rotated', token, true, ttl));
+}
+
 // RFC 9700 §4.14.2: refresh token rotation. The used token is kept, marked rotated, for reuse
 // detection; a new one with the grant's full scope replaces it (fault refresh-token-no-rotation:
 // the same token is returned and stays valid).
 async function rotate(ctx: ProviderContext, used: string, record: RefreshTokenRecord): Promise<string> {
   if (ctx.faults.on('refresh-token-no-rotation')) return used;
-  const ttl = Math.max(1, Math.ceil((record.expiresAt - Date.now()) / 1000));
-  await ctx.store.set('refresh_token', used, { ...record, rotatedAt: Date.now() } satisfies RefreshTokenRecord, ttl);
+  // The record keeps rotatedAt for introspection (token-lookup.ts); the marker is the guard.
+  await ctx.store.set('refresh_token', used, { ...record, rotatedAt: Date.now() } satisfies RefreshTokenRecord, ttlOf((record.expiresAt - Date.now()) / 1000));
   return issueRefreshToken(ctx, record);
 }

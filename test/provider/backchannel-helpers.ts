@@ -17,6 +17,8 @@ export const CC_CONFIG: Record<string, unknown> = {
     // A public client registered for client_credentials: the provider must still refuse it (RFC 6749 §4.4).
     { client_id: 'touchstone-public-service', token_endpoint_auth_method: 'none', redirect_uris: ['https://service3.example/cb'], grant_types: ['client_credentials'], scope: 'api:read' },
   ],
+  // Open registration is off by default; the registration tests use it.
+  registration: { enabled: true },
 };
 
 export function authOf(c: { client_id: string; client_secret: string }): Record<string, string> {

@@ -282,34 +282,34 @@ const PROBES: Record<FaultId, Probe> = {
     const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
     rule(decodeProtectedHeader(r.text).alg).toBe('none');
   } },
-  'register-accepts-bad-redirect-uri': { run: async (op) => {
+  'register-accepts-bad-redirect-uri': { config: { registration: { enabled: true } }, run: async (op) => {
     rule((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb#frag'] })).status).toBe(201);
   } },
-  'register-accepts-bad-metadata': { run: async (op) => {
+  'register-accepts-bad-metadata': { config: { registration: { enabled: true } }, run: async (op) => {
     rule((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code', 'urn:example:teleport'] })).status).toBe(201);
   } },
   'register-open-despite-initial-token': { config: { registration: { initial_access_token: 'initial-access-token-0001' } }, run: async (op) => {
     rule((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'] })).status).toBe(201);
   } },
-  'register-no-access-token-check': { run: async (op) => {
+  'register-no-access-token-check': { config: { registration: { enabled: true } }, run: async (op) => {
     const r = await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'] });
     rule((await bc.registration(r.json.registration_client_uri as string, 'GET')).status).toBe(200);
   } },
-  'register-update-ignored': { run: async (op) => {
+  'register-update-ignored': { config: { registration: { enabled: true } }, run: async (op) => {
     const r = await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'], client_name: 'before' });
     const uri = r.json.registration_client_uri as string;
     const token = r.json.registration_access_token as string;
     expect((await bc.registration(uri, 'PUT', { client_id: r.json.client_id, redirect_uris: ['https://app.example/cb'], client_name: 'after' }, token)).status).toBe(200);
     rule((await bc.registration(uri, 'GET', undefined, token)).json.client_name).toBe('before');
   } },
-  'register-delete-keeps-client': { run: async (op) => {
+  'register-delete-keeps-client': { config: { registration: { enabled: true } }, run: async (op) => {
     const r = await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb'] });
     const uri = r.json.registration_client_uri as string;
     const token = r.json.registration_access_token as string;
     expect((await bc.registration(uri, 'DELETE', undefined, token)).status).toBe(204);
     rule((await bc.registration(uri, 'GET', undefined, token)).status).toBe(200);
   } },
-  'register-secret-unusable': { run: async (op) => {
+  'register-secret-unusable': { config: { registration: { enabled: true } }, run: async (op) => {
     const r = await bc.registration(`${op.issuer}/register`, 'POST', { grant_types: ['client_credentials'], scope: 'api:read' });
     const t = await tokenRequest(op, { grant_type: 'client_credentials' }, { authorization: basic(r.json.client_id as string, r.json.client_secret as string) });
     rule(t.json.error).toBe('invalid_client');

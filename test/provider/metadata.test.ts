@@ -103,7 +103,7 @@ describe('configuration', () => {
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; child: ReturnType<typeof spawn> }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['provider/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['provider/main.ts', ...args], { env: { ...process.env, TOUCHSTONE_STORE: 'memory', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -127,7 +127,7 @@ describe('CLI', () => {
   });
 
   it('prints one listening line, logs requests as JSON without secrets, exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['provider/main.ts', '--port', '0', '--faults', 'drop-state'], { env: { ...process.env, TOUCHSTONE_FAULTS: 'omit-cache-control' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['provider/main.ts', '--port', '0', '--faults', 'drop-state'], { env: { ...process.env, TOUCHSTONE_STORE: 'memory', TOUCHSTONE_FAULTS: 'omit-cache-control' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const listening = await new Promise<Record<string, unknown>>((resolve) => {
       child.stdout.on('data', (d) => {
