@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runPlan, loadSelection, engine, UsageError, ROOT } from './run.ts';
 import { parseShard } from './shard.ts';
+import { threatCatalogue } from './threats/catalogue.ts';
 import { citationLabel, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
 
 export const DEFAULT_PLAN = 'plans/default.yaml';
@@ -15,7 +16,10 @@ export const USAGE = `Usage: touchstone <command> [options]
 Commands:
   run <plan>         Run the plan's modules against its provider and write reports
   merge <dir>...     Combine the report dirs of all shards of a run (--shard i/n) into one report
-  list <plan>        Show the modules a plan selects: applies?, counterpart, what each proves
+  list <plan>        Show the modules a plan selects: applies?, counterpart, what each proves, its
+                     threats; then each OAuch test's counterpart modules (or why it has none)
+  replay <module.json>  Run one module of an earlier report again (<report>/modules/<id>.json):
+                     against the plan it ran under, or --plan <plan.yaml> (another provider)
   validate <plan>    Check a plan file (schema, selectors, module ids) without running it
   variants           The plan variants and their values (Markdown table)
 
@@ -29,6 +33,10 @@ Options for run:
                            goes to stderr (touchstone run p.yaml --json | jq .counts)
   --shard <i/n>            Run shard i of n (1-based): the selected modules at positions k with
                            k % n == i-1; its gate is its own, \`touchstone merge\` decides the whole
+
+Options for replay:
+  --plan <plan.yaml>       Run it against this plan instead of the recorded one
+  -o, --report-dir, -w, --workers, --strict, --json   As for run
 
 Options for merge (the shards' report dirs, all n of them, in any order):
   -o, --report-dir <dir>   Write the merged report here (default: reports/<YYYYMMDD-HHMMSS>-<plan>-merged/)
@@ -46,7 +54,8 @@ Exit codes: 0 the gate passed, 1 it failed, 2 bad usage or invalid plan, 130 int
   default gate: fails on a failed module, a run error, or a run where nothing passed (every
                 module skipped or not applicable); warnings and skips alone pass it
   --strict:     also fails on a skipped module, a warning or an unmet expected failure
-Reports: summary.json, junit.xml, html/index.html (Allure), modules/*.json, provider.log.
+Reports: summary.json (with the threat table), junit.xml, html/index.html (Allure), html/threats.html,
+modules/*.json (each with its replay record), provider.log.
 `;
 
 /** A usage error: one line on stderr, usage on stdout, exit 2. */
@@ -69,9 +78,17 @@ const mergeOptions = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
+const replayOptions = {
+  plan: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  'report-dir': { type: 'string', short: 'o' },
+  strict: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 const planOnlyOptions = { help: { type: 'boolean', short: 'h' } } as const satisfies ParseArgsConfig['options'];
 
-const COMMANDS = ['run', 'list', 'validate', 'variants', 'merge'] as const;
+const COMMANDS = ['run', 'list', 'validate', 'variants', 'merge', 'replay'] as const;
 type Command = (typeof COMMANDS)[number];
 
 function parseErrorLine(err: unknown, command: Command): string {
@@ -81,7 +98,7 @@ function parseErrorLine(err: unknown, command: Command): string {
   const opt = /--[\w-]+/.exec(quoted)?.[0] ?? /-\w/.exec(quoted)?.[0];
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${opt ?? msg} for \`${command}\`${command === 'run' || command === 'merge' ? '' : ' (it takes only <plan>)'}`;
+      return `unknown option ${opt ?? msg} for \`${command}\`${command === 'run' || command === 'merge' || command === 'replay' ? '' : ' (it takes only <plan>)'}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return /argument missing/.test(msg) && opt ? `${opt} needs a value` : msg;
     default:
@@ -127,16 +144,41 @@ async function list(planFile: string): Promise<number> {
     const applies = a.applies ? paintStatus('passed', 'yes', style) : style.gray(`${a.status === 'not_applicable' ? 'not applicable' : 'skipped'}: ${a.reason}`);
     const counterparts = Array.isArray(mod.counterpart) ? mod.counterpart : [mod.counterpart ?? '-'];
     const proves = mod.proves.length ? mod.proves : ['-'];
-    for (let i = 0; i < Math.max(counterparts.length, proves.length); i++) {
+    const threats = mod.threats ?? [];
+    for (let i = 0; i < Math.max(counterparts.length, proves.length, threats.length); i++) {
       const id = proves[i] ?? '';
       const spec = id && id !== '-' ? style.gray(citationLabel(id)) : '';
-      rows.push([i === 0 ? mod.id : '', i === 0 ? applies : '', counterparts[i] ?? '', id, spec]);
+      rows.push([i === 0 ? mod.id : '', i === 0 ? applies : '', counterparts[i] ?? '', id, spec, threats[i] ?? '']);
     }
   }
-  process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC'], rows, style)}\n\n`);
+  process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC', 'THREATS'], rows, style)}\n\n`);
   const skipped = modules.length - applying;
-  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n`);
+  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n\n`);
+  process.stdout.write(oauchMap(new Set(modules.map((m) => m.id)), style));
   return 0;
+}
+
+/** Each OAuch test of the guide and its Touchstone counterpart (harness/threats/catalogue.yaml). */
+function oauchMap(inPlan: Set<string>, style: ReturnType<typeof makeStyle>): string {
+  const { oauch } = threatCatalogue();
+  const rows: string[][] = [];
+  const n = { modules: 0, inPlan: 0, inapplicable: 0, uncovered: 0 };
+  for (const t of oauch) {
+    const name = `${t.folder}/${t.test}`;
+    const m = t.mapping;
+    if (m.kind === 'modules') {
+      n.modules++;
+      if (m.modules.some((id) => inPlan.has(id))) n.inPlan++;
+      m.modules.forEach((id, i) => rows.push([i === 0 ? name : '', inPlan.has(id) ? id : `${id} ${style.gray('(not in this plan)')}`]));
+    } else if (m.kind === 'inapplicable') {
+      n.inapplicable++;
+      rows.push([name, style.gray(`inapplicable: ${m.reason}`)]);
+    } else {
+      n.uncovered++;
+      rows.push([name, style.yellow('not yet covered')]);
+    }
+  }
+  return `${table(['OAUCH TEST', 'TOUCHSTONE'], rows, style)}\n\n${oauch.length} OAuch tests: ${n.modules} with a counterpart (${n.inPlan} in this plan), ${n.inapplicable} inapplicable, ${n.uncovered} not yet covered (harness/threats/catalogue.yaml)\n`;
 }
 
 async function validate(planFile: string): Promise<number> {
@@ -173,13 +215,13 @@ export async function main(argv: string[]): Promise<number> {
     command = first as Command;
     const parsed = (() => {
       try {
-        const options = command === 'run' ? runOptions : command === 'merge' ? mergeOptions : planOnlyOptions;
+        const options = command === 'run' ? runOptions : command === 'merge' ? mergeOptions : command === 'replay' ? replayOptions : planOnlyOptions;
         return parseArgs({ args: rest, options, allowPositionals: true, strict: true });
       } catch (e) {
         throw new BadUsage(parseErrorLine(e, command!));
       }
     })();
-    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean; shard?: string };
+    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean; shard?: string; plan?: string };
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -195,6 +237,13 @@ export async function main(argv: string[]): Promise<number> {
       if (!parsed.positionals.length) throw new BadUsage('`merge` needs the report directories of the shards, e.g. touchstone merge shard-1 shard-2 shard-3');
       const { mergeShards } = await import('./merge.ts');
       return await mergeShards(parsed.positionals, { reportDir: values['report-dir'], strict: values.strict, json: values.json });
+    }
+    if (command === 'replay') {
+      const [file, ...more] = parsed.positionals;
+      if (!file || more.length) throw new BadUsage('`replay` takes one module result, e.g. touchstone replay reports/latest/modules/pkce-missing-verifier.json [--plan plans/other.yaml]');
+      if (values.plan === '') throw new BadUsage('--plan needs a plan file');
+      const { replay } = await import('./replay.ts');
+      return await replay(file, { plan: values.plan, workers: parseWorkers(values.workers), reportDir: values['report-dir'], strict: values.strict, json: values.json });
     }
     const [planFile, ...extra] = parsed.positionals;
     if (!planFile) throw new BadUsage(`\`${command}\` needs a plan file, e.g. touchstone ${command} ${DEFAULT_PLAN}`);

@@ -20,6 +20,7 @@ import { AllureWriter } from './reporters/allure.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
 import { ENV, type TargetEnv } from './reporters/meta.ts';
 import { shardSlice, type Shard } from './shard.ts';
+import { replayInfo } from './replay-record.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'suites/plan.suite.ts';
@@ -43,6 +44,8 @@ export interface RunOptions {
   json?: boolean;
   /** --shard i/n: run only this shard's slice of the selection (harness/shard.ts). */
   shard?: Shard;
+  /** touchstone replay: run this one module (recorded in a report), whether or not the plan selects it. */
+  replay?: { module: ModuleDef };
 }
 
 /** A problem with the user's input: printed as one line, exit code 2. */
@@ -110,6 +113,29 @@ export async function loadSelection(planFile: string, filters: string[] = []): P
   }
   if (filters.length) modules = api.selectModules(plan, catalog, filters);
   return { plan, catalog, modules };
+}
+
+/**
+ * touchstone replay: the one module, as the plan's catalogue has it (a suite module or the plan's
+ * own `define:`), else the recorded definition, added to the catalogue (`injected`, handed to the suite).
+ */
+export async function replaySelection(planFile: string, mod: ModuleDef): Promise<Selection & { injected?: ModuleDef }> {
+  const api = await engine();
+  let plan: Plan;
+  let catalog: Selection['catalog'];
+  try {
+    plan = await api.loadPlan(planFile);
+    catalog = api.loadCatalog(plan);
+  } catch (err) {
+    throw new UsageError(planErrorLine(err, planFile));
+  }
+  const own = catalog.modules.get(mod.id);
+  if (own) return { plan, catalog, modules: [own] };
+  const injected: ModuleDef = { ...mod, source: plan.file ?? resolve(planFile) };
+  catalog = api.loadCatalog({ ...plan, define: [...(plan.define ?? []), injected] });
+  const problem = api.moduleProblems(injected, catalog)[0];
+  if (problem) throw new UsageError(`replayed module ${mod.id}: ${problem}`);
+  return { plan, catalog, modules: [injected], injected };
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -187,11 +213,11 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const t0 = performance.now();
 
   // ---- plan, selection, run dir: user errors exit 2
-  let sel: Selection;
+  let sel: Selection & { injected?: ModuleDef };
   let runDir: string;
   let isDefault: boolean;
   try {
-    sel = await loadSelection(planFile, opts.modules);
+    sel = opts.replay ? await replaySelection(planFile, opts.replay.module) : await loadSelection(planFile, opts.modules);
     ({ runDir, isDefault } = await makeRunDir(sel.plan.name, opts.reportDir, started));
   } catch (e) {
     if (e instanceof UsageError) {
@@ -264,7 +290,10 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     allure ??= new AllureWriter(join(runDir, 'allure-results'), { plan: plan.name, issuer: targetInfo.issuer, faults: targetInfo.faults, variants: plan.variants ?? {} });
     const w = allure;
     writes.push((async () => {
-      await writeFile(join(runDir, 'modules', `${r.id}.json`), `${JSON.stringify(r, null, 2)}\n`);
+      const def = defs.get(r.id);
+      // What `touchstone replay` needs: the plan and the module as it ran (harness/replay.ts).
+      const recorded = def ? { ...r, replay: replayInfo(plan, plan.file ?? resolve(planFile), def, sel.catalog) } : r;
+      await writeFile(join(runDir, 'modules', `${r.id}.json`), `${JSON.stringify(recorded, null, 2)}\n`);
       await w.module(defs.get(r.id) ?? r, r);
     })().catch((e: unknown) => { reportErrors.push(`writing the report of ${r.id} failed: ${mask(firstLine(e))}`); }));
   };
@@ -330,6 +359,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
           [ENV.runDir]: runDir,
           [ENV.modules]: JSON.stringify(ids),
           [ENV.workers]: String(workers),
+          ...(sel.injected ? { [ENV.define]: JSON.stringify([sel.injected]) } : {}),
         },
       }, undefined, { stdout: sink, stderr: sink }).then(() => 'done' as const, (e: unknown) => {
         runError = `test runner failed: ${mask(firstLine(e))}`;

@@ -67,7 +67,8 @@ export function sendAuthorizationResponse(
 
 /** Issue a single-use code bound to the client, redirect_uri, PKCE challenge and session. */
 export async function issueCode(ctx: ProviderContext, request: AuthorizationRequest, session: Session, consentedNow: boolean): Promise<string> {
-  const code = randomToken(32);
+  // RFC 6749 §10.10: at most a 2^-128 (SHOULD 2^-160) chance to guess (faults: 96 and 136 bits).
+  const code = randomToken(ctx.faults.on('short-tokens') ? 12 : ctx.faults.on('tokens-below-160-bits') ? 17 : 32);
   const record: CodeRecord = {
     clientId: request.clientId,
     redirectUri: request.redirectUri,

@@ -198,6 +198,16 @@ const DEFS = [
   { id: 'id-token-omit-iat', breaks: 'OIDCC-2-claims', description: 'The ID Token has no iat.' },
   { id: 'cc-grant-refused', breaks: 'RFC6749-4.4-token', description: 'Every client credentials request is refused with unauthorized_client, even from a client registered for the grant.' },
   { id: 'id-token-future-iat', breaks: 'OIDCC-3.1.3.7-iat', description: 'The ID Token iat is an hour in the future (exp stays correct).' },
+  // ---- security review (issue 13): OAuch-class counterparts
+  { id: 'pages-allow-framing', breaks: 'RFC9700-4.16-clickjacking', description: 'The OP\'s HTML pages are sent without X-Frame-Options and without CSP frame-ancestors.' },
+  { id: 'pages-omit-referrer-policy', breaks: 'RFC9700-4.2.4-referrer-policy', description: 'The OP\'s HTML pages are sent without a Referrer-Policy header.' },
+  { id: 'token-omit-pragma', breaks: 'RFC6749-5.1-pragma', description: 'Token responses keep Cache-Control: no-store but lack Pragma: no-cache.' },
+  { id: 'authorize-accept-duplicate-params', breaks: 'RFC6749-4.1.2.1-repeated-param', description: 'An authorization request with a repeated parameter is served with the first value of each.' },
+  { id: 'token-accept-duplicate-params', breaks: 'RFC6749-5.2-repeated-param', description: 'A token request with a repeated parameter is served with the first value of each.' },
+  { id: 'token-refuse-unknown-params', breaks: 'RFC6749-3.2-unknown-params', description: 'A token request with a parameter the token endpoint does not know is refused with invalid_request.' },
+  { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
+  { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
+  { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];

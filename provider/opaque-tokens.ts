@@ -24,7 +24,8 @@ export function isOpaque(token: string): boolean {
 
 /** Issue a handle for the access token record `jti`; kept past exp so expiry can be told from unknown. */
 export async function issueOpaqueHandle(ctx: ProviderContext, h: OpaqueHandle): Promise<string> {
-  const handle = randomToken(32);
+  // RFC 6749 §10.10: at most a 2^-128 (SHOULD 2^-160) chance to guess (faults: 96 and 136 bits).
+  const handle = randomToken(ctx.faults.on('short-tokens') ? 12 : ctx.faults.on('tokens-below-160-bits') ? 17 : 32);
   await ctx.store.set('access_token', keyOf(handle), h, Math.max(1, h.exp - Math.floor(Date.now() / 1000)) + 300);
   return handle;
 }

@@ -56,6 +56,19 @@ export interface StartOptions {
   defaultStore?: StoreConfig;
 }
 
+/**
+ * Headers of every OP page: RFC 9700 §4.2.4, a Referrer-Policy keeps the page URL (authorization
+ * request parameters) from other origins (fault: omitted). The framing headers come with the page
+ * (sendHtml); RFC 9700 §4.16 clickjacking: fault pages-allow-framing strips them here.
+ */
+function pageHeaders(ctx: ProviderContext, reply: FastifyReply): void {
+  if (!ctx.faults.on('pages-omit-referrer-policy')) reply.header('referrer-policy', 'no-referrer');
+  if (!ctx.faults.on('pages-allow-framing')) return;
+  reply.removeHeader('x-frame-options');
+  const csp = reply.getHeader('content-security-policy');
+  if (typeof csp === 'string') reply.header('content-security-policy', csp.split(';').filter((d) => !/^\s*frame-ancestors\b/i.test(d)).join(';'));
+}
+
 /** Pages (HTML) vs APIs (JSON): decides how framework-level errors are rendered. */
 const HTML_PREFIXES = ['/authorize', '/interaction', '/logout', '/device/'];
 
@@ -93,6 +106,7 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   });
   app.addHook('onSend', async (req, reply, payload) => {
     if (pathOf(req) === '/token') noStore(ctx, reply);
+    if (/^text\/html\b/.test(String(reply.getHeader('content-type') ?? ''))) pageHeaders(ctx, reply);
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => {

@@ -53,7 +53,8 @@ export async function issueAccessToken(
     .setIssuer(ctx.issuer)
     .setSubject(g.sub)
     // RFC 9068 §3 / RFC 8707 §2: aud is the requested resource, else the UserInfo endpoint.
-    .setAudience(binding.audience ?? `${ctx.issuer}/userinfo`)
+    // (fault access-token-scope-aud: the scope values as aud, against RFC 9068 §2.2 / §3).
+    .setAudience(ctx.faults.on('access-token-scope-aud') ? g.scope.split(' ').filter(Boolean) : binding.audience ?? `${ctx.issuer}/userinfo`)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
     .setJti(jti)

@@ -27,7 +27,9 @@ const ids = JSON.parse(env(ENV.modules)) as string[];
 const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
 
 const loaded = await loadPlan(planFile);
-const catalog = loadCatalog(loaded);
+// touchstone replay: a recorded module the plan does not have joins its catalogue (harness/replay.ts).
+const replayed = process.env[ENV.define] ? (JSON.parse(process.env[ENV.define]!) as ModuleDef[]) : [];
+const catalog = loadCatalog(replayed.length ? { ...loaded, define: [...(loaded.define ?? []), ...replayed] } : loaded);
 // Set in beforeAll, once the provider answers (the harness starts it while this file loads).
 let plan = loaded;
 let secrets = secretsOf(loaded);

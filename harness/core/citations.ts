@@ -249,6 +249,16 @@ const defs = {
   'CIBA-7.1.1-aud-iss': { spec: 'OpenID Connect CIBA Core 1.0', section: '7.1.1', level: 'MUST', text: 'The request object\'s aud contains the OP\'s issuer and its iss is the client_id; otherwise the request is refused.' },
   'CIBA-7.1.1-claims': { spec: 'OpenID Connect CIBA Core 1.0', section: '7.1.1', level: 'MUST', text: 'The request object carries exp, iat, nbf and jti; an expired one, or one not yet valid (nbf in the future), is refused.' },
   'CIBA-4-metadata': { spec: 'OpenID Connect CIBA Core 1.0', section: '4', level: 'MUST', text: 'Discovery advertises backchannel_authentication_endpoint, backchannel_token_delivery_modes_supported (with poll) and the CIBA grant type.' },
+  // ---- security review (issue 13): OAuch-class counterparts
+  'RFC9700-4.16-clickjacking': { spec: 'RFC 9700', section: '4.16', level: 'MUST', text: 'Authorization servers MUST prevent clickjacking: the OP\'s pages (login, consent) refuse to be framed by other origins (X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors without a wildcard).' },
+  'RFC9700-4.2.4-referrer-policy': { spec: 'RFC 9700', section: '4.2.4', level: 'SHOULD', text: 'The OP\'s pages keep their URLs out of Referer headers sent elsewhere: a Referrer-Policy that sends no path or query cross-origin (no-referrer, same-origin, strict-origin, strict-origin-when-cross-origin, origin, origin-when-cross-origin).' },
+  'RFC6749-5.1-pragma': { spec: 'RFC 6749', section: '5.1', level: 'SHOULD', text: 'Token responses include Pragma: no-cache beside Cache-Control: no-store (RFC 9111 §5.4 deprecates Pragma, so its absence is a warning).' },
+  'RFC6749-5.2-repeated-param': { spec: 'RFC 6749', section: '3.2, 5.2', level: 'SHOULD', text: 'Token request parameters MUST NOT be included more than once (§3.2, binding the client); §5.2 names the server\'s answer to a repeated parameter: invalid_request.' },
+  'RFC6749-4.1.2.1-repeated-param': { spec: 'RFC 6749', section: '3.1, 4.1.2.1', level: 'SHOULD', text: 'Authorization request parameters MUST NOT be included more than once (§3.1, binding the client); §4.1.2.1 names the server\'s answer: invalid_request (by redirect, or on an error page when the OP does not trust the request enough to redirect). No code is issued.' },
+  'RFC6749-3.2-unknown-params': { spec: 'RFC 6749', section: '3.2', level: 'MUST', text: 'The authorization server MUST ignore unrecognized request parameters at the token endpoint.' },
+  'RFC6749-10.10-entropy-128': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'MUST', text: 'The probability of an attacker guessing generated tokens (codes, access and refresh tokens) MUST be less than or equal to 2^(-128).' },
+  'RFC6749-10.10-entropy-160': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'SHOULD', text: 'The probability of an attacker guessing generated tokens SHOULD be less than or equal to 2^(-160).' },
+  'RFC9068-2.2-profile': { spec: 'RFC 9068', section: '2.1, 2.2', level: 'MUST', text: 'A JWT access token has typ at+jwt (or application/at+jwt) and the REQUIRED claims iss (the issuer), exp, aud, sub, client_id (the requesting client), iat and jti; aud names resources, not the granted scopes.' },
 } as const satisfies Record<string, Omit<Citation, 'id'>>;
 
 export type CitationId = keyof typeof defs;

@@ -52,6 +52,9 @@ export interface BrowserHop {
   screenshot?: string;
   /** Visible text of a page asserted on, cut to a few KB. */
   pageText?: string;
+  /** A provider navigation's response headers that decide framing, caching and referrer leakage
+   *  (PAGE_HEADERS in engine/browser.ts), lower-cased; read by the security-review checks. */
+  headers?: HeaderMap;
   startedAt: string;
   ms: number;
 }

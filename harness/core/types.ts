@@ -253,6 +253,8 @@ export interface ModuleDef {
   counterpart?: string | string[];
   /** Citation ids this module exists to prove; a fault switch breaking one of them must fail it. */
   proves: string[];
+  /** Threats it tests (ids of harness/threats/catalogue.yaml, OAuch's: BCP_4_8, 6819_4_4_1_1, ...). */
+  threats?: string[];
   /** Variant constraints: the module applies when every listed variant has one of the values. */
   applies?: Record<string, string[]>;
   /** The module cannot run (e.g. it proves no rule): reported skipped with this reason. */
@@ -276,6 +278,8 @@ export interface ModuleResult {
   title: string;
   counterpart?: string | string[];
   proves: string[];
+  /** The module's `threats:` (set in summary.json's entries, from the module definition). */
+  threats?: string[];
   status: ModuleStatus;
   /** Why skipped, or the first failing finding's message, or an engine error. */
   reason?: string;
@@ -291,6 +295,20 @@ export interface ModuleResult {
   ms: number;
   /** Where the module's time went (`npm run bench` aggregates it). */
   timing?: ModuleTiming;
+  /** modules/<id>.json only: what `touchstone replay` needs to run this module again. */
+  replay?: ReplayInfo;
+}
+
+/** Recorded with each module's result: the plan it ran under and the module as it ran. */
+export interface ReplayInfo {
+  /** The plan's name and absolute file path. */
+  plan: string;
+  planFile: string;
+  /** The plan's variants when it ran (a replay against another plan reports where they differ). */
+  variants: Record<string, string>;
+  /** The module's definition with its steps resolved (base flow and edits applied), so a plan's own
+   *  `define:` module can be replayed against another provider's plan. */
+  module: ModuleDef;
 }
 
 /** A module's time, by step; the browser start and deliberate waits are inside their steps' time. */
@@ -325,6 +343,8 @@ export interface RunSummary {
   errors?: string[];
   /** touchstone run --shard i/n: this shard's place; selected = the size of the unsharded selection. */
   shard?: { index: number; total: number; selected: number };
+  /** The threat table (harness/threats/verdict.ts): every threat of the catalogue with its verdict and the modules behind it. */
+  threats?: ThreatReport;
   modules: Omit<ModuleResult, 'exchanges'>[];
 }
 
@@ -333,4 +353,24 @@ export interface RunGate {
   mode: 'default' | 'strict';
   passed: boolean;
   reasons: string[];
+}
+
+// The threat table of a run (built by harness/threats/verdict.ts).
+export type ThreatVerdict = 'mitigated' | 'not_mitigated' | 'not_tested';
+
+/** How one module behind a threat came out; `expected_failure`: passed only on the plan's expected failures. */
+export type ThreatModuleOutcome = ModuleStatus | 'expected_failure';
+
+export interface ThreatRow {
+  id: string;
+  title: string;
+  cites: string;
+  verdict: ThreatVerdict;
+  /** The run's modules that declare it, in run order. */
+  modules: { id: string; outcome: ThreatModuleOutcome }[];
+}
+
+export interface ThreatReport {
+  counts: Record<ThreatVerdict, number>;
+  table: ThreatRow[];
 }

@@ -282,7 +282,7 @@ export class BrowserSession {
     }
     const status = res.status();
     const location = res.headers()['location'];
-    const hop = this.record('navigate', url, `${req.method()} ${status}`, status);
+    const hop = this.record('navigate', url, `${req.method()} ${status}`, status, { headers: pageHeaders(res.headers()) });
     hop.ms = Math.round(performance.now() - started);
     // Set-Cookie of every hop reaches the browser with the page that stands in for it.
     const cookies = res.headersArray().filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value);
@@ -626,4 +626,13 @@ function describeAction(a: BrowserAction, secrets: readonly string[]): string {
   if ('check_all' in a) return `check every ${a.check_all}`;
   if ('wait_for' in a) return `wait for ${a.wait_for}`;
   return `expect ${a.expect.selector}`;
+}
+
+/** Response headers a navigation hop keeps: those that decide framing, caching and referrer leakage. */
+const PAGE_HEADERS = ['content-type', 'x-frame-options', 'content-security-policy', 'referrer-policy', 'cache-control', 'pragma'];
+
+function pageHeaders(all: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of PAGE_HEADERS) if (all[name] !== undefined) out[name] = all[name];
+  return out;
 }

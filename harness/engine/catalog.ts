@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { isCitationId } from '../core/citations.ts';
+import { threatProblems } from '../threats/catalogue.ts';
 import type { ModuleDef, Plan, StepDef, StepExpect } from '../core/types.ts';
 import { validateShape } from '../plan/validate.ts';
 import { type Catalog, CatalogError, expectsFailure, resolveSteps } from './resolve.ts';
@@ -77,6 +78,7 @@ function citesOf(e?: StepExpect): string[] {
 export function moduleProblems(mod: ModuleDef, catalog: Catalog): string[] {
   const problems: string[] = [];
   for (const c of mod.proves) if (!isCitationId(c)) problems.push(`proves: unknown citation id "${c}"`);
+  problems.push(...threatProblems(mod.threats));
   let steps: StepDef[] = [];
   try {
     steps = resolveSteps(mod, catalog);

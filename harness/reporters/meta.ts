@@ -29,6 +29,8 @@ export const ENV = {
   runDir: 'TOUCHSTONE_RUN_DIR',
   modules: 'TOUCHSTONE_MODULES',
   workers: 'TOUCHSTONE_WORKERS',
+  /** touchstone replay: JSON list of module definitions the suite adds to the plan's catalogue. */
+  define: 'TOUCHSTONE_DEFINE',
 } as const;
 
 export interface TargetEnv {

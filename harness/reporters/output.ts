@@ -12,6 +12,7 @@ import { printSummary, type ReportPaths } from './progress.ts';
 import { writeSummary } from './summary.ts';
 import { junitXml } from './junit.ts';
 import { firstLine } from './format.ts';
+import { threatsHtml, writeAllureThreats, writeThreatsPage } from './threats.ts';
 
 const ALLURE_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', 'allure', 'cli.js');
 
@@ -56,7 +57,9 @@ export async function writeReports(runDir: string, summary: RunSummary, opts: Wr
   const summaryFile = await writeSummary(runDir, summary);
   await writeFile(join(runDir, 'junit.xml'), junitXml(summary));
   const paths: ReportPaths = { runDir, junit: join(runDir, 'junit.xml'), summary: summaryFile, log: opts.log && existsSync(opts.log) ? opts.log : undefined };
+  const threats = summary.threats ? threatsHtml(summary.threats, summary) : undefined;
   if (existsSync(join(runDir, 'allure-results'))) {
+    if (threats) await writeAllureThreats(join(runDir, 'allure-results'), threats);
     try {
       paths.html = await buildHtml(runDir, summary.plan);
     } catch (e) {
@@ -65,6 +68,7 @@ export async function writeReports(runDir: string, summary: RunSummary, opts: Wr
   } else {
     paths.htmlError = 'no allure results were written';
   }
+  if (threats) paths.threats = await writeThreatsPage(runDir, threats);
   printSummary({ ...summary, ms: opts.wallMs?.() ?? summary.ms }, paths, { out: opts.out, errors: opts.errors ?? summary.errors ?? [], table: opts.table });
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return summary.gate.passed ? 0 : 1;

@@ -145,6 +145,8 @@ export interface ReportPaths {
   junit: string;
   summary: string;
   log?: string;
+  /** html/threats.html, the threat table on its own page (also a global attachment of the Allure report). */
+  threats?: string;
 }
 
 /** The closing block: per-module table, totals, wall time, report paths. */
@@ -180,6 +182,15 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
   ];
   if (c.expectedFailures) parts.push(s.yellow(`${c.expectedFailures} expected failure${c.expectedFailures === 1 ? '' : 's'} hidden`));
   w(`${s.bold(`${c.total} module${c.total === 1 ? '' : 's'}`)}: ${parts.join(', ')}  ${s.gray(`(wall ${formatMs(summary.ms)}, ${summary.workers} worker${summary.workers === 1 ? '' : 's'})`)}`);
+  if (summary.threats) {
+    // The threat table's totals (summary.json `threats`, the HTML report's threat table); each threat left open by name.
+    const t = summary.threats.counts;
+    w(`${s.bold('threats')}: ${t.mitigated ? s.green(`${t.mitigated} mitigated`) : '0 mitigated'}, ${t.not_mitigated ? s.red(`${t.not_mitigated} not mitigated`) : '0 not mitigated'}, ${t.not_tested} not tested`);
+    for (const row of summary.threats.table.filter((r) => r.verdict === 'not_mitigated')) {
+      const mods = row.modules.filter((m) => m.outcome === 'failed' || m.outcome === 'expected_failure').map((m) => (m.outcome === 'expected_failure' ? `${m.id} (expected failure)` : m.id));
+      w(s.red(`  not mitigated: ${row.id} ${row.title} (${row.cites}): ${mods.join(', ')}`));
+    }
+  }
   const strict = summary.gate?.mode === 'strict';
   for (const u of summary.unmetExpectedFailures ?? []) {
     const line = `${strict ? 'unmet' : 'warning: unmet'} expected failure: ${u.module} [${u.check}]${u.rule ? ` ${u.rule}` : ''} did not fail (reason given: ${u.reason})`;
@@ -195,6 +206,7 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
   if (paths.html) w(`  html     ${rel(paths.html)}`);
   else if (paths.htmlError) w(s.yellow(`  html     not generated: ${paths.htmlError}`));
   if (existsSync(paths.junit)) w(`  junit    ${rel(paths.junit)}`);
+  if (paths.threats) w(`  threats  ${rel(paths.threats)}`);
   w(`  summary  ${rel(paths.summary)}`);
   if (paths.log && existsSync(paths.log)) w(`  provider ${rel(paths.log)}`);
 }

@@ -4,6 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModuleDef, ModuleResult, ModuleStatus, RunGate, RunSummary } from '../core/types.ts';
+import { threatCatalogue } from '../threats/catalogue.ts';
+import { threatTable } from '../threats/verdict.ts';
 
 export interface SummaryInput {
   /** The module results the run recorded, by id (already masked). */
@@ -16,7 +18,7 @@ export interface SummaryInput {
   issuer: string;
   faults: string[];
   /** The modules the run selected, in order. */
-  modules: Pick<ModuleDef, 'id' | 'title' | 'counterpart' | 'proves'>[];
+  modules: Pick<ModuleDef, 'id' | 'title' | 'counterpart' | 'proves' | 'threats'>[];
   /** Fallback outcome per module id when modules/<id>.json is missing (from the live reporter). */
   fallback?: Map<string, { status: ModuleStatus; reason?: string; ms: number }>;
   /** Why modules have no result when the fallback does not say (e.g. the suite failed to load). */
@@ -34,15 +36,17 @@ export function buildSummary(input: SummaryInput): RunSummary {
   for (const def of input.modules) {
     const id = def.id;
     const r = input.results.get(id);
+    // The module's threats come from its definition (or a shard summary's entry, on merge).
+    const threats = def.threats?.length ? { threats: def.threats } : {};
     if (r) {
-      const { exchanges: _exchanges, ...rest } = r;
-      modules.push(rest);
+      const { exchanges: _exchanges, replay: _replay, threats: _threats, ...rest } = r;
+      modules.push({ ...rest, ...threats });
       continue;
     }
     const fb = input.fallback?.get(id);
     const status: ModuleStatus = fb && (fb.status === 'skipped' || fb.status === 'not_applicable') ? fb.status : 'failed';
     modules.push({
-      id, title: def.title, counterpart: def.counterpart, proves: def.proves, status, findings: [], expectedFailures: [],
+      id, title: def.title, counterpart: def.counterpart, proves: def.proves, ...threats, status, findings: [], expectedFailures: [],
       reason: fb?.reason ?? input.missingReason ?? 'no result was recorded for this module',
       startedAt: input.startedAt, ms: fb?.ms ?? 0,
     });
@@ -59,6 +63,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     gate: gateOf(counts, unmetExpectedFailures.length, { strict: !!input.strict, errors: input.errors ?? [] }),
     ...(input.errors?.length ? { errors: input.errors } : {}),
     ...(input.shard ? { shard: input.shard } : {}),
+    threats: threatTable(modules, threatCatalogue().threats),
     modules,
   };
 }

@@ -27,6 +27,12 @@ class InvalidRedirectUri extends InvalidRequest {
   }
 }
 
+/** A repeated parameter's first value, as a lax parser reads it (fault authorize-accept-duplicate-params). */
+function firstValues(source: unknown): unknown {
+  if (typeof source !== 'object' || source === null) return source;
+  return Object.fromEntries(Object.entries(source as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+}
+
 export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   let params: Params;
   let client: ClientConfig;
@@ -34,7 +40,10 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
   let pushedUri: string | undefined;
   try {
     refusePost(ctx, req);
-    params = readParams(req.method === 'POST' ? req.body : req.query);
+    // RFC 6749 §3.1: parameters MUST NOT be repeated; a repeated one is invalid_request (§4.1.2.1)
+    // (fault authorize-accept-duplicate-params: the first value of each is used).
+    const raw = req.method === 'POST' ? req.body : req.query;
+    params = readParams(ctx.faults.on('authorize-accept-duplicate-params') ? firstValues(raw) : raw);
     client = await loadClient(ctx, params);
     annotate(req, { client_id: client.client_id });
     // RFC 9126 §4: a request_uri from the PAR endpoint stands for the pushed parameters; its

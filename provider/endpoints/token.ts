@@ -26,7 +26,10 @@ export function grantTypesSupported(ctx: ProviderContext): string[] {
 export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
     checkContentType(req);
-    const params = readParams(req.body);
+    const params = readParams(ctx.faults.on('token-accept-duplicate-params') ? firstValues(req.body) : req.body);
+    // RFC 6749 §3.2: unrecognized parameters MUST be ignored (fault: refused).
+    const unknown = Object.keys(params).filter((k) => !KNOWN_PARAMS.has(k));
+    if (ctx.faults.on('token-refuse-unknown-params') && unknown.length) throw new InvalidRequest(`unknown parameter ${unknown[0]}`);
     if (params.client_id) annotate(req, { client_id: params.client_id });
     checkGrantType(ctx, params.grant_type);
     const client = await authenticateClient(ctx, req, params);
@@ -50,6 +53,16 @@ export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, r
   }
 }
 
+/** Every parameter some grant or client authentication method here reads (for token-refuse-unknown-params). */
+const KNOWN_PARAMS = new Set(['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'username', 'password', 'device_code', 'auth_req_id',
+  'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'resource', 'audience']);
+
+/** Fault token-accept-duplicate-params: a repeated parameter's first value, as a lax parser reads it. */
+function firstValues(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  return Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+}
+
 // RFC 6749 §3.2: token requests are application/x-www-form-urlencoded.
 function checkContentType(req: FastifyRequest): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -65,5 +78,6 @@ function checkGrantType(ctx: ProviderContext, grantType: string | undefined): vo
 // RFC 6749 §5.1: token responses (and errors, §5.2) must not be cached.
 export function noStore(ctx: ProviderContext, reply: FastifyReply): void {
   if (ctx.faults.on('omit-cache-control')) return;
-  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  reply.header('cache-control', 'no-store');
+  if (!ctx.faults.on('token-omit-pragma')) reply.header('pragma', 'no-cache');
 }

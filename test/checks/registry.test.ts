@@ -88,6 +88,12 @@ const EXPECTED: Record<string, string> = {
   registrationEchoesMetadata: 'RFC7591-3.2.1-response',
   idTokenRefreshNonce: 'OIDCC-12.2-refresh-nonce',
   idTokenRefreshHasNoNonce: 'OIDCC-12.2-refresh-no-nonce',
+  opPagesRefuseFraming: 'RFC9700-4.16-clickjacking',
+  opPagesReferrerPolicy: 'RFC9700-4.2.4-referrer-policy',
+  tokenResponsePragmaNoCache: 'RFC6749-5.1-pragma',
+  accessTokenJwtProfile: 'RFC9068-2.2-profile',
+  tokenEntropyMinimum: 'RFC6749-10.10-entropy-128',
+  tokenEntropySuggested: 'RFC6749-10.10-entropy-160',
 };
 
 describe('check registry', () => {

@@ -108,12 +108,16 @@ describe('list', () => {
     const r = await cli(['list', DEFAULT_PLAN]);
     expect(r.code, r.stderr).toBe(0);
     const out = lines(r.stdout);
-    expect(out[0]).toMatch(/^MODULE\s+APPLIES\s+COUNTERPART\s+PROVES\s+SPEC$/);
-    const rowIds = out.slice(1).map((l) => l.split(/\s+/)[0]).filter((w) => ids.includes(w));
+    expect(out[0]).toMatch(/^MODULE\s+APPLIES\s+COUNTERPART\s+PROVES\s+SPEC\s+THREATS$/);
+    const total = out.findIndex((l) => new RegExp(`^${ids.length} modules? \\(`).test(l));
+    expect(total).toBeGreaterThan(0);
+    const rowIds = out.slice(1, total).map((l) => l.split(/\s+/)[0]).filter((w) => ids.includes(w));
     expect(rowIds).toEqual(ids);
     for (const id of ids) expect(out.find((l) => l.startsWith(`${id} `))).toMatch(/\s(yes|skipped: .+|not applicable: .+)\s/);
     expect(r.stdout).toMatch(/§[\d.]+.*\((MUST|SHOULD|MAY)\)/);
-    expect(out.at(-1)).toMatch(new RegExp(`^${ids.length} modules? \\(`));
+    // Then the OAuch map (test/threats/catalogue.test.ts checks its content).
+    expect(out[total + 1]).toMatch(/^OAUCH TEST\s+TOUCHSTONE$/);
+    expect(out.at(-1)).toMatch(/^\d+ OAuch tests: \d+ with a counterpart \(\d+ in this plan\), \d+ inapplicable, \d+ not yet covered/);
   });
 
   test('a bad plan is one line, exit 2', async () => {

@@ -25,6 +25,7 @@ const content = (s: RunSummary) => ({
   counts: s.counts,
   gate: s.gate,
   unmet: s.unmetExpectedFailures,
+  threats: s.threats,
   modules: s.modules.map((m) => ({
     id: m.id,
     status: m.status,
@@ -91,6 +92,12 @@ describe('run --shard i/n, then merge', () => {
       if (r.evidenceDir) expect(r.evidenceDir).toBe(join(at('merged'), 'evidence', id));
     }
     expect(existsSync(join(at('merged'), 'html', 'index.html'))).toBe(true);
+    // The threat table: the merged one (the shards' own were replaced), on its page and in the Allure globals.
+    const totals = (html: string) => /<p id="totals">(.*?)<\/p>/.exec(html)?.[1];
+    const page = readFileSync(join(at('merged'), 'html', 'threats.html'), 'utf8');
+    expect(totals(page)).toBe(totals(readFileSync(join(at('full'), 'html', 'threats.html'), 'utf8')));
+    expect(totals(readFileSync(join(at('merged'), 'allure-results', 'touchstone-threats-attachment.html'), 'utf8'))).toBe(totals(page));
+    expect(read('full').threats!.counts.mitigated).toBeGreaterThan(0);
   });
 
   test('a shard with no module exits 0 with one line and an empty summary whose gate passes', () => {

@@ -1,5 +1,5 @@
 // The harness's layers import one way: core <- checks, plan <- engine <- the CLI (harness/*.ts), and
-// reporters read only core. Nothing in harness/ imports the reference provider or a peer: providers
+// reporters read only core and the threat catalogue (data + a pure verdict). Nothing in harness/ imports the reference provider or a peer: providers
 // are reached over HTTP, or started by a caller that passes its own starter (engine/target.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -13,8 +13,9 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   checks: ['core', 'schemas'],
   plan: ['core'],
-  reporters: ['core'],
-  engine: ['core', 'checks', 'plan', 'schemas'],
+  threats: ['core'],
+  reporters: ['core', 'threats'],
+  engine: ['core', 'checks', 'plan', 'schemas', 'threats'],
 };
 
 function files(dir: string): string[] {

@@ -12,6 +12,7 @@ import { DPOP_PROBES } from './dpop-probes.ts';
 import { RULE_MARK, rule, ruleAssertions, type Probe } from './probe.ts';
 import { FAPI_PROBES } from './fapi-probes.ts';
 import { STORE_PROBES } from './instance-probes.ts';
+import { SECURITY_PROBES } from './security-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -55,6 +56,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...DPOP_PROBES,
   ...FAPI_PROBES,
   ...STORE_PROBES,
+  ...SECURITY_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);

@@ -1,6 +1,6 @@
 // Exactly once through the provider, on each store: one client-assertion jti, one DPoP proof, one
 // refresh token, one approved auth_req_id and one request_uri, each presented by concurrent
-// requests: exactly one succeeds (the guards are single atomic store operations).
+// requests (and one device_code): exactly one succeeds (the guards are single atomic store operations).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import type { RunningProvider } from '../../provider/server.ts';
 import { Browser, authorize, exchange, start, tokenRequest } from './helpers.ts';
 import { API_CONFIG, ccToken, dpopKey, proof, tokenPost } from './dpop-helpers.ts';
 import { DEFAULT_API_CLIENTS } from './dpop-clients.ts';
-import { cibaDecide, cibaPoll, cibaRequest, deviceCibaConfig } from './device-ciba-helpers.ts';
+import { cibaDecide, cibaPoll, cibaRequest, deviceAuthorize, deviceCibaConfig, deviceDecide, devicePoll } from './device-ciba-helpers.ts';
 import { codeOf, fapiConfig, openRequestUri, push } from './fapi-helpers.ts';
 
 const COPIES = 20;
@@ -70,6 +70,13 @@ describe.each(['memory', 'sqlite'] as const)('exactly once on the %s store', (ty
     const id = req.json.auth_req_id as string;
     expect((await cibaDecide(ciba, id, 'approve')).status).toBe(200);
     const rs = await together(() => cibaPoll(ciba, id));
+    expect(rs.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('one approved device_code (RFC 8628 §3.5): tokens once', async () => {
+    const d = await deviceAuthorize(ciba);
+    expect(await deviceDecide(ciba, d.json.user_code as string, 'allow')).toBe('allow');
+    const rs = await together(() => devicePoll(ciba, d.json.device_code as string));
     expect(rs.filter((r) => r.status === 200)).toHaveLength(1);
   });
 

@@ -8,7 +8,7 @@ import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
-import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, USER } from './options.ts';
+import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, STRINGS, USER } from './options.ts';
 
 export function pkcePair(method: string): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
@@ -141,6 +141,8 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
   const url = new URL(run.endpoint('authorization_endpoint'));
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  // with.duplicate: [names]: each sent a second time with another value (RFC 6749 §3.1).
+  for (const name of (w.duplicate as string[] | undefined) ?? []) url.searchParams.append(name, `${params[name] ?? 'x'}-again`);
 
   const session = await run.browser();
   session.useUser(user.username, user.password);
@@ -176,10 +178,13 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
   if (e?.error) {
     const error = response?.error;
-    const ok = atClient && !!error && e.error.includes(error);
+    // A repeated parameter makes the whole request untrustworthy: RFC 6749 §4.1.2.1 lets the OP
+    // show its error page instead of redirecting, as for a request it cannot attribute.
+    const refusedOnPage = Array.isArray(w.duplicate) && landing.kind === 'page' && landing.page === 'error';
+    const ok = refusedOnPage || (atClient && !!error && e.error.includes(error));
     run.expectation(step, `${step.id}-error-response`, {
       ok,
-      message: ok ? `the OP redirected back with error=${error}` : `expected a redirect to ${sentTo} with error ${e.error.join(' or ')}, got ${atClient ? `error=${error ?? '(none)'}${response?.code ? ' and a code' : ''}` : describeLanding(landing)}`,
+      message: refusedOnPage ? 'the OP refused the request on its error page' : ok ? `the OP redirected back with error=${error}` : `expected a redirect to ${sentTo} with error ${e.error.join(' or ')}, got ${atClient ? `error=${error ?? '(none)'}${response?.code ? ' and a code' : ''}` : describeLanding(landing)}`,
       expected: { redirect_uri: sentTo, error: e.error },
       actual: atClient ? { error: error ?? null, code: response?.code ? '(issued)' : undefined } : { landing: describeLanding(landing) },
     }, hop);
@@ -212,5 +217,6 @@ export const authorizeOptions = options({
   request_object: enumOf('unsigned'),
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
   method: HTTP_METHOD,
+  duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
   ...SHAPE_PARAMS,
 });

@@ -11,7 +11,7 @@ import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, type ModuleRun } from '../module-run.ts';
 import { maskIssuedSecrets } from './register.ts';
 import { clientAuthentication, postToTokenEndpoint } from './token.ts';
-import { CLIENT, DPOP, options, SECRET, SHAPE_REQUEST, STRING, STRINGS, USER } from './options.ts';
+import { CLIENT, DPOP, options, SECRET, STRING, STRINGS, TOKEN_REQUEST, USER } from './options.ts';
 
 export async function clientCredentials(run: ModuleRun, step: StepDef): Promise<void> {
   try {
@@ -81,8 +81,8 @@ export const clientCredentialsOptions = options({
   scope: STRING,
   not_granted: { ...STRINGS, description: 'scopes in the request the client cannot get (RFC 6749 §3.3)' },
   dpop: DPOP,
-  ...SHAPE_REQUEST,
+  ...TOKEN_REQUEST,
 });
 
 /** `with` of `password`. */
-export const passwordOptions = options({ client: CLIENT, user: USER, secret: SECRET, scope: STRING, dpop: DPOP, ...SHAPE_REQUEST });
+export const passwordOptions = options({ client: CLIENT, user: USER, secret: SECRET, scope: STRING, dpop: DPOP, ...TOKEN_REQUEST });

@@ -18,6 +18,8 @@ import { refresh, refreshOptions } from './refresh.ts';
 import { register, registerOptions } from './register.ts';
 import { resource, resourceMetadata, resourceMetadataOptions, resourceOptions, resourceToken, resourceTokenOptions } from './resource.ts';
 import { rotateKeys, rotateKeysOptions } from './rotate-keys.ts';
+import { entropy, entropyOptions } from './entropy.ts';
+import { inspect, inspectOptions } from './inspect.ts';
 import { introspect, introspectOptions, revoke, revokeOptions } from './token-management.ts';
 import { token, tokenOptions } from './token.ts';
 import { userinfo, userinfoOptions } from './userinfo.ts';
@@ -62,6 +64,8 @@ export const STEPS = {
   'resource-token': { run: resourceToken, with: resourceTokenOptions, doc: 'a valid access token for a plan resource target' },
   resource: { run: resource, with: resourceOptions, doc: 'call a plan resource target' },
   'resource-metadata': { run: resourceMetadata, with: resourceMetadataOptions, doc: 'RFC 9728 protected resource metadata' },
+  entropy: { run: entropy, with: entropyOptions, doc: 'estimate the entropy of a sample of codes or access tokens (RFC 6749 §10.10)' },
+  inspect: { run: inspect, with: inspectOptions, doc: 'judge what earlier steps recorded (OP page headers, token response headers, the access token)' },
 } satisfies Record<string, StepSpec>;
 
 export type StepKind = keyof typeof STEPS;

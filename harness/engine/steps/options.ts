@@ -49,6 +49,8 @@ export const HEADERS: JsonSchema = { type: 'object', additionalProperties: { typ
 export const SHAPE_PARAMS = { params: PARAMS, drop: DROP } as const;
 /** Steps that shape both the body and the headers. */
 export const SHAPE_REQUEST = { params: PARAMS, drop: DROP, headers: HEADERS } as const;
+/** Token endpoint steps (token.ts postToTokenEndpoint): parameters sent a second time, another value (RFC 6749 §3.2). */
+export const TOKEN_REQUEST = { ...SHAPE_REQUEST, duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' } } as const;
 
 /** `with.dpop` (dpop.ts DpopOptions): true for a valid proof, or the proof's mutations. */
 export const DPOP: JsonSchema = {

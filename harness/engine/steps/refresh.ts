@@ -4,7 +4,7 @@ import { refreshTokenRotated, refreshTokenRotatedOptional } from '../../checks/i
 import type { StepDef } from '../../core/types.ts';
 import { shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { acceptTokens, clientAuthentication, postToTokenEndpoint } from './token.ts';
-import { CLIENT, DPOP, ID_TOKEN_OPTIONS, options, SECRET, SHAPE_REQUEST, STEP_REF } from './options.ts';
+import { CLIENT, DPOP, ID_TOKEN_OPTIONS, options, SECRET, STEP_REF, TOKEN_REQUEST } from './options.ts';
 
 /** The refresh_token request for an earlier token step's refresh token (shared with the race step). */
 export async function refreshGrantRequest(run: ModuleRun, step: StepDef) {
@@ -34,4 +34,4 @@ export async function refresh(run: ModuleRun, step: StepDef): Promise<void> {
 }
 
 /** `with` of `refresh`. */
-export const refreshOptions = options({ from: STEP_REF, client: CLIENT, secret: SECRET, dpop: DPOP, ...ID_TOKEN_OPTIONS, ...SHAPE_REQUEST });
+export const refreshOptions = options({ from: STEP_REF, client: CLIENT, secret: SECRET, dpop: DPOP, ...ID_TOKEN_OPTIONS, ...TOKEN_REQUEST });

@@ -16,7 +16,7 @@ import { JwksCache } from '../jwks-cache.ts';
 import { NotApplicable, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
 import { forgingKey, resolveResource, type ResolvedResource, type ResolvedTarget } from '../resource-target.ts';
 import { clientCredentials } from './client-credentials.ts';
-import { BOOLEAN, checksOf, DPOP, options, SHAPE_REQUEST, STEP_REF, STRING } from './options.ts';
+import { BOOLEAN, checksOf, DPOP, options, SHAPE_REQUEST, STEP_REF, STRING, TOKEN_REQUEST } from './options.ts';
 
 /** The forgeries `with.forge` names (issue 7): one reason each. */
 export const FORGERIES = [
@@ -211,7 +211,7 @@ export async function resourceMetadata(run: ModuleRun, step: StepDef): Promise<v
 }
 
 /** `with` of `resource-token` (client and scope come from plan resource.token). */
-export const resourceTokenOptions = options({ target: STRING, dpop: DPOP, ...SHAPE_REQUEST });
+export const resourceTokenOptions = options({ target: STRING, dpop: DPOP, ...TOKEN_REQUEST });
 
 /** `with` of `resource`. */
 export const resourceOptions = options({

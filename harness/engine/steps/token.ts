@@ -25,8 +25,9 @@ import {
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
 import { fetchJwks } from './metadata.ts';
+import { formEncode } from '../http.ts';
 import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
-import { ASSERTION, CLIENT, DPOP, enumOf, ID_TOKEN_OPTIONS, options, SECRET, SHAPE_REQUEST, STEP_REF } from './options.ts';
+import { ASSERTION, CLIENT, DPOP, enumOf, ID_TOKEN_OPTIONS, options, SECRET, STEP_REF, TOKEN_REQUEST } from './options.ts';
 
 /**
  * `with.assertion`: a deliberately wrong private_key_jwt client assertion (negative modules):
@@ -170,7 +171,9 @@ export async function postToTokenEndpoint(
   let body = form;
   const ex = await sendWithDpop(run, step, { method: 'POST', url }, async (dpop, retry) => {
     if (retry) body = await reissueAssertion(body, run.client(role));
-    return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...headers, ...dpop }, body });
+    const sentBody = withDuplicates(body, step.with?.duplicate);
+    const type: Record<string, string> = typeof sentBody === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+    return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...type, ...headers, ...dpop }, body: sentBody });
   });
   const res = run.response(ex);
   const out: TokenOutput = { kind: 'token', client: role, json: res.json as Record<string, unknown> | undefined };
@@ -191,6 +194,17 @@ export async function postToTokenEndpoint(
   }
   judgeDpopTokenResponse(run, step, res, ex.id, false);
   return { out, json: res.json as Record<string, unknown>, exId: ex.id };
+}
+
+/**
+ * `with.duplicate: [names]`: each named parameter sent a second time with another value (RFC 6749
+ * §3.2: parameters MUST NOT be included more than once; §5.2: the server answers invalid_request).
+ */
+export function withDuplicates(body: Record<string, string>, names: unknown): Record<string, string> | string {
+  if (!Array.isArray(names) || names.length === 0) return body;
+  let b = formEncode(body);
+  for (const name of names as string[]) b += `&${encodeURIComponent(name)}=${encodeURIComponent(`${body[name] ?? 'x'}-again`)}`;
+  return b;
 }
 
 /** `with.refresh_token: absent`: the grant must not carry a refresh token (e.g. no offline consent). */
@@ -314,5 +328,5 @@ export const tokenOptions = options({
   dpop: DPOP,
   refresh_token: enumOf('absent'),
   ...ID_TOKEN_OPTIONS,
-  ...SHAPE_REQUEST,
+  ...TOKEN_REQUEST,
 });

@@ -1,0 +1,205 @@
+// Security-review checks (issue 13, OAuch-class): what the OP's pages and token responses tell a
+// browser about framing, caching and referrers, and the shape of JWT access tokens. Pure functions
+// over recorded evidence (the browser hops' response headers, token responses, issued tokens).
+import { defineCheck, fail, pass } from '../core/finding.ts';
+import { evidence, isRecord, preview } from './util.ts';
+
+/** One OP page as the browser received it: a provider navigation answered 2xx with HTML. */
+export interface OpPage {
+  url: string;
+  status?: number;
+  headers: Record<string, string>;
+}
+
+/** The sources of CSP frame-ancestors, or undefined when no policy sets it (the first one that does wins). */
+export function frameAncestors(csp: string | undefined): string[] | undefined {
+  if (!csp) return undefined;
+  // Several policies arrive joined by ", "; each is enforced, so any policy with the directive counts.
+  for (const policy of csp.split(',')) {
+    for (const directive of policy.split(';')) {
+      const [name, ...sources] = directive.trim().split(/\s+/);
+      if (name?.toLowerCase() === 'frame-ancestors') return sources.map((s) => s.toLowerCase());
+    }
+  }
+  return undefined;
+}
+
+/** Why a page may be framed by another origin, or undefined when it may not. */
+function framingGap(h: Record<string, string>): string | undefined {
+  // CSP Level 2 §7.7: frame-ancestors, when present, governs (browsers then ignore X-Frame-Options).
+  const fa = frameAncestors(h['content-security-policy']);
+  if (fa) {
+    // Any origin: `*`, a bare scheme (`https:`), or a wildcard host alone (`https://*`); a wildcard
+    // subdomain of one site (`https://*.rp.example`) names that site only.
+    const open = fa.filter((s) => s === '*' || /^[a-z][a-z0-9+.-]*:$/.test(s) || /^([a-z][a-z0-9+.-]*:\/\/)?\*(:[0-9*]+)?\/?$/.test(s));
+    if (fa.length === 0) return 'CSP frame-ancestors has no source list';
+    return open.length ? `CSP frame-ancestors allows any origin (${open.join(' ')})` : undefined;
+  }
+  // RFC 7034 §2.1: DENY or SAMEORIGIN; ALLOW-FROM is ignored by current browsers.
+  const xfo = h['x-frame-options']?.trim().toLowerCase();
+  if (xfo === 'deny' || xfo === 'sameorigin') return undefined;
+  return xfo ? `X-Frame-Options ${preview(h['x-frame-options'])} is neither DENY nor SAMEORIGIN, and no CSP frame-ancestors` : 'neither X-Frame-Options nor CSP frame-ancestors';
+}
+
+// RFC 9700 §4.16: "Authorization servers MUST prevent clickjacking attacks" (X-Frame-Options, or
+// CSP level 2 frame-ancestors, which the AS SHOULD also use). Frame-busting scripts are also named
+// there but cannot be seen from headers; a page that relies on them alone is reported here.
+export const opPagesRefuseFraming = defineCheck<{ pages: OpPage[] }>('op-pages-refuse-framing', 'RFC9700-4.16-clickjacking', ({ pages }) => {
+  const expected = 'every OP page: X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors without a wildcard';
+  if (pages.length === 0) return fail('expected at least one OP page, but none was recorded to judge', expected, []);
+  const open = pages.flatMap((p) => {
+    const gap = framingGap(p.headers);
+    return gap ? [{ url: p.url, gap }] : [];
+  });
+  if (open.length === 0) return pass(`all ${pages.length} OP page(s) refuse framing by other origins`, expected, pages.map((p) => ({ url: p.url, 'x-frame-options': p.headers['x-frame-options'], 'content-security-policy': p.headers['content-security-policy'] })));
+  return fail(`expected every OP page to refuse framing, but ${open.length} of ${pages.length} can be framed by any origin: ${open[0].url} has ${open[0].gap}`, expected, evidence(open));
+});
+
+/** Referrer policies that send no path or query to another origin (W3C Referrer Policy §3). */
+const NON_LEAKING = new Set(['no-referrer', 'same-origin', 'strict-origin', 'strict-origin-when-cross-origin', 'origin', 'origin-when-cross-origin']);
+
+/** The policy a browser applies: the last token it recognises (Referrer Policy §11.1). */
+export function effectiveReferrerPolicy(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const known = new Set([...NON_LEAKING, 'unsafe-url', 'no-referrer-when-downgrade']);
+  return header.split(',').map((t) => t.trim().toLowerCase()).filter((t) => known.has(t)).pop();
+}
+
+// RFC 9700 §4.2.4: the authorization endpoint's pages SHOULD NOT leak their URL (request
+// parameters) to third parties; a Referrer Policy is the countermeasure it names. A SHOULD-level
+// judgement: without the header the browser's own default applies, which the OP does not control.
+export const opPagesReferrerPolicy = defineCheck<{ pages: OpPage[] }>('op-pages-referrer-policy', 'RFC9700-4.2.4-referrer-policy', ({ pages }) => {
+  const expected = `every OP page: Referrer-Policy one of ${[...NON_LEAKING].join(', ')}`;
+  if (pages.length === 0) return fail('expected at least one OP page, but none was recorded to judge', expected, []);
+  const bad = pages.flatMap((p) => {
+    const policy = effectiveReferrerPolicy(p.headers['referrer-policy']);
+    return policy && NON_LEAKING.has(policy) ? [] : [{ url: p.url, 'referrer-policy': p.headers['referrer-policy'] ?? null }];
+  });
+  if (bad.length === 0) return pass(`all ${pages.length} OP page(s) set a Referrer-Policy that keeps their URL from other origins`, expected, pages.map((p) => ({ url: p.url, 'referrer-policy': p.headers['referrer-policy'] })));
+  const first = bad[0];
+  return fail(`expected a non-leaking Referrer-Policy on every OP page, but ${bad.length} of ${pages.length} ${first['referrer-policy'] === null ? 'set no Referrer-Policy (the browser default decides what leaks)' : `set Referrer-Policy ${preview(first['referrer-policy'])}, which sends the full URL elsewhere`}, e.g. ${first.url}`, expected, evidence(bad));
+});
+
+// RFC 6749 §5.1 asks for Pragma: no-cache beside Cache-Control: no-store; RFC 9111 §5.4 deprecates
+// Pragma (HTTP/1.0 caches only), so this is judged at SHOULD: its absence is a warning.
+export const tokenResponsePragmaNoCache = defineCheck<Record<string, string>>('token-response-pragma-no-cache', 'RFC6749-5.1-pragma', (headers) => {
+  const expected = 'Pragma: no-cache';
+  const p = headers.pragma;
+  if (p === undefined) return fail('expected Pragma: no-cache, found no Pragma header', expected, undefined);
+  if (p.split(',').some((d) => d.trim().toLowerCase() === 'no-cache')) return pass(`Pragma ${preview(p)}`, expected, p);
+  return fail(`expected Pragma: no-cache, found ${preview(p)}`, expected, evidence(p));
+});
+
+/** A compact JWS's header and claims, or undefined when the token is not one (an opaque handle). */
+export function decodeJwtParts(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as unknown;
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+    if (!isRecord(header) || typeof header.alg !== 'string' || !isRecord(claims)) return undefined;
+    return { header, claims };
+  } catch {
+    return undefined;
+  }
+}
+
+// RFC 9068 §2.1: typ "at+jwt" (application/at+jwt); §2.2: iss, exp, aud, sub, client_id, iat, jti
+// are REQUIRED; §3: aud names the resource(s) the token is for (RFC 8707), so a token whose aud is
+// just its granted scope values does not follow the profile. An opaque token is outside the profile.
+export const accessTokenJwtProfile = defineCheck<{ token: string; issuer: string; clientId: string; scope?: string }>('access-token-jwt-profile', 'RFC9068-2.2-profile', ({ token, issuer, clientId, scope }) => {
+  const expected = { typ: 'at+jwt', claims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'], iss: issuer, client_id: clientId, aud: 'resource identifier(s), not the scope values' };
+  const jwt = decodeJwtParts(token);
+  if (!jwt) return pass('the access token is opaque (not a JWT): the RFC 9068 profile applies to JWT access tokens only', expected, { format: 'opaque', length: token.length });
+  const { header, claims } = jwt;
+  const problems: string[] = [];
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+  if (typ !== 'at+jwt' && typ !== 'application/at+jwt') problems.push(`typ is ${preview(header.typ)}, not at+jwt`);
+  for (const c of ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']) if (claims[c] === undefined) problems.push(`${c} is missing`);
+  if (claims.iss !== undefined && claims.iss !== issuer) problems.push(`iss ${preview(claims.iss)} is not the issuer ${preview(issuer)}`);
+  if (claims.client_id !== undefined && claims.client_id !== clientId) problems.push(`client_id ${preview(claims.client_id)} is not the requesting client ${preview(clientId)}`);
+  for (const c of ['exp', 'iat']) if (claims[c] !== undefined && typeof claims[c] !== 'number') problems.push(`${c} is not a NumericDate`);
+  const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : undefined;
+  if (claims.aud !== undefined && (!aud || aud.length === 0 || aud.some((a) => typeof a !== 'string'))) problems.push(`aud ${preview(claims.aud)} is not a string or a non-empty array of strings`);
+  const scopes = new Set((scope ?? (typeof claims.scope === 'string' ? claims.scope : '')).split(' ').filter(Boolean));
+  if (aud && aud.length > 0 && scopes.size > 0 && aud.every((a) => typeof a === 'string' && scopes.has(a))) problems.push(`aud ${preview(claims.aud)} is the granted scope list, not a resource`);
+  const actual = evidence({ header: { typ: header.typ, alg: header.alg }, claims: Object.fromEntries(['iss', 'aud', 'sub', 'client_id', 'exp', 'iat', 'jti', 'scope'].map((c) => [c, claims[c]])) });
+  if (problems.length) return fail(`expected a JWT access token following RFC 9068, but ${problems.join('; ')}`, expected, actual);
+  return pass('the JWT access token follows RFC 9068 (typ at+jwt; iss, exp, aud, sub, client_id, iat, jti present; aud names a resource)', expected, actual);
+});
+
+/** Symbol sets a token's characters are drawn from, smallest first (the estimate takes the first that covers every sample). */
+const ALPHABETS: { name: string; size: number; test: RegExp }[] = [
+  { name: 'decimal digits', size: 10, test: /^[0-9]*$/ },
+  { name: 'lower-case hex', size: 16, test: /^[0-9a-f]*$/ },
+  { name: 'upper-case hex', size: 16, test: /^[0-9A-F]*$/ },
+  { name: 'base32 (RFC 4648)', size: 32, test: /^[A-Z2-7=]*$/ },
+  { name: 'letters and digits', size: 62, test: /^[A-Za-z0-9]*$/ },
+  { name: 'base64url', size: 64, test: /^[A-Za-z0-9_-]*$/ },
+  { name: 'base64', size: 64, test: /^[A-Za-z0-9+/=]*$/ },
+  { name: 'printable ASCII', size: 95, test: /^[\x20-\x7e]*$/ },
+];
+
+export interface EntropyEstimate {
+  method: string;
+  samples: number;
+  distinct: number;
+  alphabet: string;
+  alphabetSize: number;
+  /** Length of the shortest sample: positions compared across samples. */
+  length: number;
+  /** Positions (within `length`) whose symbol differs between at least two samples. */
+  varyingPositions: number;
+  /** The estimate judged: varyingPositions × log2(alphabetSize). */
+  bits: number;
+  /** Sum over positions of -log2(frequency of the most common symbol): a min-entropy estimate, at most length × log2(samples) with this many samples. */
+  minEntropyBits: number;
+}
+
+/**
+ * Estimate the bits of guessing work in a sample of tokens: the smallest standard alphabet that
+ * covers every sample, times the number of character positions that vary between samples (a
+ * position that never changes is a fixed prefix or structure and adds nothing). An upper bound:
+ * a weak generator behind a wide alphabet is not seen. Beside it, a per-position min-entropy from
+ * the most frequent symbol at each position, which a small sample caps at log2(N) per position.
+ */
+export function estimateEntropy(samples: string[]): EntropyEstimate {
+  const strings = samples.filter((s): s is string => typeof s === 'string');
+  const alpha = ALPHABETS.find((a) => strings.every((s) => a.test.test(s))) ?? { name: 'any characters', size: 256 };
+  const length = strings.length ? Math.min(...strings.map((s) => s.length)) : 0;
+  let varying = 0;
+  let minEntropy = 0;
+  for (let i = 0; i < length; i++) {
+    const counts = new Map<string, number>();
+    for (const s of strings) counts.set(s[i], (counts.get(s[i]) ?? 0) + 1);
+    if (counts.size > 1) varying++;
+    minEntropy += -Math.log2(Math.max(...counts.values()) / strings.length);
+  }
+  const bitsPer = Math.log2(alpha.size);
+  return {
+    method: 'alphabet × varying positions: bits = (positions that differ between samples) × log2(alphabet size); min-entropy per position from the most frequent symbol (capped at log2(samples) per position by the sample size)',
+    samples: strings.length,
+    distinct: new Set(strings).size,
+    alphabet: alpha.name,
+    alphabetSize: alpha.size,
+    length,
+    varyingPositions: varying,
+    bits: Math.round(varying * bitsPer * 10) / 10,
+    minEntropyBits: Math.round(minEntropy * 10) / 10,
+  };
+}
+
+function judgeEntropy(kind: string, samples: string[], floor: number, level: string) {
+  const expected = `a guessing probability of at most 2^-${floor} (${floor} bits or more, ${level}), every sample distinct`;
+  if (!Array.isArray(samples) || samples.length < 2) return fail(`expected at least 2 ${kind} samples to estimate from, got ${Array.isArray(samples) ? samples.length : 0}`, expected, undefined);
+  const e = estimateEntropy(samples);
+  if (e.distinct < e.samples) return fail(`expected every ${kind} to be distinct, but ${e.samples - e.distinct} of ${e.samples} repeat an earlier one`, expected, e);
+  if (e.bits < floor) return fail(`expected at least ${floor} bits in each ${kind}, estimated ${e.bits} bits (${e.varyingPositions} varying positions of ${e.alphabet}, ${e.length} characters)`, expected, e);
+  return pass(`about ${e.bits} bits per ${kind} (${e.varyingPositions} varying positions of ${e.alphabet}, from ${e.samples} samples), at least ${floor}`, expected, e);
+}
+
+// RFC 6749 §10.10 (and RFC 6819 §5.1.4.2.2): "The probability of an attacker guessing generated
+// tokens (and other credentials not intended for handling by end-users) MUST be less than or equal
+// to 2^(-128) and SHOULD be less than or equal to 2^(-160)." Judged on each kind of value alone.
+export const tokenEntropyMinimum = defineCheck<{ kind: string; samples: string[] }>('token-entropy-128', 'RFC6749-10.10-entropy-128', ({ kind, samples }) => judgeEntropy(kind, samples, 128, 'MUST'));
+export const tokenEntropySuggested = defineCheck<{ kind: string; samples: string[] }>('token-entropy-160', 'RFC6749-10.10-entropy-160', ({ kind, samples }) => judgeEntropy(kind, samples, 160, 'SHOULD'));

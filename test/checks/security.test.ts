@@ -1,0 +1,131 @@
+// Security-review checks (issue 13): framing and referrer headers of OP pages, Pragma on token
+// responses, and the RFC 9068 JWT access token profile. Tokens are signed with jose for real.
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { generateKeyPair, SignJWT } from 'jose';
+import {
+  accessTokenJwtProfile,
+  effectiveReferrerPolicy,
+  estimateEntropy,
+  tokenEntropyMinimum,
+  tokenEntropySuggested,
+  frameAncestors,
+  opPagesReferrerPolicy,
+  opPagesRefuseFraming,
+  tokenResponsePragmaNoCache,
+} from '../../harness/checks/index.ts';
+import { expectFail, expectPass, HOSTILE } from './helpers.ts';
+
+const page = (headers: Record<string, string>, url = 'https://op.example/login') => ({ url, status: 200, headers: { 'content-type': 'text/html', ...headers } });
+
+describe('opPagesRefuseFraming (RFC 9700 §4.16)', () => {
+  it('passes for X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors without a wildcard', () => {
+    const f = opPagesRefuseFraming({ pages: [page({ 'x-frame-options': 'DENY' }), page({ 'x-frame-options': 'sameorigin' }), page({ 'content-security-policy': "default-src 'self'; frame-ancestors 'none'" }), page({ 'content-security-policy': "frame-ancestors 'self' https://rp.example" })] });
+    expectPass(f);
+    expect(f.citation.id).toBe('RFC9700-4.16-clickjacking');
+  });
+  it('fails for a page with neither header, naming the page', () => {
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'x-frame-options': 'DENY' }), page({}, 'https://op.example/consent')] }), /1 of 2 .*consent.*neither X-Frame-Options nor CSP frame-ancestors/);
+  });
+  it('fails for frame-ancestors * (which overrides X-Frame-Options), ALLOW-FROM, and no page at all', () => {
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'x-frame-options': 'DENY', 'content-security-policy': 'frame-ancestors *' })] }), /allows any origin/);
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'x-frame-options': 'ALLOW-FROM https://rp.example' })] }), /neither DENY nor SAMEORIGIN/);
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'content-security-policy': 'frame-ancestors https:' })] }), /allows any origin \(https:\)/);
+    expectFail(opPagesRefuseFraming({ pages: [page({ 'content-security-policy': 'frame-ancestors https://*' })] }), /allows any origin/);
+    expectPass(opPagesRefuseFraming({ pages: [page({ 'content-security-policy': 'frame-ancestors https://*.rp.example' })] }));
+    expectFail(opPagesRefuseFraming({ pages: [] }), /at least one OP page/);
+  });
+  it('reads frame-ancestors from any of several policies', () => {
+    expect(frameAncestors("default-src 'none', frame-ancestors 'none'")).toEqual(["'none'"]);
+    expect(frameAncestors("default-src 'none'")).toBeUndefined();
+  });
+  it('never throws on hostile evidence', () => {
+    for (const h of HOSTILE) expect(typeof opPagesRefuseFraming(h as never).ok).toBe('boolean');
+  });
+});
+
+describe('opPagesReferrerPolicy (RFC 9700 §4.2.4, SHOULD)', () => {
+  it('passes for policies that send no path or query cross-origin', () => {
+    expectPass(opPagesReferrerPolicy({ pages: [page({ 'referrer-policy': 'no-referrer' }), page({ 'referrer-policy': 'strict-origin-when-cross-origin' }), page({ 'referrer-policy': 'unsafe-url, same-origin' })] }));
+  });
+  it('fails (a warning at SHOULD) without the header, or with unsafe-url', () => {
+    const f = opPagesReferrerPolicy({ pages: [page({})] });
+    expectFail(f, /no Referrer-Policy/);
+    expect(f.citation.level).toBe('SHOULD');
+    expectFail(opPagesReferrerPolicy({ pages: [page({ 'referrer-policy': 'unsafe-url' })] }), /sends the full URL/);
+  });
+  it('takes the last policy the browser knows', () => {
+    expect(effectiveReferrerPolicy('no-referrer, made-up')).toBe('no-referrer');
+    expect(effectiveReferrerPolicy('no-referrer, unsafe-url')).toBe('unsafe-url');
+  });
+});
+
+describe('tokenResponsePragmaNoCache (RFC 6749 §5.1, judged SHOULD)', () => {
+  it('passes for Pragma: no-cache', () => expectPass(tokenResponsePragmaNoCache({ 'cache-control': 'no-store', pragma: 'no-cache' })));
+  it('fails without Pragma, or with another value', () => {
+    expectFail(tokenResponsePragmaNoCache({ 'cache-control': 'no-store' }), /no Pragma/);
+    expectFail(tokenResponsePragmaNoCache({ pragma: 'x-other' }), /found "x-other"/);
+  });
+});
+
+describe('accessTokenJwtProfile (RFC 9068 §2.1, §2.2)', async () => {
+  const { privateKey } = await generateKeyPair('ES256');
+  const issuer = 'https://as.example';
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: issuer, sub: '5ba552d67', aud: 'https://rs.example.com/', client_id: 's6BhdRkqt3', scope: 'openid profile reademail', jti: 'dbe39bf3a3ba4238a513f51d6e1691c4', iat: now, exp: now + 300 };
+  const sign = (c: Record<string, unknown>, typ = 'at+jwt') => new SignJWT(c).setProtectedHeader({ alg: 'ES256', typ }).sign(privateKey);
+  const input = async (c: Record<string, unknown> = claims, typ?: string) => ({ token: await sign(c, typ), issuer, clientId: 's6BhdRkqt3', scope: 'openid profile reademail' });
+
+  it('passes for the RFC 9068 §2.2 example claims, and for typ application/at+jwt', async () => {
+    const f = accessTokenJwtProfile(await input());
+    expectPass(f);
+    expect(f.citation.id).toBe('RFC9068-2.2-profile');
+    expectPass(accessTokenJwtProfile(await input(claims, 'application/at+jwt')));
+  });
+  it('passes for an opaque access token (outside the profile)', () => {
+    expectPass(accessTokenJwtProfile({ token: '2YotnFZFEjr1zCsicMWpAA', issuer, clientId: 'c' }));
+  });
+  it('fails for typ JWT, a missing jti, another client_id', async () => {
+    expectFail(accessTokenJwtProfile(await input(claims, 'JWT')), /typ is "JWT"/);
+    const { jti: _jti, ...noJti } = claims;
+    expectFail(accessTokenJwtProfile(await input(noJti)), /jti is missing/);
+    expectFail(accessTokenJwtProfile(await input({ ...claims, client_id: 'other' })), /client_id "other" is not the requesting client/);
+  });
+  it('fails when aud is the granted scope list instead of a resource', async () => {
+    expectFail(accessTokenJwtProfile(await input({ ...claims, aud: ['openid', 'profile'] })), /aud .* is the granted scope list/);
+  });
+  it('never throws on hostile tokens', () => {
+    for (const h of HOSTILE) if (typeof h === 'string') expect(typeof accessTokenJwtProfile({ token: h, issuer, clientId: 'c' }).ok).toBe('boolean');
+  });
+});
+
+describe('token entropy (RFC 6749 §10.10: MUST 128 bits, SHOULD 160)', () => {
+  const sample = (bytes: number, n = 8, prefix = '') => Array.from({ length: n }, () => prefix + randomBytes(bytes).toString('base64url'));
+  it('passes both floors for 32 random bytes in base64url, stating the method', () => {
+    const samples = sample(32);
+    const f = tokenEntropyMinimum({ kind: 'code', samples });
+    expectPass(f);
+    expectPass(tokenEntropySuggested({ kind: 'code', samples }));
+    expect(f.actual).toMatchObject({ alphabet: 'base64url', alphabetSize: 64, length: 43 });
+    expect(String((f.actual as { method: string }).method)).toMatch(/alphabet × varying positions/);
+  });
+  it('fails the MUST for 12 random bytes (96 bits), and only the SHOULD for 17 (about 138)', () => {
+    expectFail(tokenEntropyMinimum({ kind: 'code', samples: sample(12) }), /at least 128 bits .* estimated 96 bits/);
+    const s17 = sample(17);
+    expectPass(tokenEntropyMinimum({ kind: 'code', samples: s17 }));
+    const f = tokenEntropySuggested({ kind: 'code', samples: s17 });
+    expectFail(f, /at least 160 bits/);
+    expect(f.citation.level).toBe('SHOULD');
+  });
+  it('counts a fixed prefix as no entropy, and fails repeated or too few samples', () => {
+    const e = estimateEntropy(sample(16, 8, 'tok_prefix_'));
+    expect(e.length - e.varyingPositions).toBeGreaterThanOrEqual(11);
+    expect(e.bits).toBeLessThan(140);
+    expectFail(tokenEntropyMinimum({ kind: 'code', samples: ['a'.repeat(43), 'a'.repeat(43)] }), /distinct/);
+    expectFail(tokenEntropyMinimum({ kind: 'code', samples: ['x'] }), /at least 2/);
+  });
+  it('infers the narrowest alphabet (hex) and never throws on hostile input', () => {
+    expect(estimateEntropy(Array.from({ length: 8 }, () => randomBytes(20).toString('hex'))).alphabetSize).toBe(16);
+    for (const h of HOSTILE) expect(typeof tokenEntropyMinimum({ kind: 'x', samples: h as string[] }).ok).toBe('boolean');
+  });
+});

@@ -1,0 +1,71 @@
+// Probes for the security-review fault switches (issue 13): each passes only with its switch on.
+import { expect } from 'vitest';
+import { request } from 'undici';
+import { decodeJwt } from 'jose';
+import type { FaultId } from '../../provider/faults.ts';
+import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts';
+import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
+import { rule, type Probe } from './probe.ts';
+
+const OPAQUE = { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret' };
+/** The default clients plus a client_credentials client with opaque access tokens. */
+const OPAQUE_CONFIG: Record<string, unknown> = {
+  clients: [...(CC_CONFIG.clients as unknown[]), { ...OPAQUE, token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://service3.example/cb'], grant_types: ['client_credentials'], scope: 'api:read', access_token_format: 'opaque' }],
+};
+
+/** The login page the authorization request leads to. */
+async function loginPage(issuer: string) {
+  const b = new Browser(issuer);
+  const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+  const r = await b.follow(await b.get(`/authorize?${q}`));
+  expect([r.status, pageOf(r.text)]).toEqual([200, 'login']);
+  return r;
+}
+
+type Ours = 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+
+export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
+  'pages-allow-framing': { run: async (op) => {
+    const r = await loginPage(op.issuer);
+    rule([header(r, 'x-frame-options'), /frame-ancestors/.test(header(r, 'content-security-policy') ?? '')]).toEqual([undefined, false]);
+  } },
+  'pages-omit-referrer-policy': { run: async (op) => {
+    rule(header(await loginPage(op.issuer), 'referrer-policy')).toBeUndefined();
+  } },
+  'token-omit-pragma': { run: async (op) => {
+    const t = await exchange(op, await authorize(op));
+    expect([t.status, t.headers['cache-control']]).toEqual([200, 'no-store']);
+    rule(t.headers.pragma).toBeUndefined();
+  } },
+  'authorize-accept-duplicate-params': { run: async (op) => {
+    const out = await authorize(op, { params: { scope: 'openid' } }).catch(() => undefined);
+    expect(out).toBeDefined();
+    const b = out!.browser;
+    const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    q.append('scope', 'openid-again');
+    const r = await b.follow(await b.get(`/authorize?${q}`));
+    rule(r.location ? new URL(r.location).searchParams.has('code') : false).toBe(true);
+  } },
+  'token-accept-duplicate-params': { config: CC_CONFIG, run: async (op) => {
+    const r = await request(`${op.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...authOf(SERVICE) }, body: 'grant_type=client_credentials&scope=api%3Aread&scope=api%3Awrite' });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'token-refuse-unknown-params': { config: CC_CONFIG, run: async (op) => {
+    rule((await ccToken(op, SERVICE, { scope: 'api:read', frobnicate: 'x' })).status).toBe(400);
+  } },
+  // 12 and 17 random bytes, base64url: 16 and 23 characters (the clean provider's are 43).
+  'short-tokens': { config: OPAQUE_CONFIG, run: async (op) => {
+    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
+    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([16, 16]);
+  } },
+  'tokens-below-160-bits': { config: OPAQUE_CONFIG, run: async (op) => {
+    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
+    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([23, 23]);
+  } },
+  'access-token-scope-aud': { config: CC_CONFIG, run: async (op) => {
+    const t = await ccToken(op, SERVICE, { scope: 'api:read' });
+    expect(t.status).toBe(200);
+    rule(decodeJwt(t.json.access_token as string).aud).toEqual(['api:read']);
+  } },
+};
