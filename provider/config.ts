@@ -44,6 +44,9 @@ export type AccessTokenFormat = 'jwt' | 'opaque';
 /** RFC 7591: open registration, or registration with an initial access token (Bearer). */
 export interface RegistrationConfig { enabled: boolean; initial_access_token?: string }
 
+/** GET /metrics: off unless enabled; a bearer token is required when on (config.schema.json). */
+export interface MetricsConfig { enabled: boolean; token?: string }
+
 export interface UserConfig {
   sub: string;
   username: string;
@@ -88,6 +91,7 @@ export interface ResolvedConfig {
   require_pushed_authorization_requests: boolean;
   /** RFC 8628 §3.2 / CIBA §7.3: the polling interval (seconds) the device and CIBA grants announce and enforce. */
   polling_interval: number;
+  metrics: MetricsConfig;
 }
 
 export const DEFAULT_TTL: Ttl = { code: 60, access_token: 600, id_token: 600, session: 3600, interaction: 600, refresh_token: 86400, par: 60, device_code: 600, auth_req_id: 120 };
@@ -177,7 +181,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
     access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
     profile?: Profile; require_pushed_authorization_requests?: boolean;
-    polling_interval?: number;
+    polling_interval?: number; metrics?: Partial<MetricsConfig>;
   };
   const clients: ClientConfig[] = cfg.clients
     ? cfg.clients.map((c) => ({
@@ -212,6 +216,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     profile: cfg.profile ?? 'default',
     require_pushed_authorization_requests: cfg.require_pushed_authorization_requests ?? false,
     polling_interval: cfg.polling_interval ?? 5,
+    metrics: { enabled: cfg.metrics?.enabled ?? false, token: cfg.metrics?.token },
   };
   checkClients(resolved);
   checkUnique(resolved.users.map((u) => u.sub), '/users', 'sub');
