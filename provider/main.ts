@@ -1,9 +1,18 @@
 #!/usr/bin/env node
 // CLI: node provider/main.ts [--config file.yaml|json] [--port N] [--faults a,b]
 // Faults also come from TOUCHSTONE_FAULTS=a,b and from the config's `faults` (union).
+//
+// Node's compile cache (module.enableCompileCache, Node >= 22.1) keeps the type-stripped and
+// compiled form of every module imported after this point, so a second start skips stripping the
+// provider's TypeScript (the modules below are imported dynamically, after the cache is on).
+// NODE_COMPILE_CACHE, when set, names the directory (it then covers this file too); otherwise
+// Node's default under the OS temp directory. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+import { enableCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './errors.ts';
-import { startProvider } from './server.ts';
+
+enableCompileCache?.();
+const { ConfigError } = await import('./errors.ts');
+const { startProvider } = await import('./server.ts');
 
 const DEFAULT_PORT = 9400;
 
