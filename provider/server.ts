@@ -1,5 +1,7 @@
 // startProvider: build and start one provider instance (its own config, keys, store and faults).
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+// node:http only as a type: an ESM import of it evaluates its lazy exports and loads Node's
+// bundled undici (about 50 ms and some MiB at start).
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -108,10 +110,10 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
       if (err.code === 'ECONNRESET' || socket.destroyed) return;
       const mine = !inFlight.has(socket);
-      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const [status, reason] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
       const body = JSON.stringify({ error: 'invalid_request', error_description: 'malformed HTTP request' });
       if (socket.writable) {
-        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+        socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
       }
       socket.destroy(err);
       // The request line may not have been read: method and path are unknown.
