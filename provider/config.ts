@@ -5,7 +5,6 @@ import { extname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.ts';
 import { parseFaults, type FaultId } from './faults.ts';
 
@@ -295,7 +294,8 @@ export function readConfigFile(file: string): unknown {
     throw new ConfigError(`config: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
-    return extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    // yaml is loaded only for a YAML file (a JSON config or none starts without it).
+    return extname(file).toLowerCase() === '.json' ? JSON.parse(text) : (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
     throw new ConfigError(`config: ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -1,8 +1,9 @@
 // Provider benchmark (issue 15): the heavy token flow against OUR provider and against
 // oidc-provider 9.13.3 in the same run, each in its own Node process (this Node, 24), one after the
 // other; this process is the load generator (a third process). Prints, for both: req/s, p50/p99
-// latency, spawn-to-ready (spawn until discovery answers 200), idle RSS (after ready + settle) and
-// RSS after the load, the CPU time the provider used; and the ratios ours / theirs.
+// latency, spawn-to-ready (spawn until discovery answers 200) and idle RSS (after ready + settle),
+// each the median of three starts, RSS after the load, the CPU time the provider used per request;
+// and the ratios ours / theirs. Also our start figures with NODE_COMPILE_CACHE set.
 //
 // Heavy flow: POST /token grant_type=client_credentials, client authentication private_key_jwt
 // (ES256, RFC 7523), a DPoP proof (ES256, RFC 9449), a JWT access token (RFC 9068, RS256, audience
@@ -15,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
@@ -89,9 +90,33 @@ async function waitReady(base: string, child: ChildProcess, started: number): Pr
   }
 }
 
-interface Target { name: string; start(port: number): ChildProcess; resource(issuer: string): string; clientId: string }
+interface Target { name: string; start(port: number, env?: Record<string, string>): ChildProcess; resource(issuer: string): string; clientId: string }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Spawn, wait until discovery answers, settle, read RSS, stop: the start figures alone. */
+async function startOnly(t: Target, o: BenchOptions, env?: Record<string, string>): Promise<{ readyMs: number; idleRssMiB: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = t.start(port, env);
+  try {
+    const readyMs = await waitReady(`http://127.0.0.1:${port}`, child, started);
+    await sleep(o.settleMs);
+    return { readyMs, idleRssMiB: rssMiB(child.pid!) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  }
+}
 
 async function measure(t: Target, o: BenchOptions): Promise<ProviderFigures> {
+  const f = await measureLoad(t, o);
+  // Start figures: the median of the measured start and two more (one start on a busy machine is noisy).
+  const more = [await startOnly(t, o), await startOnly(t, o)];
+  return { ...f, readyMs: Math.round(median([f.readyMs, ...more.map((m) => m.readyMs)])), idleRssMiB: median([f.idleRssMiB, ...more.map((m) => m.idleRssMiB)]) };
+}
+
+async function measureLoad(t: Target, o: BenchOptions): Promise<ProviderFigures> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const started = performance.now();
@@ -174,6 +199,9 @@ const clientJwk = (() => {
   return { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' };
 })();
 
+/** Our start with NODE_COMPILE_CACHE set (warm), when measured. */
+let cacheStart: { readyMs: number; idleRssMiB: number } | undefined;
+
 export async function benchProviders(o: BenchOptions): Promise<ProviderFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'touchstone-bench-provider-'));
   const config = join(dir, 'provider.json');
@@ -188,7 +216,7 @@ export async function benchProviders(o: BenchOptions): Promise<ProviderFigures[]
     {
       name: 'ours', clientId: 'bench-client',
       // Generated signing keys, as the provider starts by default; its request log to /dev/null.
-      start: (port) => spawn(process.execPath, [...extra, join(root, 'provider/main.ts'), '--config', config, '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] }),
+      start: (port, env) => spawn(process.execPath, [...extra, join(root, 'provider/main.ts'), '--config', config, '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }),
       resource: (issuer) => `${issuer}/api/resource`,
     },
     {
@@ -205,6 +233,14 @@ export async function benchProviders(o: BenchOptions): Promise<ProviderFigures[]
       if (o.only && (o.only === 'ours') !== (t.name === 'ours')) continue;
       out.push(await measure(t, o));
     }
+    if (o.only !== 'theirs') {
+      // Start figures when NODE_COMPILE_CACHE is set (a launcher's choice): then even the entry file
+      // comes from Node's compile cache, and TypeScript stripping (amaro) is never loaded.
+      const cache = join(dir, 'compile-cache');
+      await startOnly(targets[0], o, { NODE_COMPILE_CACHE: cache });
+      const runs = [await startOnly(targets[0], o, { NODE_COMPILE_CACHE: cache }), await startOnly(targets[0], o, { NODE_COMPILE_CACHE: cache }), await startOnly(targets[0], o, { NODE_COMPILE_CACHE: cache })];
+      cacheStart = { readyMs: Math.round(median(runs.map((r) => r.readyMs))), idleRssMiB: median(runs.map((r) => r.idleRssMiB)) };
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -217,11 +253,14 @@ export function printFigures(figs: ProviderFigures[], o: BenchOptions): void {
     provider: f.name, 'req/s': f.rps, 'p50 ms': f.p50, 'p99 ms': f.p99, errors: f.errors, 'CPU ms/req': f.cpuMsPerReq,
     'spawn-to-ready ms': f.readyMs, 'idle RSS MiB': f.idleRssMiB, 'RSS after MiB': f.afterRssMiB,
   })));
+  if (cacheStart) console.log(`ours started with NODE_COMPILE_CACHE set (warm, median of 3): spawn-to-ready ${cacheStart.readyMs} ms, idle RSS ${cacheStart.idleRssMiB} MiB`);
   const ours = figs.find((f) => f.name === 'ours');
   const theirs = figs.find((f) => f.name !== 'ours');
   if (ours && theirs) {
     const r = (a: number, b: number) => (a / b).toFixed(2);
     console.log(`ours / oidc-provider: throughput ${r(ours.rps, theirs.rps)}x (goal >= 1.5), p99 ${r(ours.p99, theirs.p99)}x (goal <= 1), spawn-to-ready ${r(ours.readyMs, theirs.readyMs)}x (goal <= 1), idle RSS ${ours.idleRssMiB} MiB (goal <= 80)`);
+    // CPU per request depends far less on what else the machine runs than req/s does.
+    console.log(`CPU per request, oidc-provider / ours: ${r(theirs.cpuMsPerReq, ours.cpuMsPerReq)}x; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`);
   }
 }
 
