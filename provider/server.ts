@@ -167,9 +167,12 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     const token = config.metrics.token ?? '';
     app.get('/metrics', async (req, reply) => {
       const auth = req.headers.authorization ?? '';
-      if (!token || !/^Bearer /i.test(auth) || !safeEqual(auth.slice(7).trim(), token)) {
+      // RFC 6750 §3.1: no bearer credentials (none, or another scheme): a bare challenge, no error
+      // code (SHOULD NOT); a wrong token: error="invalid_token" (§3: SHOULD include it).
+      if (!/^Bearer /i.test(auth)) return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send();
+      if (!token || !safeEqual(auth.slice(7).trim(), token)) {
         annotate(req, { error: 'invalid_token' });
-        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({ error: 'invalid_token', error_description: 'metrics need the configured bearer token' });
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics", error="invalid_token"').send({ error: 'invalid_token', error_description: 'not the metrics token' });
       }
       return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render(ctx.store as { sizes?: () => Promise<Partial<Record<string, number>>> }));
     });

@@ -77,10 +77,16 @@ const token = (auth: string) => request(`${base()}/token`, { method: 'POST', hea
 
 describe('/metrics', () => {
   it('answers 401 with a Bearer challenge without the token, or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: basic('x', TOKEN) }]) {
+    // RFC 6750 §3.1: without credentials (or with another scheme) no error code; a wrong token: invalid_token.
+    for (const [headers, challenge] of [
+      [{}, 'Bearer realm="metrics"'],
+      [{ authorization: basic('x', TOKEN) }, 'Bearer realm="metrics"'],
+      [{ authorization: 'Bearer wrong-token-0123456789' }, 'Bearer realm="metrics", error="invalid_token"'],
+      [{ authorization: `Bearer ${TOKEN}x` }, 'Bearer realm="metrics", error="invalid_token"'],
+    ] as const) {
       const r = await request(`${base()}/metrics`, { headers });
       expect(r.statusCode).toBe(401);
-      expect(String(r.headers['www-authenticate'])).toMatch(/^Bearer /);
+      expect(r.headers['www-authenticate']).toBe(challenge);
       expect(await r.body.text()).not.toContain('touchstone_http_requests_total');
     }
   });
