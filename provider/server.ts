@@ -102,7 +102,9 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     frameworkErrors: (error, req, reply) => {
       const client = (error as { statusCode?: number }).statusCode ?? 500;
       const err = client < 500 ? new InvalidRequest(`malformed request: ${error.message}`) : new OAuthError('server_error', 'the server could not process the request', 500);
-      sendJsonError(req, reply, err);
+      // Pages answer with the error page, APIs with JSON, as the error handler below does.
+      if (HTML_PREFIXES.some((p) => pathOf(req).startsWith(p))) sendErrorPage(req, reply, err, client < 500 ? 400 : 500);
+      else sendJsonError(req, reply, err);
       finish(req.raw, { ...lineOf(req, reply, reply.statusCode), route: null, ms: 0 }, noteOf(req));
     },
     // Malformed HTTP (bad request line or headers, headers too large, request timeout): Node's

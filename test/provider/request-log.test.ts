@@ -84,6 +84,16 @@ describe('request log: exactly one line per request', () => {
     });
   }
 
+  it('a bad URL on a page path gets the HTML error page, on an API path JSON', async () => {
+    const page = await request(`${base()}/interaction/%E0%A4%A`);
+    expect(page.statusCode).toBe(400);
+    expect(String(page.headers['content-type'])).toMatch(/^text\/html/);
+    expect(await page.body.text()).toContain('data-error="invalid_request"');
+    const api = await request(`${base()}/register/%E0%A4%A`);
+    expect(api.statusCode).toBe(400);
+    expect(JSON.parse(await api.body.text())).toMatchObject({ error: 'invalid_request' });
+  });
+
   it('a successful request is logged once too, with its client', async () => {
     const before = lines.length;
     expect(await get('/.well-known/openid-configuration')).toBe(200);
