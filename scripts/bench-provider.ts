@@ -11,7 +11,8 @@
 // proof (new jti, current iat): nothing a provider should see as replayed.
 //
 // Usage: node scripts/bench-provider.ts [--requests 8000] [--concurrency 16] [--warmup 400] [--settle 2000] [--only ours|theirs]
-// Environment: BENCH_NODE_OPTIONS: extra node flags for OUR provider's process (e.g. --max-semi-space-size=8).
+// Environment: BENCH_NODE_OPTIONS: extra node flags for OUR provider's process (e.g. --max-semi-space-size=8);
+// BENCH_OURS_ROOT: run the provider of another checkout as "ours" (before/after comparisons).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -221,11 +222,13 @@ export async function benchProviders(o: BenchOptions): Promise<ProviderFigures[]
     }],
   }));
   const extra = (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  // BENCH_OURS_ROOT: another checkout's provider (e.g. an earlier commit, for before/after figures).
+  const oursRoot = process.env.BENCH_OURS_ROOT ?? root;
   const targets: Target[] = [
     {
       name: 'ours', clientId: 'bench-client',
       // Generated signing keys, as the provider starts by default; its request log to /dev/null.
-      start: (port, env) => spawn(process.execPath, [...extra, join(root, 'provider/main.ts'), '--config', config, '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }),
+      start: (port, env) => spawn(process.execPath, [...extra, join(oursRoot, 'provider/main.ts'), '--config', config, '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }),
       resource: (issuer) => `${issuer}/api/resource`,
     },
     {
