@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 
 enableCompileCache?.();
 const { ConfigError } = await import('./errors.ts');
-const { startProvider } = await import('./server.ts');
 
 const DEFAULT_PORT = 9400;
 
@@ -44,7 +43,13 @@ async function main(): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   let provider;
   try {
-    provider = await startProvider({ configFile: values.config, faults, port, defaultPort: DEFAULT_PORT, log: out });
+    // The config file is read first: when it names no signing keys, their generation (RSA keygen,
+    // in libuv's thread pool) starts now and overlaps the loading of the rest of the provider.
+    const { readConfigFile } = await import('./config.ts');
+    const raw = values.config ? readConfigFile(values.config) : {};
+    if ((raw as { keys?: unknown } | null)?.keys === undefined) (await import('./keys.ts')).pregenerateKeys();
+    const { startProvider } = await import('./server.ts');
+    provider = await startProvider({ config: raw ?? {}, faults, port, defaultPort: DEFAULT_PORT, log: out });
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     const err = e as NodeJS.ErrnoException;
