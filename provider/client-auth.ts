@@ -132,7 +132,7 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   const algorithms = fapi && !ctx.faults.on('fapi-accept-rs256-assertion') ? FAPI_ALGS : ASSERTION_ALGS;
   let payload: JWTPayload = {};
   try {
-    const { payload: raw } = await compactVerify(assertion, createLocalJWKSet({ keys: (client.jwks?.keys ?? []) as JWK[] }), { algorithms });
+    const { payload: raw } = await compactVerify(assertion, clientKeySet(client), { algorithms });
     payload = JSON.parse(new TextDecoder().decode(raw)) as JWTPayload;
   } catch (e) {
     fail((e as Error).message);
@@ -148,6 +148,20 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   const key = `${client.client_id}:${payload.jti}`;
   const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 6, ctx.config.client_assertion.max_lifetime + 11);
   if (!(await ctx.store.add('client_assertion_jti', key, true, ttlOf(ttl)))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
+}
+
+// A client's JWK Set, imported once (jose's local JWKS keeps each imported key) and rebuilt when
+// the client's jwks change (RFC 7592 update); keyed by the jwks object, so it goes with the client.
+const keySets = new WeakMap<object, { json: string; getKey: ReturnType<typeof createLocalJWKSet> }>();
+function clientKeySet(client: ClientConfig): ReturnType<typeof createLocalJWKSet> {
+  const jwks = client.jwks ?? { keys: [] };
+  const json = JSON.stringify(jwks.keys);
+  let cached = keySets.get(jwks);
+  if (!cached || cached.json !== json) {
+    cached = { json, getKey: createLocalJWKSet({ keys: JSON.parse(json) as JWK[] }) };
+    keySets.set(jwks, cached);
+  }
+  return cached.getKey;
 }
 
 function checkAudience(ctx: ProviderContext, aud: unknown, fapi: boolean, at: AuthEndpoint, fail: (why: string) => never): void {

@@ -111,8 +111,9 @@ export async function verifyDpopProof(ctx: ProviderContext, req: FastifyRequest,
   let jkt = '';
   if (jwk) {
     const publicJwk = Object.fromEntries(Object.entries(jwk).filter(([k]) => !PRIVATE_MEMBERS.includes(k))) as JWK;
+    const seen = proofKeys.get(JSON.stringify(publicJwk));
     try {
-      jkt = await calculateJwkThumbprint(publicJwk, 'sha256');
+      jkt = seen?.jkt ?? await calculateJwkThumbprint(publicJwk, 'sha256');
     } catch {
       fail('the DPoP proof jwk is not a valid public key');
     }
@@ -122,7 +123,7 @@ export async function verifyDpopProof(ctx: ProviderContext, req: FastifyRequest,
       } else {
         try {
           if (KTY_FOR_ALG[alg] && KTY_FOR_ALG[alg] !== publicJwk.kty) throw new Error('kty does not match alg');
-          const key = await importJWK(publicJwk, alg);
+          const key = await proofKey(publicJwk, alg, jkt, seen);
           await compactVerify(proof, key, { algorithms: [alg] });
         } catch {
           fail('the DPoP proof signature does not verify with its jwk');
@@ -171,6 +172,26 @@ export async function verifyDpopProof(ctx: ProviderContext, req: FastifyRequest,
     if (!(await ctx.store.add('dpop_jti', key, true, window * 2 + 5))) fail('the DPoP proof jti has been used before');
   }
   return { jkt };
+}
+
+// Proof keys seen recently: a client signs many proofs with one key, so its thumbprint and its
+// imported key (per alg) are kept, in insertion order, for the last PROOF_KEYS keys (bounded).
+// Every proof is still verified; only the import of the same JWK is not repeated.
+const PROOF_KEYS = 1000;
+type ProofKey = { jkt: string; keys: Map<string, Awaited<ReturnType<typeof importJWK>>> };
+const proofKeys = new Map<string, ProofKey>();
+async function proofKey(publicJwk: JWK, alg: string, jkt: string, seen: ProofKey | undefined): Promise<Awaited<ReturnType<typeof importJWK>>> {
+  const cached = seen?.keys.get(alg);
+  if (cached) return cached;
+  const key = await importJWK(publicJwk, alg);
+  const id = JSON.stringify(publicJwk);
+  const entry = seen ?? { jkt, keys: new Map() };
+  entry.keys.set(alg, key);
+  if (!seen) {
+    if (proofKeys.size >= PROOF_KEYS) proofKeys.delete(proofKeys.keys().next().value as string);
+    proofKeys.set(id, entry);
+  }
+  return key;
 }
 
 /** The DPoP algs the provider accepts, for metadata and the WWW-Authenticate algs parameter (§5.1, §7.1). */

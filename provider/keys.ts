@@ -50,6 +50,19 @@ async function fromJwk(jwk: Jwk): Promise<SigningKey> {
   return { kid: jwk.kid as string, alg, privateKey, privateJwk, publicJwk: publicPart(privateJwk) };
 }
 
+let early: Promise<SigningKey[]> | undefined;
+
+/**
+ * Start generating the default keys (one per alg) now; the next KeyStore.create without configured
+ * keys takes them. main.ts calls it before loading the rest of the provider, so the RSA keygen runs
+ * in the thread pool meanwhile. A failure surfaces in that create, as it would have there.
+ */
+export function pregenerateKeys(): void {
+  if (early) return;
+  early = Promise.all(SIGNING_ALGS.map(generate));
+  early.catch(() => {});
+}
+
 export class KeyStore {
   #all: ManagedKey[];
   readonly #now: () => number;
@@ -63,7 +76,10 @@ export class KeyStore {
   }
 
   static async create(configured?: Jwk[], now: () => number = Date.now): Promise<KeyStore> {
-    const keys = configured ? await Promise.all(configured.map(fromJwk)) : await Promise.all(SIGNING_ALGS.map(generate));
+    // Keys generated ahead (pregenerateKeys) serve one KeyStore only.
+    const ahead = configured ? undefined : early;
+    if (!configured) early = undefined;
+    const keys = configured ? await Promise.all(configured.map(fromJwk)) : await (ahead ?? Promise.all(SIGNING_ALGS.map(generate)));
     return new KeyStore(keys, now);
   }
 

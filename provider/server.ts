@@ -1,4 +1,8 @@
 // startProvider: build and start one provider instance (its own config, keys, store and faults).
+// node:http only as a type: an ESM import of it evaluates its lazy exports and loads Node's
+// bundled undici (about 50 ms and some MiB at start).
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
@@ -6,9 +10,10 @@ import { loadConfig, readConfigFile, type Jwk, type ResolvedConfig } from './con
 import type { ProviderContext } from './context.ts';
 import { InvalidRequest, OAuthError } from './errors.ts';
 import { Faults, parseFaults, type FaultId } from './faults.ts';
-import { pathOf, sendErrorPage, sendJsonError } from './http.ts';
+import { pathOf, safeEqual, sendErrorPage, sendJsonError } from './http.ts';
 import { KeyStore } from './keys.ts';
-import { annotate, logLine, noteOf, type LogFn } from './log.ts';
+import { annotate, noteOf, requestLine, type LogFn, type RequestLine, type RequestNote } from './log.ts';
+import { Metrics } from './metrics.ts';
 import { createStore, sharedValue, type Store, type StoreConfig } from './store.ts';
 import { withStoreFaults } from './store-faults.ts';
 import { authorizationEndpoint } from './endpoints/authorization.ts';
@@ -97,29 +102,71 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     users: config.users,
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: false, forceCloseConnections: true });
+  const metrics = config.metrics.enabled ? new Metrics() : undefined;
+
+  // One log line (and one metrics observation) per request: answered, aborted, or rejected before routing.
+  // Sockets with a request between onRequest and its line: a parse error on such a socket (the
+  // client closed it mid-body) belongs to that request, whose line (499) says so.
+  const inFlight = new WeakSet<object>();
+  const finish = (raw: IncomingMessage, line: RequestLine, note: RequestNote): void => {
+    if (raw.socket) inFlight.delete(raw.socket);
+    if (!requestLine(log, raw, line)) return;
+    metrics?.observe({ route: line.route ?? 'unmatched', method: line.method, status: line.status, seconds: line.ms / 1000, error: line.error ?? undefined, grantType: note.grant_type, issued: note.issued });
+  };
+  const lineOf = (req: FastifyRequest, reply: FastifyReply, status: number): RequestLine => {
+    const note = noteOf(req);
+    // A 404 passes through the not-found route, whose routeOptions.url is undefined.
+    return { method: req.method, path: pathOf(req), route: req.routeOptions.url ?? null, status, ms: Math.round(reply.elapsedTime * 100) / 100, client_id: note.client_id ?? null, error: note.error ?? null };
+  };
+
+  const app = Fastify({
+    logger: false, bodyLimit: 64 * 1024, return503OnClosing: false, forceCloseConnections: true,
+    // Rejected before routing (a path that is not valid percent-encoding, a parameter too long):
+    // Fastify answers these without running hooks, so they are logged here.
+    frameworkErrors: (error, req, reply) => {
+      const client = (error as { statusCode?: number }).statusCode ?? 500;
+      const err = client < 500 ? new InvalidRequest(`malformed request: ${error.message}`) : new OAuthError('server_error', 'the server could not process the request', 500);
+      // Pages answer with the error page, APIs with JSON, as the error handler below does.
+      if (HTML_PREFIXES.some((p) => pathOf(req).startsWith(p))) sendErrorPage(req, reply, err, client < 500 ? 400 : 500);
+      else sendJsonError(req, reply, err);
+      finish(req.raw, { ...lineOf(req, reply, reply.statusCode), route: null, ms: 0 }, noteOf(req));
+    },
+    // Malformed HTTP (bad request line or headers, headers too large, request timeout): Node's
+    // parser rejects it before any request object exists; answered as Fastify would, and logged.
+    clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const mine = !inFlight.has(socket);
+      const [status, reason] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+      const body = JSON.stringify({ error: 'invalid_request', error_description: 'malformed HTTP request' });
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy(err);
+      // The request line may not have been read: method and path are unknown.
+      const line: RequestLine = { method: '-', path: '-', route: null, status, ms: 0, client_id: null, error: 'invalid_request' };
+      if (mine) finish(socket as unknown as IncomingMessage, line, {});
+    },
+  });
   await app.register(formbody);
   await app.register(cookie);
 
-  app.addHook('onRequest', async (req) => {
-    (req as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+  // A client that goes away before the answer: the response never finishes, so onResponse does not
+  // run; the line says so (status 499, as nginx logs it).
+  app.addHook('onRequest', (req, reply, done) => {
+    inFlight.add(req.raw.socket);
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) finish(req.raw, { ...lineOf(req, reply, 499), aborted: true }, noteOf(req));
+    });
+    done();
   });
   app.addHook('onSend', async (req, reply, payload) => {
     if (pathOf(req) === '/token') noStore(ctx, reply);
     if (/^text\/html\b/.test(String(reply.getHeader('content-type') ?? ''))) pageHeaders(ctx, reply);
     return payload;
   });
-  app.addHook('onResponse', async (req, reply) => {
-    const started = (req as FastifyRequest & { startedAt?: bigint }).startedAt ?? process.hrtime.bigint();
-    const note = noteOf(req);
-    logLine(log, {
-      method: req.method,
-      path: pathOf(req),
-      status: reply.statusCode,
-      ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
-      client_id: note.client_id ?? null,
-      error: note.error ?? null,
-    });
+  app.addHook('onResponse', (req, reply, done) => {
+    finish(req.raw, lineOf(req, reply, reply.statusCode), noteOf(req));
+    done();
   });
 
   // Framework-level failures (bad content type, body too large, malformed input): a clear OAuth
@@ -140,6 +187,23 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   const route = (h: Handler) => (req: FastifyRequest, reply: FastifyReply) => h(ctx, req, reply);
 
   app.get('/health', async () => ({ status: 'ok' }));
+  // Prometheus metrics: off by default (404); when on, a bearer token from the config is required
+  // (RFC 6750 §2.1 header, §3 challenge). A token rather than "loopback only": the container image
+  // binds 0.0.0.0, so the network alone does not say who may read the metrics.
+  if (metrics) {
+    const token = config.metrics.token ?? '';
+    app.get('/metrics', async (req, reply) => {
+      const auth = req.headers.authorization ?? '';
+      // RFC 6750 §3.1: no bearer credentials (none, or another scheme): a bare challenge, no error
+      // code (SHOULD NOT); a wrong token: error="invalid_token" (§3: SHOULD include it).
+      if (!/^Bearer /i.test(auth)) return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send();
+      if (!token || !safeEqual(auth.slice(7).trim(), token)) {
+        annotate(req, { error: 'invalid_token' });
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics", error="invalid_token"').send({ error: 'invalid_token', error_description: 'not the metrics token' });
+      }
+      return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render(ctx.store as { sizes?: () => Promise<Partial<Record<string, number>>> }));
+    });
+  }
   app.get('/.well-known/openid-configuration', route(discoveryEndpoint));
   app.get('/.well-known/oauth-authorization-server', route(oauthMetadataEndpoint));
   app.get('/jwks', route(jwksEndpoint));

@@ -1,7 +1,10 @@
 // `npm run bench`: wall time and peak memory of full plan runs through the real CLI
 // (provider start, vitest, browser, reports), with 1 and with 2 workers, and where the modules'
 // time went (from each module's timing record). Prints figures; asserts nothing.
-// Usage: node scripts/bench.ts [--workers 1,2] [plan ...]
+// Then the provider benchmark (scripts/bench-provider.ts): the heavy token flow against our provider
+// and oidc-provider in one run.
+// Usage: node scripts/bench.ts [--workers 1,2] [plan ...]       plans, then the provider benchmark
+//        node scripts/bench.ts --provider [--requests N] [--concurrency C] [--warmup W]   the provider benchmark only
 // Default: every plan in plans/ that launches the reference provider as a process, 1 and 2 workers.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,9 +12,18 @@ import type { ModuleResult } from '../harness/core/types.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { benchArgs, benchProviders, printFigures } from './bench-provider.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const argv = process.argv.slice(2);
+// Provider benchmark options (--requests, --concurrency, --warmup, --settle, --only) are taken out first.
+const providerOpts = benchArgs(argv);
+for (const flag of ['--requests', '--concurrency', '--warmup', '--settle', '--only']) {
+  const i = argv.indexOf(flag);
+  if (i >= 0) argv.splice(i, 2);
+}
+const providerOnly = argv.includes('--provider');
+if (providerOnly) argv.splice(argv.indexOf('--provider'), 1);
 const wi = argv.indexOf('--workers');
 const workerCounts = wi >= 0 ? String(argv.splice(wi, 2)[1] ?? '2').split(',').map(Number).filter((n) => n > 0) : [1, 2];
 const plans = argv.length ? argv : defaultPlans();
@@ -62,7 +74,7 @@ function breakdown(dir: string): Breakdown {
 const pct = (part: number, all: number) => (all ? `${Math.round((100 * part) / all)}%` : '-');
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-for (const plan of plans) {
+for (const plan of providerOnly ? [] : plans) {
   for (const workers of workerCounts) {
     const dir = mkdtempSync(join(tmpdir(), 'touchstone-bench-'));
     const started = performance.now();
@@ -97,9 +109,11 @@ for (const plan of plans) {
       + `waits on TTLs and polling ${sec(b.waits)} (${pct(b.waits, b.ms)}), harness (crypto, checks, scheduling) ${sec(b.other)} (${pct(b.other, b.ms)})`);
   }
 }
-console.table(rows);
-for (const workers of workerCounts) {
+if (!providerOnly) console.table(rows);
+for (const workers of providerOnly ? [] : workerCounts) {
   const mine = rows.filter((r) => r.workers === workers);
   console.log(`all ${mine.length} plans, ${workers} worker${workers === 1 ? '' : 's'}: ${mine.reduce((n, r) => n + r.modules, 0)} modules in ${mine.reduce((n, r) => n + r.wallS, 0).toFixed(1)} s`);
 }
-console.log('goals on a 2-core machine (issue 16): code-flow module median <= 400 ms, default plan <= 12 s, one FAPI 2.0 variant <= 10 s, all process plans <= 60 s');
+if (!providerOnly) console.log('goals on a 2-core machine (issue 16): code-flow module median <= 400 ms, default plan <= 12 s, one FAPI 2.0 variant <= 10 s, all process plans <= 60 s');
+console.log('');
+printFigures(await benchProviders(providerOpts), providerOpts);

@@ -6,6 +6,7 @@ import type { ProviderContext } from '../context.ts';
 import { InvalidRequest, UnsupportedGrantType } from '../errors.ts';
 import { readParams, sendJsonError } from '../http.ts';
 import { annotate } from '../log.ts';
+import { TOKEN_KINDS } from '../metrics.ts';
 import { authorizationCodeGrant } from '../grants/authorization_code.ts';
 import { refreshTokenGrant } from '../grants/refresh_token.ts';
 import { clientCredentialsGrant } from '../grants/client_credentials.ts';
@@ -45,6 +46,8 @@ export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, r
     markDpopTokenType(ctx, binding, body);
     // RFC 6749 §5.1: token_type is REQUIRED in a successful response (fault: omitted).
     if (ctx.faults.on('token-response-omit-token-type')) delete body.token_type;
+    // Metrics: tokens issued per grant type and kind (server.ts counts them when the answer is sent).
+    annotate(req, { grant_type: params.grant_type, issued: TOKEN_KINDS.filter((k) => typeof body[k] === 'string') });
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(body);
   } catch (e) {
     // RFC 6749 §5.2: a client that tried HTTP Basic gets 401 with WWW-Authenticate.
