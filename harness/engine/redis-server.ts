@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopChild } from './child.ts';
 import { freeLoopbackPort } from './container.ts';
 
 export class RedisUnavailableError extends Error {
@@ -71,19 +72,6 @@ export async function startRedisServer(): Promise<RedisServer> {
   });
   // Drain its output from now on (a full pipe would stall the server).
   child.stdout!.resume();
-  const stop = (): Promise<void> =>
-    new Promise((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        cleanup();
-        return res();
-      }
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        cleanup();
-        res();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = (): Promise<void> => stopChild(child, cleanup);
   return { url: `redis://127.0.0.1:${port}`, port, stop };
 }

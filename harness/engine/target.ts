@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
+import { stopChild } from './child.ts';
 import { RedisUnavailableError, startRedisServer, type RedisServer } from './redis-server.ts';
 
 export interface Target {
@@ -169,22 +170,6 @@ async function startInProcess(start: ProviderStarter, plan: Plan, faults: string
   const configFile = typeof p.config === 'string' ? resolve(plan.file ? dirname(plan.file) : process.cwd(), p.config) : undefined;
   const op = await start({ config: typeof p.config === 'string' ? undefined : ((p.config as Record<string, unknown> | undefined) ?? {}), configFile, faults });
   return { issuer: op.issuer.replace(/\/$/, ''), ttl: { code: op.ttl.code ?? p.ttl?.code }, faults, stop: op.close };
-}
-
-function stopChild(child: ChildProcess, done: () => void): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      done();
-      return res();
-    }
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      done();
-      res();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function startContainerTarget(plan: Plan, opts: { logFile?: string }): Promise<Target> {
