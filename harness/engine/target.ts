@@ -88,7 +88,9 @@ export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Pr
     args.push('--config', file);
   }
   // A fresh in-memory store per run unless the plan's provider config names one.
-  const env = { ...process.env, TOUCHSTONE_FAULTS: faults.join(','), TOUCHSTONE_STORE: 'memory' };
+  // NODE_COMPILE_CACHE: the provider's type-stripped modules, its entry file too, are compiled once
+  // per machine; a start then skips loading the TypeScript stripper (~14 MiB of RSS, ~0.1 s).
+  const env = { ...process.env, TOUCHSTONE_FAULTS: faults.join(','), TOUCHSTONE_STORE: 'memory', NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   let stderr = '';
