@@ -204,6 +204,10 @@ const DEFS = [
   { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
   { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
+  // ---- security review, part 3 (issue 13): response modes, discovery honesty
+  { id: 'form-post-as-query', breaks: 'FORMPOST-2-form-post', description: 'response_mode=form_post is accepted (and advertised) but the response is redirected with its parameters in the query.' },
+  { id: 'fragment-as-query', breaks: 'OAMRT-2.1-fragment', description: 'response_mode=fragment is accepted (and advertised) but the response is redirected with its parameters in the query.' },
+  { id: 'advertise-unsupported-response-mode', breaks: 'OIDD-3-advertised-supported', description: 'Discovery lists form_post in response_modes_supported, but /authorize refuses response_mode=form_post with invalid_request.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];

@@ -18,3 +18,4 @@ export * from './par.ts';
 export * from './dpop.ts';
 export * from './resource.ts';
 export * from './security.ts';
+export * from './response-mode.ts';

@@ -251,6 +251,10 @@ const defs = {
   'RFC6749-10.10-entropy-128': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'MUST', text: 'The probability of an attacker guessing generated tokens (codes, access and refresh tokens) MUST be less than or equal to 2^(-128).' },
   'RFC6749-10.10-entropy-160': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'SHOULD', text: 'The probability of an attacker guessing generated tokens SHOULD be less than or equal to 2^(-160).' },
   'RFC9068-2.2-profile': { spec: 'RFC 9068', section: '2.1, 2.2', level: 'MUST', text: 'A JWT access token has typ at+jwt (or application/at+jwt) and the REQUIRED claims iss (the issuer), exp, aud, sub, client_id (the requesting client), iat and jti; aud names resources, not the granted scopes.' },
+  // ---- security review, part 3 (issue 13): response modes, discovery honesty, redirect URI variants, PKCE downgrades
+  'FORMPOST-2-form-post': { spec: 'OAuth 2.0 Form Post Response Mode', section: '2 (Multiple Response Types §2.1)', level: 'MUST', text: 'An OP that offers response_mode=form_post (advertises it) returns the authorization response, state and iss included, as HTML form values auto-submitted by the User Agent: POSTed to the redirect_uri in an application/x-www-form-urlencoded body.' },
+  'OAMRT-2.1-fragment': { spec: 'OAuth 2.0 Multiple Response Type Encoding Practices', section: '2.1', level: 'MUST', text: 'An OP that offers response_mode=fragment (advertises it) returns the authorization response, state and iss included, in the fragment component of the redirect_uri.' },
+  'OIDD-3-advertised-supported': { spec: 'OpenID Connect Discovery 1.0', section: '3 (RFC 8414 §2)', level: 'MUST', text: 'The *_supported metadata values list what the OP supports: an advertised grant type, client authentication method, response type, response mode or code_challenge_method is accepted when a registered client uses it (one accepted but not advertised is information only: the lists need not be complete).' },
 } as const satisfies Record<string, Omit<Citation, 'id'>>;
 
 export type CitationId = keyof typeof defs;

@@ -22,9 +22,34 @@ async function loginPage(issuer: string) {
   return r;
 }
 
-type Ours = 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+/**
+ * An authorization request with response_mode=mode in a browser that has logged in and consented
+ * already: the OP answers it at once (a 302, or the form_post page).
+ */
+async function inMode(op: { issuer: string }, mode: string) {
+  const first = await authorize(op as never);
+  const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid profile email', state: 'st-mode', code_challenge: pkce().challenge, code_challenge_method: 'S256', response_mode: mode });
+  return first.browser.follow(await first.browser.get(`/authorize?${q}`));
+}
+
+/** Whether a response is a redirect with a code in its query. */
+const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
+
+type Ours = 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
+  'form-post-as-query': { run: async (op) => {
+    rule(codeInQuery(await inMode(op, 'form_post'))).toBe(true);
+  } },
+  'fragment-as-query': { run: async (op) => {
+    rule(codeInQuery(await inMode(op, 'fragment'))).toBe(true);
+  } },
+  'advertise-unsupported-response-mode': { run: async (op) => {
+    const meta = (await (await request(`${op.issuer}/.well-known/openid-configuration`)).body.json()) as { response_modes_supported: string[] };
+    expect(meta.response_modes_supported).toContain('form_post');
+    const r = await inMode(op, 'form_post');
+    rule(/name="error" value="invalid_request"/.test(r.text)).toBe(true);
+  } },
   'pages-allow-framing': { run: async (op) => {
     const r = await loginPage(op.issuer);
     rule([header(r, 'x-frame-options'), /frame-ancestors/.test(header(r, 'content-security-policy') ?? '')]).toEqual([undefined, false]);

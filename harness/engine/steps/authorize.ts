@@ -3,7 +3,7 @@
 // browser. Success, an error redirect, or an OP page are judged against the step's expectation.
 import { createHash } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
-import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
+import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, responseModeCheck, type ResponseMode } from '../../checks/index.ts';
 import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
@@ -39,6 +39,22 @@ export function responseParams(url: string, form?: Record<string, string>): Reco
   for (const [k, v] of new URLSearchParams(u.hash.slice(1))) out[k] = v;
   for (const [k, v] of u.searchParams) out[k] = v;
   return { ...out, ...form };
+}
+
+/**
+ * The response as a client using `mode` decodes it: only the query (query), only the fragment
+ * (fragment), or only the body of a form POSTed to the redirect_uri (form_post).
+ */
+export function decodeInMode(url: string, form: Record<string, string> | undefined, mode: ResponseMode): Record<string, string> {
+  const u = new URL(url);
+  if (mode === 'form_post') return { ...form };
+  return Object.fromEntries(mode === 'fragment' ? new URLSearchParams(u.hash.slice(1)) : u.searchParams);
+}
+
+/** What reached the redirect_uri, part by part (names only), for the response-mode checks. */
+function partsOf(url: string, form: Record<string, string> | undefined): { method: 'GET' | 'POST'; query: string[]; fragment: string[]; form: string[] } {
+  const u = new URL(url);
+  return { method: form ? 'POST' : 'GET', query: [...u.searchParams.keys()], fragment: [...new URLSearchParams(u.hash.slice(1)).keys()], form: Object.keys(form ?? {}) };
 }
 
 /** The redirect target without its query and fragment: what was registered. */
@@ -110,6 +126,8 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const user = run.user((w.user as string) ?? 'main');
   const pkce = pkcePair((w.pkce as string) ?? 'S256');
   const redirectUri = (w.redirect_uri as string) ?? client.redirect_uri;
+  // with.response_mode: the response is asked for, and decoded, in that mode only.
+  const mode = w.response_mode as ResponseMode | undefined;
   const params = shapeParams(
     {
       response_type: 'code',
@@ -120,6 +138,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
       nonce: randomToken(16),
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
+      response_mode: mode,
     },
     w,
   );
@@ -157,7 +176,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
 
   const sentTo = sent.redirect_uri ?? client.redirect_uri;
   const atClient = landing.kind === 'redirect' && baseOf(landing.url) === baseOf(sentTo);
-  const response = landing.kind === 'redirect' ? responseParams(landing.url, landing.form) : undefined;
+  const response = landing.kind === 'redirect' ? (mode ? decodeInMode(landing.url, landing.form, mode) : responseParams(landing.url, landing.form)) : undefined;
   const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
   const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
   const e = step.expect;
@@ -168,6 +187,13 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
 
   abortIfLost(landing);
+  // Where the response came (query, fragment, form POST) against the mode asked for (the default,
+  // query, is judged by no check of its own).
+  const modeCheck = mode && atClient && landing.kind === 'redirect' ? responseModeCheck(mode) : undefined;
+  if (modeCheck && landing.kind === 'redirect') {
+    const advertised = Array.isArray(run.discovery?.response_modes_supported) && (run.discovery.response_modes_supported as unknown[]).includes(mode);
+    run.add(modeCheck({ mode: mode!, advertised, ...partsOf(landing.url, landing.form) }));
+  }
   // The OP sent an authorization response (code, state, error, ...) somewhere other than the
   // redirect_uri of the request: off the plan's hosts, or another client URL. That is the verdict
   // (RFC 6749 §3.1.2.4), not a missing code or a wrong error.
@@ -206,7 +232,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
 }
 
-/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, params, drop). */
+/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
 export const authorizeOptions = options({
   client: CLIENT,
   user: USER,
@@ -218,5 +244,6 @@ export const authorizeOptions = options({
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
   method: HTTP_METHOD,
   duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
+  response_mode: { ...enumOf('query', 'fragment', 'form_post'), description: 'response_mode sent; the response is decoded in that mode only (query, fragment, or the form POST body)' },
   ...SHAPE_PARAMS,
 });
