@@ -19,3 +19,4 @@ export * from './dpop.ts';
 export * from './resource.ts';
 export * from './security.ts';
 export * from './response-mode.ts';
+export * from './discovery-honesty.ts';
