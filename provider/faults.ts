@@ -208,6 +208,7 @@ const DEFS = [
   { id: 'form-post-as-query', breaks: 'FORMPOST-2-form-post', description: 'response_mode=form_post is accepted (and advertised) but the response is redirected with its parameters in the query.' },
   { id: 'fragment-as-query', breaks: 'OAMRT-2.1-fragment', description: 'response_mode=fragment is accepted (and advertised) but the response is redirected with its parameters in the query.' },
   { id: 'advertise-unsupported-response-mode', breaks: 'OIDD-3-advertised-supported', description: 'Discovery lists form_post in response_modes_supported, but /authorize refuses response_mode=form_post with invalid_request.' },
+  { id: 'redirect-uri-prefix-match', breaks: 'RFC9700-4.1.3-exact-match', description: '/authorize accepts any redirect_uri that starts with a registered one (/cbx, /cb/more, /cb?x=1) and sends the code there.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];

@@ -255,6 +255,7 @@ const defs = {
   'FORMPOST-2-form-post': { spec: 'OAuth 2.0 Form Post Response Mode', section: '2 (Multiple Response Types §2.1)', level: 'MUST', text: 'An OP that offers response_mode=form_post (advertises it) returns the authorization response, state and iss included, as HTML form values auto-submitted by the User Agent: POSTed to the redirect_uri in an application/x-www-form-urlencoded body.' },
   'OAMRT-2.1-fragment': { spec: 'OAuth 2.0 Multiple Response Type Encoding Practices', section: '2.1', level: 'MUST', text: 'An OP that offers response_mode=fragment (advertises it) returns the authorization response, state and iss included, in the fragment component of the redirect_uri.' },
   'OIDD-3-advertised-supported': { spec: 'OpenID Connect Discovery 1.0', section: '3 (RFC 8414 §2)', level: 'MUST', text: 'The *_supported metadata values list what the OP supports: an advertised grant type, client authentication method, response type, response mode or code_challenge_method is accepted when a registered client uses it (one accepted but not advertised is information only: the lists need not be complete).' },
+  'RFC9700-4.1.3-exact-match': { spec: 'RFC 9700', section: '4.1.3', level: 'MUST', text: 'Authorization servers MUST compare redirect URIs by exact string matching (RFC 3986 §6.2.1; only a loopback port may vary): a registered URI with more path, a longer last segment or an added query is refused, never redirected to.' },
 } as const satisfies Record<string, Omit<Citation, 'id'>>;
 
 export type CitationId = keyof typeof defs;

@@ -104,9 +104,14 @@ function checkRedirectUri(ctx: ProviderContext, client: ClientConfig, params: Pa
   // (fault default-missing-redirect-uri: the client's registered redirect_uri is used instead)
   if (!uri && ctx.faults.on('default-missing-redirect-uri')) return client.redirect_uris[0];
   if (!uri) throw new InvalidRedirectUri('redirect_uri is required', undefined);
-  if (!URL.canParse(uri) || uri.includes('#')) throw new InvalidRedirectUri('redirect_uri must be an absolute URI without a fragment', undefined);
+  if (!URL.canParse(uri)) throw new InvalidRedirectUri('redirect_uri must be an absolute URI', undefined);
   if (client.redirect_uris.includes(uri)) return uri;
   if (ctx.faults.on('ignore-redirect-uri-mismatch')) return uri;
+  // RFC 9700 §4.1.3: exact string matching (fault redirect-uri-prefix-match: a registered URI
+  // followed by anything, e.g. /cbx, /cb/more or /cb?x=1, is accepted).
+  if (ctx.faults.on('redirect-uri-prefix-match') && !uri.includes('#') && client.redirect_uris.some((r) => uri.startsWith(r))) return uri;
+  // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
+  if (uri.includes('#')) throw new InvalidRedirectUri('redirect_uri must not include a fragment', uri);
   throw new InvalidRedirectUri('redirect_uri does not match any redirect_uri registered for the client', uri);
 }
 

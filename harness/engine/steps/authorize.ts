@@ -57,6 +57,37 @@ function partsOf(url: string, form: Record<string, string> | undefined): { metho
   return { method: form ? 'POST' : 'GET', query: [...u.searchParams.keys()], fragment: [...new URLSearchParams(u.hash.slice(1)).keys()], form: Object.keys(form ?? {}) };
 }
 
+/**
+ * `with.redirect_uri_variant`: the client's registered redirect_uri, altered the way a lax matcher
+ * would still accept (RFC 9700 §4.1.3: exact string matching): another path segment, a longer
+ * path (/cb -> /cbx), a subdomain, an added query parameter, a fragment, a percent-encoded path
+ * character, userinfo that moves the host, another port, or http instead of https.
+ */
+export function redirectUriVariant(registered: string, variant: string): string {
+  const u = new URL(registered);
+  const path = u.pathname === '/' ? '' : u.pathname;
+  const q = u.search;
+  switch (variant) {
+    case 'extra-path': return `${u.origin}${path}/touchstone${q}`;
+    case 'path-prefix': return `${u.origin}${path || '/cb'}x${q}`;
+    case 'subdomain': return `${u.protocol}//touchstone.${u.host}${u.pathname}${q}`;
+    case 'extra-query': return `${registered}${q ? '&' : '?'}touchstone=1`;
+    case 'fragment': return `${registered}#touchstone`;
+    // The path's last character percent-encoded: equivalent after RFC 3986 §6.2.2 normalisation, a different string.
+    case 'percent-encoded': {
+      const p = path || '/';
+      const last = p[p.length - 1]!;
+      const enc = last === '/' ? '%2F' : `%${last.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+      return `${u.origin}${p.slice(0, -1)}${enc}${q}`;
+    }
+    // The registered host as userinfo: the URL's host is another one (RFC 3986 §3.2.1).
+    case 'userinfo': return `${u.protocol}//${u.host}@touchstone.invalid${u.pathname}${q}`;
+    case 'port': return `${u.protocol}//${u.hostname}:${u.port === '8443' ? '9443' : '8443'}${u.pathname}${q}`;
+    case 'http': return `http://${u.host}${u.pathname}${q}`;
+    default: throw new StepAbort(`unknown redirect_uri_variant ${variant}`);
+  }
+}
+
 /** The redirect target without its query and fragment: what was registered. */
 export function baseOf(url: string): string {
   const u = new URL(url);
@@ -125,7 +156,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const client = run.client(role);
   const user = run.user((w.user as string) ?? 'main');
   const pkce = pkcePair((w.pkce as string) ?? 'S256');
-  const redirectUri = (w.redirect_uri as string) ?? client.redirect_uri;
+  const redirectUri = typeof w.redirect_uri_variant === 'string' ? redirectUriVariant(client.redirect_uri, w.redirect_uri_variant) : ((w.redirect_uri as string) ?? client.redirect_uri);
   // with.response_mode: the response is asked for, and decoded, in that mode only.
   const mode = w.response_mode as ResponseMode | undefined;
   const params = shapeParams(
@@ -232,7 +263,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
 }
 
-/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
+/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, redirect_uri_variant, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
 export const authorizeOptions = options({
   client: CLIENT,
   user: USER,
@@ -244,6 +275,7 @@ export const authorizeOptions = options({
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
   method: HTTP_METHOD,
   duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
+  redirect_uri_variant: { ...enumOf('extra-path', 'path-prefix', 'subdomain', 'extra-query', 'fragment', 'percent-encoded', 'userinfo', 'port', 'http'), description: 'the client\'s redirect_uri altered (RFC 9700 §4.1.3): a matcher that is not an exact string comparison may accept it' },
   response_mode: { ...enumOf('query', 'fragment', 'form_post'), description: 'response_mode sent; the response is decoded in that mode only (query, fragment, or the form POST body)' },
   ...SHAPE_PARAMS,
 });
