@@ -20,3 +20,4 @@ export * from './resource.ts';
 export * from './security.ts';
 export * from './response-mode.ts';
 export * from './discovery-honesty.ts';
+export * from './code-after-refusal.ts';

@@ -1,5 +1,6 @@
 // Probes for the security-review fault switches (issue 13): each passes only with its switch on.
 import { expect } from 'vitest';
+import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { decodeJwt } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
@@ -35,9 +36,14 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
+  'pkce-accept-short-verifier': { run: async (op) => {
+    const verifier = 'v'.repeat(42);
+    const out = await authorize(op, { params: { code_challenge: createHash('sha256').update(verifier).digest('base64url') } });
+    rule((await exchange(op, out, { form: { code_verifier: verifier } })).status).toBe(200);
+  } },
   'redirect-uri-prefix-match': { run: async (op) => {
     const b = new Browser(op.issuer);
     const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cbx', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' });

@@ -10,9 +10,10 @@ import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
 import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, STRINGS, USER } from './options.ts';
 
-export function pkcePair(method: string): { verifier?: string; challenge?: string; method?: string } {
+export function pkcePair(method: string, length?: number): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
-  const verifier = randomToken(32);
+  // with.pkce_verifier_length: a verifier of that many characters (RFC 7636 §4.1: 43 to 128).
+  const verifier = length ? randomToken(96).slice(0, length) : randomToken(32);
   if (method === 'plain') return { verifier, challenge: verifier, method: 'plain' };
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url'), method: 'S256' };
 }
@@ -155,7 +156,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const role = (w.client as string) ?? 'main';
   const client = run.client(role);
   const user = run.user((w.user as string) ?? 'main');
-  const pkce = pkcePair((w.pkce as string) ?? 'S256');
+  const pkce = pkcePair((w.pkce as string) ?? 'S256', w.pkce_verifier_length as number | undefined);
   const redirectUri = typeof w.redirect_uri_variant === 'string' ? redirectUriVariant(client.redirect_uri, w.redirect_uri_variant) : ((w.redirect_uri as string) ?? client.redirect_uri);
   // with.response_mode: the response is asked for, and decoded, in that mode only.
   const mode = w.response_mode as ResponseMode | undefined;
@@ -202,7 +203,10 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     : await session.navigate(step.id!, url.toString());
   judgeInteractions(run, step, session.played);
   const sent = pushed ? pushed.params : params;
-  const out: AuthorizeOutput = { kind: 'authorize', client: role, params: sent, verifier: pushed ? pushed.verifier : pkce.verifier };
+  // with.verifier_at_token: challenge: the token step sends the S256 challenge as the code_verifier
+  // (a plain downgrade, RFC 9700 §4.8.2), not the verifier.
+  const verifier = w.verifier_at_token === 'challenge' ? pkce.challenge : pushed ? pushed.verifier : pkce.verifier;
+  const out: AuthorizeOutput = { kind: 'authorize', client: role, params: sent, verifier };
   run.outputs.set(step.id!, out);
 
   const sentTo = sent.redirect_uri ?? client.redirect_uri;
@@ -263,7 +267,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
 }
 
-/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, redirect_uri_variant, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
+/** `with` of `authorize` (read above: client, user, pkce, pkce_verifier_length, verifier_at_token, redirect_uri, redirect_uri_variant, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
 export const authorizeOptions = options({
   client: CLIENT,
   user: USER,
@@ -275,6 +279,8 @@ export const authorizeOptions = options({
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
   method: HTTP_METHOD,
   duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
+  pkce_verifier_length: { type: 'integer', minimum: 1, maximum: 200, description: 'the code_verifier\'s length in characters (RFC 7636 §4.1: 43 to 128)' },
+  verifier_at_token: { ...enumOf('challenge'), description: 'challenge: the token step sends the code_challenge as code_verifier (a plain downgrade)' },
   redirect_uri_variant: { ...enumOf('extra-path', 'path-prefix', 'subdomain', 'extra-query', 'fragment', 'percent-encoded', 'userinfo', 'port', 'http'), description: 'the client\'s redirect_uri altered (RFC 9700 §4.1.3): a matcher that is not an exact string comparison may accept it' },
   response_mode: { ...enumOf('query', 'fragment', 'form_post'), description: 'response_mode sent; the response is decoded in that mode only (query, fragment, or the form POST body)' },
   ...SHAPE_PARAMS,
