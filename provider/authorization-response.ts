@@ -1,4 +1,5 @@
 // The authorization response (RFC 6749 §4.1.2 / §4.1.2.1, RFC 9207) and authorization code issue.
+import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { ClaimsRequest } from './claims.ts';
 import type { ProviderContext } from './context.ts';
@@ -27,6 +28,16 @@ export interface AuthorizationRequest {
   requestUri?: string;
   /** RFC 9449 §10: the DPoP key thumbprint the code is bound to. */
   dpopJkt?: string;
+  /** OAuth 2.0 Multiple Response Types §2.1: how the response travels (absent: query, the code flow's default). */
+  responseMode?: ResponseMode;
+}
+
+/** Response modes the OP offers: query (default for code), fragment, form_post (OAuth 2.0 Form Post Response Mode). */
+export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const;
+export type ResponseMode = (typeof RESPONSE_MODES)[number];
+
+export function isResponseMode(m: unknown): m is ResponseMode {
+  return typeof m === 'string' && (RESPONSE_MODES as readonly string[]).includes(m);
 }
 
 export interface CodeRecord {
@@ -48,20 +59,48 @@ export interface CodeRecord {
   dpopJkt?: string;
 }
 
-/** Redirect to the client with response parameters, state and iss. */
+const AUTO_SUBMIT = 'document.forms[0].submit()';
+/** CSP hash of the one inline script of the form_post page: no other script may run there. */
+const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).digest('base64')}'`;
+
+const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * Send the authorization response in the request's response mode: query (RFC 6749 §4.1.2, the
+ * code flow's default), fragment (OAuth 2.0 Multiple Response Types §2.1), or form_post (OAuth 2.0
+ * Form Post Response Mode §2: an auto-submitting HTML form POSTed to the redirect_uri). Every mode
+ * carries state (when sent) and iss (RFC 9207 §2).
+ */
 export function sendAuthorizationResponse(
   ctx: ProviderContext,
   reply: FastifyReply,
   redirectUri: string,
   fields: Record<string, string>,
   state: string | undefined,
+  mode: ResponseMode = 'query',
 ): FastifyReply {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
+  const out: Record<string, string> = { ...fields };
+  const { faults } = ctx;
   // RFC 6749 §4.1.2: state is returned exactly as received, whenever it was sent.
-  if (state !== undefined && !ctx.faults.on('drop-state')) url.searchParams.set('state', state);
-  // RFC 9207 §2: iss identifies the issuer in every authorization response.
-  if (!ctx.faults.on('omit-iss-in-authz-response')) url.searchParams.set('iss', ctx.issuer);
+  if (state !== undefined && !faults.on('drop-state')) out.state = state;
+  // RFC 9207 §2: iss identifies the issuer in every authorization response, in every mode.
+  if (!faults.on('omit-iss-in-authz-response')) out.iss = ctx.issuer;
+  // Faults form-post-as-query / fragment-as-query: the requested mode is ignored, the query is used.
+  if ((mode === 'form_post' && faults.on('form-post-as-query')) || (mode === 'fragment' && faults.on('fragment-as-query'))) mode = 'query';
+  if (mode === 'form_post') {
+    const inputs = Object.entries(out).map(([k, v]) => `<input type="hidden" name="${escAttr(k)}" value="${escAttr(v)}">`).join('');
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Submitting...</title></head><body><form method="post" action="${escAttr(redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT}</script></body></html>`;
+    return reply
+      .code(200)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('x-frame-options', 'DENY')
+      .header('content-security-policy', `default-src 'none'; script-src ${AUTO_SUBMIT_HASH}; frame-ancestors 'none'`)
+      .send(html);
+  }
+  const url = new URL(redirectUri);
+  if (mode === 'fragment') url.hash = new URLSearchParams(out).toString();
+  else for (const [k, v] of Object.entries(out)) url.searchParams.set(k, v);
   return reply.code(302).header('location', url.href).header('cache-control', 'no-store').send();
 }
 
@@ -107,7 +146,7 @@ function grantedScope(ctx: ProviderContext, request: AuthorizationRequest, conse
 
 export async function completeAuthorization(ctx: ProviderContext, reply: FastifyReply, request: AuthorizationRequest, session: Session, consentedNow = false): Promise<FastifyReply> {
   const code = await issueCode(ctx, request, session, consentedNow);
-  return sendAuthorizationResponse(ctx, reply, request.redirectUri, { code }, request.state);
+  return sendAuthorizationResponse(ctx, reply, request.redirectUri, { code }, request.state, request.responseMode);
 }
 
 export function hasConsent(session: Session | undefined, clientId: string, scope: string): boolean {

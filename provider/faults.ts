@@ -208,6 +208,12 @@ const DEFS = [
   { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
   { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
+  // ---- security review, part 3 (issue 13): response modes, discovery honesty
+  { id: 'form-post-as-query', breaks: 'FORMPOST-2-form-post', description: 'response_mode=form_post is accepted (and advertised) but the response is redirected with its parameters in the query.' },
+  { id: 'fragment-as-query', breaks: 'OAMRT-2.1-fragment', description: 'response_mode=fragment is accepted (and advertised) but the response is redirected with its parameters in the query.' },
+  { id: 'advertise-unsupported-response-mode', breaks: 'OIDD-3-advertised-supported', description: 'Discovery lists form_post in response_modes_supported, but /authorize refuses response_mode=form_post with invalid_request.' },
+  { id: 'redirect-uri-prefix-match', breaks: 'RFC9700-4.1.3-exact-match', description: '/authorize accepts any redirect_uri that starts with a registered one (/cbx, /cb/more, /cb?x=1) and sends the code there.' },
+  { id: 'pkce-accept-short-verifier', breaks: 'RFC7636-4.1-verifier-format', description: 'The token endpoint accepts a code_verifier shorter than 43 characters when it matches the S256 challenge.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];
@@ -221,6 +227,8 @@ export const FAULTS: readonly FaultSwitch[] = DEFS;
  * switch comes). "Not switched yet" marks a server rule a switch could break but does not.
  */
 export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
+  'RFC9700-2.1.1-pkce-downgrade': 'The reference provider requires PKCE from every client (variants pkce: required), so no code is issued without a code_challenge; the module applies only to a plan with pkce: optional.',
+  'RFC6749-4.1.3-code-after-refusal': 'A MAY (no clause binds it): a code served after a refused request and a code spent by it are both accepted, so no server behaviour breaks it.',
   'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
   'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
   'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',

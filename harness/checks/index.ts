@@ -19,3 +19,6 @@ export * from './dpop.ts';
 export * from './resource.ts';
 export * from './races.ts';
 export * from './security.ts';
+export * from './response-mode.ts';
+export * from './discovery-honesty.ts';
+export * from './code-after-refusal.ts';

@@ -2,7 +2,7 @@
 // error page; after that they go back to the client on its redirect_uri (RFC 6749 §4.1.2.1).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { completeAuthorization, hasConsent, sendAuthorizationResponse, type AuthorizationRequest } from '../authorization-response.ts';
+import { completeAuthorization, hasConsent, isResponseMode, sendAuthorizationResponse, type AuthorizationRequest, type ResponseMode } from '../authorization-response.ts';
 import { parseClaimsRequest } from '../claims.ts';
 import type { ClientConfig } from '../config.ts';
 import { SCOPES_SUPPORTED, findClient, type ProviderContext } from '../context.ts';
@@ -70,7 +70,8 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
   } catch (e) {
     const err = asOAuthError(e);
     annotate(req, { error: err.error });
-    return sendAuthorizationResponse(ctx, reply, redirectUri, { error: err.error, error_description: err.message }, params.state);
+    // An error goes back in the requested response mode when it is one the OP offers (else the default).
+    return sendAuthorizationResponse(ctx, reply, redirectUri, { error: err.error, error_description: err.message }, params.state, isResponseMode(params.response_mode) ? params.response_mode : undefined);
   }
 }
 
@@ -103,9 +104,14 @@ function checkRedirectUri(ctx: ProviderContext, client: ClientConfig, params: Pa
   // (fault default-missing-redirect-uri: the client's registered redirect_uri is used instead)
   if (!uri && ctx.faults.on('default-missing-redirect-uri')) return client.redirect_uris[0];
   if (!uri) throw new InvalidRedirectUri('redirect_uri is required', undefined);
-  if (!URL.canParse(uri) || uri.includes('#')) throw new InvalidRedirectUri('redirect_uri must be an absolute URI without a fragment', undefined);
+  if (!URL.canParse(uri)) throw new InvalidRedirectUri('redirect_uri must be an absolute URI', undefined);
   if (client.redirect_uris.includes(uri)) return uri;
   if (ctx.faults.on('ignore-redirect-uri-mismatch')) return uri;
+  // RFC 9700 §4.1.3: exact string matching (fault redirect-uri-prefix-match: a registered URI
+  // followed by anything, e.g. /cbx, /cb/more or /cb?x=1, is accepted).
+  if (ctx.faults.on('redirect-uri-prefix-match') && !uri.includes('#') && client.redirect_uris.some((r) => uri.startsWith(r))) return uri;
+  // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
+  if (uri.includes('#')) throw new InvalidRedirectUri('redirect_uri must not include a fragment', uri);
   throw new InvalidRedirectUri('redirect_uri does not match any redirect_uri registered for the client', uri);
 }
 
@@ -124,7 +130,7 @@ function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri
   if (ctx.faults.on('require-state')) requireState(params);
   if (ctx.faults.on('require-nonce')) requireNonce(params);
   if (ctx.faults.on('refuse-optional-params')) refuseOptionalParams(params);
-  checkResponseMode(params);
+  const responseMode = checkResponseMode(ctx, params);
   const scope = checkScope(client, params);
   const pkce = checkPkce(ctx, params);
   const prompt = checkPrompt(ctx, params);
@@ -145,6 +151,7 @@ function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri
     acrValues: params.acr_values,
     claims,
     ...checkDpopJkt(params.dpop_jkt),
+    ...(responseMode ? { responseMode } : {}),
   };
 }
 
@@ -182,9 +189,15 @@ function checkResponseType(ctx: ProviderContext, params: Params): void {
   if (params.response_type !== 'code') throw new UnsupportedResponseType('only response_type=code is supported');
 }
 
-// OAuth 2.0 Multiple Response Types §2.1: only the query response mode is offered.
-function checkResponseMode(params: Params): void {
-  if (params.response_mode !== undefined && params.response_mode !== 'query') throw new InvalidRequest('only response_mode=query is supported');
+// OAuth 2.0 Multiple Response Types §2.1 / Form Post Response Mode §2: query, fragment and
+// form_post are offered (and advertised); any other mode is refused (fault
+// advertise-unsupported-response-mode: form_post is advertised but refused).
+function checkResponseMode(ctx: ProviderContext, params: Params): ResponseMode | undefined {
+  const mode = params.response_mode;
+  if (mode === undefined) return undefined;
+  if (mode === 'form_post' && ctx.faults.on('advertise-unsupported-response-mode')) throw new InvalidRequest('response_mode form_post is not supported');
+  if (!isResponseMode(mode)) throw new InvalidRequest(`unsupported response_mode: ${mode}`);
+  return mode;
 }
 
 // RFC 6749 §3.3: every scope value must be known and allowed for the client.

@@ -16,7 +16,8 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     jwks_uri: endpoint(ctx, '/jwks'),
     end_session_endpoint: endpoint(ctx, '/logout'),
     response_types_supported: ['code'],
-    response_modes_supported: ['query'],
+    // Multiple Response Types §2.1, Form Post Response Mode §2: the modes /authorize honours.
+    response_modes_supported: ['query', 'fragment', 'form_post'],
     grant_types_supported: grantTypesSupported(ctx),
     // RFC 8414 §2: revocation (RFC 7009) and introspection (RFC 7662) endpoints and how clients authenticate there.
     revocation_endpoint: endpoint(ctx, '/revoke'),

@@ -20,7 +20,7 @@ export async function authorizationCodeGrant(ctx: ProviderContext, client: Clien
   checkExpiry(ctx, code);
   checkClientBinding(ctx, code, client);
   checkRedirectUri(ctx, code, params);
-  if (!ctx.faults.on('skip-pkce-verification')) verifyPkce(code, params.code_verifier);
+  if (!ctx.faults.on('skip-pkce-verification')) verifyPkce(ctx, code, params.code_verifier);
   checkCodeDpopKey(ctx, code.dpopJkt);
 
   const grant = { sub: code.sub, clientId: client.client_id, scope: code.scope, grantId: code.grantId, authTime: code.authTime, acr: code.acr, claims: code.claims };
@@ -88,10 +88,11 @@ function checkRedirectUri(ctx: ProviderContext, code: CodeRecord, params: Params
 
 // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) must equal code_challenge (or the verifier
 // itself for plain); a missing or non-matching verifier is invalid_grant.
-function verifyPkce(code: CodeRecord, verifier: string | undefined): void {
+function verifyPkce(ctx: ProviderContext, code: CodeRecord, verifier: string | undefined): void {
   if (!code.codeChallenge) return;
   if (!verifier) throw new InvalidGrant('code_verifier is required');
-  if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)) throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
+  // RFC 7636 §4.1 (fault pkce-accept-short-verifier: a shorter one that matches is accepted).
+  if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier) && !(ctx.faults.on('pkce-accept-short-verifier') && verifier.length < 43)) throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
   const computed = code.codeChallengeMethod === 'plain' ? verifier : createHash('sha256').update(verifier, 'ascii').digest('base64url');
   if (!safeEqual(computed, code.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
 }

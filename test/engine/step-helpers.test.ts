@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, errors, generateKeyPair, jwtVerify, S
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedResponse } from '../../harness/core/exchange.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams } from '../../harness/engine/module-run.ts';
-import { baseOf, pkcePair, responseParams } from '../../harness/engine/steps/authorize.ts';
+import { baseOf, decodeInMode, pkcePair, redirectUriVariant, responseParams } from '../../harness/engine/steps/authorize.ts';
 import { foreignCopy, unsignedCopy } from '../../harness/engine/steps/logout.ts';
 import { oauthMetadataUrl } from '../../harness/engine/steps/metadata.ts';
 
@@ -133,6 +133,31 @@ describe('responseParams and baseOf', () => {
     expect(baseOf('https://client.example:443/cb?x=1')).toBe('https://client.example/cb');
     expect(baseOf('https://client.example')).toBe('https://client.example/');
     expect(() => baseOf('/relative')).toThrow();
+  });
+});
+
+describe('decodeInMode (a client in one response mode reads one part only)', () => {
+  const url = 'https://rp.example/cb?code=q&iss=qi#code=f&state=fs';
+  it('reads the query, the fragment, or the form body, never the others', () => {
+    expect(decodeInMode(url, { code: 'p', state: 'ps' }, 'query')).toEqual({ code: 'q', iss: 'qi' });
+    expect(decodeInMode(url, { code: 'p', state: 'ps' }, 'fragment')).toEqual({ code: 'f', state: 'fs' });
+    expect(decodeInMode(url, { code: 'p', state: 'ps' }, 'form_post')).toEqual({ code: 'p', state: 'ps' });
+    expect(decodeInMode(url, undefined, 'form_post')).toEqual({});
+  });
+});
+
+describe('redirectUriVariant (RFC 9700 §4.1.3)', () => {
+  it('alters the registered URI the way a lax matcher would still accept', () => {
+    const r = 'https://rp.example/cb';
+    expect(['extra-path', 'path-prefix', 'subdomain', 'extra-query', 'fragment', 'percent-encoded', 'userinfo', 'port', 'http'].map((v) => redirectUriVariant(r, v))).toEqual([
+      'https://rp.example/cb/touchstone', 'https://rp.example/cbx', 'https://touchstone.rp.example/cb', 'https://rp.example/cb?touchstone=1', 'https://rp.example/cb#touchstone',
+      'https://rp.example/c%62', 'https://rp.example@touchstone.invalid/cb', 'https://rp.example:8443/cb', 'http://rp.example/cb',
+    ]);
+    expect(redirectUriVariant('https://rp.example:8443/cb?a=1', 'extra-query')).toBe('https://rp.example:8443/cb?a=1&touchstone=1');
+    expect(new URL(redirectUriVariant(r, 'userinfo')).hostname).toBe('touchstone.invalid');
+  });
+  it('makes a verifier of the asked length', () => {
+    expect(pkcePair('S256', 42).verifier).toHaveLength(42);
   });
 });
 

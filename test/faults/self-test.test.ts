@@ -258,7 +258,9 @@ describe('with no switch on, every module passes', () => {
   it('plans/security-review.yaml', async () => {
     const p = plans.find((x) => x.name === 'security-review')!;
     const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
-    expect(res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`)).toEqual([]);
+    expect(res.filter((r) => r.status !== 'passed' && r.status !== 'not_applicable').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`)).toEqual([]);
+    // The reference OP requires PKCE (variants.pkce: required): no code without a challenge to downgrade.
+    expect(res.filter((r) => r.status === 'not_applicable').map((r) => r.id)).toEqual(['sec-pkce-verifier-without-challenge']);
     expect(res.length).toBeGreaterThan(6);
   }, 120_000);
   // Back-channel plans (no browser): every module passes.

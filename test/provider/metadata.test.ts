@@ -25,7 +25,7 @@ describe('discovery', () => {
       jwks_uri: `${op.issuer}/jwks`,
       end_session_endpoint: `${op.issuer}/logout`,
       response_types_supported: ['code'],
-      response_modes_supported: ['query'],
+      response_modes_supported: ['query', 'fragment', 'form_post'],
       subject_types_supported: ['public'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,

@@ -1,5 +1,6 @@
 // Probes for the security-review fault switches (issue 13): each passes only with its switch on.
 import { expect } from 'vitest';
+import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { decodeJwt } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
@@ -22,9 +23,45 @@ async function loginPage(issuer: string) {
   return r;
 }
 
-type Ours = 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+/**
+ * An authorization request with response_mode=mode in a browser that has logged in and consented
+ * already: the OP answers it at once (a 302, or the form_post page).
+ */
+async function inMode(op: { issuer: string }, mode: string) {
+  const first = await authorize(op as never);
+  const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid profile email', state: 'st-mode', code_challenge: pkce().challenge, code_challenge_method: 'S256', response_mode: mode });
+  return first.browser.follow(await first.browser.get(`/authorize?${q}`));
+}
+
+/** Whether a response is a redirect with a code in its query. */
+const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
+
+type Ours = 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
+  'pkce-accept-short-verifier': { run: async (op) => {
+    const verifier = 'v'.repeat(42);
+    const out = await authorize(op, { params: { code_challenge: createHash('sha256').update(verifier).digest('base64url') } });
+    rule((await exchange(op, out, { form: { code_verifier: verifier } })).status).toBe(200);
+  } },
+  'redirect-uri-prefix-match': { run: async (op) => {
+    const b = new Browser(op.issuer);
+    const q = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cbx', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    const r = await b.follow(await b.get(`/authorize?${q}`));
+    rule([r.status, pageOf(r.text)]).toEqual([200, 'login']);
+  } },
+  'form-post-as-query': { run: async (op) => {
+    rule(codeInQuery(await inMode(op, 'form_post'))).toBe(true);
+  } },
+  'fragment-as-query': { run: async (op) => {
+    rule(codeInQuery(await inMode(op, 'fragment'))).toBe(true);
+  } },
+  'advertise-unsupported-response-mode': { run: async (op) => {
+    const meta = (await (await request(`${op.issuer}/.well-known/openid-configuration`)).body.json()) as { response_modes_supported: string[] };
+    expect(meta.response_modes_supported).toContain('form_post');
+    const r = await inMode(op, 'form_post');
+    rule(/name="error" value="invalid_request"/.test(r.text)).toBe(true);
+  } },
   'pages-allow-framing': { run: async (op) => {
     const r = await loginPage(op.issuer);
     rule([header(r, 'x-frame-options'), /frame-ancestors/.test(header(r, 'content-security-policy') ?? '')]).toEqual([undefined, false]);

@@ -3,16 +3,17 @@
 // browser. Success, an error redirect, or an OP page are judged against the step's expectation.
 import { createHash } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
-import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed } from '../../checks/index.ts';
+import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, responseModeCheck, type ResponseMode } from '../../checks/index.ts';
 import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
 import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, STRINGS, USER } from './options.ts';
 
-export function pkcePair(method: string): { verifier?: string; challenge?: string; method?: string } {
+export function pkcePair(method: string, length?: number): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
-  const verifier = randomToken(32);
+  // with.pkce_verifier_length: a verifier of that many characters (RFC 7636 §4.1: 43 to 128).
+  const verifier = length ? randomToken(96).slice(0, length) : randomToken(32);
   if (method === 'plain') return { verifier, challenge: verifier, method: 'plain' };
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url'), method: 'S256' };
 }
@@ -39,6 +40,53 @@ export function responseParams(url: string, form?: Record<string, string>): Reco
   for (const [k, v] of new URLSearchParams(u.hash.slice(1))) out[k] = v;
   for (const [k, v] of u.searchParams) out[k] = v;
   return { ...out, ...form };
+}
+
+/**
+ * The response as a client using `mode` decodes it: only the query (query), only the fragment
+ * (fragment), or only the body of a form POSTed to the redirect_uri (form_post).
+ */
+export function decodeInMode(url: string, form: Record<string, string> | undefined, mode: ResponseMode): Record<string, string> {
+  const u = new URL(url);
+  if (mode === 'form_post') return { ...form };
+  return Object.fromEntries(mode === 'fragment' ? new URLSearchParams(u.hash.slice(1)) : u.searchParams);
+}
+
+/** What reached the redirect_uri, part by part (names only), for the response-mode checks. */
+function partsOf(url: string, form: Record<string, string> | undefined): { method: 'GET' | 'POST'; query: string[]; fragment: string[]; form: string[] } {
+  const u = new URL(url);
+  return { method: form ? 'POST' : 'GET', query: [...u.searchParams.keys()], fragment: [...new URLSearchParams(u.hash.slice(1)).keys()], form: Object.keys(form ?? {}) };
+}
+
+/**
+ * `with.redirect_uri_variant`: the client's registered redirect_uri, altered the way a lax matcher
+ * would still accept (RFC 9700 §4.1.3: exact string matching): another path segment, a longer
+ * path (/cb -> /cbx), a subdomain, an added query parameter, a fragment, a percent-encoded path
+ * character, userinfo that moves the host, another port, or http instead of https.
+ */
+export function redirectUriVariant(registered: string, variant: string): string {
+  const u = new URL(registered);
+  const path = u.pathname === '/' ? '' : u.pathname;
+  const q = u.search;
+  switch (variant) {
+    case 'extra-path': return `${u.origin}${path}/touchstone${q}`;
+    case 'path-prefix': return `${u.origin}${path || '/cb'}x${q}`;
+    case 'subdomain': return `${u.protocol}//touchstone.${u.host}${u.pathname}${q}`;
+    case 'extra-query': return `${registered}${q ? '&' : '?'}touchstone=1`;
+    case 'fragment': return `${registered}#touchstone`;
+    // The path's last character percent-encoded: equivalent after RFC 3986 §6.2.2 normalisation, a different string.
+    case 'percent-encoded': {
+      const p = path || '/';
+      const last = p[p.length - 1]!;
+      const enc = last === '/' ? '%2F' : `%${last.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
+      return `${u.origin}${p.slice(0, -1)}${enc}${q}`;
+    }
+    // The registered host as userinfo: the URL's host is another one (RFC 3986 §3.2.1).
+    case 'userinfo': return `${u.protocol}//${u.host}@touchstone.invalid${u.pathname}${q}`;
+    case 'port': return `${u.protocol}//${u.hostname}:${u.port === '8443' ? '9443' : '8443'}${u.pathname}${q}`;
+    case 'http': return `http://${u.host}${u.pathname}${q}`;
+    default: throw new StepAbort(`unknown redirect_uri_variant ${variant}`);
+  }
 }
 
 /** The redirect target without its query and fragment: what was registered. */
@@ -108,8 +156,10 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const role = (w.client as string) ?? 'main';
   const client = run.client(role);
   const user = run.user((w.user as string) ?? 'main');
-  const pkce = pkcePair((w.pkce as string) ?? 'S256');
-  const redirectUri = (w.redirect_uri as string) ?? client.redirect_uri;
+  const pkce = pkcePair((w.pkce as string) ?? 'S256', w.pkce_verifier_length as number | undefined);
+  const redirectUri = typeof w.redirect_uri_variant === 'string' ? redirectUriVariant(client.redirect_uri, w.redirect_uri_variant) : ((w.redirect_uri as string) ?? client.redirect_uri);
+  // with.response_mode: the response is asked for, and decoded, in that mode only.
+  const mode = w.response_mode as ResponseMode | undefined;
   const params = shapeParams(
     {
       response_type: 'code',
@@ -120,6 +170,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
       nonce: randomToken(16),
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
+      response_mode: mode,
     },
     w,
   );
@@ -152,12 +203,15 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     : await session.navigate(step.id!, url.toString());
   judgeInteractions(run, step, session.played);
   const sent = pushed ? pushed.params : params;
-  const out: AuthorizeOutput = { kind: 'authorize', client: role, params: sent, verifier: pushed ? pushed.verifier : pkce.verifier };
+  // with.verifier_at_token: challenge: the token step sends the S256 challenge as the code_verifier
+  // (a plain downgrade, RFC 9700 §4.8.2), not the verifier.
+  const verifier = w.verifier_at_token === 'challenge' ? pkce.challenge : pushed ? pushed.verifier : pkce.verifier;
+  const out: AuthorizeOutput = { kind: 'authorize', client: role, params: sent, verifier };
   run.outputs.set(step.id!, out);
 
   const sentTo = sent.redirect_uri ?? client.redirect_uri;
   const atClient = landing.kind === 'redirect' && baseOf(landing.url) === baseOf(sentTo);
-  const response = landing.kind === 'redirect' ? responseParams(landing.url, landing.form) : undefined;
+  const response = landing.kind === 'redirect' ? (mode ? decodeInMode(landing.url, landing.form, mode) : responseParams(landing.url, landing.form)) : undefined;
   const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
   const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
   const e = step.expect;
@@ -168,6 +222,13 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
 
   abortIfLost(landing);
+  // Where the response came (query, fragment, form POST) against the mode asked for (the default,
+  // query, is judged by no check of its own).
+  const modeCheck = mode && atClient && landing.kind === 'redirect' ? responseModeCheck(mode) : undefined;
+  if (modeCheck && landing.kind === 'redirect') {
+    const advertised = Array.isArray(run.discovery?.response_modes_supported) && (run.discovery.response_modes_supported as unknown[]).includes(mode);
+    run.add(modeCheck({ mode: mode!, advertised, ...partsOf(landing.url, landing.form) }));
+  }
   // The OP sent an authorization response (code, state, error, ...) somewhere other than the
   // redirect_uri of the request: off the plan's hosts, or another client URL. That is the verdict
   // (RFC 6749 §3.1.2.4), not a missing code or a wrong error.
@@ -206,7 +267,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
 }
 
-/** `with` of `authorize` (read above: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, params, drop). */
+/** `with` of `authorize` (read above: client, user, pkce, pkce_verifier_length, verifier_at_token, redirect_uri, redirect_uri_variant, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
 export const authorizeOptions = options({
   client: CLIENT,
   user: USER,
@@ -218,5 +279,9 @@ export const authorizeOptions = options({
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
   method: HTTP_METHOD,
   duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
+  pkce_verifier_length: { type: 'integer', minimum: 1, maximum: 200, description: 'the code_verifier\'s length in characters (RFC 7636 §4.1: 43 to 128)' },
+  verifier_at_token: { ...enumOf('challenge'), description: 'challenge: the token step sends the code_challenge as code_verifier (a plain downgrade)' },
+  redirect_uri_variant: { ...enumOf('extra-path', 'path-prefix', 'subdomain', 'extra-query', 'fragment', 'percent-encoded', 'userinfo', 'port', 'http'), description: 'the client\'s redirect_uri altered (RFC 9700 §4.1.3): a matcher that is not an exact string comparison may accept it' },
+  response_mode: { ...enumOf('query', 'fragment', 'form_post'), description: 'response_mode sent; the response is decoded in that mode only (query, fragment, or the form POST body)' },
   ...SHAPE_PARAMS,
 });

@@ -19,6 +19,7 @@ import { register, registerOptions } from './register.ts';
 import { resource, resourceMetadata, resourceMetadataOptions, resourceOptions, resourceToken, resourceTokenOptions } from './resource.ts';
 import { rotateKeys, rotateKeysOptions } from './rotate-keys.ts';
 import { entropy, entropyOptions } from './entropy.ts';
+import { discoveryHonesty, discoveryHonestyOptions } from './discovery-honesty.ts';
 import { inspect, inspectOptions } from './inspect.ts';
 import { introspect, introspectOptions, revoke, revokeOptions } from './token-management.ts';
 import { token, tokenOptions } from './token.ts';
@@ -65,6 +66,7 @@ export const STEPS = {
   resource: { run: resource, with: resourceOptions, doc: 'call a plan resource target' },
   'resource-metadata': { run: resourceMetadata, with: resourceMetadataOptions, doc: 'RFC 9728 protected resource metadata' },
   entropy: { run: entropy, with: entropyOptions, doc: 'estimate the entropy of a sample of codes or access tokens (RFC 6749 §10.10)' },
+  'discovery-honesty': { run: discoveryHonesty, with: discoveryHonestyOptions, doc: 'try what discovery advertises (grant types, auth methods, response types and modes, PKCE methods) with the plan\'s clients' },
   inspect: { run: inspect, with: inspectOptions, doc: 'judge what earlier steps recorded (OP page headers, token response headers, the access token)' },
 } satisfies Record<string, StepSpec>;
 
