@@ -59,10 +59,14 @@ const defs = {
   'RFC9449-4.2-extensible': { spec: 'RFC 9449', section: '4.2', level: 'MUST', text: 'A DPoP proof may carry other header parameters and claims; a proof that is otherwise valid is accepted.' },
   'RFC9449-4.3-iat': { spec: 'RFC 9449', section: '4.3', level: 'MUST', text: 'The iat of a DPoP proof is within an acceptable window; stale and future proofs are refused.' },
   'RFC9449-4.3-iat-window': { spec: 'RFC 9449', section: '4.3', level: 'SHOULD', text: 'Proofs within a reasonable window allowing for clock skew (the OIDF suite: iat 10 seconds before or after now) are accepted.' },
-  'RFC9449-11.1-jti-replay': { spec: 'RFC 9449', section: '11.1', level: 'MUST', text: 'A DPoP proof jti seen before within the acceptance window is refused (replay).' },
   // RFC 9449 §11.1: servers "can store" each proof's jti for its acceptance window, and a request whose
   // jti was seen "would be declined"; the RFC adds that this may not be feasible for several servers
-  // without shared state. So a MAY: a plan whose provider claims shared state raises it (severity:).
+  // without shared state. So a MAY, and FAPI 2.0 Security Profile (final) does not raise it: its
+  // "DPoP Proof Replay" consideration lists jti replay prevention among "possible mitigations" that
+  // "may not be necessary for many ecosystems". Modules proving it apply with the plan variant
+  // dpop_jti_replay: refused (a declared OP that serves a replay then deviates: a warning).
+  'RFC9449-11.1-jti-replay': { spec: 'RFC 9449', section: '11.1', level: 'MAY', text: 'A server may store the jti of each DPoP proof for the window in which the proof would be accepted, and decline a request to the same URI whose proof jti was seen before (replay).' },
+  // The same MAY under concurrency: the race modules apply when the plan's instances variant says they share one store.
   'RFC9449-11.1-jti-race': { spec: 'RFC 9449', section: '11.1', level: 'MAY', text: 'A server that stores DPoP proof jtis declines a proof seen before also under concurrency (and across its instances): of several requests carrying one proof at once, at most one is served.' },
   'RFC9449-7.1-ath': { spec: 'RFC 9449', section: '7.1', level: 'MUST', text: 'At a protected resource the proof carries ath, the hash of the access token presented, and it matches.' },
   'RFC9449-7.1-key-binding': { spec: 'RFC 9449', section: '7.1', level: 'MUST', text: 'The public key of the DPoP proof matches the key the access token is bound to (cnf.jkt).' },

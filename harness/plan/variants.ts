@@ -75,6 +75,10 @@ export const VARIANTS: Record<string, VariantDef> = {
     about: 'Whether the token endpoint requires DPoP server nonces (RFC 9449 §8)',
     values: { required: 'it does', none: 'it does not' },
   },
+  dpop_jti_replay: {
+    about: 'Whether the provider declines a DPoP proof whose jti it has seen before (RFC 9449 §11.1, a MAY)',
+    values: { refused: 'it stores proof jtis and declines a replayed proof', not_checked: 'it does not store jtis (nonces and a short iat window limit replay)' },
+  },
   ciba_mode: {
     about: 'The CIBA token delivery modes the provider offers',
     values: { poll: 'poll only', ping: 'poll and ping' },
