@@ -208,6 +208,10 @@ const DEFS = [
   { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
   { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
+  // ---- HTTPS (provider config `tls`, provider/tls.ts): proven by plans/security-review-tls.yaml
+  { id: 'tls-accept-deprecated-versions', breaks: 'RFC9325-3.1.1-no-tls10-11', description: 'The TLS listener accepts TLS 1.0 and 1.1 handshakes (minVersion TLSv1, OpenSSL security level 0).' },
+  { id: 'tls-accept-weak-ciphers', breaks: 'RFC9325-4.1-should-not', description: 'The TLS listener also offers static-RSA key transport suites (AES128-SHA, AES128-GCM-SHA256, ...).' },
+  { id: 'tls-answer-plain-http', breaks: 'RFC6749-3.1-tls-required', description: 'The TLS port also serves plain HTTP: every endpoint answers unencrypted.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];

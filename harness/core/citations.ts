@@ -259,6 +259,13 @@ const defs = {
   'RFC6749-10.10-entropy-128': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'MUST', text: 'The probability of an attacker guessing generated tokens (codes, access and refresh tokens) MUST be less than or equal to 2^(-128).' },
   'RFC6749-10.10-entropy-160': { spec: 'RFC 6749', section: '10.10 (RFC 6819 §5.1.4.2.2)', level: 'SHOULD', text: 'The probability of an attacker guessing generated tokens SHOULD be less than or equal to 2^(-160).' },
   'RFC9068-2.2-profile': { spec: 'RFC 9068', section: '2.1, 2.2', level: 'MUST', text: 'A JWT access token has typ at+jwt (or application/at+jwt) and the REQUIRED claims iss (the issuer), exp, aud, sub, client_id (the requesting client), iat and jti; aud names resources, not the granted scopes.' },
+  // ---- TLS (issue 13: an https issuer; harness/checks/tls.ts)
+  'RFC6749-10.9-server-auth': { spec: 'RFC 6749', section: '10.9', level: 'MUST', text: 'The authorization server MUST require TLS with server authentication (RFC 2818) for requests to its endpoints; the client validates its certificate (RFC 6125): valid now, naming the host, chaining to a trusted CA.' },
+  'RFC6749-3.1-tls-required': { spec: 'RFC 6749', section: '3.1, 3.2', level: 'MUST', text: 'The authorization server MUST require the use of TLS for requests to the authorization and token endpoints: a request over plain HTTP gets no OAuth answer.' },
+  'RFC9325-3.1.1-tls12': { spec: 'RFC 9325', section: '3.1.1', level: 'MUST', text: 'Implementations MUST support TLS 1.2 (and SHOULD support TLS 1.3): a TLS 1.2 or 1.3 handshake succeeds.' },
+  'RFC9325-3.1.1-no-tls10-11': { spec: 'RFC 9325', section: '3.1.1', level: 'MUST', text: 'Implementations MUST NOT negotiate TLS version 1.0 or 1.1 (RFC 8996).' },
+  'RFC9325-4.1-must-not': { spec: 'RFC 9325', section: '4.1', level: 'MUST', text: 'Implementations MUST NOT negotiate cipher suites with NULL encryption, RC4 cipher suites, or suites offering less than 112 bits of security (export-level, DES); nor anonymous suites (no server authentication, RFC 6749 §10.9).' },
+  'RFC9325-4.1-should-not': { spec: 'RFC 9325', section: '4.1', level: 'SHOULD', text: 'Implementations SHOULD NOT negotiate cipher suites offering less than 128 bits of security (3DES), nor those based on RSA key transport (static RSA) or static finite-field Diffie-Hellman.' },
 } as const satisfies Record<string, Omit<Citation, 'id'>>;
 
 export type CitationId = keyof typeof defs;

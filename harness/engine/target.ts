@@ -35,6 +35,11 @@ export interface Target {
    * over them). Unset for a single instance.
    */
   instances?: string[];
+  /**
+   * PEM of the CA certificate(s) the harness trusts for the issuer's TLS (plan `provider.tls`: the
+   * run's test CA; `provider.ca`: the user's file). Unset: Node's built-in roots.
+   */
+  ca?: string;
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,45 @@ export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile
   Promise<{ issuer: string; ttl: { code?: number }; close: () => Promise<void> }>;
 
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
+  if (plan.provider.tls && plan.provider.launch === 'process') return startTlsTarget(plan, opts);
+  const t = await startAnyTarget(plan, opts);
+  if (!plan.provider.ca) return t;
+  const file = resolve(plan.file ? dirname(plan.file) : process.cwd(), plan.provider.ca);
+  try {
+    return { ...t, ca: readFileSync(file, 'utf8') };
+  } catch (err) {
+    await t.stop();
+    throw new TargetError(`/provider/ca: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `launch: process` with `tls: true`: a test CA for the run (harness/engine/test-ca.ts), a server
+ * certificate for 127.0.0.1 and localhost, the provider config's `tls` set to them (PEM text), and
+ * the CA trusted by the harness's back channel only (Target.ca), never globally. The CA's temp
+ * directory (0700) is removed when the target stops.
+ */
+async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Target> {
+  const { makeTestCa, TestCaUnavailableError } = await import('./test-ca.ts');
+  let ca;
+  try {
+    ca = await makeTestCa();
+  } catch (err) {
+    if (err instanceof TestCaUnavailableError) throw new TargetUnavailableError(`provider.tls: ${err.message}`);
+    throw err;
+  }
+  try {
+    const server = await ca.issueServer(['127.0.0.1', 'localhost']);
+    const config = { ...baseConfig(plan), tls: { cert: server.certPem, key: server.keyPem } };
+    const t = await startAnyTarget({ ...plan, provider: { ...plan.provider, tls: undefined, config } }, opts);
+    return { ...t, ca: ca.certPem, stop: async () => { await t.stop(); await ca.remove(); } };
+  } catch (err) {
+    await ca.remove();
+    throw err;
+  }
+}
+
+async function startAnyTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   const p = plan.provider;
   if (p.launch === 'external') {
     const instances = Array.isArray(p.instances) ? p.instances.map((u) => u.replace(/\/$/, '')) : undefined;
