@@ -19,3 +19,4 @@ export * from './dpop.ts';
 export * from './resource.ts';
 export * from './races.ts';
 export * from './security.ts';
+export * from './tls.ts';
