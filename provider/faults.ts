@@ -211,6 +211,7 @@ const DEFS = [
   // ---- HTTPS (provider config `tls`, provider/tls.ts): proven by plans/security-review-tls.yaml
   { id: 'tls-accept-deprecated-versions', breaks: 'RFC9325-3.1.1-no-tls10-11', description: 'The TLS listener accepts TLS 1.0 and 1.1 handshakes (minVersion TLSv1, OpenSSL security level 0).' },
   { id: 'tls-accept-weak-ciphers', breaks: 'RFC9325-4.1-should-not', description: 'The TLS listener also offers static-RSA key transport suites (AES128-SHA, AES128-GCM-SHA256, ...).' },
+  { id: 'tls-untrusted-certificate', breaks: 'RFC6749-10.9-server-auth', description: 'The TLS listener serves a certificate for its hosts from a CA it made at start (a counterfeit), not the configured one.' },
   { id: 'tls-answer-plain-http', breaks: 'RFC6749-3.1-tls-required', description: 'The TLS port also serves plain HTTP: every endpoint answers unencrypted.' },
 ] as const satisfies readonly FaultSwitch[];
 
@@ -225,6 +226,8 @@ export const FAULTS: readonly FaultSwitch[] = DEFS;
  * switch comes). "Not switched yet" marks a server rule a switch could break but does not.
  */
 export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
+  'RFC9325-3.1.1-tls12': 'A listener without TLS 1.2 and 1.3 would also cut the harness\'s own back channel (discovery over https), failing every module of the plan for other rules. The check has a failing unit test; tls-accept-deprecated-versions breaks the MUST beside it.',
+  'RFC9325-4.1-must-not': 'Node 24\'s OpenSSL cannot negotiate NULL, anonymous, RC4, export or DES suites even when a server lists them at security level 0 (tried: the handshake fails), so no switch can open them. The check has failing unit tests; tls-accept-weak-ciphers breaks the SHOULD NOT beside it (static RSA).',
   'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
   'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
   'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',

@@ -122,7 +122,7 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
 
   // config `tls`: HTTPS on the port (provider/tls.ts), issuer https://127.0.0.1:<port>.
   const app = Fastify({
-    ...(config.tls ? { https: httpsOptions(config.tls, ctx.faults) } : {}),
+    ...(config.tls ? { https: await httpsOptions(config.tls, ctx.faults) } : {}),
     logger: false, bodyLimit: 64 * 1024, return503OnClosing: false, forceCloseConnections: true,
     // Rejected before routing (a path that is not valid percent-encoding, a parameter too long):
     // Fastify answers these without running hooks, so they are logged here.

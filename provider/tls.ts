@@ -13,6 +13,8 @@
 // - tls-accept-weak-ciphers: static-RSA key transport suites (AES128-SHA, AES256-SHA, AES128-GCM-SHA256,
 //   AES256-GCM-SHA384) are offered. Node 24's OpenSSL cannot negotiate NULL, anonymous, RC4, DES
 //   or 3DES suites at all (its build refuses them even at security level 0), so no switch can open them;
+// - tls-untrusted-certificate: a certificate from a CA made at start (openssl, harness/engine/test-ca.ts)
+//   instead of the configured one;
 // - tls-answer-plain-http: the TLS port also answers plain HTTP (the first byte of a connection is
 //   not a TLS handshake record: the same app serves it unencrypted).
 import { readFileSync } from 'node:fs';
@@ -40,13 +42,28 @@ export const WEAK_CIPHERS = 'AES128-SHA:AES256-SHA:AES128-GCM-SHA256:AES256-GCM-
 
 const pem = (v: string): string => (v.includes('-----BEGIN') ? v : readFileSync(v, 'utf8'));
 
+/**
+ * Fault tls-untrusted-certificate: a certificate for the same hosts from a CA made here (a
+ * counterfeit server, RFC 6819 §4.2.1), not the configured one: it chains to no CA a client trusts.
+ */
+async function counterfeitCertificate(): Promise<{ cert: string; key: string }> {
+  const { makeTestCa } = await import('../harness/engine/test-ca.ts');
+  const ca = await makeTestCa({ name: 'Counterfeit CA', days: 1 });
+  try {
+    const leaf = await ca.issueServer(['127.0.0.1', 'localhost']);
+    return { cert: leaf.certPem, key: leaf.keyPem };
+  } finally {
+    await ca.remove();
+  }
+}
+
 /** The https options for Fastify (node:https createServer). */
-export function httpsOptions(tls: TlsConfig, faults: Faults): TlsOptions & SecureContextOptions {
+export async function httpsOptions(tls: TlsConfig, faults: Faults): Promise<TlsOptions & SecureContextOptions> {
   const old = faults.on('tls-accept-deprecated-versions');
   const weak = faults.on('tls-accept-weak-ciphers');
+  const served = faults.on('tls-untrusted-certificate') ? await counterfeitCertificate() : { cert: pem(tls.cert), key: pem(tls.key) };
   return {
-    cert: pem(tls.cert),
-    key: pem(tls.key),
+    ...served,
     minVersion: old ? 'TLSv1' : 'TLSv1.2',
     maxVersion: 'TLSv1.3',
     ciphers: STRONG_CIPHERS + (weak ? ':' + WEAK_CIPHERS : '') + (old ? ':ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0' : ''),

@@ -27,7 +27,7 @@ export function handshake(op: RunningProvider, opts: ConnectionOptions): Promise
   });
 }
 
-type Ours = 'tls-accept-deprecated-versions' | 'tls-accept-weak-ciphers' | 'tls-answer-plain-http';
+type Ours = 'tls-accept-deprecated-versions' | 'tls-accept-weak-ciphers' | 'tls-answer-plain-http' | 'tls-untrusted-certificate';
 
 export const TLS_PROBES: Record<Ours & FaultId, Probe> = {
   'tls-accept-deprecated-versions': { config: TLS_CONFIG, run: async (op) => {
@@ -35,6 +35,14 @@ export const TLS_PROBES: Record<Ours & FaultId, Probe> = {
   } },
   'tls-accept-weak-ciphers': { config: TLS_CONFIG, run: async (op) => {
     rule((await handshake(op, { maxVersion: 'TLSv1.2', ciphers: 'kRSA@SECLEVEL=0' })) ?? 'refused').toMatch(/^TLSv1\.2 AES/);
+  } },
+  'tls-untrusted-certificate': { config: TLS_CONFIG, run: async (op) => {
+    const port = Number(new URL(op.issuer).port);
+    const error = await new Promise<string | undefined>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port, ca: ca.certPem }, () => (resolve(undefined), s.destroy()));
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code));
+    });
+    rule(error).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   } },
   'tls-answer-plain-http': { config: TLS_CONFIG, run: async (op) => {
     const url = op.issuer.replace(/^https:/, 'http:') + '/.well-known/openid-configuration';

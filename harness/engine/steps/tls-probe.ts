@@ -6,7 +6,7 @@
 // - `ciphers`: TLS 1.2 handshakes offering only one family of weak suites each (NULL, anonymous,
 //   RC4, export/DES: MUST NOT; 3DES, static RSA, static DH: SHOULD NOT), each must be refused;
 // - `plain-http`: each endpoint discovery names (and discovery itself) with scheme http on the same
-//   host and port: no OAuth answer may come back. Needs an earlier `discover` step.
+//   host and port: no OAuth answer may come back.
 // Every weak handshake is made at OpenSSL security level 0 (Node's default level refuses to offer
 // TLS 1.0/1.1 and the weakest suites), and only after this client's own ClientHello for it was read
 // on a local socket: what the client cannot offer (Node 24's OpenSSL has no RC4, DES, 3DES or
@@ -195,11 +195,17 @@ export async function tlsProbe(run: ModuleRun, step: StepDef): Promise<void> {
     if (discouraged.some((a) => a.offered)) run.add(tlsDiscouragedCiphersRefused({ attempts: discouraged }));
     return;
   }
-  // plain-http
-  const meta = run.meta();
+  // plain-http: the endpoints discovery names (read here over verified TLS). When the certificate
+  // does not verify, that is the finding (RFC 6749 §10.9) and only the discovery URL is probed.
+  const discoveryUrl = `${run.ctx.issuer}/.well-known/openid-configuration`;
+  const targets: { endpoint: string; url: string }[] = [{ endpoint: 'discovery', url: discoveryUrl }];
+  const dex = await run.http.send(discoveryUrl, { step: step.id!, label: 'discovery (endpoints to probe over plain http)' });
+  const certError = /\b(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)\b/.exec(dex.error ?? '');
+  if (certError) run.add(tlsCertificateValid({ host, authorized: false, authorizationError: certError[1] }, dex.id));
+  const meta = dex.response?.json && typeof dex.response.json === 'object' ? (dex.response.json as Record<string, unknown>) : {};
+  if (!certError && !dex.response?.json) run.response(dex); // aborts, naming why discovery could not be read
   const names = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'pushed_authorization_request_endpoint', 'revocation_endpoint', 'introspection_endpoint',
     'device_authorization_endpoint', 'backchannel_authentication_endpoint', 'registration_endpoint', 'jwks_uri'];
-  const targets: { endpoint: string; url: string }[] = [{ endpoint: 'discovery', url: `${run.ctx.issuer}/.well-known/openid-configuration` }];
   for (const n of names) if (typeof meta[n] === 'string' && URL.canParse(meta[n] as string)) targets.push({ endpoint: n, url: meta[n] as string });
   const plain = targets.flatMap((t) => {
     const u = new URL(t.url);
