@@ -1,5 +1,5 @@
 // `tls-probe`: TLS handshakes and plain-HTTP requests against the https issuer's host and port
-// (issue 13; checks/tls.ts judges them). `with.probe`:
+// (issue 13; checks/tls.ts judges them). `with.probe` (default certificate):
 // - `certificate`: one handshake verified against the CA the run trusts (Target.ca: the plan's test
 //   CA or `provider.ca`; else Node's roots) and the issuer's host (RFC 6125 via node:tls);
 // - `versions`: TLS 1.2 and TLS 1.3 (one must complete), TLS 1.0 and TLS 1.1 (each must be refused);
@@ -109,8 +109,9 @@ async function helloOf(opts: ConnectionOptions): Promise<Hello | undefined> {
   const timer = new Promise<undefined>((r) => {
     t = setTimeout(() => r(undefined), HANDSHAKE_MS);
   });
-  // A local error (no cipher match, no protocol) ends it at once; a hello read ends it too.
-  const buf = await Promise.race([got, local, timer]);
+  // A local error (no cipher match, no protocol) ends it at once; a hello read ends it too (none of
+  // the three rejects, so Promise.any is the first to settle).
+  const buf = await Promise.any([got, local, timer]);
   clearTimeout(t);
   sock?.destroy();
   server.close();
@@ -243,4 +244,4 @@ export async function tlsProbe(run: ModuleRun, step: StepDef): Promise<void> {
 }
 
 /** `with` of `tls-probe`. */
-export const tlsProbeOptions = options({ probe: enumOf('certificate', 'versions', 'ciphers', 'plain-http') }, ['probe']);
+export const tlsProbeOptions = options({ probe: enumOf('certificate', 'versions', 'ciphers', 'plain-http') });
