@@ -8,6 +8,7 @@ import type { ErrorObject } from 'ajv';
 import { ConfigError } from './errors.ts';
 import { parseFaults, type FaultId } from './faults.ts';
 import type { StoreConfig } from './store.ts';
+import type { TlsConfig } from './tls.ts';
 
 export { ConfigError };
 
@@ -91,6 +92,8 @@ export interface ResolvedConfig {
   client_assertion: ClientAssertionConfig;
   /** Where state lives; absent: the start options' default (memory for startProvider, see server.ts). */
   store?: StoreConfig;
+  /** HTTPS: the server certificate and key (PEM text or file paths); absent: plain HTTP. */
+  tls?: TlsConfig;
   /** The default profile of every client (a client's own `profile` wins). */
   profile: Profile;
   /** RFC 9126 §6: every client must use PAR. */
@@ -219,7 +222,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
     dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
     access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
-    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig;
+    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig; tls?: TlsConfig;
     profile?: Profile; require_pushed_authorization_requests?: boolean;
     polling_interval?: number; metrics?: Partial<MetricsConfig>;
   };
@@ -238,6 +241,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
   const resolved: ResolvedConfig = {
     issuer: cfg.issuer?.replace(/\/$/, ''),
     port: cfg.port,
+    ...(cfg.tls ? { tls: cfg.tls } : {}),
     ttl,
     keys: cfg.keys,
     // Defaults: publish a new key one JWKS cache lifetime (60 s) before it signs; keep a retired

@@ -214,6 +214,11 @@ const DEFS = [
   { id: 'advertise-unsupported-response-mode', breaks: 'OIDD-3-advertised-supported', description: 'Discovery lists form_post in response_modes_supported, but /authorize refuses response_mode=form_post with invalid_request.' },
   { id: 'redirect-uri-prefix-match', breaks: 'RFC9700-4.1.3-exact-match', description: '/authorize accepts any redirect_uri that starts with a registered one (/cbx, /cb/more, /cb?x=1) and sends the code there.' },
   { id: 'pkce-accept-short-verifier', breaks: 'RFC7636-4.1-verifier-format', description: 'The token endpoint accepts a code_verifier shorter than 43 characters when it matches the S256 challenge.' },
+  // ---- HTTPS (provider config `tls`, provider/tls.ts): proven by plans/security-review-tls.yaml
+  { id: 'tls-accept-deprecated-versions', breaks: 'RFC9325-3.1.1-no-tls10-11', description: 'The TLS listener accepts TLS 1.0 and 1.1 handshakes (minVersion TLSv1, OpenSSL security level 0).' },
+  { id: 'tls-accept-weak-ciphers', breaks: 'RFC9325-4.1-should-not', description: 'The TLS listener also offers static-RSA key transport suites (AES128-SHA, AES128-GCM-SHA256, ...).' },
+  { id: 'tls-untrusted-certificate', breaks: 'RFC6749-10.9-server-auth', description: 'The TLS listener serves a certificate for its hosts from a CA it made at start (a counterfeit), not the configured one.' },
+  { id: 'tls-answer-plain-http', breaks: 'RFC6749-3.1-tls-required', description: 'The TLS port also serves plain HTTP: every endpoint answers unencrypted.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];
@@ -229,6 +234,8 @@ export const FAULTS: readonly FaultSwitch[] = DEFS;
 export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
   'RFC9700-2.1.1-pkce-downgrade': 'The reference provider requires PKCE from every client (variants pkce: required), so no code is issued without a code_challenge; the module applies only to a plan with pkce: optional.',
   'RFC6749-4.1.3-code-after-refusal': 'A MAY (no clause binds it): a code served after a refused request and a code spent by it are both accepted, so no server behaviour breaks it.',
+  'RFC9325-3.1.1-tls12': 'A listener without TLS 1.2 and 1.3 would also cut the harness\'s own back channel (discovery over https), failing every module of the plan for other rules. The check has a failing unit test; tls-accept-deprecated-versions breaks the MUST beside it.',
+  'RFC9325-4.1-must-not': 'Node 24\'s OpenSSL cannot negotiate NULL, anonymous, RC4, export or DES suites even when a server lists them at security level 0 (tried: the handshake fails), so no switch can open them. The check has failing unit tests; tls-accept-weak-ciphers breaks the SHOULD NOT beside it (static RSA).',
   'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
   'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
   'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',

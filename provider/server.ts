@@ -16,6 +16,7 @@ import { annotate, noteOf, requestLine, type LogFn, type RequestLine, type Reque
 import { Metrics } from './metrics.ts';
 import { createStore, sharedValue, type Store, type StoreConfig } from './store.ts';
 import { withStoreFaults } from './store-faults.ts';
+import { answerPlainHttp, httpsOptions } from './tls.ts';
 import { authorizationEndpoint } from './endpoints/authorization.ts';
 import { interactionPage, interactionSubmit } from './endpoints/interaction.ts';
 import { tokenEndpoint, noStore } from './endpoints/token.ts';
@@ -119,7 +120,9 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
     return { method: req.method, path: pathOf(req), route: req.routeOptions.url ?? null, status, ms: Math.round(reply.elapsedTime * 100) / 100, client_id: note.client_id ?? null, error: note.error ?? null };
   };
 
+  // config `tls`: HTTPS on the port (provider/tls.ts), issuer https://127.0.0.1:<port>.
   const app = Fastify({
+    ...(config.tls ? { https: await httpsOptions(config.tls, ctx.faults) } : {}),
     logger: false, bodyLimit: 64 * 1024, return503OnClosing: false, forceCloseConnections: true,
     // Rejected before routing (a path that is not valid percent-encoding, a parameter too long):
     // Fastify answers these without running hooks, so they are logged here.
@@ -245,7 +248,8 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   await app.listen({ host: process.env.TOUCHSTONE_HOST || '127.0.0.1', port: opts.port ?? config.port ?? opts.defaultPort ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  ctx.issuer = config.issuer ?? `http://127.0.0.1:${port}`;
+  ctx.issuer = config.issuer ?? `${config.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  if (config.tls && ctx.faults.on('tls-answer-plain-http')) answerPlainHttp(app.server);
 
   // key_rotation.every: rotate on a timer (errors are logged, the old keys keep working).
   const every = config.key_rotation.every;

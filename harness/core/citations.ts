@@ -271,6 +271,13 @@ const defs = {
   'RFC7636-4.1-verifier-format': { spec: 'RFC 7636', section: '4.1 (RFC 6749 §5.2)', level: 'SHOULD', text: 'A code_verifier is 43 to 128 unreserved characters (the ABNF of §4.1 binds the client); a token request with a shorter one is malformed and should be refused (invalid_request, or invalid_grant), not served.' },
   'RFC9700-2.1.1-pkce-downgrade': { spec: 'RFC 9700', section: '2.1.1, 4.8.2', level: 'MUST', text: 'Authorization servers MUST mitigate PKCE downgrade attacks: a token request containing a code_verifier is accepted only if a code_challenge was present in the authorization request.' },
   'RFC6749-4.1.3-code-after-refusal': { spec: 'RFC 6749', section: '4.1.3, 10.5', level: 'MAY', text: 'No clause says whether a refused token request (a wrong code_verifier) spends the authorization code: a later correct request may be served or refused; the report says which.' },
+  // ---- TLS (issue 13: an https issuer; harness/checks/tls.ts)
+  'RFC6749-10.9-server-auth': { spec: 'RFC 6749', section: '10.9', level: 'MUST', text: 'The authorization server MUST require TLS with server authentication (RFC 2818) for requests to its endpoints; the client validates its certificate (RFC 6125): valid now, naming the host, chaining to a trusted CA.' },
+  'RFC6749-3.1-tls-required': { spec: 'RFC 6749', section: '3.1, 3.2', level: 'MUST', text: 'The authorization server MUST require the use of TLS for requests to the authorization and token endpoints: a request over plain HTTP gets no OAuth answer.' },
+  'RFC9325-3.1.1-tls12': { spec: 'RFC 9325', section: '3.1.1', level: 'MUST', text: 'Implementations MUST support TLS 1.2 (and SHOULD support TLS 1.3): a TLS 1.2 or 1.3 handshake succeeds.' },
+  'RFC9325-3.1.1-no-tls10-11': { spec: 'RFC 9325', section: '3.1.1', level: 'MUST', text: 'Implementations MUST NOT negotiate TLS version 1.0 or 1.1 (RFC 8996).' },
+  'RFC9325-4.1-must-not': { spec: 'RFC 9325', section: '4.1', level: 'MUST', text: 'Implementations MUST NOT negotiate cipher suites with NULL encryption, RC4 cipher suites, or suites offering less than 112 bits of security (export-level, DES); nor anonymous suites (no server authentication, RFC 6749 §10.9).' },
+  'RFC9325-4.1-should-not': { spec: 'RFC 9325', section: '4.1', level: 'SHOULD', text: 'Implementations SHOULD NOT negotiate cipher suites offering less than 128 bits of security (3DES), nor those based on RSA key transport (static RSA) or static finite-field Diffie-Hellman.' },
 } as const satisfies Record<string, Omit<Citation, 'id'>>;
 
 export type CitationId = keyof typeof defs;

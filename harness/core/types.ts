@@ -95,6 +95,13 @@ export interface PlanProvider {
   instances?: number | string[];
   /** process with instances: the store the instances share; `redis` = a private redis-server for the run. */
   shared_store?: 'redis';
+  /**
+   * process: serve over HTTPS with a certificate from a test CA made for the run (harness/engine/test-ca.ts);
+   * command: `${tls_cert}`, `${tls_key}`, `${tls_ca}` in command and env are that certificate's files.
+   */
+  tls?: boolean;
+  /** external, command, container: a PEM file (relative to the plan file) of the CA(s) to trust for an https issuer. */
+  ca?: string;
 }
 
 /** A protected URL of a `resource` target; `${issuer}` in url and audience is the provider's issuer. */

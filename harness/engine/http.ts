@@ -97,13 +97,17 @@ export class HttpClient {
   private readonly limits: HttpLimits;
   private readonly allowed: ReadonlySet<string>;
 
-  constructor(allowedOrigins: Iterable<string>, limits: Partial<HttpLimits> = {}) {
+  /**
+   * `tls.ca`: the PEM of the CA(s) this client trusts for https origins (a plan's test CA or
+   * `provider.ca`) instead of Node's built-in roots; for this client only, never process-wide.
+   */
+  constructor(allowedOrigins: Iterable<string>, limits: Partial<HttpLimits> = {}, tls: { ca?: string } = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.allowed = new Set(allowedOrigins);
     // undici's own timers sit behind the per-request deadline below, so a stalled endpoint is
     // always reported by that deadline, with one wording ("no answer within N ms").
     const backstop = this.limits.timeoutMs + 1_000;
-    this.agent = new Agent({ connectTimeout: backstop, headersTimeout: backstop, bodyTimeout: backstop });
+    this.agent = new Agent({ connectTimeout: backstop, headersTimeout: backstop, bodyTimeout: backstop, ...(tls.ca ? { connect: { ca: tls.ca } } : {}) });
   }
 
   /** Send one request and record it. Never throws: transport failures land in exchange.error. */

@@ -88,7 +88,7 @@ export class ModuleRun {
     });
     // The provider's instances (plan provider.instances) are the plan's hosts too.
     const instanceOrigins = (ctx.instances ?? []).map((u) => new URL(u).origin);
-    this.http = new HttpClient([new URL(ctx.issuer).origin, ...instanceOrigins, ...resourceOrigins(ctx.plan, ctx.issuer), ...operationOrigins], ctx.limits);
+    this.http = new HttpClient([new URL(ctx.issuer).origin, ...instanceOrigins, ...resourceOrigins(ctx.plan, ctx.issuer), ...operationOrigins], ctx.limits, { ca: ctx.ca });
   }
 
   add(...f: Finding[]): void {

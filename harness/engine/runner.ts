@@ -22,6 +22,8 @@ export interface RunContext {
   ttl: { code?: number };
   /** Several instances of the provider (Target.instances): their base URLs. */
   instances?: string[];
+  /** The CA PEM the back channel trusts for an https issuer (Target.ca). */
+  ca?: string;
   runDir: string;
   pool: BrowserPool;
   /** The pool was passed in by the caller, who closes it. */
@@ -36,7 +38,7 @@ export interface RunContext {
 
 export async function createRunContext(
   plan: Plan,
-  target: { issuer: string; ttl: { code?: number }; instances?: string[] },
+  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string },
   opts: { runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean },
 ): Promise<RunContext> {
   if (opts.preloadBrowser !== false) await BrowserPool.preload();
@@ -46,6 +48,7 @@ export async function createRunContext(
     issuer: target.issuer.replace(/\/$/, ''),
     ttl: target.ttl,
     ...(target.instances ? { instances: target.instances } : {}),
+    ...(target.ca ? { ca: target.ca } : {}),
     runDir: opts.runDir,
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,

@@ -35,6 +35,11 @@ export interface Target {
    * over them). Unset for a single instance.
    */
   instances?: string[];
+  /**
+   * PEM of the CA certificate(s) the harness trusts for the issuer's TLS (plan `provider.tls`: the
+   * run's test CA; `provider.ca`: the user's file). Unset: Node's built-in roots.
+   */
+  ca?: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +63,8 @@ export interface StartTargetOptions {
    * starts a child process.
    */
   inProcess?: ProviderStarter;
+  /** `launch: command` with `tls`: the CA its readiness poll trusts. */
+  ca?: string;
 }
 
 /** Starts a provider in the caller's process: the config (inline or a file) and the faults to switch on. */
@@ -65,6 +72,54 @@ export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile
   Promise<{ issuer: string; ttl: { code?: number }; close: () => Promise<void> }>;
 
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
+  if (plan.provider.tls && (plan.provider.launch === 'process' || plan.provider.launch === 'command')) return startTlsTarget(plan, opts);
+  const t = await startAnyTarget(plan, opts);
+  if (!plan.provider.ca) return t;
+  const file = resolve(plan.file ? dirname(plan.file) : process.cwd(), plan.provider.ca);
+  try {
+    return { ...t, ca: readFileSync(file, 'utf8') };
+  } catch (err) {
+    await t.stop();
+    throw new TargetError(`/provider/ca: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `launch: process` with `tls: true`: a test CA for the run (harness/engine/test-ca.ts), a server
+ * certificate for 127.0.0.1 and localhost, the provider config's `tls` set to them (PEM text), and
+ * the CA trusted by the harness's back channel only (Target.ca), never globally. The CA's temp
+ * directory (0700) is removed when the target stops.
+ */
+async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Target> {
+  const { makeTestCa, TestCaUnavailableError } = await import('./test-ca.ts');
+  let ca;
+  try {
+    ca = await makeTestCa();
+  } catch (err) {
+    if (err instanceof TestCaUnavailableError) throw new TargetUnavailableError(`provider.tls: ${err.message}`);
+    throw err;
+  }
+  try {
+    const server = await ca.issueServer(['127.0.0.1', 'localhost']);
+    let provider: Plan['provider'];
+    if (plan.provider.launch === 'command') {
+      // A program the plan starts: ${tls_cert}, ${tls_key} and ${tls_ca} in its command and env are
+      // the PEM files (in the CA's 0700 directory); it serves https on the port the harness picked.
+      const fill = (v: string) => v.replaceAll('${tls_cert}', server.certFile).replaceAll('${tls_key}', server.keyFile).replaceAll('${tls_ca}', ca.certFile);
+      const env = plan.provider.env ? Object.fromEntries(Object.entries(plan.provider.env).map(([k, v]) => [k, fill(v)])) : undefined;
+      provider = { ...plan.provider, tls: undefined, command: plan.provider.command?.map(fill), ...(env ? { env } : {}) };
+    } else {
+      provider = { ...plan.provider, tls: undefined, config: { ...baseConfig(plan), tls: { cert: server.certPem, key: server.keyPem } } };
+    }
+    const t = await startAnyTarget({ ...plan, provider }, { ...opts, ca: ca.certPem });
+    return { ...t, ca: ca.certPem, stop: async () => { await t.stop(); await ca.remove(); } };
+  } catch (err) {
+    await ca.remove();
+    throw err;
+  }
+}
+
+async function startAnyTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   const p = plan.provider;
   if (p.launch === 'external') {
     const instances = Array.isArray(p.instances) ? p.instances.map((u) => u.replace(/\/$/, '')) : undefined;
@@ -194,7 +249,7 @@ async function startContainerTarget(plan: Plan, opts: { logFile?: string }): Pro
  * issuer and env, runs it from the plan file's folder and polls `ready_path` on the issuer until it
  * answers 2xx. Its stdout and stderr go to the run's provider.log.
  */
-async function startCommandTarget(plan: Plan, opts: { logFile?: string }): Promise<Target> {
+async function startCommandTarget(plan: Plan, opts: { logFile?: string; ca?: string }): Promise<Target> {
   const p = plan.provider;
   const { freeLoopbackPort } = await import('./container.ts');
   const port = String(await freeLoopbackPort());
@@ -225,7 +280,7 @@ async function startCommandTarget(plan: Plan, opts: { logFile?: string }): Promi
       log?.end();
       throw new TargetError(`/provider/command ${exited} before ${readyUrl} answered: ${lastLine()}`);
     }
-    const ok = await fetch(readyUrl, { signal: AbortSignal.timeout(1000), redirect: 'manual' }).then((r) => r.status >= 200 && r.status < 300, () => false);
+    const ok = await ready(readyUrl, opts.ca);
     if (ok) break;
     if (Date.now() > deadline) {
       await stopChild(child, () => log?.end());
@@ -235,6 +290,22 @@ async function startCommandTarget(plan: Plan, opts: { logFile?: string }): Promi
   }
   child.removeAllListeners('exit');
   return { issuer, ttl: { ...p.ttl }, faults: [], logFile: opts.logFile, stop: () => stopChild(child, () => log?.end()) };
+}
+
+/** The readiness URL answers 2xx (over https: verified against `ca` when given, else Node's roots). */
+async function ready(url: string, ca?: string): Promise<boolean> {
+  if (!ca) return fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' }).then((r) => r.status >= 200 && r.status < 300, () => false);
+  const { Agent, request } = await import('undici');
+  const agent = new Agent({ connect: { ca } });
+  try {
+    const r = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(1000) });
+    await r.body.dump();
+    return r.statusCode >= 200 && r.statusCode < 300;
+  } catch {
+    return false;
+  } finally {
+    await agent.close().catch(() => {});
+  }
 }
 
 /**

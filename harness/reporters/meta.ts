@@ -42,4 +42,6 @@ export interface TargetEnv {
   forgingKey?: Record<string, unknown>;
   /** Target.instances: the base URLs of several instances of the provider. */
   instances?: string[];
+  /** Target.ca: the CA certificate PEM the back channel trusts (public, no key). */
+  ca?: string;
 }

@@ -1,7 +1,10 @@
 // The oidc-provider test peer: panva's certified OP (oidc-provider 9.13.3) configured per peer plan.
-//   node peers/oidc-provider/main.ts --profile <name> --port <N>
-// listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> and logs "METHOD /path status" per request.
+//   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
+// listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
+// callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 import { findAccount, scopeClaims } from './accounts.ts';
@@ -10,7 +13,7 @@ import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } } });
 const profile = profiles[values.profile!];
 if (!profile) {
   console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
@@ -56,14 +59,15 @@ function configuration(p: Profile): Record<string, unknown> {
   };
 }
 
-const issuer = `http://127.0.0.1:${port}`;
+const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8'), minVersion: 'TLSv1.2' as const } : undefined;
+const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 const provider = new Provider(issuer, configuration(profile));
 provider.use(logRequests);
 provider.use(markScopes);
 provider.on('server_error', (_ctx: unknown, err: Error) => console.error('server_error', err));
 const handle = provider.callback();
 
-createServer((req, res) => {
+const listener: Parameters<typeof createServer>[1] = (req, res) => {
   cibaApproval(provider, req, res).then((handled) => {
     if (handled) console.log(`${req.method} ${req.url} ${res.statusCode}`);
     else handle(req, res);
@@ -71,4 +75,5 @@ createServer((req, res) => {
     console.error('admin route error', err);
     res.writeHead(500).end();
   });
-}).listen(port, '127.0.0.1', () => console.log(`oidc-provider peer (profile ${values.profile}) at ${issuer}`));
+};
+(tls ? createHttpsServer(tls, listener) : createServer(listener)).listen(port, '127.0.0.1', () => console.log(`oidc-provider peer (profile ${values.profile}) at ${issuer}`));

@@ -98,6 +98,12 @@ const EXPECTED: Record<string, string> = {
   accessTokenJwtProfile: 'RFC9068-2.2-profile',
   tokenEntropyMinimum: 'RFC6749-10.10-entropy-128',
   tokenEntropySuggested: 'RFC6749-10.10-entropy-160',
+  tlsCertificateValid: 'RFC6749-10.9-server-auth',
+  tlsModernVersion: 'RFC9325-3.1.1-tls12',
+  tlsDeprecatedVersionsRefused: 'RFC9325-3.1.1-no-tls10-11',
+  tlsForbiddenCiphersRefused: 'RFC9325-4.1-must-not',
+  tlsDiscouragedCiphersRefused: 'RFC9325-4.1-should-not',
+  httpsRequired: 'RFC6749-3.1-tls-required',
 };
 
 describe('check registry', () => {

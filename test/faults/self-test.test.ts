@@ -32,7 +32,7 @@ import { redisUnavailableReason } from '../../harness/engine/redis-server.ts';
  */
 const NO_REDIS = redisUnavailableReason();
 const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instance']);
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'security-review', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'security-review', 'security-review-tls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
 /**
  * Step kinds that make a module slow (a browser, a wait, polling at the provider's interval): such
@@ -263,8 +263,8 @@ describe('with no switch on, every module passes', () => {
     expect(res.filter((r) => r.status === 'not_applicable').map((r) => r.id)).toEqual(['sec-pkce-verifier-without-challenge']);
     expect(res.length).toBeGreaterThan(6);
   }, 120_000);
-  // Back-channel plans (no browser): every module passes.
-  it.each(['client-credentials', 'introspection-revocation', 'registration'])('plans/%s.yaml', async (name) => {
+  // Back-channel plans (no browser): every module passes (security-review-tls: over HTTPS, test CA).
+  it.each(['client-credentials', 'introspection-revocation', 'registration', 'security-review-tls'])('plans/%s.yaml', async (name) => {
     const p = plans.find((x) => x.name === name)!;
     const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);

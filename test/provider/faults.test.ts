@@ -13,6 +13,7 @@ import { RULE_MARK, rule, ruleAssertions, type Probe } from './probe.ts';
 import { FAPI_PROBES } from './fapi-probes.ts';
 import { STORE_PROBES } from './instance-probes.ts';
 import { SECURITY_PROBES } from './security-probes.ts';
+import { TLS_PROBES } from './tls-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -57,6 +58,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...FAPI_PROBES,
   ...STORE_PROBES,
   ...SECURITY_PROBES,
+  ...TLS_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);

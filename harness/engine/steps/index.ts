@@ -22,6 +22,7 @@ import { entropy, entropyOptions } from './entropy.ts';
 import { discoveryHonesty, discoveryHonestyOptions } from './discovery-honesty.ts';
 import { inspect, inspectOptions } from './inspect.ts';
 import { introspect, introspectOptions, revoke, revokeOptions } from './token-management.ts';
+import { tlsProbe, tlsProbeOptions } from './tls-probe.ts';
 import { token, tokenOptions } from './token.ts';
 import { userinfo, userinfoOptions } from './userinfo.ts';
 import { wait, waitOptions } from './wait.ts';
@@ -68,6 +69,7 @@ export const STEPS = {
   entropy: { run: entropy, with: entropyOptions, doc: 'estimate the entropy of a sample of codes or access tokens (RFC 6749 §10.10)' },
   'discovery-honesty': { run: discoveryHonesty, with: discoveryHonestyOptions, doc: 'try what discovery advertises (grant types, auth methods, response types and modes, PKCE methods) with the plan\'s clients' },
   inspect: { run: inspect, with: inspectOptions, doc: 'judge what earlier steps recorded (OP page headers, token response headers, the access token)' },
+  'tls-probe': { run: tlsProbe, with: tlsProbeOptions, doc: 'TLS handshakes and plain-HTTP requests against an https issuer (certificate, versions, ciphers, plain-http)' },
 } satisfies Record<string, StepSpec>;
 
 export type StepKind = keyof typeof STEPS;
