@@ -207,6 +207,8 @@ const DEFS = [
   { id: 'token-refuse-unknown-params', breaks: 'RFC6749-3.2-unknown-params', description: 'A token request with a parameter the token endpoint does not know is refused with invalid_request.' },
   { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
   { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
+  { id: 'device-code-redeem-race', breaks: 'RFC8628-3.5-device-code-race', description: 'An approved device_code is read, then marked used a store round trip later (not atomically): concurrent polls all get tokens; a later poll is still refused.' },
+  { id: 'ciba-auth-req-id-redeem-race', breaks: 'CIBA-10.1-auth-req-id-race', description: 'An approved auth_req_id is read, then marked used a store round trip later (not atomically): concurrent polls all get tokens; a later poll is still refused.' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
 ] as const satisfies readonly FaultSwitch[];
 

@@ -229,6 +229,7 @@ const defs = {
   'RFC8628-3.5-expired': { spec: 'RFC 8628', section: '3.5', level: 'MUST', text: 'Once the device_code has expired (expires_in), the token endpoint answers expired_token.' },
   'RFC8628-3.5-access-denied': { spec: 'RFC 8628', section: '3.5', level: 'MUST', text: 'When the End-User denied the request, the token endpoint answers access_denied and issues no tokens.' },
   'RFC8628-3.5-single-use': { spec: 'RFC 8628', section: '3.5 (RFC 6749 §10.5)', level: 'MUST', text: 'A device_code is a one-time grant: once it was exchanged for tokens the device authorization session has concluded, and a further token request with it is refused (invalid_grant).' },
+  'RFC8628-3.5-device-code-race': { spec: 'RFC 8628', section: '3.5 (RFC 6749 §10.5)', level: 'MUST', text: 'A device_code is a one-time grant also under concurrency: of several token requests polling one approved device_code at once, exactly one gets tokens.' },
   'RFC8628-3.4-client-binding': { spec: 'RFC 8628', section: '3.4 (RFC 6749 §3.2.1)', level: 'MUST', text: 'A device_code is bound to the client it was issued to: a token request from another client is refused (invalid_grant).' },
 
   // ---- OpenID Connect CIBA Core 1.0, poll mode (issue 5) ----
@@ -245,6 +246,7 @@ const defs = {
   'CIBA-11-unknown-auth-req-id': { spec: 'OpenID Connect CIBA Core 1.0', section: '11', level: 'MUST', text: 'An auth_req_id the OP never issued is refused with invalid_grant.' },
   'CIBA-11-client-binding': { spec: 'OpenID Connect CIBA Core 1.0', section: '11', level: 'MUST', text: 'An auth_req_id issued to another client is refused with invalid_grant.' },
   'CIBA-10.1-single-use': { spec: 'OpenID Connect CIBA Core 1.0', section: '10.1 (RFC 6749 §10.5)', level: 'MUST', text: 'An auth_req_id is redeemed once: after tokens were issued for it, a further token request with it is refused (invalid_grant).' },
+  'CIBA-10.1-auth-req-id-race': { spec: 'OpenID Connect CIBA Core 1.0', section: '10.1 (RFC 6749 §10.5)', level: 'MUST', text: 'An auth_req_id is redeemed once also under concurrency: of several token requests polling one approved auth_req_id at once, exactly one gets tokens.' },
   'CIBA-7.1.1-signature': { spec: 'OpenID Connect CIBA Core 1.0', section: '7.1.1', level: 'MUST', text: 'A signed authentication request is verified with the client\'s registered keys: alg none, a bad signature or another client\'s key is refused (invalid_request).' },
   'CIBA-7.1.1-aud-iss': { spec: 'OpenID Connect CIBA Core 1.0', section: '7.1.1', level: 'MUST', text: 'The request object\'s aud contains the OP\'s issuer and its iss is the client_id; otherwise the request is refused.' },
   'CIBA-7.1.1-claims': { spec: 'OpenID Connect CIBA Core 1.0', section: '7.1.1', level: 'MUST', text: 'The request object carries exp, iat, nbf and jti; an expired one, or one not yet valid (nbf in the future), is refused.' },
