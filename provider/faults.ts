@@ -223,6 +223,8 @@ export const FAULTS: readonly FaultSwitch[] = DEFS;
  * switch comes). "Not switched yet" marks a server rule a switch could break but does not.
  */
 export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
+  'RFC7009-2.1-access-revokes-refresh': 'RFC 7009 §2.1 leaves it (a MAY): a kept and a revoked refresh token both pass and the message reports which; only an answer that is neither tokens nor a token error fails (unit tests both ways). Not switched: no such answer to switch on.',
+  'RFC6749-4.1.3-code-after-refusal': 'RFC 6749 is silent on what a refused token request does to the code: both answers pass and the message reports which; only an answer that is neither tokens nor a token error fails (unit tests both ways). Not switched: no such answer to switch on.',
   'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
   'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
   'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',

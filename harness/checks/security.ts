@@ -203,3 +203,33 @@ function judgeEntropy(kind: string, samples: string[], floor: number, level: str
 // to 2^(-128) and SHOULD be less than or equal to 2^(-160)." Judged on each kind of value alone.
 export const tokenEntropyMinimum = defineCheck<{ kind: string; samples: string[] }>('token-entropy-128', 'RFC6749-10.10-entropy-128', ({ kind, samples }) => judgeEntropy(kind, samples, 128, 'MUST'));
 export const tokenEntropySuggested = defineCheck<{ kind: string; samples: string[] }>('token-entropy-160', 'RFC6749-10.10-entropy-160', ({ kind, samples }) => judgeEntropy(kind, samples, 160, 'SHOULD'));
+
+/** One token request whose answer the specs leave open: its status, error code, and whether tokens came. */
+export interface OutcomeInput {
+  status: number;
+  error?: string;
+  tokens: boolean;
+}
+
+/** Which of the allowed answers came: `served` (tokens), `refused` (a 4xx token error), or neither. */
+function reportOutcome(input: OutcomeInput, what: string, served: string, refused: string) {
+  const expected = `either answer: ${served}, or ${refused} (a 400/401 token error)`;
+  const actual = { status: input?.status, error: input?.error ?? null, tokens: input?.tokens === true };
+  if (actual.status >= 200 && actual.status < 300 && actual.tokens) return pass(`${what}: ${served} (HTTP ${actual.status})`, expected, actual);
+  if ((actual.status === 400 || actual.status === 401) && typeof input?.error === 'string') return pass(`${what}: ${refused} (HTTP ${actual.status} error=${input.error})`, expected, actual);
+  return fail(`expected ${what} to be served with tokens or refused with a token error, got HTTP ${String(actual.status)}${actual.error ? ` error=${actual.error}` : ''}${actual.status < 300 ? ' without an access token' : ''}`, expected, actual);
+}
+
+// RFC 7009 §2.1: "If the token passed to the request is an access token, the server MAY revoke the
+// respective refresh token as well." A MAY: a kept and a revoked refresh token both pass; which one
+// the AS chose is the finding's message (OAuch Revocation/AccessRevokesRefresh). Only an answer that
+// is neither tokens (RFC 6749 §5.1) nor a token error (§5.2) fails.
+export const refreshAfterAccessRevoked = defineCheck<OutcomeInput>('refresh-after-access-revoked', 'RFC7009-2.1-access-revokes-refresh', (input) =>
+  reportOutcome(input, 'the refresh token of a revoked access token', 'kept (the refresh request is served)', 'revoked with it (the refresh request is refused)'));
+
+// RFC 6749 §4.1.3 and §10.5 say a code is single-use but not what a refused token request (e.g. a
+// wrong code_verifier) does to it: the AS may keep the code for a correct request or spend it. Both
+// pass; the message says which (information for a reviewer: a spent code blocks a retry, a kept
+// one lets an attacker who guessed wrong try again until the code expires).
+export const codeAfterRefusedRequest = defineCheck<OutcomeInput>('code-after-refused-request', 'RFC6749-4.1.3-code-after-refusal', (input) =>
+  reportOutcome(input, 'the code after a refused token request for it', 'still redeemable (the correct request is served)', 'spent by the refused request (the correct request is refused)'));
