@@ -205,10 +205,11 @@ const DEFS = [
   { id: 'authorize-accept-duplicate-params', breaks: 'RFC6749-4.1.2.1-repeated-param', description: 'An authorization request with a repeated parameter is served with the first value of each.' },
   { id: 'token-accept-duplicate-params', breaks: 'RFC6749-5.2-repeated-param', description: 'A token request with a repeated parameter is served with the first value of each.' },
   { id: 'token-refuse-unknown-params', breaks: 'RFC6749-3.2-unknown-params', description: 'A token request with a parameter the token endpoint does not know is refused with invalid_request.' },
-  { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
-  { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
+  { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes, opaque access tokens, refresh tokens, device codes, request_uris and registered client secrets are 12 random bytes (96 bits) instead of 32.' },
+  { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes, opaque access tokens, refresh tokens, device codes, request_uris and registered client secrets are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
   { id: 'device-code-redeem-race', breaks: 'RFC8628-3.5-device-code-race', description: 'An approved device_code is read, then marked used a store round trip later (not atomically): concurrent polls all get tokens; a later poll is still refused.' },
   { id: 'ciba-auth-req-id-redeem-race', breaks: 'CIBA-10.1-auth-req-id-race', description: 'An approved auth_req_id is read, then marked used a store round trip later (not atomically): concurrent polls all get tokens; a later poll is still refused.' },
+  { id: 'device-user-code-short', breaks: 'RFC8628-5.1-user-code-entropy', description: 'user_code is 4 characters of the base-20 charset (about 17 bits) instead of 8 (about 34.5).' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
 ] as const satisfies readonly FaultSwitch[];
 
@@ -285,4 +286,12 @@ export class Faults {
 /** Whether `id` is switched on for this provider instance. */
 export function isFaultOn(faults: Faults, id: FaultId): boolean {
   return faults.on(id);
+}
+
+/**
+ * Random bytes in a generated credential (code, opaque access token, refresh token, device_code,
+ * request_uri, registered client secret): 32, or fewer under short-tokens / tokens-below-160-bits.
+ */
+export function tokenBytes(faults: Faults): number {
+  return faults.on('short-tokens') ? 12 : faults.on('tokens-below-160-bits') ? 17 : 32;
 }

@@ -131,6 +131,8 @@ export const accessTokenJwtProfile = defineCheck<{ token: string; issuer: string
 /** Symbol sets a token's characters are drawn from, smallest first (the estimate takes the first that covers every sample). */
 const ALPHABETS: { name: string; size: number; test: RegExp }[] = [
   { name: 'decimal digits', size: 10, test: /^[0-9]*$/ },
+  // RFC 8628 §6.1's user code charset: the 20 consonants without vowels or look-alikes.
+  { name: 'RFC 8628 base-20 consonants', size: 20, test: /^[BCDFGHJKLMNPQRSTVWXZ]*$/ },
   { name: 'lower-case hex', size: 16, test: /^[0-9a-f]*$/ },
   { name: 'upper-case hex', size: 16, test: /^[0-9A-F]*$/ },
   { name: 'base32 (RFC 4648)', size: 32, test: /^[A-Z2-7=]*$/ },
@@ -233,3 +235,20 @@ export const refreshAfterAccessRevoked = defineCheck<OutcomeInput>('refresh-afte
 // one lets an attacker who guessed wrong try again until the code expires).
 export const codeAfterRefusedRequest = defineCheck<OutcomeInput>('code-after-refused-request', 'RFC6749-4.1.3-code-after-refusal', (input) =>
   reportOutcome(input, 'the code after a refused token request for it', 'still redeemable (the correct request is served)', 'spent by the refused request (the correct request is refused)'));
+
+// RFC 8628 §5.1 (user code brute forcing): a user code is typed by hand, so it carries far less
+// than 128 bits; "The user code SHOULD have enough entropy that when combined with rate limiting
+// and other mitigations makes a brute-force attack infeasible", with a 2^-32 chance of a correct
+// guess as the RFC's yardstick (an 8-character base-20 code, about 34.5 bits, allows about 5
+// attempts). With b bits, an AS may allow at most 2^(b-32) guesses per code; below 32 bits not even
+// one guess keeps the chance under 2^-32. Separators (dashes, spaces) and case are ignored (§6.1).
+export const userCodeEntropy = defineCheck<{ samples: string[] }>('user-code-entropy', 'RFC8628-5.1-user-code-entropy', ({ samples }) => {
+  const expected = 'at least 32 bits per user code (RFC 8628 §5.1: a guess succeeds with at most 2^-32 chance once rate limiting allows a few attempts), every sample distinct';
+  if (!Array.isArray(samples) || samples.length < 2) return fail(`expected at least 2 user_code samples to estimate from, got ${Array.isArray(samples) ? samples.length : 0}`, expected, undefined);
+  const codes = samples.map((s) => (typeof s === 'string' ? s.replace(/[-\s]/g, '').toUpperCase() : s));
+  const e = estimateEntropy(codes);
+  if (e.distinct < e.samples) return fail(`expected every user_code to be distinct, but ${e.samples - e.distinct} of ${e.samples} repeat an earlier one`, expected, e);
+  const attempts = Math.floor(2 ** (e.bits - 32));
+  if (e.bits < 32) return fail(`expected at least 32 bits in each user_code, estimated ${e.bits} bits (${e.varyingPositions} varying positions of ${e.alphabet}): even one guess succeeds with more than 2^-32 chance`, expected, e);
+  return pass(`about ${e.bits} bits per user_code (${e.varyingPositions} varying positions of ${e.alphabet}, from ${e.samples} samples): brute force stays at 2^-32 if the AS allows at most ${attempts} guess${attempts === 1 ? '' : 'es'} per code`, expected, { ...e, maxAttemptsAt2pow32: attempts });
+});

@@ -232,6 +232,7 @@ const defs = {
   'RFC8628-3.5-access-denied': { spec: 'RFC 8628', section: '3.5', level: 'MUST', text: 'When the End-User denied the request, the token endpoint answers access_denied and issues no tokens.' },
   'RFC8628-3.5-single-use': { spec: 'RFC 8628', section: '3.5 (RFC 6749 §10.5)', level: 'MUST', text: 'A device_code is a one-time grant: once it was exchanged for tokens the device authorization session has concluded, and a further token request with it is refused (invalid_grant).' },
   'RFC8628-3.5-device-code-race': { spec: 'RFC 8628', section: '3.5 (RFC 6749 §10.5)', level: 'MUST', text: 'A device_code is a one-time grant also under concurrency: of several token requests polling one approved device_code at once, exactly one gets tokens.' },
+  'RFC8628-5.1-user-code-entropy': { spec: 'RFC 8628', section: '5.1, 6.1', level: 'SHOULD', text: 'The user code SHOULD have enough entropy that, with rate limiting, brute force is infeasible; judged by the RFC\'s yardstick of at most a 2^-32 chance per code: at least 32 bits (the RFC\'s 8-character base-20 example has about 34.5 and allows about 5 guesses).' },
   'RFC8628-3.4-client-binding': { spec: 'RFC 8628', section: '3.4 (RFC 6749 §3.2.1)', level: 'MUST', text: 'A device_code is bound to the client it was issued to: a token request from another client is refused (invalid_grant).' },
 
   // ---- OpenID Connect CIBA Core 1.0, poll mode (issue 5) ----

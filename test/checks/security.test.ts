@@ -7,6 +7,7 @@ import {
   accessTokenJwtProfile,
   codeAfterRefusedRequest,
   refreshAfterAccessRevoked,
+  userCodeEntropy,
   effectiveReferrerPolicy,
   estimateEntropy,
   tokenEntropyMinimum,
@@ -144,5 +145,19 @@ describe('refreshAfterAccessRevoked (RFC 7009 §2.1 leaves it) and codeAfterRefu
     expectFail(refreshAfterAccessRevoked({ status: 500, tokens: false }), /served with tokens or refused with a token error, got HTTP 500/);
     expectFail(codeAfterRefusedRequest({ status: 200, tokens: false }), /without an access token/);
     expectFail(codeAfterRefusedRequest({ status: 400, tokens: false }), /got HTTP 400/);
+  });
+});
+
+describe('userCodeEntropy (RFC 8628 §5.1, SHOULD): judged by the 2^-32 brute-force yardstick, not 128 bits', () => {
+  const CHARS = 'BCDFGHJKLMNPQRSTVWXZ';
+  const code = (n: number) => Array.from(randomBytes(n), (b) => CHARS[b % 20]).join('');
+  it('passes 8-character base-20 codes (about 34.5 bits), dashes ignored, naming the guesses the AS may allow', () => {
+    const f = userCodeEntropy({ samples: Array.from({ length: 8 }, () => `${code(4)}-${code(4)}`) });
+    expectPass(f);
+    expect(f.message).toMatch(/base-20 consonants.*at most \d+ guess/);
+  });
+  it('fails 4-character codes (about 17 bits) and repeated codes', () => {
+    expectFail(userCodeEntropy({ samples: Array.from({ length: 8 }, () => code(4)) }), /at least 32 bits .* even one guess/);
+    expectFail(userCodeEntropy({ samples: ['BCDF-GHJK', 'bcdfghjk'] }), /distinct/);
   });
 });

@@ -24,7 +24,7 @@ async function loginPage(issuer: string) {
 }
 
 type Ours = 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits'
-  | 'device-code-redeem-race' | 'ciba-auth-req-id-redeem-race';
+  | 'device-code-redeem-race' | 'ciba-auth-req-id-redeem-race' | 'device-user-code-short';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pages-allow-framing': { run: async (op) => {
@@ -79,6 +79,10 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     await dc.sleep(1020);
     const polls = await Promise.all([1, 2, 3, 4].map(() => dc.cibaPoll(op, r.json.auth_req_id as string)));
     rule(polls.filter((p) => p.status === 200).length > 1).toBe(true);
+  } },
+  // 4 base-20 characters, no dash (the clean provider's are BCDF-GHJK: 8 and a dash).
+  'device-user-code-short': { config: dc.deviceCibaConfig(), run: async (op) => {
+    rule(((await dc.deviceAuthorize(op)).json.user_code as string).length).toBe(4);
   } },
   'access-token-scope-aud': { config: CC_CONFIG, run: async (op) => {
     const t = await ccToken(op, SERVICE, { scope: 'api:read' });
