@@ -10,7 +10,7 @@ import type { StepDef } from '../../core/types.ts';
 import { StepAbort, type ModuleRun } from '../module-run.ts';
 import { refreshGrantRequest } from './refresh.ts';
 import { codeGrantRequest } from './token.ts';
-import { CLIENT, enumOf, options, STEP_REF } from './options.ts';
+import { ASSERTION, CLIENT, enumOf, options, SECRET, SHAPE_REQUEST, STEP_REF } from './options.ts';
 
 export async function outcome(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
@@ -25,4 +25,4 @@ export async function outcome(run: ModuleRun, step: StepDef): Promise<void> {
 }
 
 /** `with` of `outcome`. */
-export const outcomeOptions = options({ grant: enumOf('refresh_token', 'authorization_code'), from: STEP_REF, client: CLIENT }, ['grant']);
+export const outcomeOptions = options({ grant: enumOf('refresh_token', 'authorization_code'), from: STEP_REF, client: CLIENT, secret: SECRET, assertion: ASSERTION, ...SHAPE_REQUEST }, ['grant']);
