@@ -251,6 +251,7 @@ export const SEEN_THROUGH: Partial<Record<FaultId, { rules: CitationId[]; reason
   'discovery-wrong-issuer': { rules: ['RFC8414-3-alias'], reason: 'The RFC 8414 alias serves the same metadata, so the alias module finds the same wrong issuer there and fails its alias rule too.' },
   // RFC 7009 and RFC 7662 observe each other: a revocation is seen by introspecting the token.
   'introspect-revoked-active': { rules: ['RFC7009-2.1-revokes'], reason: 'The revocation modules check that a revoked token is gone by introspecting it: a revoked token that introspects active reads as a revocation that did not take.' },
+  'device-user-code-short': { rules: ['RFC8628-6.1-user-code'], reason: 'Every device authorization response is judged typeable (RFC 8628 §6.1), which also asks for about 8 characters of the 20-consonant set: a 4-character user code fails that rule beside the §5.1 entropy rule.' },
   'revoke-keeps-token': { rules: ['RFC7662-2.2-inactive-revoked'], reason: 'The introspection module for revoked tokens revokes one and introspects it: a revocation that does not take reads as a revoked token introspected active.' },
 };
 
