@@ -205,8 +205,11 @@ const DEFS = [
   { id: 'authorize-accept-duplicate-params', breaks: 'RFC6749-4.1.2.1-repeated-param', description: 'An authorization request with a repeated parameter is served with the first value of each.' },
   { id: 'token-accept-duplicate-params', breaks: 'RFC6749-5.2-repeated-param', description: 'A token request with a repeated parameter is served with the first value of each.' },
   { id: 'token-refuse-unknown-params', breaks: 'RFC6749-3.2-unknown-params', description: 'A token request with a parameter the token endpoint does not know is refused with invalid_request.' },
-  { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes and opaque access tokens are 12 random bytes (96 bits) instead of 32.' },
-  { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes and opaque access tokens are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
+  { id: 'short-tokens', breaks: 'RFC6749-10.10-entropy-128', description: 'Authorization codes, opaque access tokens, refresh tokens, device codes, request_uris and registered client secrets are 12 random bytes (96 bits) instead of 32.' },
+  { id: 'tokens-below-160-bits', breaks: 'RFC6749-10.10-entropy-160', description: 'Authorization codes, opaque access tokens, refresh tokens, device codes, request_uris and registered client secrets are 17 random bytes (136 bits): above the 128-bit floor, below the 160 bits suggested.' },
+  { id: 'device-code-redeem-race', breaks: 'RFC8628-3.5-device-code-race', description: 'An approved device_code is read, then marked used a store round trip later (not atomically): concurrent polls all get tokens; a later poll is still refused.' },
+  { id: 'ciba-auth-req-id-redeem-race', breaks: 'CIBA-10.1-auth-req-id-race', description: 'An approved auth_req_id is read, then marked used a store round trip later (not atomically): concurrent polls all get tokens; a later poll is still refused.' },
+  { id: 'device-user-code-short', breaks: 'RFC8628-5.1-user-code-entropy', description: 'user_code is 4 characters of the base-20 charset (about 17 bits) instead of 8 (about 34.5).' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
   // ---- security review, part 3 (issue 13): response modes, discovery honesty
   { id: 'form-post-as-query', breaks: 'FORMPOST-2-form-post', description: 'response_mode=form_post is accepted (and advertised) but the response is redirected with its parameters in the query.' },
@@ -233,9 +236,10 @@ export const FAULTS: readonly FaultSwitch[] = DEFS;
  */
 export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
   'RFC9700-2.1.1-pkce-downgrade': 'The reference provider requires PKCE from every client (variants pkce: required), so no code is issued without a code_challenge; the module applies only to a plan with pkce: optional.',
-  'RFC6749-4.1.3-code-after-refusal': 'A MAY (no clause binds it): a code served after a refused request and a code spent by it are both accepted, so no server behaviour breaks it.',
   'RFC9325-3.1.1-tls12': 'A listener without TLS 1.2 and 1.3 would also cut the harness\'s own back channel (discovery over https), failing every module of the plan for other rules. The check has a failing unit test; tls-accept-deprecated-versions breaks the MUST beside it.',
   'RFC9325-4.1-must-not': 'Node 24\'s OpenSSL cannot negotiate NULL, anonymous, RC4, export or DES suites even when a server lists them at security level 0 (tried: the handshake fails), so no switch can open them. The check has failing unit tests; tls-accept-weak-ciphers breaks the SHOULD NOT beside it (static RSA).',
+  'RFC7009-2.1-access-revokes-refresh': 'RFC 7009 §2.1 leaves it (a MAY): a kept and a revoked refresh token both pass and the message reports which; only an answer that is neither tokens nor a token error fails (unit tests both ways). Not switched: no such answer to switch on.',
+  'RFC6749-4.1.3-code-after-refusal': 'RFC 6749 is silent on what a refused token request does to the code: both answers pass and the message reports which; only an answer that is neither tokens nor a token error fails (unit tests both ways). Not switched: no such answer to switch on.',
   'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
   'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
   'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',
@@ -261,6 +265,7 @@ export const SEEN_THROUGH: Partial<Record<FaultId, { rules: CitationId[]; reason
   'discovery-wrong-issuer': { rules: ['RFC8414-3-alias'], reason: 'The RFC 8414 alias serves the same metadata, so the alias module finds the same wrong issuer there and fails its alias rule too.' },
   // RFC 7009 and RFC 7662 observe each other: a revocation is seen by introspecting the token.
   'introspect-revoked-active': { rules: ['RFC7009-2.1-revokes'], reason: 'The revocation modules check that a revoked token is gone by introspecting it: a revoked token that introspects active reads as a revocation that did not take.' },
+  'device-user-code-short': { rules: ['RFC8628-6.1-user-code'], reason: 'Every device authorization response is judged typeable (RFC 8628 §6.1), which also asks for about 8 characters of the 20-consonant set: a 4-character user code fails that rule beside the §5.1 entropy rule.' },
   'revoke-keeps-token': { rules: ['RFC7662-2.2-inactive-revoked'], reason: 'The introspection module for revoked tokens revokes one and introspects it: a revocation that does not take reads as a revoked token introspected active.' },
 };
 
@@ -296,4 +301,12 @@ export class Faults {
 /** Whether `id` is switched on for this provider instance. */
 export function isFaultOn(faults: Faults, id: FaultId): boolean {
   return faults.on(id);
+}
+
+/**
+ * Random bytes in a generated credential (code, opaque access token, refresh token, device_code,
+ * request_uri, registered client secret): 32, or fewer under short-tokens / tokens-below-160-bits.
+ */
+export function tokenBytes(faults: Faults): number {
+  return faults.on('short-tokens') ? 12 : faults.on('tokens-below-160-bits') ? 17 : 32;
 }

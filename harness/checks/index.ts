@@ -21,5 +21,4 @@ export * from './races.ts';
 export * from './security.ts';
 export * from './response-mode.ts';
 export * from './discovery-honesty.ts';
-export * from './code-after-refusal.ts';
 export * from './tls.ts';

@@ -38,3 +38,11 @@ export const assertionUsedOnceConcurrently = defineCheck<RaceInput>('assertion-u
 
 /** RFC 9449 §11.1: one DPoP proof (one jti) serves at most one request. */
 export const dpopProofUsedOnceConcurrently = defineCheck<RaceInput>('dpop-proof-used-once-concurrently', 'RFC9449-11.1-jti-race', (input) => servedOnceOf(input, 'one DPoP proof (same jti)'));
+
+// The polled grants' handles (device_code, auth_req_id) are one-time grants like a code (RFC 6749
+// §10.5): of several polls of one approved handle at once, exactly one gets tokens.
+/** RFC 8628 §3.5 (RFC 6749 §10.5): one approved device_code polled concurrently yields tokens once. */
+export const deviceCodeRedeemedOnceConcurrently = defineCheck<RaceInput>('device-code-redeemed-once-concurrently', 'RFC8628-3.5-device-code-race', (input) => servedOnceOf(input, 'one approved device_code'));
+
+/** CIBA Core §10.1 (RFC 6749 §10.5): one approved auth_req_id polled concurrently yields tokens once. */
+export const authReqIdRedeemedOnceConcurrently = defineCheck<RaceInput>('auth-req-id-redeemed-once-concurrently', 'CIBA-10.1-auth-req-id-race', (input) => servedOnceOf(input, 'one approved auth_req_id'));

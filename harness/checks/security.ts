@@ -131,6 +131,8 @@ export const accessTokenJwtProfile = defineCheck<{ token: string; issuer: string
 /** Symbol sets a token's characters are drawn from, smallest first (the estimate takes the first that covers every sample). */
 const ALPHABETS: { name: string; size: number; test: RegExp }[] = [
   { name: 'decimal digits', size: 10, test: /^[0-9]*$/ },
+  // RFC 8628 §6.1's user code charset: the 20 consonants without vowels or look-alikes.
+  { name: 'RFC 8628 base-20 consonants', size: 20, test: /^[BCDFGHJKLMNPQRSTVWXZ]*$/ },
   { name: 'lower-case hex', size: 16, test: /^[0-9a-f]*$/ },
   { name: 'upper-case hex', size: 16, test: /^[0-9A-F]*$/ },
   { name: 'base32 (RFC 4648)', size: 32, test: /^[A-Z2-7=]*$/ },
@@ -203,3 +205,50 @@ function judgeEntropy(kind: string, samples: string[], floor: number, level: str
 // to 2^(-128) and SHOULD be less than or equal to 2^(-160)." Judged on each kind of value alone.
 export const tokenEntropyMinimum = defineCheck<{ kind: string; samples: string[] }>('token-entropy-128', 'RFC6749-10.10-entropy-128', ({ kind, samples }) => judgeEntropy(kind, samples, 128, 'MUST'));
 export const tokenEntropySuggested = defineCheck<{ kind: string; samples: string[] }>('token-entropy-160', 'RFC6749-10.10-entropy-160', ({ kind, samples }) => judgeEntropy(kind, samples, 160, 'SHOULD'));
+
+/** One token request whose answer the specs leave open: its status, error code, and whether tokens came. */
+export interface OutcomeInput {
+  status: number;
+  error?: string;
+  tokens: boolean;
+}
+
+/** Which of the allowed answers came: `served` (tokens), `refused` (a 4xx token error), or neither. */
+function reportOutcome(input: OutcomeInput, what: string, served: string, refused: string) {
+  const expected = `either answer: ${served}, or ${refused} (a 400/401 token error)`;
+  const actual = { status: input?.status, error: input?.error ?? null, tokens: input?.tokens === true };
+  if (actual.status >= 200 && actual.status < 300 && actual.tokens) return pass(`${what}: ${served} (HTTP ${actual.status})`, expected, actual);
+  if ((actual.status === 400 || actual.status === 401) && typeof input?.error === 'string') return pass(`${what}: ${refused} (HTTP ${actual.status} error=${input.error})`, expected, actual);
+  return fail(`expected ${what} to be served with tokens or refused with a token error, got HTTP ${String(actual.status)}${actual.error ? ` error=${actual.error}` : ''}${actual.status < 300 ? ' without an access token' : ''}`, expected, actual);
+}
+
+// RFC 7009 §2.1: "If the token passed to the request is an access token, the server MAY revoke the
+// respective refresh token as well." A MAY: a kept and a revoked refresh token both pass; which one
+// the AS chose is the finding's message (OAuch Revocation/AccessRevokesRefresh). Only an answer that
+// is neither tokens (RFC 6749 §5.1) nor a token error (§5.2) fails.
+export const refreshAfterAccessRevoked = defineCheck<OutcomeInput>('refresh-after-access-revoked', 'RFC7009-2.1-access-revokes-refresh', (input) =>
+  reportOutcome(input, 'the refresh token of a revoked access token', 'kept (the refresh request is served)', 'revoked with it (the refresh request is refused)'));
+
+// RFC 6749 §4.1.3 and §10.5 say a code is single-use but not what a refused token request (e.g. a
+// wrong code_verifier) does to it: the AS may keep the code for a correct request or spend it. Both
+// pass; the message says which (information for a reviewer: a spent code blocks a retry, a kept
+// one lets an attacker who guessed wrong try again until the code expires).
+export const codeAfterRefusedRequest = defineCheck<OutcomeInput>('code-after-refused-request', 'RFC6749-4.1.3-code-after-refusal', (input) =>
+  reportOutcome(input, 'the code after a refused token request for it', 'still redeemable (the correct request is served)', 'spent by the refused request (the correct request is refused)'));
+
+// RFC 8628 §5.1 (user code brute forcing): a user code is typed by hand, so it carries far less
+// than 128 bits; "The user code SHOULD have enough entropy that when combined with rate limiting
+// and other mitigations makes a brute-force attack infeasible", with a 2^-32 chance of a correct
+// guess as the RFC's yardstick (an 8-character base-20 code, about 34.5 bits, allows about 5
+// attempts). With b bits, an AS may allow at most 2^(b-32) guesses per code; below 32 bits not even
+// one guess keeps the chance under 2^-32. Separators (dashes, spaces) and case are ignored (§6.1).
+export const userCodeEntropy = defineCheck<{ samples: string[] }>('user-code-entropy', 'RFC8628-5.1-user-code-entropy', ({ samples }) => {
+  const expected = 'at least 32 bits per user code (RFC 8628 §5.1: a guess succeeds with at most 2^-32 chance once rate limiting allows a few attempts), every sample distinct';
+  if (!Array.isArray(samples) || samples.length < 2) return fail(`expected at least 2 user_code samples to estimate from, got ${Array.isArray(samples) ? samples.length : 0}`, expected, undefined);
+  const codes = samples.map((s) => (typeof s === 'string' ? s.replace(/[-\s]/g, '').toUpperCase() : s));
+  const e = estimateEntropy(codes);
+  if (e.distinct < e.samples) return fail(`expected every user_code to be distinct, but ${e.samples - e.distinct} of ${e.samples} repeat an earlier one`, expected, e);
+  const attempts = Math.floor(2 ** (e.bits - 32));
+  if (e.bits < 32) return fail(`expected at least 32 bits in each user_code, estimated ${e.bits} bits (${e.varyingPositions} varying positions of ${e.alphabet}): even one guess succeeds with more than 2^-32 chance`, expected, e);
+  return pass(`about ${e.bits} bits per user_code (${e.varyingPositions} varying positions of ${e.alphabet}, from ${e.samples} samples): brute force stays at 2^-32 if the AS allows at most ${attempts} guess${attempts === 1 ? '' : 'es'} per code`, expected, { ...e, maxAttemptsAt2pow32: attempts });
+});

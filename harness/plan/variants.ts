@@ -95,6 +95,10 @@ export const VARIANTS: Record<string, VariantDef> = {
     about: 'Whether the plan reaches several instances of the provider sharing one store (plan provider.instances)',
     values: { several: 'two or more instances: race modules split their copies across them', one: 'a single instance' },
   },
+  device_flow: {
+    about: 'Whether the provider serves the device authorization grant (RFC 8628)',
+    values: { supported: 'it does: device-flow modules outside suites/device.yaml apply (race-device-code)', unsupported: 'it does not' },
+  },
   ciba_binding_message: {
     about: 'The provider\'s binding_message policy (CIBA §7.1 leaves it to the OP)',
     values: { accepted: 'a long binding message is accepted', refused: 'a long binding message is refused with invalid_binding_message' },

@@ -8,6 +8,7 @@
 //   login:       the login page of provider/views.ts (form#login)
 //   consent:     <main data-page="device-consent"> form#device-consent button[name=decision][value=allow|deny]
 //   done:        <main data-page="device-done" data-decision="allow|deny">
+import { tokenBytes } from '../faults.ts';
 import { randomInt } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateClient, InvalidClientAuth } from '../client-auth.ts';
@@ -44,8 +45,8 @@ export async function deviceAuthorizationEndpoint(ctx: ProviderContext, req: Fas
     requireGrantType(client, DEVICE_CODE_GRANT);
     const scope = checkScope(params.scope, SCOPES_SUPPORTED, false);
     const expiresIn = ctx.config.ttl.device_code;
-    const deviceCode = randomToken(32);
-    const userCode = ctx.faults.on('device-user-code-unfriendly') ? randomToken(16) : friendlyUserCode();
+    const deviceCode = randomToken(tokenBytes(ctx.faults));
+    const userCode = ctx.faults.on('device-user-code-unfriendly') ? randomToken(16) : friendlyUserCode(ctx.faults.on('device-user-code-short'));
     const grant: DeviceGrant = { ...newPolledGrant(ctx, { clientId: client.client_id, scope, expiresIn }), userCode };
     await saveGrant(ctx, 'device_code', deviceCode, grant);
     await ctx.store.set('user_code', userCodeKey(userCode), deviceCode, expiresIn);
@@ -73,10 +74,11 @@ function requireForm(req: FastifyRequest): void {
 }
 
 /** RFC 8628 §6.1: XXXX-XXXX over 20 consonants: 20^8 ≈ 2^34.6 codes, short-lived and rate limited by expiry. */
-export function friendlyUserCode(): string {
+export function friendlyUserCode(short = false): string {
   let s = '';
-  for (let i = 0; i < USER_CODE_LENGTH; i++) s += USER_CODE_CHARSET[randomInt(USER_CODE_CHARSET.length)];
-  return `${s.slice(0, 4)}-${s.slice(4)}`;
+  // Fault device-user-code-short: 4 characters (about 17 bits) instead of 8 (RFC 8628 §5.1).
+  for (let i = 0; i < (short ? 4 : USER_CODE_LENGTH); i++) s += USER_CODE_CHARSET[randomInt(USER_CODE_CHARSET.length)];
+  return short ? s : `${s.slice(0, 4)}-${s.slice(4)}`;
 }
 
 /** RFC 8628 §6.1: compare case-insensitively and ignore punctuation and spaces the End-User typed. */

@@ -1,5 +1,6 @@
 // POST /par: pushed authorization requests (RFC 9126). The client authenticates as at the token
 // endpoint, the request is validated as /authorize would, and a short-lived request_uri comes back.
+import { tokenBytes } from '../faults.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateClient, InvalidClientAuth } from '../client-auth.ts';
 import { endpoint, type ProviderContext } from '../context.ts';
@@ -35,7 +36,7 @@ export async function parEndpoint(ctx: ProviderContext, req: FastifyRequest, rep
     await bindDpopKey(ctx, req, authz);
     // RFC 9126 §2.2: 201 with a one-time request_uri and its lifetime.
     const ttl = ctx.config.ttl.par;
-    const requestUri = `${REQUEST_URI_PREFIX}${randomToken(32)}`;
+    const requestUri = `${REQUEST_URI_PREFIX}${randomToken(tokenBytes(ctx.faults))}`;
     const record: PushedRequest = { clientId: client.client_id, params: authz, expiresAt: Date.now() + ttl * 1000 };
     await ctx.store.set('par', requestUri, record, ttl + 300);
     return reply

@@ -6,6 +6,7 @@
 // Registration is off unless the config enables it (or sets an initial access token), and holds
 // at most registration.max_clients clients. Registered clients live in the store (kind `client`),
 // so every instance on a shared store knows them; they work at every endpoint (findClient).
+import { tokenBytes } from '../faults.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_METHODS } from '../client-auth.ts';
@@ -45,7 +46,7 @@ export async function registerEndpoint(ctx: ProviderContext, req: FastifyRequest
     await checkCapacity(ctx);
     client.client_id = `dyn-${randomUUID()}`;
     if (client.token_endpoint_auth_method === 'client_secret_basic' || client.token_endpoint_auth_method === 'client_secret_post') {
-      client.client_secret = randomToken(32);
+      client.client_secret = randomToken(tokenBytes(ctx.faults));
     }
     const token = randomToken(32);
     const issuedAt = Math.floor(Date.now() / 1000);
@@ -87,7 +88,7 @@ export async function clientConfigurationEndpoint(ctx: ProviderContext, req: Fas
     const { client: updated, metadata } = validate(ctx, body);
     updated.client_id = clientId;
     const secretBased = updated.token_endpoint_auth_method === 'client_secret_basic' || updated.token_endpoint_auth_method === 'client_secret_post';
-    if (secretBased) updated.client_secret = client.client_secret ?? randomToken(32);
+    if (secretBased) updated.client_secret = client.client_secret ?? randomToken(tokenBytes(ctx.faults));
     // Fault register-update-ignored: the answer shows the update, but nothing changes.
     if (!ctx.faults.on('register-update-ignored')) await saveRegistration(ctx, { ...reg, client: updated, metadata });
     return send(reply, 200, info(ctx, updated, metadata, reg.issuedAt, reg.token));

@@ -30,6 +30,7 @@ export async function cibaGrant(ctx: ProviderContext, client: ClientConfig, para
       denied: f.on('ciba-denied-issues-token'),
       autoApprove: f.on('ciba-auto-approve'),
       unknownPending: f.on('ciba-unknown-auth-req-id-pending'),
+      race: f.on('ciba-auth-req-id-redeem-race'),
     },
   });
 }

@@ -30,6 +30,7 @@ export async function deviceCodeGrant(ctx: ProviderContext, client: ClientConfig
       denied: f.on('device-denied-issues-token'),
       autoApprove: f.on('device-auto-approve'),
       unknownPending: false,
+      race: f.on('device-code-redeem-race'),
     },
   });
 }

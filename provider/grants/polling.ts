@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientConfig } from '../config.ts';
 import type { ProviderContext } from '../context.ts';
 import { InvalidGrant, OAuthError } from '../errors.ts';
-import type { Kind } from '../store.ts';
+import { storeRoundTrip, type Kind } from '../store.ts';
 import { issueAccessToken, issueIdToken } from '../tokens.ts';
 
 export type PollStatus = 'pending' | 'approved' | 'denied' | 'used';
@@ -66,6 +66,8 @@ export interface PollRules {
     denied: boolean;
     autoApprove: boolean;
     unknownPending: boolean;
+    /** Fault *-redeem-race: the "used" mark is read, then written a store round trip later (not atomically). */
+    race: boolean;
   };
 }
 
@@ -121,7 +123,12 @@ export async function poll(ctx: ProviderContext, client: ClientConfig, handle: s
     await saveGrant(ctx, rules.kind, handle, g);
     throw tokenError('access_denied', 'the End-User denied the request');
   }
-  if (!rules.faults.reuse) {
+  if (rules.faults.race) {
+    // Fault *-redeem-race: status was read above; the write comes a round trip later, so every
+    // concurrent poll of the approved handle gets tokens (a later sequential poll is still refused).
+    await storeRoundTrip();
+    g.status = 'used';
+  } else if (!rules.faults.reuse) {
     // One atomic write-if-absent of the "used" marker: of concurrent polls of an approved handle,
     // exactly one gets tokens (fault *-reuse: no marker, every poll does).
     const ttl = Math.max(1, Math.ceil((g.keepUntil - Date.now()) / 1000));

@@ -3,6 +3,7 @@
 // rotates: the presented token is retired and a new one is returned. A retired token presented
 // again means it leaked; the whole grant (every access and refresh token issued from the same
 // authorization code) is revoked.
+import { tokenBytes } from '../faults.ts';
 import type { ClaimsRequest } from '../claims.ts';
 import type { ClientConfig } from '../config.ts';
 import type { ProviderContext } from '../context.ts';
@@ -34,7 +35,7 @@ interface RefreshTokenRecord extends Grant {
 }
 
 export async function issueRefreshToken(ctx: ProviderContext, grant: Grant): Promise<string> {
-  const token = randomToken(32);
+  const token = randomToken(tokenBytes(ctx.faults));
   const { grantId, clientId, sub, scope, authTime, acr, claims } = grant;
   const record: RefreshTokenRecord = { grantId, clientId, sub, scope, authTime, acr, claims, expiresAt: Date.now() + ctx.config.ttl.refresh_token * 1000, ...(await refreshTokenKey(ctx, clientId)) };
   await ctx.store.set('refresh_token', token, record, ctx.config.ttl.refresh_token);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertionUsedOnceConcurrently, dpopProofUsedOnceConcurrently } from '../../harness/checks/index.ts';
+import { assertionUsedOnceConcurrently, authReqIdRedeemedOnceConcurrently, deviceCodeRedeemedOnceConcurrently, dpopProofUsedOnceConcurrently } from '../../harness/checks/index.ts';
 import { asDeclared } from '../../harness/core/finding.ts';
 import { expectFail, expectPass, HOSTILE } from './helpers.ts';
 
@@ -43,5 +43,18 @@ describe('dpopProofUsedOnceConcurrently (RFC 9449 §11.1, MAY)', () => {
     const f = dpopProofUsedOnceConcurrently({ statuses: v as number[] });
     expect(f.info).toBe(true);
     expect(f.message).toMatch(/expected the statuses of at least two concurrent requests/);
+  });
+});
+
+describe('deviceCodeRedeemedOnceConcurrently / authReqIdRedeemedOnceConcurrently (RFC 8628 §3.5, CIBA §10.1, RFC 6749 §10.5)', () => {
+  it('passes when one poll of the approved handle gets tokens and the rest are refused', () => {
+    expect(deviceCodeRedeemedOnceConcurrently({ statuses: [400, 200, 400, 400] }).ok).toBe(true);
+    expect(authReqIdRedeemedOnceConcurrently({ statuses: [200, 400, 400] }).ok).toBe(true);
+  });
+  it('fails when the handle yields tokens more than once, or not at all', () => {
+    const twice = deviceCodeRedeemedOnceConcurrently({ statuses: [200, 200, 400] });
+    expect(twice.ok).toBe(false);
+    expect(twice.message).toMatch(/at most one of 3 .*device_code.* found 2/);
+    expect(authReqIdRedeemedOnceConcurrently({ statuses: [400, 400] }).ok).toBe(false);
   });
 });

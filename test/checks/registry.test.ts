@@ -20,10 +20,14 @@ const exported = Object.entries(checks).filter(([, v]) => typeof v === 'function
 
 /** The names and citations the engine relies on. */
 const EXPECTED: Record<string, string> = {
+  authReqIdRedeemedOnceConcurrently: 'CIBA-10.1-auth-req-id-race',
+  codeAfterRefusedRequest: 'RFC6749-4.1.3-code-after-refusal',
+  deviceCodeRedeemedOnceConcurrently: 'RFC8628-3.5-device-code-race',
+  refreshAfterAccessRevoked: 'RFC7009-2.1-access-revokes-refresh',
+  userCodeEntropy: 'RFC8628-5.1-user-code-entropy',
   authzResponseFormPost: 'FORMPOST-2-form-post',
   authzResponseFragment: 'OAMRT-2.1-fragment',
   discoveryAdvertisedAccepted: 'OIDD-3-advertised-supported',
-  codeAfterRefusal: 'RFC6749-4.1.3-code-after-refusal',
   dpopTokenBound: 'RFC9449-6-cnf-jkt',
   dpopNonceChallenge: 'RFC9449-8-nonce',
   resourceNonceChallenge: 'RFC9449-9-nonce',

@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import {
   accessTokenJwtProfile,
+  codeAfterRefusedRequest,
+  refreshAfterAccessRevoked,
+  userCodeEntropy,
   effectiveReferrerPolicy,
   estimateEntropy,
   tokenEntropyMinimum,
@@ -127,5 +130,34 @@ describe('token entropy (RFC 6749 §10.10: MUST 128 bits, SHOULD 160)', () => {
   it('infers the narrowest alphabet (hex) and never throws on hostile input', () => {
     expect(estimateEntropy(Array.from({ length: 8 }, () => randomBytes(20).toString('hex'))).alphabetSize).toBe(16);
     for (const h of HOSTILE) expect(typeof tokenEntropyMinimum({ kind: 'x', samples: h as string[] }).ok).toBe('boolean');
+  });
+});
+
+describe('refreshAfterAccessRevoked (RFC 7009 §2.1 leaves it) and codeAfterRefusedRequest (RFC 6749 silent): both answers pass, reported', () => {
+  it('passes a served request and a refused one, saying which', () => {
+    expectPass(refreshAfterAccessRevoked({ status: 200, tokens: true }));
+    expect(refreshAfterAccessRevoked({ status: 200, tokens: true }).message).toMatch(/kept/);
+    expect(refreshAfterAccessRevoked({ status: 400, error: 'invalid_grant', tokens: false }).message).toMatch(/revoked with it/);
+    expectPass(codeAfterRefusedRequest({ status: 400, error: 'invalid_grant', tokens: false }));
+    expect(codeAfterRefusedRequest({ status: 200, tokens: true }).message).toMatch(/still redeemable/);
+  });
+  it('fails an answer that is neither (a server error, a 200 without tokens, a 400 without an error code)', () => {
+    expectFail(refreshAfterAccessRevoked({ status: 500, tokens: false }), /served with tokens or refused with a token error, got HTTP 500/);
+    expectFail(codeAfterRefusedRequest({ status: 200, tokens: false }), /without an access token/);
+    expectFail(codeAfterRefusedRequest({ status: 400, tokens: false }), /got HTTP 400/);
+  });
+});
+
+describe('userCodeEntropy (RFC 8628 §5.1, SHOULD): judged by the 2^-32 brute-force yardstick, not 128 bits', () => {
+  const CHARS = 'BCDFGHJKLMNPQRSTVWXZ';
+  const code = (n: number) => Array.from(randomBytes(n), (b) => CHARS[b % 20]).join('');
+  it('passes 8-character base-20 codes (about 34.5 bits), dashes ignored, naming the guesses the AS may allow', () => {
+    const f = userCodeEntropy({ samples: Array.from({ length: 8 }, () => `${code(4)}-${code(4)}`) });
+    expectPass(f);
+    expect(f.message).toMatch(/base-20 consonants.*at most \d+ guess/);
+  });
+  it('fails 4-character codes (about 17 bits) and repeated codes', () => {
+    expectFail(userCodeEntropy({ samples: Array.from({ length: 8 }, () => code(4)) }), /at least 32 bits .* even one guess/);
+    expectFail(userCodeEntropy({ samples: ['BCDF-GHJK', 'bcdfghjk'] }), /distinct/);
   });
 });

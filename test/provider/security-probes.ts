@@ -7,6 +7,7 @@ import type { FaultId } from '../../provider/faults.ts';
 import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts';
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
 import { rule, type Probe } from './probe.ts';
+import * as dc from './device-ciba-helpers.ts';
 
 const OPAQUE = { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret' };
 /** The default clients plus a client_credentials client with opaque access tokens. */
@@ -36,7 +37,8 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits'
+  | 'device-code-redeem-race' | 'ciba-auth-req-id-redeem-race' | 'device-user-code-short';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -99,6 +101,25 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'tokens-below-160-bits': { config: OPAQUE_CONFIG, run: async (op) => {
     const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
     rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([23, 23]);
+  } },
+  // 4 concurrent polls of one approved handle: more than one gets tokens (the clean provider serves one).
+  'device-code-redeem-race': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const a = await dc.deviceAuthorize(op);
+    await dc.deviceDecide(op, a.json.user_code as string, 'allow');
+    await dc.sleep(1020);
+    const polls = await Promise.all([1, 2, 3, 4].map(() => dc.devicePoll(op, a.json.device_code as string)));
+    rule(polls.filter((p) => p.status === 200).length > 1).toBe(true);
+  } },
+  'ciba-auth-req-id-redeem-race': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await dc.cibaRequest(op);
+    await dc.cibaDecide(op, r.json.auth_req_id as string, 'approve');
+    await dc.sleep(1020);
+    const polls = await Promise.all([1, 2, 3, 4].map(() => dc.cibaPoll(op, r.json.auth_req_id as string)));
+    rule(polls.filter((p) => p.status === 200).length > 1).toBe(true);
+  } },
+  // 4 base-20 characters, no dash (the clean provider's are BCDF-GHJK: 8 and a dash).
+  'device-user-code-short': { config: dc.deviceCibaConfig(), run: async (op) => {
+    rule(((await dc.deviceAuthorize(op)).json.user_code as string).length).toBe(4);
   } },
   'access-token-scope-aud': { config: CC_CONFIG, run: async (op) => {
     const t = await ccToken(op, SERVICE, { scope: 'api:read' });

@@ -161,3 +161,6 @@ export const cibaDecideOptions = options({ from: STEP_REF, decision: enumOf('app
 
 /** `with` of `ciba-token`. */
 export const cibaTokenOptions = options({ from: STEP_REF, client: CLIENT, auth_req_id: STRING, ...POLL_OPTIONS });
+
+/** The auth_req_id of step `from` (or the latest), for the race step. */
+export { stateOf as cibaStateOf };

@@ -255,3 +255,6 @@ export const POLL_OPTIONS = {
 
 /** `with` of `device-token`. */
 export const deviceTokenOptions = options({ from: STEP_REF, client: CLIENT, ...POLL_OPTIONS });
+
+/** The device authorization of step `from` (or the latest), for the race step. */
+export { stateOf as deviceStateOf };

@@ -10,6 +10,7 @@ import { cibaDecide, cibaDecideOptions, cibaRequest, cibaRequestOptions, cibaTok
 import { clientCredentials, clientCredentialsOptions, password, passwordOptions } from './client-credentials.ts';
 import { deviceApprove, deviceApproveOptions, deviceAuthorization, deviceAuthorizationOptions, deviceToken, deviceTokenOptions } from './device.ts';
 import { logout, logoutOptions } from './logout.ts';
+import { outcome, outcomeOptions } from './outcome.ts';
 import { discover, discoverOptions, jwks, jwksOptions, oauthMetadata, oauthMetadataOptions } from './metadata.ts';
 import type { JsonSchema, OptionsSchema } from './options.ts';
 import { authorizeStart, authorizeStartOptions, par, parOptions } from './par.ts';
@@ -68,6 +69,7 @@ export const STEPS = {
   'resource-metadata': { run: resourceMetadata, with: resourceMetadataOptions, doc: 'RFC 9728 protected resource metadata' },
   entropy: { run: entropy, with: entropyOptions, doc: 'estimate the entropy of a sample of codes or access tokens (RFC 6749 §10.10)' },
   'discovery-honesty': { run: discoveryHonesty, with: discoveryHonestyOptions, doc: 'try what discovery advertises (grant types, auth methods, response types and modes, PKCE methods) with the plan\'s clients' },
+  outcome: { run: outcome, with: outcomeOptions, doc: 'one token request where the specs allow several answers: which came (information)' },
   inspect: { run: inspect, with: inspectOptions, doc: 'judge what earlier steps recorded (OP page headers, token response headers, the access token)' },
   'tls-probe': { run: tlsProbe, with: tlsProbeOptions, doc: 'TLS handshakes and plain-HTTP requests against an https issuer (certificate, versions, ciphers, plain-http)' },
 } satisfies Record<string, StepSpec>;

@@ -4,9 +4,7 @@
 //   shown (provider navigations answered 2xx with HTML: login, consent, ...);
 // - `token-pragma`: the latest successful token endpoint response's headers;
 // - `at-jwt-profile`: the access token of a token step (`from`, default the latest) against RFC 9068;
-// - `code-after-refusal`: the last two authorization_code token requests of one code (a refused one,
-//   then a retry): whether the refusal spent the code (information either way).
-import { accessTokenJwtProfile, codeAfterRefusal, opPagesReferrerPolicy, opPagesRefuseFraming, tokenResponsePragmaNoCache, type OpPage } from '../../checks/index.ts';
+import { accessTokenJwtProfile, opPagesReferrerPolicy, opPagesRefuseFraming, tokenResponsePragmaNoCache, type OpPage } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { StepAbort, type ModuleRun } from '../module-run.ts';
 import { checksOf, options, STEP_REF } from './options.ts';
@@ -43,19 +41,7 @@ export async function inspect(run: ModuleRun, step: StepDef): Promise<void> {
     const scope = typeof out.json?.scope === 'string' ? out.json.scope : undefined;
     run.add(accessTokenJwtProfile({ token: out.accessToken, issuer: run.ctx.issuer, clientId: run.client(out.client).client_id, scope }));
   }
-  if (checks.includes('code-after-refusal')) codeAfterRefusalOf(run);
-}
-
-function codeAfterRefusalOf(run: ModuleRun): void {
-  const url = run.endpoint('token_endpoint');
-  const codeOf = (body: unknown) => (typeof body === 'string' ? new URLSearchParams(body) : undefined);
-  const grants = run.http.exchanges.filter((e) => e.request.url === url && e.response && codeOf(e.request.body)?.get('grant_type') === 'authorization_code');
-  const retry = grants.at(-1);
-  const refused = grants.at(-2);
-  if (!retry || !refused || codeOf(refused.request.body)?.get('code') !== codeOf(retry.request.body)?.get('code')) throw new StepAbort('code-after-refusal needs two authorization_code token requests for one code (a refused one, then a retry)');
-  const part = (e: typeof retry) => ({ status: e.response!.status, error: typeof (e.response!.json as { error?: unknown } | undefined)?.error === 'string' ? ((e.response!.json as { error: string }).error) : undefined });
-  run.add(codeAfterRefusal({ refused: part(refused), retry: part(retry) }, retry.id));
 }
 
 /** `with` of `inspect`. */
-export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile', 'code-after-refusal'), from: STEP_REF });
+export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile'), from: STEP_REF });

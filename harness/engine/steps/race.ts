@@ -10,14 +10,21 @@
 //   copy is asked for a server nonce (§8), the race runs again with a proof carrying it.
 // For these, one more copy goes out after the race answered: whether it is refused says whether
 // the server keeps the jti at all (evidence in the finding's message).
+// `with.grant: device_code` / `ciba` polls the token endpoint with the handle of the latest (or
+// `from`) device-authorization / ciba-request step, once the End-User approved it and the poll
+// interval has passed: `copies` polls at once, each with its own client authentication (a fresh
+// assertion jti for private_key_jwt), so only the handle repeats (RFC 8628 §3.5, CIBA §10.1,
+// RFC 6749 §10.5: one-time grants).
 // `with.across: instances` splits the copies round-robin over the provider's instances (plan
 // `provider.instances`): the same path at each instance's base URL. The proofs' htu and the
 // assertions' aud stay the issuer's URLs: the instances share one issuer.
-import { assertionUsedOnceConcurrently, codeRedeemedOnceConcurrently, dpopProofUsedOnceConcurrently, refreshRedeemedOnceConcurrently } from '../../checks/index.ts';
+import { assertionUsedOnceConcurrently, authReqIdRedeemedOnceConcurrently, codeRedeemedOnceConcurrently, deviceCodeRedeemedOnceConcurrently, dpopProofUsedOnceConcurrently, refreshRedeemedOnceConcurrently } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { buildProof, nonceChallenge } from '../dpop.ts';
 import { describeExchangeFailure } from '../http.ts';
 import { shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
+import { CIBA_GRANT, cibaStateOf } from './ciba.ts';
+import { DEVICE_CODE_GRANT, deviceStateOf, sleep } from './device.ts';
 import { refreshGrantRequest } from './refresh.ts';
 import { clientAuthentication, codeGrantRequest, reissueAssertion } from './token.ts';
 import { ASSERTION, CLIENT, enumOf, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING } from './options.ts';
@@ -31,8 +38,8 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
   const copies = Number(w.copies ?? 8);
   if (!Number.isInteger(copies) || copies < 2 || copies > MAX_COPIES) throw new StepAbort(`race: copies must be an integer from 2 to ${MAX_COPIES}, got ${String(w.copies)}`);
   const grant = w.grant;
-  if (grant !== 'authorization_code' && grant !== 'refresh_token' && grant !== 'client_credentials') {
-    throw new StepAbort(`race: grant must be authorization_code, refresh_token or client_credentials, got ${String(grant)}`);
+  if (grant !== 'authorization_code' && grant !== 'refresh_token' && grant !== 'client_credentials' && grant !== 'device_code' && grant !== 'ciba') {
+    throw new StepAbort(`race: grant must be authorization_code, refresh_token, client_credentials, device_code or ciba, got ${String(grant)}`);
   }
   const url = run.endpoint('token_endpoint');
   const urls = copyUrls(run, url, copies, w.across);
@@ -42,6 +49,8 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
     if (w.same !== 'client_assertion' && w.same !== 'dpop_proof') throw new StepAbort(`race: grant client_credentials needs same: client_assertion or dpop_proof, got ${String(w.same)}`);
     same = w.same;
     requests = await credentialsRequests(run, step, url, copies, same);
+  } else if (grant === 'device_code' || grant === 'ciba') {
+    requests = await polledRequests(run, step, grant, copies);
   } else {
     const { form, headers } = grant === 'refresh_token' ? await refreshGrantRequest(run, step) : await codeGrantRequest(run, step);
     requests = Array.from({ length: copies }, () => ({ form, headers }));
@@ -66,6 +75,8 @@ export async function race(run: ModuleRun, step: StepDef): Promise<void> {
   const at = (served[0] ?? answered[0]).id;
   if (grant === 'authorization_code') return void run.add(codeRedeemedOnceConcurrently({ statuses }, at));
   if (grant === 'refresh_token') return void run.add(refreshRedeemedOnceConcurrently({ statuses }, at));
+  if (grant === 'device_code') return void run.add(deviceCodeRedeemedOnceConcurrently({ statuses }, at));
+  if (grant === 'ciba') return void run.add(authReqIdRedeemedOnceConcurrently({ statuses }, at));
   // One more copy once all answered, at the first instance: is the jti remembered at all?
   const again = requests[0];
   const after = await run.http.send(urls.of[0], { step: step.id!, label: `${what} request sent once more after the race`, method: 'POST', headers: again.headers, body: again.form });
@@ -99,6 +110,25 @@ async function credentialsRequests(run: ModuleRun, step: StepDef, url: string, c
 }
 
 /**
+ * Polls of one approved device_code or auth_req_id, each copy with its own client authentication
+ * (a fresh assertion for private_key_jwt). Waits out the poll interval first: a client never polls
+ * faster (RFC 8628 §3.5, CIBA §7.3).
+ */
+async function polledRequests(run: ModuleRun, step: StepDef, grant: 'device_code' | 'ciba', copies: number): Promise<Request[]> {
+  const w = step.with ?? {};
+  const from = w.from as string | undefined;
+  const state = grant === 'device_code' ? deviceStateOf(run, from) : cibaStateOf(run, from);
+  const client = run.client((w.client as string | undefined) ?? state.client);
+  await sleep(run, state.poller.untilNext());
+  const handle = grant === 'device_code' ? { grant_type: DEVICE_CODE_GRANT, device_code: deviceStateOf(run, from).deviceCode } : { grant_type: CIBA_GRANT, auth_req_id: cibaStateOf(run, from).authReqId };
+  const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
+  const form = shapeParams({ ...handle, ...auth.form }, w);
+  const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
+  const fresh = client.auth === 'private_key_jwt';
+  return Promise.all(Array.from({ length: copies }, async (_, i) => ({ form: i > 0 && fresh ? await reissueAssertion(form, client) : form, headers })));
+}
+
+/**
  * The URL each copy goes to: the endpoint itself, or with `across: instances` the same endpoint at
  * instance i mod n (the instance's base URL stands where the issuer stands in the endpoint URL).
  */
@@ -121,7 +151,7 @@ export function atInstance(url: string, issuer: string, base: string): string {
 
 /** `with` of `race`: the grant and copies, plus what the token / refresh request reads (codeGrantRequest, refreshGrantRequest). */
 export const raceOptions = options({
-  grant: enumOf('authorization_code', 'refresh_token', 'client_credentials'),
+  grant: enumOf('authorization_code', 'refresh_token', 'client_credentials', 'device_code', 'ciba'),
   copies: { type: 'integer', minimum: 2, maximum: MAX_COPIES },
   same: { ...enumOf('client_assertion', 'dpop_proof'), description: 'client_credentials: the one-time JWT id every copy carries' },
   across: { ...enumOf('instances'), description: 'split the copies round-robin over the provider instances (plan provider.instances)' },
