@@ -2,11 +2,25 @@
 import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
-import { decodeJwt } from 'jose';
+import { decodeJwt, UnsecuredJWT } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
 import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts';
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
 import { rule, type Probe } from './probe.ts';
+import { assertion, clientKeys, fapiConfig, push } from './fapi-helpers.ts';
+
+/** The FAPI config (private_key_jwt clients), made once (key generation is async). */
+const FAPI_CONFIG = await fapiConfig();
+
+/** A push whose client assertion is `edit` of a valid one, expected to be served (201). */
+const pushWithAssertion = (edit: (jwt: string) => string): Probe => ({
+  config: FAPI_CONFIG,
+  run: async (op) => {
+    const jwt = edit(await assertion(op, (await clientKeys())[0]));
+    const p = await push(op, { params: { client_assertion: jwt } });
+    rule(p.status, JSON.stringify(p.json)).toBe(201);
+  },
+});
 
 const OPAQUE = { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret' };
 /** The default clients plus a client_credentials client with opaque access tokens. */
@@ -36,7 +50,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -105,4 +119,16 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     expect(t.status).toBe(200);
     rule(decodeJwt(t.json.access_token as string).aud).toEqual(['api:read']);
   } },
+  // RFC 7523 §3 items 1 and 9: iss, a signature, and a signature that verifies.
+  'accept-assertion-without-iss': { config: FAPI_CONFIG, run: async (op) => {
+    const jwt = await assertion(op, (await clientKeys())[0], { omit: ['iss'] });
+    rule((await push(op, { params: { client_assertion: jwt } })).status).toBe(201);
+  } },
+  'accept-unsigned-assertion': pushWithAssertion((jwt) => new UnsecuredJWT(decodeJwt(jwt)).encode()),
+  'skip-assertion-signature-check': pushWithAssertion((jwt) => {
+    const [h, p, sig] = jwt.split('.');
+    const bytes = Buffer.from(sig, 'base64url');
+    bytes[0] ^= 0x01;
+    return `${h}.${p}.${bytes.toString('base64url')}`;
+  }),
 };

@@ -81,12 +81,14 @@ export const ASSERTION: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    alg: STRING,
+    alg: { ...STRING, description: 'another alg for the client key, or none: an unsecured JWT (RFC 7519 §6)' },
     aud: { type: 'string', description: 'issuer | token_endpoint | par_endpoint | array | a literal URL' },
     exp_offset: { type: 'number' },
     nbf_offset: { type: 'number' },
+    iat_offset: { type: 'number', description: 'iat this many seconds from now, without nbf (RFC 7523 §3 item 6)' },
     omit: STRINGS,
     none: BOOLEAN,
+    bad_signature: { ...BOOLEAN, description: 'signed with the client key, then one signature byte changed (RFC 7523 §3 item 9)' },
   },
 };
 
