@@ -40,6 +40,8 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
     case 'client_secret_basic':
     case 'client_secret_post':
       if (presented.method === 'client_secret_post' && ctx.faults.on('refuse-client-secret-post')) throw new InvalidClientAuth('client_secret_post is not accepted', false);
+      // RFC 6749 §2.3.1: the AS MUST support HTTP Basic for clients issued a password (fault: refused).
+      if (presented.method === 'client_secret_basic' && ctx.faults.on('refuse-client-secret-basic')) throw new InvalidClientAuth('client_secret_basic is not accepted', true);
       if (!ctx.faults.on('accept-wrong-client-secret')) checkSecret(client, presented.secret ?? '', basic);
       break;
     case 'private_key_jwt':

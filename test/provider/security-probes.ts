@@ -28,6 +28,12 @@ const OPAQUE_CONFIG: Record<string, unknown> = {
   clients: [...(CC_CONFIG.clients as unknown[]), { ...OPAQUE, token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://service3.example/cb'], grant_types: ['client_credentials'], scope: 'api:read', access_token_format: 'opaque' }],
 };
 
+const POST_CLIENT = { client_id: 'touchstone-service-post', client_secret: 'touchstone-service-post-secret' };
+/** The default clients plus a client_credentials client registered for client_secret_post. */
+const POST_CONFIG: Record<string, unknown> = {
+  clients: [...(CC_CONFIG.clients as unknown[]), { ...POST_CLIENT, token_endpoint_auth_method: 'client_secret_post', redirect_uris: ['https://service4.example/cb'], grant_types: ['client_credentials'], scope: 'api:read' }],
+};
+
 /** The login page the authorization request leads to. */
 async function loginPage(issuer: string) {
   const b = new Browser(issuer);
@@ -50,7 +56,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -131,4 +137,19 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     bytes[0] ^= 0x01;
     return `${h}.${p}.${bytes.toString('base64url')}`;
   }),
+  // RFC 6749 §3.2 (POST) and §2.3.1 (no client credentials in the request URI).
+  'token-accept-get': { config: CC_CONFIG, run: async (op) => {
+    const q = new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' });
+    const r = await request(`${op.issuer}/token?${q}`, { method: 'GET', headers: authOf(SERVICE) });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'token-accept-credentials-in-query': { config: POST_CONFIG, run: async (op) => {
+    const r = await request(`${op.issuer}/token?${new URLSearchParams(POST_CLIENT)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api%3Aread' });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'refuse-client-secret-basic': { config: CC_CONFIG, run: async (op) => {
+    rule((await ccToken(op, SERVICE, { scope: 'api:read' })).status).toBe(401);
+  } },
 };

@@ -197,10 +197,17 @@ export async function postToTokenEndpoint(
   headers: Record<string, string>,
 ): Promise<{ out: TokenOutput; json: Record<string, unknown>; exId: string } | undefined> {
   // `with.dpop`: a DPoP proof (RFC 9449 §5), with the nonce retry (§8) unless the step omits it.
-  const url = run.endpoint('token_endpoint');
+  // `with.method: GET` sends the whole request in the query (RFC 6749 §3.2: POST only); `with.query`
+  // adds parameters to the request URI (RFC 6749 §2.3.1: no client credentials there).
+  const get = String(step.with?.method ?? 'POST').toUpperCase() === 'GET';
+  const query = shapeParams({}, { params: step.with?.query });
+  const base = run.endpoint('token_endpoint');
+  const withQuery = (u: string, q: Record<string, string>) => (Object.keys(q).length ? `${u}${u.includes('?') ? '&' : '?'}${formEncode(q)}` : u);
+  const url = withQuery(base, query);
   let body = form;
-  const ex = await sendWithDpop(run, step, { method: 'POST', url }, async (dpop, retry) => {
+  const ex = await sendWithDpop(run, step, { method: get ? 'GET' : 'POST', url: base }, async (dpop, retry) => {
     if (retry) body = await reissueAssertion(body, run.client(role));
+    if (get) return run.http.send(withQuery(url, body), { step: step.id!, label, method: 'GET', headers: { ...headers, ...dpop } });
     const sentBody = withDuplicates(body, step.with?.duplicate);
     const type: Record<string, string> = typeof sentBody === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
     return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...type, ...headers, ...dpop }, body: sentBody });
@@ -211,7 +218,8 @@ export async function postToTokenEndpoint(
   const e = step.expect;
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
-    if (res.status >= 400) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    // A GET may be answered by the HTTP server itself (404 / 405, not RFC 6749 §5.2 JSON).
+    if (res.status >= 400 && !(get && (res.status === 404 || res.status === 405))) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
     judgeDpopTokenResponse(run, step, res, ex.id, true);
     return undefined;
   }
