@@ -8,6 +8,7 @@ import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
 import { rule, type Probe } from './probe.ts';
 import { assertion, clientKeys, fapiConfig, push } from './fapi-helpers.ts';
+import { deviceAuthorize, deviceCibaConfig } from './device-ciba-helpers.ts';
 
 /** The FAPI config (private_key_jwt clients), made once (key generation is async). */
 const FAPI_CONFIG = await fapiConfig();
@@ -56,7 +57,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -151,5 +152,17 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   } },
   'refuse-client-secret-basic': { config: CC_CONFIG, run: async (op) => {
     rule((await ccToken(op, SERVICE, { scope: 'api:read' })).status).toBe(401);
+  } },
+  // The device authorization endpoint: a repeated parameter refused, an unknown one ignored.
+  'device-accept-duplicate-params': { config: deviceCibaConfig(), run: async (op) => {
+    const r = await request(`${op.issuer}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=tv&scope=openid&scope=openid%20profile' });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'device-refuse-unknown-params': { config: deviceCibaConfig(), run: async (op) => {
+    const r = await request(`${op.issuer}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=tv&scope=openid&frobnicate=x' });
+    await r.body.text();
+    expect((await deviceAuthorize(op)).status).toBe(200);
+    rule(r.statusCode).toBe(400);
   } },
 };
