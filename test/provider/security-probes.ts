@@ -57,7 +57,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -164,5 +164,10 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     await r.body.text();
     expect((await deviceAuthorize(op)).status).toBe(200);
     rule(r.statusCode).toBe(400);
+  } },
+  'jwks-weak-rsa-key': { run: async (op) => {
+    const r = await request(`${op.issuer}/jwks`);
+    const keys = ((await r.body.json()) as { keys: { kty: string; n?: string }[] }).keys;
+    rule(keys.some((k) => k.kty === 'RSA' && Buffer.from(k.n ?? '', 'base64url').length < 256)).toBe(true);
   } },
 };
