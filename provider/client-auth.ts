@@ -28,6 +28,13 @@ export class InvalidClientAuth extends InvalidClient {
 interface Presented { method: ClientAuthMethod; clientId: string; secret?: string; assertion?: string }
 
 export async function authenticateClient(ctx: ProviderContext, req: FastifyRequest, params: Params, at: AuthEndpoint = 'token'): Promise<ClientConfig> {
+  // RFC 6749 §4.1.3: a client that does not authenticate sends client_id (fault
+  // token-client-id-optional: a bare code redemption is served for the code's client).
+  if (at === 'token' && ctx.faults.on('token-client-id-optional') && params.grant_type === 'authorization_code' && params.client_id === undefined
+    && req.headers.authorization === undefined && params.client_assertion === undefined && typeof params.code === 'string') {
+    const code = await ctx.store.get<{ clientId: string }>('code', params.code);
+    if (code) params.client_id = code.clientId;
+  }
   const presented = whichMethod(ctx, req, params);
   const basic = presented.method === 'client_secret_basic';
   const client = await findClient(ctx, presented.clientId);

@@ -211,6 +211,7 @@ const DEFS = [
   { id: 'token-accept-get', breaks: 'RFC6749-3.2-post', description: 'The token endpoint serves GET, reading the request from the query string.' },
   { id: 'token-accept-credentials-in-query', breaks: 'RFC6749-2.3.1-not-in-uri', description: 'The token endpoint takes client_id and client_secret from the request URI query of a POST.' },
   { id: 'refuse-client-secret-basic', breaks: 'RFC6749-2.3.1-basic', description: 'HTTP Basic client authentication (client_secret_basic) is refused even for clients registered for it.' },
+  { id: 'token-client-id-optional', breaks: 'RFC6749-4.1.3-client-id', description: 'A code redemption with no client authentication and no client_id is served for the client the code was issued to.' },
   { id: 'jwks-weak-rsa-key', breaks: 'RFC7518-3.3-key-size', description: 'The JWKS also publishes a 1024-bit RSA signing key.' },
   { id: 'device-accept-duplicate-params', breaks: 'RFC8628-3.1-repeated-param', description: 'A device authorization request with a repeated parameter is served with the first value of each.' },
   { id: 'device-refuse-unknown-params', breaks: 'RFC8628-3.1-unknown-params', description: 'A device authorization request with a parameter the endpoint does not know is refused with invalid_request.' },

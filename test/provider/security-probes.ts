@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { decodeJwt, UnsecuredJWT } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
-import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts';
+import { Browser, authorize, exchange, header, pageOf, pkce, tokenRequest } from './helpers.ts';
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
 import { rule, type Probe } from './probe.ts';
 import { assertion, clientKeys, fapiConfig, push } from './fapi-helpers.ts';
@@ -57,7 +57,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
+type Ours = 'token-client-id-optional' | 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -169,5 +169,10 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     const r = await request(`${op.issuer}/jwks`);
     const keys = ((await r.body.json()) as { keys: { kty: string; n?: string }[] }).keys;
     rule(keys.some((k) => k.kty === 'RSA' && Buffer.from(k.n ?? '', 'base64url').length < 256)).toBe(true);
+  } },
+  'token-client-id-optional': { run: async (op) => {
+    const out = await authorize(op, { clientId: 'touchstone-public' });
+    const t = await tokenRequest(op, { grant_type: 'authorization_code', code: out.params.get('code') ?? '', redirect_uri: 'https://client.example/cb', code_verifier: out.verifier });
+    rule(t.status).toBe(200);
   } },
 };
