@@ -11,7 +11,7 @@ import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, type ModuleRun } from '../module-run.ts';
 import { maskIssuedSecrets } from './register.ts';
 import { clientAuthentication, postToTokenEndpoint } from './token.ts';
-import { CLIENT, DPOP, enumOf, options, PARAMS, SECRET, STRING, STRINGS, TOKEN_REQUEST, USER } from './options.ts';
+import { CLIENT, DPOP, options, SECRET, STRING, STRINGS, TOKEN_REQUEST, USER } from './options.ts';
 
 export async function clientCredentials(run: ModuleRun, step: StepDef): Promise<void> {
   try {
@@ -81,8 +81,6 @@ export const clientCredentialsOptions = options({
   scope: STRING,
   not_granted: { ...STRINGS, description: 'scopes in the request the client cannot get (RFC 6749 §3.3)' },
   dpop: DPOP,
-  method: { ...enumOf('POST', 'GET'), description: 'GET: the whole request in the query string (RFC 6749 §3.2 requires POST)' },
-  query: { ...PARAMS, description: 'parameters added to the request URI (RFC 6749 §2.3.1: never client credentials)' },
   ...TOKEN_REQUEST,
 });
 

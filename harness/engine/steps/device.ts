@@ -19,7 +19,7 @@ import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRu
 import { describeLanding, expectOpPage, judgeInteractions } from './authorize.ts';
 import { acceptTokens, clientAuthentication, withDuplicates } from './token.ts';
 import { EXPIRY_MARGIN_MS } from './wait.ts';
-import { BOOLEAN, CLIENT, enumOf, ID_TOKEN_OPTIONS, options, SHAPE_REQUEST, STEP_REF, STRING, TOKEN_REQUEST, USER } from './options.ts';
+import { BOOLEAN, CLIENT, DUPLICATE, enumOf, ID_TOKEN_OPTIONS, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -243,7 +243,7 @@ export async function deviceToken(run: ModuleRun, step: StepDef): Promise<void> 
 }
 
 /** `with` of `device-authorization`. */
-export const deviceAuthorizationOptions = options({ client: CLIENT, scope: STRING, ...TOKEN_REQUEST });
+export const deviceAuthorizationOptions = options({ client: CLIENT, scope: STRING, duplicate: DUPLICATE, ...SHAPE_REQUEST });
 
 /** `with` of `device-approve`. */
 export const deviceApproveOptions = options({ from: STEP_REF, user: USER, decision: enumOf('allow', 'deny'), complete: BOOLEAN });

@@ -50,7 +50,13 @@ export const SHAPE_PARAMS = { params: PARAMS, drop: DROP } as const;
 /** Steps that shape both the body and the headers. */
 export const SHAPE_REQUEST = { params: PARAMS, drop: DROP, headers: HEADERS } as const;
 /** Token endpoint steps (token.ts postToTokenEndpoint): parameters sent a second time, another value (RFC 6749 §3.2). */
-export const TOKEN_REQUEST = { ...SHAPE_REQUEST, duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' } } as const;
+export const DUPLICATE: JsonSchema = { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' };
+export const TOKEN_REQUEST = {
+  ...SHAPE_REQUEST,
+  duplicate: DUPLICATE,
+  method: { ...enumOf('POST', 'GET'), description: 'GET: the whole request in the query string (RFC 6749 §3.2 requires POST)' },
+  query: { ...PARAMS, description: 'parameters added to the request URI (RFC 6749 §2.3.1: never client credentials)' },
+} as const;
 
 /** `with.dpop` (dpop.ts DpopOptions): true for a valid proof, or the proof's mutations. */
 export const DPOP: JsonSchema = {
