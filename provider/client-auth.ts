@@ -1,7 +1,7 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3, OIDC Core §9, RFC 7523 §3):
 // client_secret_basic, client_secret_post, private_key_jwt, and none for public clients.
 import type { FastifyRequest } from 'fastify';
-import { compactVerify, createLocalJWKSet, decodeJwt, type JWK, type JWTPayload } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import type { ClientAuthMethod, ClientConfig } from './config.ts';
 import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
@@ -28,6 +28,13 @@ export class InvalidClientAuth extends InvalidClient {
 interface Presented { method: ClientAuthMethod; clientId: string; secret?: string; assertion?: string }
 
 export async function authenticateClient(ctx: ProviderContext, req: FastifyRequest, params: Params, at: AuthEndpoint = 'token'): Promise<ClientConfig> {
+  // RFC 6749 §4.1.3: a client that does not authenticate sends client_id (fault
+  // token-client-id-optional: a bare code redemption is served for the code's client).
+  if (at === 'token' && ctx.faults.on('token-client-id-optional') && params.grant_type === 'authorization_code' && params.client_id === undefined
+    && req.headers.authorization === undefined && params.client_assertion === undefined && typeof params.code === 'string') {
+    const code = await ctx.store.get<{ clientId: string }>('code', params.code);
+    if (code) params.client_id = code.clientId;
+  }
   const presented = whichMethod(ctx, req, params);
   const basic = presented.method === 'client_secret_basic';
   const client = await findClient(ctx, presented.clientId);
@@ -40,6 +47,8 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
     case 'client_secret_basic':
     case 'client_secret_post':
       if (presented.method === 'client_secret_post' && ctx.faults.on('refuse-client-secret-post')) throw new InvalidClientAuth('client_secret_post is not accepted', false);
+      // RFC 6749 §2.3.1: the AS MUST support HTTP Basic for clients issued a password (fault: refused).
+      if (presented.method === 'client_secret_basic' && ctx.faults.on('refuse-client-secret-basic')) throw new InvalidClientAuth('client_secret_basic is not accepted', true);
       if (!ctx.faults.on('accept-wrong-client-secret')) checkSecret(client, presented.secret ?? '', basic);
       break;
     case 'private_key_jwt':
@@ -135,9 +144,16 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
     const { payload: raw } = await compactVerify(assertion, clientKeySet(client), { algorithms });
     payload = JSON.parse(new TextDecoder().decode(raw)) as JWTPayload;
   } catch (e) {
-    fail((e as Error).message);
+    // RFC 7523 §3 item 9: signed, and the signature checked (faults accept-unsigned-assertion: alg
+    // none is read unverified; skip-assertion-signature-check: a signature that fails is ignored).
+    const alg = headerAlg(assertion);
+    const unsigned = alg === 'none' && ctx.faults.on('accept-unsigned-assertion');
+    const unchecked = alg !== 'none' && (e as { code?: string }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' && ctx.faults.on('skip-assertion-signature-check');
+    if (!unsigned && !unchecked) fail((e as Error).message);
+    payload = decodeJwt(assertion);
   }
-  if (payload.iss !== client.client_id) fail('iss must be the client_id');
+  // RFC 7523 §3 item 1: iss is the client (fault accept-assertion-without-iss: a missing iss passes).
+  if (payload.iss !== client.client_id && !(payload.iss === undefined && ctx.faults.on('accept-assertion-without-iss'))) fail('iss must be the client_id');
   if (payload.sub !== client.client_id && !(payload.sub === undefined && ctx.faults.on('accept-assertion-without-sub'))) fail('sub must be the client_id');
   checkAudience(ctx, payload.aud, fapi, at, fail);
   checkTimes(ctx, payload, fapi, fail);
@@ -148,6 +164,14 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   const key = `${client.client_id}:${payload.jti}`;
   const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 6, ctx.config.client_assertion.max_lifetime + 11);
   if (!(await ctx.store.add('client_assertion_jti', key, true, ttlOf(ttl)))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
+}
+
+function headerAlg(jwt: string): unknown {
+  try {
+    return decodeProtectedHeader(jwt).alg;
+  } catch {
+    return undefined;
+  }
 }
 
 // A client's JWK Set, imported once (jose's local JWKS keeps each imported key) and rebuilt when

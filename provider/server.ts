@@ -218,6 +218,7 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   app.route({ method: ['GET', 'POST'], url: '/par', handler: route(parEndpoint) });
   // RFC 6749 §3.2: the token endpoint takes POST only.
   app.get('/token', async (req, reply) => {
+    if (ctx.faults.on('token-accept-get')) return route(tokenEndpoint)(req, reply);
     annotate(req, { error: 'invalid_request' });
     return reply.code(405).header('allow', 'POST').send({ error: 'invalid_request', error_description: 'the token endpoint accepts POST only' });
   });

@@ -252,3 +252,43 @@ export const userCodeEntropy = defineCheck<{ samples: string[] }>('user-code-ent
   if (e.bits < 32) return fail(`expected at least 32 bits in each user_code, estimated ${e.bits} bits (${e.varyingPositions} varying positions of ${e.alphabet}): even one guess succeeds with more than 2^-32 chance`, expected, e);
   return pass(`about ${e.bits} bits per user_code (${e.varyingPositions} varying positions of ${e.alphabet}, from ${e.samples} samples): brute force stays at 2^-32 if the AS allows at most ${attempts} guess${attempts === 1 ? '' : 'es'} per code`, expected, { ...e, maxAttemptsAt2pow32: attempts });
 });
+
+/** Bits of a base64url big-endian unsigned integer (an RSA modulus), leading zeros not counted. */
+export function modulusBits(n: string): number {
+  const bytes = Buffer.from(n, 'base64url');
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return 0;
+  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]));
+}
+
+/** The curves registered for JWS with EC keys (RFC 7518 §3.4, §6.2.1.1; RFC 8812 §3.1 secp256k1). */
+const JWS_EC_CURVES = ['P-256', 'P-384', 'P-521', 'secp256k1'];
+
+// OAuch IdTokens/SigningKeySecure. RFC 7518 §3.3 / §3.5: "A key of size 2048 bits or larger MUST be
+// used" with RSA signatures; §3.4: ES256/384/512 use P-256/384/521, all at least 128-bit secure.
+// Keys marked use=enc are not signing keys and are left out (RSA-OAEP has the same floor, §4.3).
+export const jwksSigningKeysStrong = defineCheck<unknown>('jwks-signing-keys-strong', 'RFC7518-3.3-key-size', (jwks) => {
+  const expected = 'RSA signing keys of 2048 bits or more; EC keys on P-256, P-384, P-521 (or secp256k1)';
+  const keys = isRecord(jwks) && Array.isArray(jwks.keys) ? jwks.keys : undefined;
+  if (!keys) return fail('expected a JWK Set with a keys array', expected, evidence(jwks));
+  const weak: string[] = [];
+  const seen: string[] = [];
+  keys.forEach((k, i) => {
+    if (!isRecord(k) || k.use === 'enc') return;
+    const label = typeof k.kid === 'string' ? `kid ${JSON.stringify(k.kid.slice(0, 60))}` : `keys[${i}]`;
+    if (k.kty === 'RSA') {
+      const bits = typeof k.n === 'string' ? modulusBits(k.n) : 0;
+      seen.push(`${label}: RSA ${bits} bits`);
+      if (bits < 2048) weak.push(`${label}: RSA ${bits} bits`);
+    } else if (k.kty === 'EC') {
+      seen.push(`${label}: EC ${String(k.crv)}`);
+      if (!JWS_EC_CURVES.includes(k.crv as string)) weak.push(`${label}: EC curve ${preview(k.crv)}`);
+    } else if (k.kty === 'OKP') {
+      seen.push(`${label}: OKP ${String(k.crv)}`);
+    }
+  });
+  if (seen.length === 0) return fail('expected an RSA, EC or OKP signing key in the JWK Set, found none to judge', expected, []);
+  if (weak.length) return fail(`expected strong signing keys, ${weak.length} of ${seen.length} are too weak: ${weak.join('; ')}`, expected, weak);
+  return pass(`${seen.length} signing key${seen.length === 1 ? '' : 's'}, all strong enough: ${seen.join('; ')}`, expected, seen);
+});

@@ -21,6 +21,10 @@ import { esc, layout, loginPage } from '../views.ts';
 import { requireGrantType } from '../grants/grant-types.ts';
 import { DEVICE_CODE_GRANT, type DeviceGrant } from '../grants/device_code.ts';
 import { checkScope, newPolledGrant, saveGrant } from '../grants/polling.ts';
+import { firstValues } from './token.ts';
+
+/** The device authorization request's parameters (RFC 8628 §3.1, client authentication, RFC 8707 resource). */
+const DEVICE_PARAMS = new Set(['client_id', 'scope', 'client_secret', 'client_assertion', 'client_assertion_type', 'resource']);
 
 /** RFC 8628 §6.1: 20 consonants, no vowels (no accidental words), no easily confused characters. */
 export const USER_CODE_CHARSET = 'BCDFGHJKLMNPQRSTVWXZ';
@@ -37,7 +41,12 @@ class CsrfFailure extends InvalidRequest {
 export async function deviceAuthorizationEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
     requireForm(req);
-    const params = readParams(req.body);
+    // RFC 6749 §3.1 / §5.2 (as at the token endpoint): a repeated parameter is refused (fault
+    // device-accept-duplicate-params: its first value is used); unknown ones are ignored (fault
+    // device-refuse-unknown-params: refused).
+    const params = readParams(ctx.faults.on('device-accept-duplicate-params') ? firstValues(req.body) : req.body);
+    const unknown = Object.keys(params).filter((k) => !DEVICE_PARAMS.has(k));
+    if (ctx.faults.on('device-refuse-unknown-params') && unknown.length) throw new InvalidRequest(`unknown parameter ${unknown[0]}`);
     if (params.client_id) annotate(req, { client_id: params.client_id });
     // RFC 8628 §3.1: the client authenticates as at the token endpoint (public clients send client_id).
     const client = await authenticateClient(ctx, req, params);

@@ -1,4 +1,5 @@
 // GET /jwks: the public signing keys (RFC 7517 §5), each with kid, alg and use=sig.
+import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JWK } from 'jose';
 import type { ProviderContext } from '../context.ts';
@@ -20,7 +21,19 @@ export function publishedKeys(ctx: ProviderContext): JWK[] {
     const { kty: _kty, ...rest } = keys[0];
     keys.push({ ...rest, kid: `${keys[0].kid}-no-kty` });
   }
+  // RFC 7518 §3.3: RSA signing keys are 2048 bits or larger (fault: one more, 1024-bit, RSA key).
+  if (ctx.faults.on('jwks-weak-rsa-key')) keys.push(weakRsaKey());
   return keys;
+}
+
+let weak: JWK | undefined;
+/** A 1024-bit RSA public key, made once (fault jwks-weak-rsa-key). */
+function weakRsaKey(): JWK {
+  if (!weak) {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    weak = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid: 'weak-rsa-1024', alg: 'RS256', use: 'sig' };
+  }
+  return weak;
 }
 
 export async function jwksEndpoint(ctx: ProviderContext, _req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

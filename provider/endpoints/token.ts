@@ -26,8 +26,17 @@ export function grantTypesSupported(ctx: ProviderContext): string[] {
 
 export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   try {
-    checkContentType(req);
-    const params = readParams(ctx.faults.on('token-accept-duplicate-params') ? firstValues(req.body) : req.body);
+    // RFC 6749 §3.2: POST only; server.ts answers GET 405 (fault token-accept-get: GET served from the query).
+    const get = req.method === 'GET';
+    if (!get) checkContentType(req);
+    const source = get ? req.query : req.body;
+    const params = readParams(ctx.faults.on('token-accept-duplicate-params') ? firstValues(source) : source);
+    // RFC 6749 §2.3.1: client credentials MUST NOT be in the request URI; the query is not read
+    // (fault token-accept-credentials-in-query: client_id / client_secret taken from it).
+    if (!get && ctx.faults.on('token-accept-credentials-in-query')) {
+      const q = (req.query ?? {}) as Record<string, unknown>;
+      for (const k of ['client_id', 'client_secret']) if (params[k] === undefined && typeof q[k] === 'string') params[k] = q[k] as string;
+    }
     // RFC 6749 §3.2: unrecognized parameters MUST be ignored (fault: refused).
     const unknown = Object.keys(params).filter((k) => !KNOWN_PARAMS.has(k));
     if (ctx.faults.on('token-refuse-unknown-params') && unknown.length) throw new InvalidRequest(`unknown parameter ${unknown[0]}`);
@@ -60,8 +69,8 @@ export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, r
 const KNOWN_PARAMS = new Set(['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'username', 'password', 'device_code', 'auth_req_id',
   'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'resource', 'audience']);
 
-/** Fault token-accept-duplicate-params: a repeated parameter's first value, as a lax parser reads it. */
-function firstValues(body: unknown): unknown {
+/** Faults token- / device-accept-duplicate-params: a repeated parameter's first value, as a lax parser reads it. */
+export function firstValues(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return body;
   return Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
 }

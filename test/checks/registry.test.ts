@@ -20,6 +20,7 @@ const exported = Object.entries(checks).filter(([, v]) => typeof v === 'function
 
 /** The names and citations the engine relies on. */
 const EXPECTED: Record<string, string> = {
+  jwksSigningKeysStrong: 'RFC7518-3.3-key-size',
   authReqIdRedeemedOnceConcurrently: 'CIBA-10.1-auth-req-id-race',
   codeAfterRefusedRequest: 'RFC6749-4.1.3-code-after-refusal',
   deviceCodeRedeemedOnceConcurrently: 'RFC8628-3.5-device-code-race',

@@ -16,7 +16,10 @@ import {
   opPagesReferrerPolicy,
   opPagesRefuseFraming,
   tokenResponsePragmaNoCache,
+  jwksSigningKeysStrong,
+  modulusBits,
 } from '../../harness/checks/index.ts';
+import { generateKeyPairSync } from 'node:crypto';
 import { expectFail, expectPass, HOSTILE } from './helpers.ts';
 
 const page = (headers: Record<string, string>, url = 'https://op.example/login') => ({ url, status: 200, headers: { 'content-type': 'text/html', ...headers } });
@@ -159,5 +162,27 @@ describe('userCodeEntropy (RFC 8628 §5.1, SHOULD): judged by the 2^-32 brute-fo
   it('fails 4-character codes (about 17 bits) and repeated codes', () => {
     expectFail(userCodeEntropy({ samples: Array.from({ length: 8 }, () => code(4)) }), /at least 32 bits .* even one guess/);
     expectFail(userCodeEntropy({ samples: ['BCDF-GHJK', 'bcdfghjk'] }), /distinct/);
+  });
+});
+
+describe('jwksSigningKeysStrong (RFC 7518 §3.3)', () => {
+  const rsa = (bits: number, kid: string) => ({ ...(generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid, use: 'sig' });
+  const ec = (crv: string, kid: string) => ({ kty: 'EC', crv, x: 'AA', y: 'AA', kid });
+  it('counts modulus bits without leading zero bytes', () => {
+    expect(modulusBits(Buffer.from([0, 0x80, 0]).toString('base64url'))).toBe(16);
+    expect(modulusBits(Buffer.from([0x01, 0]).toString('base64url'))).toBe(9);
+  });
+  it('passes for RSA 2048 and 3072, EC P-256 / P-384 and Ed25519; enc keys are not judged', () => {
+    const f = jwksSigningKeysStrong({ keys: [rsa(2048, 'r1'), rsa(3072, 'r2'), ec('P-256', 'e1'), ec('P-384', 'e2'), { kty: 'OKP', crv: 'Ed25519', x: 'AA', kid: 'o1' }, { ...rsa(1024, 'enc'), use: 'enc' }] });
+    expectPass(f);
+    expect(f.citation.id).toBe('RFC7518-3.3-key-size');
+  });
+  it('fails for a 1024-bit RSA key or an unregistered curve, naming the key', () => {
+    expectFail(jwksSigningKeysStrong({ keys: [rsa(2048, 'good'), rsa(1024, 'weak')] }), /1 of 2 .*kid "weak": RSA 1024 bits/);
+    expectFail(jwksSigningKeysStrong({ keys: [ec('P-192', 'old')] }), /EC curve "P-192"/);
+  });
+  it('fails for no keys array, or no signing key to judge', () => {
+    for (const v of HOSTILE) expectFail(jwksSigningKeysStrong(v), /keys array/);
+    expectFail(jwksSigningKeysStrong({ keys: [{ kty: 'oct', k: 'AA' }] }), /RSA, EC or OKP signing key .*found none/);
   });
 });

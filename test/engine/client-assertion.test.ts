@@ -2,7 +2,7 @@
 // FAPI negatives at the PAR and token endpoints: each mutation changes exactly what it names.
 import { describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
-import { assertionAudience, clientAuthentication } from '../../harness/engine/steps/token.ts';
+import { assertionAudience, clientAuthentication, reissueAssertion } from '../../harness/engine/steps/token.ts';
 import type { PlanClient } from '../../harness/core/types.ts';
 
 const ISSUER = 'http://127.0.0.1:9400';
@@ -60,5 +60,41 @@ describe('clientAuthentication with.assertion', () => {
     const arr = decodeJwt((await clientAuthentication(client, assertionAudience('array', ISSUER, META))).form.client_assertion);
     expect(arr.aud).toEqual([ISSUER, `${ISSUER}/token`]);
     expect((await clientAuthentication(client, ISSUER, undefined, { none: true })).form).toEqual({ client_id: 'fapi-client' });
+  });
+});
+
+describe('clientAuthentication: alg none, bad_signature, iat_offset (RFC 7523 §3 items 6, 9)', () => {
+  it('alg none is an unsecured JWT with the usual claims and an empty signature; a reissue stays unsecured', async () => {
+    const { client } = await rsaClient();
+    const { form } = await clientAuthentication(client, ISSUER, undefined, { alg: 'none' });
+    expect(decodeProtectedHeader(form.client_assertion).alg).toBe('none');
+    expect(form.client_assertion.endsWith('.')).toBe(true);
+    expect(decodeJwt(form.client_assertion).iss).toBe('fapi-client');
+    const again = await reissueAssertion(form, client);
+    expect(decodeProtectedHeader(again.client_assertion).alg).toBe('none');
+    expect(decodeJwt(again.client_assertion).jti).not.toBe(decodeJwt(form.client_assertion).jti);
+  });
+
+  it('bad_signature does not verify with the client key, and a reissue (new jti) stays broken', async () => {
+    const { client, publicJwk } = await rsaClient();
+    const { form } = await clientAuthentication(client, ISSUER, undefined, { bad_signature: true });
+    await expect(jwtVerify(form.client_assertion, await importJWK(publicJwk, 'PS256'))).rejects.toThrow(/signature/);
+    const again = await reissueAssertion(form, client);
+    await expect(jwtVerify(again.client_assertion, await importJWK(publicJwk, 'PS256'))).rejects.toThrow(/signature/);
+    // A valid assertion reissued stays valid.
+    const good = await reissueAssertion((await clientAuthentication(client, ISSUER)).form, client);
+    await expect(jwtVerify(good.client_assertion, await importJWK(publicJwk, 'PS256'))).resolves.toBeTruthy();
+  });
+
+  it('iat_offset moves iat only (no nbf), keeping exp 60 s after a future iat', async () => {
+    const { client } = await rsaClient();
+    const now = Math.floor(Date.now() / 1000);
+    const c = decodeJwt((await clientAuthentication(client, ISSUER, undefined, { iat_offset: 70 })).form.client_assertion);
+    expect(c.iat! - now).toBeGreaterThanOrEqual(69);
+    expect(c.nbf).toBeUndefined();
+    expect(c.exp! - c.iat!).toBe(60);
+    const past = decodeJwt((await clientAuthentication(client, ISSUER, undefined, { iat_offset: -86400 })).form.client_assertion);
+    expect(now - past.iat!).toBeGreaterThanOrEqual(86399);
+    expect(past.exp! - now).toBeGreaterThanOrEqual(59);
   });
 });

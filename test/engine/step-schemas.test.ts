@@ -25,7 +25,7 @@ describe('the step registry', () => {
   });
 
   // Objects holding request data or claims are open by design: their names are the provider's business.
-  const OPEN = new Set(['params', 'headers', 'metadata', 'request_object.set', 'dpop.extra_claims']);
+  const OPEN = new Set(['params', 'headers', 'metadata', 'query', 'request_object.set', 'dpop.extra_claims']);
   it('every nested object option is closed too, except request data and claims', () => {
     const walk = (kind: string, path: string, s: JsonSchema) => {
       const types = [s.type].flat();
@@ -123,7 +123,7 @@ const NOT_OFFERED: Partial<Record<StepKind, Record<string, string>>> = {
   },
   // entropy repeats a plain authorize or client-credentials request with only `client` set: the
   // reads below are those steps' own options, never set by an entropy step.
-  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop', 'pkce_verifier_length', 'verifier_at_token', 'redirect_uri_variant', 'response_mode', 'assertion', 'op', 'from', 'refresh_token', 'generate_key', 'as', 'token', 'checks', 'auth_time', 'metadata'].map((k) => [k, 'an option of the authorize / token / par / device-authorization / register / client-credentials request the sample repeats, left unset'])),
+  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop', 'pkce_verifier_length', 'verifier_at_token', 'redirect_uri_variant', 'response_mode', 'assertion', 'op', 'from', 'refresh_token', 'generate_key', 'as', 'token', 'checks', 'auth_time', 'metadata', 'query'].map((k) => [k, 'an option of the authorize / token / par / device-authorization / register / client-credentials request the sample repeats, left unset'])),
 };
 
 interface Decl { name: string; file: string; text: string }

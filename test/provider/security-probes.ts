@@ -2,17 +2,37 @@
 import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
-import { decodeJwt } from 'jose';
+import { decodeJwt, UnsecuredJWT } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
-import { Browser, authorize, exchange, header, pageOf, pkce } from './helpers.ts';
+import { Browser, authorize, exchange, header, pageOf, pkce, tokenRequest } from './helpers.ts';
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
 import { rule, type Probe } from './probe.ts';
 import * as dc from './device-ciba-helpers.ts';
+import { assertion, clientKeys, fapiConfig, push } from './fapi-helpers.ts';
+
+/** The FAPI config (private_key_jwt clients), made once (key generation is async). */
+const FAPI_CONFIG = await fapiConfig();
+
+/** A push whose client assertion is `edit` of a valid one, expected to be served (201). */
+const pushWithAssertion = (edit: (jwt: string) => string): Probe => ({
+  config: FAPI_CONFIG,
+  run: async (op) => {
+    const jwt = edit(await assertion(op, (await clientKeys())[0]));
+    const p = await push(op, { params: { client_assertion: jwt } });
+    rule(p.status, JSON.stringify(p.json)).toBe(201);
+  },
+});
 
 const OPAQUE = { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret' };
 /** The default clients plus a client_credentials client with opaque access tokens. */
 const OPAQUE_CONFIG: Record<string, unknown> = {
   clients: [...(CC_CONFIG.clients as unknown[]), { ...OPAQUE, token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://service3.example/cb'], grant_types: ['client_credentials'], scope: 'api:read', access_token_format: 'opaque' }],
+};
+
+const POST_CLIENT = { client_id: 'touchstone-service-post', client_secret: 'touchstone-service-post-secret' };
+/** The default clients plus a client_credentials client registered for client_secret_post. */
+const POST_CONFIG: Record<string, unknown> = {
+  clients: [...(CC_CONFIG.clients as unknown[]), { ...POST_CLIENT, token_endpoint_auth_method: 'client_secret_post', redirect_uris: ['https://service4.example/cb'], grant_types: ['client_credentials'], scope: 'api:read' }],
 };
 
 /** The login page the authorization request leads to. */
@@ -37,7 +57,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits'
+type Ours = 'token-client-id-optional' | 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits'
   | 'device-code-redeem-race' | 'ciba-auth-req-id-redeem-race' | 'device-user-code-short';
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
@@ -125,5 +145,54 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     const t = await ccToken(op, SERVICE, { scope: 'api:read' });
     expect(t.status).toBe(200);
     rule(decodeJwt(t.json.access_token as string).aud).toEqual(['api:read']);
+  } },
+  // RFC 7523 §3 items 1 and 9: iss, a signature, and a signature that verifies.
+  'accept-assertion-without-iss': { config: FAPI_CONFIG, run: async (op) => {
+    const jwt = await assertion(op, (await clientKeys())[0], { omit: ['iss'] });
+    rule((await push(op, { params: { client_assertion: jwt } })).status).toBe(201);
+  } },
+  'accept-unsigned-assertion': pushWithAssertion((jwt) => new UnsecuredJWT(decodeJwt(jwt)).encode()),
+  'skip-assertion-signature-check': pushWithAssertion((jwt) => {
+    const [h, p, sig] = jwt.split('.');
+    const bytes = Buffer.from(sig, 'base64url');
+    bytes[0] ^= 0x01;
+    return `${h}.${p}.${bytes.toString('base64url')}`;
+  }),
+  // RFC 6749 §3.2 (POST) and §2.3.1 (no client credentials in the request URI).
+  'token-accept-get': { config: CC_CONFIG, run: async (op) => {
+    const q = new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' });
+    const r = await request(`${op.issuer}/token?${q}`, { method: 'GET', headers: authOf(SERVICE) });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'token-accept-credentials-in-query': { config: POST_CONFIG, run: async (op) => {
+    const r = await request(`${op.issuer}/token?${new URLSearchParams(POST_CLIENT)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api%3Aread' });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'refuse-client-secret-basic': { config: CC_CONFIG, run: async (op) => {
+    rule((await ccToken(op, SERVICE, { scope: 'api:read' })).status).toBe(401);
+  } },
+  // The device authorization endpoint: a repeated parameter refused, an unknown one ignored.
+  'device-accept-duplicate-params': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await request(`${op.issuer}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=tv&scope=openid&scope=openid%20profile' });
+    await r.body.text();
+    rule(r.statusCode).toBe(200);
+  } },
+  'device-refuse-unknown-params': { config: dc.deviceCibaConfig(), run: async (op) => {
+    const r = await request(`${op.issuer}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=tv&scope=openid&frobnicate=x' });
+    await r.body.text();
+    expect((await dc.deviceAuthorize(op)).status).toBe(200);
+    rule(r.statusCode).toBe(400);
+  } },
+  'jwks-weak-rsa-key': { run: async (op) => {
+    const r = await request(`${op.issuer}/jwks`);
+    const keys = ((await r.body.json()) as { keys: { kty: string; n?: string }[] }).keys;
+    rule(keys.some((k) => k.kty === 'RSA' && Buffer.from(k.n ?? '', 'base64url').length < 256)).toBe(true);
+  } },
+  'token-client-id-optional': { run: async (op) => {
+    const out = await authorize(op, { clientId: 'touchstone-public' });
+    const t = await tokenRequest(op, { grant_type: 'authorization_code', code: out.params.get('code') ?? '', redirect_uri: 'https://client.example/cb', code_verifier: out.verifier });
+    rule(t.status).toBe(200);
   } },
 };

@@ -17,9 +17,9 @@ import type { HttpExchange, RecordedResponse } from '../../core/exchange.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
 import { describeLanding, expectOpPage, judgeInteractions } from './authorize.ts';
-import { acceptTokens, clientAuthentication } from './token.ts';
+import { acceptTokens, clientAuthentication, withDuplicates } from './token.ts';
 import { EXPIRY_MARGIN_MS } from './wait.ts';
-import { BOOLEAN, CLIENT, enumOf, ID_TOKEN_OPTIONS, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
+import { BOOLEAN, CLIENT, DUPLICATE, enumOf, ID_TOKEN_OPTIONS, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -99,7 +99,10 @@ export async function deviceAuthorization(run: ModuleRun, step: StepDef): Promis
   const auth = await clientAuthentication(client, run.ctx.issuer);
   const form = shapeParams({ scope: (w.scope as string) ?? client.scope ?? 'openid', ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
-  const ex = await run.http.send(run.endpoint('device_authorization_endpoint'), { step: step.id!, label: 'device authorization request', method: 'POST', headers, body: form });
+  // `with.duplicate`: parameters sent a second time with another value (RFC 6749 §3.2, as at the token endpoint).
+  const body = withDuplicates(form, w.duplicate);
+  const type: Record<string, string> = typeof body === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+  const ex = await run.http.send(run.endpoint('device_authorization_endpoint'), { step: step.id!, label: 'device authorization request', method: 'POST', headers: { ...type, ...headers }, body });
   const res = run.response(ex);
   const receivedAt = Date.now();
   const evidence = { status: res.status, contentType: res.headers['content-type'], json: res.json ?? res.body };
@@ -240,7 +243,7 @@ export async function deviceToken(run: ModuleRun, step: StepDef): Promise<void> 
 }
 
 /** `with` of `device-authorization`. */
-export const deviceAuthorizationOptions = options({ client: CLIENT, scope: STRING, ...SHAPE_REQUEST });
+export const deviceAuthorizationOptions = options({ client: CLIENT, scope: STRING, duplicate: DUPLICATE, ...SHAPE_REQUEST });
 
 /** `with` of `device-approve`. */
 export const deviceApproveOptions = options({ from: STEP_REF, user: USER, decision: enumOf('allow', 'deny'), complete: BOOLEAN });

@@ -7,6 +7,7 @@ import {
   discoveryMatchesSchema,
   jwksHasNoPrivateMembers,
   jwksKidsAreUnique,
+  jwksSigningKeysStrong,
   jwksMatchesSchema,
   oauthMetadataAliasMatches,
 } from '../../checks/index.ts';
@@ -70,6 +71,7 @@ export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] 
   const reported = run.findings.some((f) => f.check === noPrivate.check);
   if (extra.includes('no-private') || (!noPrivate.ok && !reported)) run.add(noPrivate);
   if (extra.includes('unique-kids')) run.add(jwksKidsAreUnique(set, ex.id));
+  if (extra.includes('key-strength')) run.add(jwksSigningKeysStrong(set, ex.id));
   const keys = (res.json as { keys?: unknown } | undefined)?.keys;
   if (!Array.isArray(keys)) throw new StepAbort('the JWKS has no keys array');
   // Signatures are verified with the public half of each key (private members dropped, oct keys left out).
@@ -81,4 +83,4 @@ export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-
 /** `with` of `oauth-metadata`: none. */
 export const oauthMetadataOptions = options({});
 /** `with` of `jwks`. */
-export const jwksOptions = options({ checks: checksOf('no-private', 'unique-kids') });
+export const jwksOptions = options({ checks: checksOf('no-private', 'unique-kids', 'key-strength') });

@@ -50,7 +50,13 @@ export const SHAPE_PARAMS = { params: PARAMS, drop: DROP } as const;
 /** Steps that shape both the body and the headers. */
 export const SHAPE_REQUEST = { params: PARAMS, drop: DROP, headers: HEADERS } as const;
 /** Token endpoint steps (token.ts postToTokenEndpoint): parameters sent a second time, another value (RFC 6749 §3.2). */
-export const TOKEN_REQUEST = { ...SHAPE_REQUEST, duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' } } as const;
+export const DUPLICATE: JsonSchema = { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' };
+export const TOKEN_REQUEST = {
+  ...SHAPE_REQUEST,
+  duplicate: DUPLICATE,
+  method: { ...enumOf('POST', 'GET'), description: 'GET: the whole request in the query string (RFC 6749 §3.2 requires POST)' },
+  query: { ...PARAMS, description: 'parameters added to the request URI (RFC 6749 §2.3.1: never client credentials)' },
+} as const;
 
 /** `with.dpop` (dpop.ts DpopOptions): true for a valid proof, or the proof's mutations. */
 export const DPOP: JsonSchema = {
@@ -81,12 +87,14 @@ export const ASSERTION: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    alg: STRING,
+    alg: { ...STRING, description: 'another alg for the client key, or none: an unsecured JWT (RFC 7519 §6)' },
     aud: { type: 'string', description: 'issuer | token_endpoint | par_endpoint | array | a literal URL' },
     exp_offset: { type: 'number' },
     nbf_offset: { type: 'number' },
+    iat_offset: { type: 'number', description: 'iat this many seconds from now, without nbf (RFC 7523 §3 item 6)' },
     omit: STRINGS,
     none: BOOLEAN,
+    bad_signature: { ...BOOLEAN, description: 'signed with the client key, then one signature byte changed (RFC 7523 §3 item 9)' },
   },
 };
 

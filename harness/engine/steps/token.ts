@@ -2,7 +2,7 @@
 // method, and full ID Token validation on success (signature via the JWKS found through
 // discovery, then iss, aud, exp, iat, nonce, at_hash).
 import { randomUUID } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import {
   errorResponseMatchesSchema,
   idTokenAtHashMatches,
@@ -34,14 +34,26 @@ import { ASSERTION, CLIENT, DPOP, enumOf, ID_TOKEN_OPTIONS, options, SECRET, STE
  * another alg (e.g. RS256 with the client's RSA key), aud as issuer | token_endpoint |
  * par_endpoint | array (issuer and token endpoint) | any literal URL, exp / nbf offsets in seconds
  * from now, claims left out, or `none`: no client assertion at all (only client_id).
+ * `alg: none`: an unsecured JWT (RFC 7519 §6, no signature); `bad_signature`: signed, then one
+ * signature byte changed; `iat_offset`: iat this many seconds from now (no nbf) (RFC 7523 §3).
  */
 export interface AssertionOptions {
   alg?: string;
   aud?: string;
   exp_offset?: number;
   nbf_offset?: number;
+  iat_offset?: number;
   omit?: string[];
   none?: boolean;
+  bad_signature?: boolean;
+}
+
+/** A JWS whose signature no longer matches its content: the first signature byte flipped. */
+export function tamperSignature(jws: string): string {
+  const [h, p, sig] = jws.split('.');
+  const bytes = Buffer.from(sig, 'base64url');
+  bytes[0] ^= 0x01;
+  return `${h}.${p}.${bytes.toString('base64url')}`;
 }
 
 /** The audience `with.assertion.aud` names, from the issuer and discovery (no endpoint path is guessed). */
@@ -79,21 +91,21 @@ export async function clientAuthentication(
     case 'private_key_jwt': {
       const jwk = client.jwk as JWK;
       const alg = mutate.alg ?? jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
-      const key = await importJWK({ ...jwk, alg }, alg);
       const now = Math.floor(Date.now() / 1000);
       const claims: Record<string, unknown> = {
         iss: client.client_id,
         sub: client.client_id,
         aud: audience,
         jti: randomUUID(),
-        iat: now + Math.max(0, mutate.nbf_offset ?? 0),
-        exp: now + (mutate.exp_offset ?? 60),
+        iat: now + (mutate.iat_offset ?? Math.max(0, mutate.nbf_offset ?? 0)),
+        // A future iat keeps exp 60 s after it (so only iat is wrong).
+        exp: now + (mutate.exp_offset ?? 60 + Math.max(0, mutate.iat_offset ?? 0)),
         ...(mutate.nbf_offset !== undefined ? { nbf: now + mutate.nbf_offset } : {}),
       };
       // An expired assertion keeps iat before exp.
       if ((claims.exp as number) <= (claims.iat as number)) claims.iat = (claims.exp as number) - 60;
       for (const c of mutate.omit ?? []) delete claims[c];
-      const assertion = await new SignJWT(claims).setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) }).sign(key);
+      const assertion = await signAssertion(claims, jwk, alg, mutate.bad_signature);
       return {
         form: { client_id: client.client_id, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
         headers: {},
@@ -104,19 +116,37 @@ export async function clientAuthentication(
   }
 }
 
+/** The assertion JWT: signed with the client's key for `alg`, unsecured for `none` (RFC 7519 §6), or with a broken signature. */
+async function signAssertion(claims: Record<string, unknown>, jwk: JWK, alg: string, badSignature = false): Promise<string> {
+  if (alg === 'none') return new UnsecuredJWT(claims).encode();
+  const key = await importJWK({ ...jwk, alg }, alg);
+  const jws = await new SignJWT(claims).setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) }).sign(key);
+  return badSignature ? tamperSignature(jws) : jws;
+}
+
 /**
  * The same client assertion with a fresh jti, for a request sent again (a DPoP nonce retry): RFC 7523
  * §3 item 7 lets the server refuse a reused jti, so a retry must not replay the first assertion.
- * Other claims and the header stay as built (a mutated assertion stays mutated; no jti stays none).
+ * Other claims and the header stay as built (a mutated assertion stays mutated: an unsecured one stays
+ * unsecured, one whose signature does not verify with the client's key gets a broken one again; no jti stays none).
  */
 export async function reissueAssertion(form: Record<string, string>, client: PlanClient): Promise<Record<string, string>> {
   if (!form.client_assertion || !client.jwk) return form;
   const header = decodeProtectedHeader(form.client_assertion) as { alg: string; kid?: string };
   const claims = decodeJwt(form.client_assertion);
   if (!('jti' in claims)) return form;
+  const fresh = { ...claims, jti: randomUUID() };
+  if (header.alg === 'none') return { ...form, client_assertion: new UnsecuredJWT(fresh).encode() };
   const key = await importJWK({ ...(client.jwk as JWK), alg: header.alg }, header.alg);
-  const assertion = await new SignJWT({ ...claims, jti: randomUUID() }).setProtectedHeader(header).sign(key);
-  return { ...form, client_assertion: assertion };
+  let broken = false;
+  try {
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = client.jwk as JWK;
+    await compactVerify(form.client_assertion, await importJWK({ ...pub, alg: header.alg }, header.alg));
+  } catch {
+    broken = true;
+  }
+  const assertion = await new SignJWT(fresh).setProtectedHeader(header).sign(key);
+  return { ...form, client_assertion: broken ? tamperSignature(assertion) : assertion };
 }
 
 /** The authorization_code token request for an earlier authorize step (shared with the race step). */
@@ -167,10 +197,17 @@ export async function postToTokenEndpoint(
   headers: Record<string, string>,
 ): Promise<{ out: TokenOutput; json: Record<string, unknown>; exId: string } | undefined> {
   // `with.dpop`: a DPoP proof (RFC 9449 §5), with the nonce retry (§8) unless the step omits it.
-  const url = run.endpoint('token_endpoint');
+  // `with.method: GET` sends the whole request in the query (RFC 6749 §3.2: POST only); `with.query`
+  // adds parameters to the request URI (RFC 6749 §2.3.1: no client credentials there).
+  const get = String(step.with?.method ?? 'POST').toUpperCase() === 'GET';
+  const query = shapeParams({}, { params: step.with?.query });
+  const base = run.endpoint('token_endpoint');
+  const withQuery = (u: string, q: Record<string, string>) => (Object.keys(q).length ? `${u}${u.includes('?') ? '&' : '?'}${formEncode(q)}` : u);
+  const url = withQuery(base, query);
   let body = form;
-  const ex = await sendWithDpop(run, step, { method: 'POST', url }, async (dpop, retry) => {
+  const ex = await sendWithDpop(run, step, { method: get ? 'GET' : 'POST', url: base }, async (dpop, retry) => {
     if (retry) body = await reissueAssertion(body, run.client(role));
+    if (get) return run.http.send(withQuery(url, body), { step: step.id!, label, method: 'GET', headers: { ...headers, ...dpop } });
     const sentBody = withDuplicates(body, step.with?.duplicate);
     const type: Record<string, string> = typeof sentBody === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
     return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...type, ...headers, ...dpop }, body: sentBody });
@@ -181,7 +218,8 @@ export async function postToTokenEndpoint(
   const e = step.expect;
   if (e?.error || e?.status) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
-    if (res.status >= 400) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
+    // A GET may be answered by the HTTP server itself (404 / 405, not RFC 6749 §5.2 JSON).
+    if (res.status >= 400 && !(get && (res.status === 404 || res.status === 405))) run.add(errorResponseMatchesSchema({ status: res.status, json: res.json ?? res.body, contentType: res.headers['content-type'] }, ex.id));
     judgeDpopTokenResponse(run, step, res, ex.id, true);
     return undefined;
   }
