@@ -13,6 +13,7 @@
 // Usage: node scripts/bench-provider.ts [--requests 8000] [--concurrency 16] [--warmup 400] [--settle 2000] [--only ours|theirs]
 // Environment: BENCH_NODE_OPTIONS: extra node flags for OUR provider's process (e.g. --max-semi-space-size=8);
 // BENCH_OURS_ROOT: run the provider of another checkout as "ours" (before/after comparisons).
+// TOUCHSTONE_STORE: our store (default memory, like oidc-provider's default in-memory adapter; or sqlite, sqlite:<path>).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -228,7 +229,7 @@ export async function benchProviders(o: BenchOptions): Promise<ProviderFigures[]
     {
       name: 'ours', clientId: 'bench-client',
       // Generated signing keys, as the provider starts by default; its request log to /dev/null.
-      start: (port, env) => spawn(process.execPath, [...extra, join(oursRoot, 'provider/main.ts'), '--config', config, '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } }),
+      start: (port, env) => spawn(process.execPath, [...extra, join(oursRoot, 'provider/main.ts'), '--config', config, '--port', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TOUCHSTONE_STORE: process.env.TOUCHSTONE_STORE ?? 'memory', ...env } }),
       resource: (issuer) => `${issuer}/api/resource`,
     },
     {
