@@ -6,6 +6,7 @@ import { decodeJwt, UnsecuredJWT } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
 import { Browser, authorize, exchange, header, pageOf, pkce, tokenRequest } from './helpers.ts';
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
+import type { RunningProvider } from '../../provider/server.ts';
 import { rule, type Probe } from './probe.ts';
 import * as dc from './device-ciba-helpers.ts';
 import { assertion, clientKeys, fapiConfig, push } from './fapi-helpers.ts';
@@ -59,6 +60,20 @@ const codeInQuery = (r: { status: number; location?: string }) => r.status === 3
 
 type Ours = 'token-client-id-optional' | 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits'
   | 'device-code-redeem-race' | 'ciba-auth-req-id-redeem-race' | 'device-user-code-short';
+
+/**
+ * 4 concurrent polls of one handle that `approve` got approved: more than one gets tokens (the clean
+ * provider serves one). The polls wait out the poll interval first.
+ */
+const pollRace = (approve: (op: RunningProvider) => Promise<string>, poll: (op: RunningProvider, handle: string) => Promise<{ status: number }>): Probe => ({
+  config: dc.deviceCibaConfig(),
+  run: async (op) => {
+    const handle = await approve(op);
+    await dc.sleep(1020);
+    const polls = await Promise.all([1, 2, 3, 4].map(() => poll(op, handle)));
+    rule(polls.filter((p) => p.status === 200).length > 1).toBe(true);
+  },
+});
 
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
@@ -122,21 +137,16 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
     rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([23, 23]);
   } },
-  // 4 concurrent polls of one approved handle: more than one gets tokens (the clean provider serves one).
-  'device-code-redeem-race': { config: dc.deviceCibaConfig(), run: async (op) => {
+  'device-code-redeem-race': pollRace(async (op) => {
     const a = await dc.deviceAuthorize(op);
     await dc.deviceDecide(op, a.json.user_code as string, 'allow');
-    await dc.sleep(1020);
-    const polls = await Promise.all([1, 2, 3, 4].map(() => dc.devicePoll(op, a.json.device_code as string)));
-    rule(polls.filter((p) => p.status === 200).length > 1).toBe(true);
-  } },
-  'ciba-auth-req-id-redeem-race': { config: dc.deviceCibaConfig(), run: async (op) => {
+    return a.json.device_code as string;
+  }, dc.devicePoll),
+  'ciba-auth-req-id-redeem-race': pollRace(async (op) => {
     const r = await dc.cibaRequest(op);
     await dc.cibaDecide(op, r.json.auth_req_id as string, 'approve');
-    await dc.sleep(1020);
-    const polls = await Promise.all([1, 2, 3, 4].map(() => dc.cibaPoll(op, r.json.auth_req_id as string)));
-    rule(polls.filter((p) => p.status === 200).length > 1).toBe(true);
-  } },
+    return r.json.auth_req_id as string;
+  }, dc.cibaPoll),
   // 4 base-20 characters, no dash (the clean provider's are BCDF-GHJK: 8 and a dash).
   'device-user-code-short': { config: dc.deviceCibaConfig(), run: async (op) => {
     rule(((await dc.deviceAuthorize(op)).json.user_code as string).length).toBe(4);
