@@ -350,7 +350,7 @@ async function startInstances(plan: Plan, opts: StartTargetOptions): Promise<Tar
     for (const port of ports) {
       const config = { ...base, issuer, port, keys, ...(store !== undefined ? { store } : {}) };
       const one: Plan = { ...plan, provider: { ...p, instances: undefined, shared_store: undefined, config } };
-      started.push(await startTarget(one, { ...opts, faults: opts.faults }));
+      started.push(await startTarget(one, opts));
     }
   } catch (err) {
     await stopAll();

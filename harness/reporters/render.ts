@@ -56,7 +56,8 @@ export function browserStepName(h: BrowserHop): string {
   return `${h.step}: browser ${h.action} ${pathOf(h.url)}${status}${detail}`;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** HTML-escaped text. */
+export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const show = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 1));
 
 export function findingsHtml(r: Pick<ModuleResult, 'id' | 'findings' | 'expectedFailures'>): string {

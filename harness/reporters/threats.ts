@@ -5,8 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary } from '../core/types.ts';
 import { VERDICT_LABEL, type ThreatReport } from '../threats/verdict.ts';
+import { esc } from './render.ts';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const OUTCOME: Record<string, string> = { expected_failure: 'expected failure', not_applicable: 'not applicable' };
 

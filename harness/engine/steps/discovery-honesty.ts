@@ -11,10 +11,10 @@
 //   response type, only unsupported_response_type: another error refuses the client, RFC 6749 §4.1.2.1).
 // What cannot be tried with the plan's clients is named, with why, in the evidence. Values tried
 // that the document does not list are reported as notes, never as failures.
-import { createHash } from 'node:crypto';
 import { discoveryAdvertisedAccepted, type TriedValue } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { randomToken, StepAbort, type ModuleRun } from '../module-run.ts';
+import { pkcePair } from './authorize.ts';
 import { clientAuthentication } from './token.ts';
 import { CLIENT, options } from './options.ts';
 
@@ -138,11 +138,12 @@ async function authzVariants(run: ModuleRun, step: StepDef, client: PlanClient, 
 }
 
 async function authzRequest(run: ModuleRun, step: StepDef, client: PlanClient, vary: Record<string, string>, what: string): Promise<Answer> {
-  const verifier = randomToken(32);
   const method = vary.code_challenge_method ?? 'S256';
+  // A method the harness does not know gets the verifier as its challenge, as plain does.
+  const pkce = pkcePair(method === 'S256' ? 'S256' : 'plain');
   const q: Record<string, string> = {
     response_type: 'code', client_id: client.client_id, redirect_uri: client.redirect_uri, scope: 'openid', state: randomToken(12), nonce: randomToken(12),
-    code_challenge: method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier, code_challenge_method: method,
+    code_challenge: pkce.challenge!, code_challenge_method: method,
     ...vary,
   };
   const url = new URL(run.endpoint('authorization_endpoint'));

@@ -120,7 +120,7 @@ async function polledRequests(run: ModuleRun, step: StepDef, grant: 'device_code
   const state = grant === 'device_code' ? deviceStateOf(run, from) : cibaStateOf(run, from);
   const client = run.client((w.client as string | undefined) ?? state.client);
   await sleep(run, state.poller.untilNext());
-  const handle = grant === 'device_code' ? { grant_type: DEVICE_CODE_GRANT, device_code: deviceStateOf(run, from).deviceCode } : { grant_type: CIBA_GRANT, auth_req_id: cibaStateOf(run, from).authReqId };
+  const handle = 'deviceCode' in state ? { grant_type: DEVICE_CODE_GRANT, device_code: state.deviceCode } : { grant_type: CIBA_GRANT, auth_req_id: state.authReqId };
   const auth = await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
   const form = shapeParams({ ...handle, ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
