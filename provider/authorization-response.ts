@@ -6,6 +6,7 @@ import type { ProviderContext } from './context.ts';
 import { randomToken } from './http.ts';
 import type { Session } from './session.ts';
 import { InvalidRequestUri, markPushedRequestUsed } from './fapi.ts';
+import { tokenBytes } from './faults.ts';
 
 /** The validated authorization request, kept in the interaction and copied into the code. */
 export interface AuthorizationRequest {
@@ -107,7 +108,7 @@ export function sendAuthorizationResponse(
 /** Issue a single-use code bound to the client, redirect_uri, PKCE challenge and session. */
 export async function issueCode(ctx: ProviderContext, request: AuthorizationRequest, session: Session, consentedNow: boolean): Promise<string> {
   // RFC 6749 §10.10: at most a 2^-128 (SHOULD 2^-160) chance to guess (faults: 96 and 136 bits).
-  const code = randomToken(ctx.faults.on('short-tokens') ? 12 : ctx.faults.on('tokens-below-160-bits') ? 17 : 32);
+  const code = randomToken(tokenBytes(ctx.faults));
   const record: CodeRecord = {
     clientId: request.clientId,
     redirectUri: request.redirectUri,

@@ -6,6 +6,7 @@
 // raw path ("unmatched" for 404s and requests rejected before routing); `error` is one of the
 // provider's own OAuth error codes; `grant_type` is counted only for tokens actually issued, so
 // it is one of the grant types the provider serves.
+import type { Store } from './store.ts';
 
 /** Default Prometheus client buckets (seconds). */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
@@ -14,9 +15,6 @@ export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 export const TOKEN_KINDS = ['access_token', 'refresh_token', 'id_token'] as const;
 
 interface Series { route: string; method: string; status: string; counts: number[]; sum: number; count: number }
-
-/** Anything with the store's optional `sizes()` (absent on a store that does not count entries). */
-interface SizedStore { sizes?: () => Promise<Partial<Record<string, number>>> }
 
 export interface Observation {
   route: string;
@@ -51,8 +49,8 @@ export class Metrics {
     if (o.grantType) for (const kind of o.issued ?? []) bump(this.#tokens, `${o.grantType}\0${kind}`);
   }
 
-  /** The exposition text. `store.sizes()` is read when the store offers it (a gauge per kind). */
-  async render(store?: SizedStore): Promise<string> {
+  /** The exposition text, with `store.sizes()` as a gauge per kind. */
+  async render(store: Pick<Store, 'sizes'>): Promise<string> {
     const out: string[] = [];
     out.push('# HELP touchstone_http_requests_total HTTP requests answered, by route, method and status.');
     out.push('# TYPE touchstone_http_requests_total counter');
@@ -86,13 +84,10 @@ export class Metrics {
       out.push(`touchstone_tokens_issued_total${labels({ grant_type, kind })} ${n}`);
     }
 
-    if (typeof store?.sizes === 'function') {
-      const sizes = await store.sizes();
-      out.push('# HELP touchstone_store_entries Entries held by the store, by kind.');
-      out.push('# TYPE touchstone_store_entries gauge');
-      for (const [kind, n] of Object.entries(sizes).sort(([a], [b]) => a.localeCompare(b))) {
-        if (typeof n === 'number') out.push(`touchstone_store_entries${labels({ kind })} ${n}`);
-      }
+    out.push('# HELP touchstone_store_entries Entries held by the store, by kind.');
+    out.push('# TYPE touchstone_store_entries gauge');
+    for (const [kind, n] of Object.entries(await store.sizes()).sort(([a], [b]) => a.localeCompare(b))) {
+      if (typeof n === 'number') out.push(`touchstone_store_entries${labels({ kind })} ${n}`);
     }
 
     out.push('# HELP process_resident_memory_bytes Resident memory size in bytes.');

@@ -6,6 +6,7 @@ import type { AccessTokenFormat } from './config.ts';
 import { findClient, type ProviderContext } from './context.ts';
 import { InvalidToken } from './errors.ts';
 import { randomToken } from './http.ts';
+import { tokenBytes } from './faults.ts';
 
 /** What an opaque handle stands for: the access token record's jti plus the times a JWT would carry. */
 export interface OpaqueHandle { jti: string; iat: number; exp: number; aud: string }
@@ -25,7 +26,7 @@ export function isOpaque(token: string): boolean {
 /** Issue a handle for the access token record `jti`; kept past exp so expiry can be told from unknown. */
 export async function issueOpaqueHandle(ctx: ProviderContext, h: OpaqueHandle): Promise<string> {
   // RFC 6749 §10.10: at most a 2^-128 (SHOULD 2^-160) chance to guess (faults: 96 and 136 bits).
-  const handle = randomToken(ctx.faults.on('short-tokens') ? 12 : ctx.faults.on('tokens-below-160-bits') ? 17 : 32);
+  const handle = randomToken(tokenBytes(ctx.faults));
   await ctx.store.set('access_token', keyOf(handle), h, Math.max(1, h.exp - Math.floor(Date.now() / 1000)) + 300);
   return handle;
 }

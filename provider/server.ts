@@ -91,13 +91,14 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   const keys = config.keys
     ? await KeyStore.create(config.keys)
     : await KeyStore.create(await sharedValue(store, 'signing_keys', 'initial', async () => (await KeyStore.create()).keys.map((k) => k.privateJwk as Jwk), 10 * 365 * 86400));
+  const faults = new Faults(faultIds);
   const ctx: ProviderContext = {
     issuer: config.issuer ?? '',
     config,
-    faults: new Faults(faultIds),
+    faults,
     keys,
     // The store-layer fault switches wrap it (provider/store-faults.ts); the provider closes `store`.
-    store: withStoreFaults(store, new Faults(faultIds)),
+    store: withStoreFaults(store, faults),
     log,
     clients: new Map(config.clients.map((c) => [c.client_id, c])),
     users: config.users,
@@ -204,7 +205,7 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
         annotate(req, { error: 'invalid_token' });
         return reply.code(401).header('www-authenticate', 'Bearer realm="metrics", error="invalid_token"').send({ error: 'invalid_token', error_description: 'not the metrics token' });
       }
-      return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render(ctx.store as { sizes?: () => Promise<Partial<Record<string, number>>> }));
+      return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render(ctx.store));
     });
   }
   app.get('/.well-known/openid-configuration', route(discoveryEndpoint));

@@ -4,7 +4,7 @@
 // GET, delete = DEL. Values are JSON; keys are `${prefix}${kind}:${id}`. Redis expires entries by
 // their TTL itself, so no sweep is needed. The client is node-redis's core (@redis/client, pinned).
 import { createClient } from '@redis/client';
-import type { Kind, Store } from './store.ts';
+import { ttlOf, type Kind, type Store } from './store.ts';
 
 export const DEFAULT_REDIS_PREFIX = 'touchstone:';
 
@@ -63,12 +63,12 @@ export class RedisStore implements Store {
   }
 
   async set(kind: Kind, id: string, value: unknown, ttlSeconds: number): Promise<void> {
-    await this.#client.set(this.#key(kind, id), JSON.stringify(value), { expiration: { type: 'EX', value: ttl(ttlSeconds) } });
+    await this.#client.set(this.#key(kind, id), JSON.stringify(value), { expiration: { type: 'EX', value: ttlOf(ttlSeconds) } });
   }
 
   /** SET key value NX EX ttl: one command, so of several concurrent adds (any instance) exactly one writes. */
   async add(kind: Kind, id: string, value: unknown, ttlSeconds: number): Promise<boolean> {
-    const reply = await this.#client.set(this.#key(kind, id), JSON.stringify(value), { condition: 'NX', expiration: { type: 'EX', value: ttl(ttlSeconds) } });
+    const reply = await this.#client.set(this.#key(kind, id), JSON.stringify(value), { condition: 'NX', expiration: { type: 'EX', value: ttlOf(ttlSeconds) } });
     return reply === 'OK';
   }
 
@@ -106,11 +106,6 @@ export class RedisStore implements Store {
 function parse<T>(raw: string | null | undefined | {}): T | undefined {
   if (raw === null || raw === undefined) return undefined;
   return JSON.parse(String(raw)) as T;
-}
-
-/** A positive integer TTL (callers round up; a stray fraction or 0 must not fail the command). */
-function ttl(seconds: number): number {
-  return Math.max(1, Math.ceil(seconds));
 }
 
 /** The prefix taken literally in a SCAN MATCH pattern. */

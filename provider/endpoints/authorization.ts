@@ -14,6 +14,7 @@ import type { Faults } from '../faults.ts';
 import type { Interaction } from './interaction.ts';
 import { REQUEST_URI_PREFIX, refuseUnpushed, resolvePushedRequest } from '../fapi.ts';
 import { checkDpopJkt } from '../dpop.ts';
+import { firstValues } from './token.ts';
 
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
 const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -25,12 +26,6 @@ class InvalidRedirectUri extends InvalidRequest {
     super(description);
     this.uri = uri;
   }
-}
-
-/** A repeated parameter's first value, as a lax parser reads it (fault authorize-accept-duplicate-params). */
-function firstValues(source: unknown): unknown {
-  if (typeof source !== 'object' || source === null) return source;
-  return Object.fromEntries(Object.entries(source as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
 }
 
 export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -69,7 +69,7 @@ export async function tokenEndpoint(ctx: ProviderContext, req: FastifyRequest, r
 const KNOWN_PARAMS = new Set(['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'username', 'password', 'device_code', 'auth_req_id',
   'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'resource', 'audience']);
 
-/** Faults token- / device-accept-duplicate-params: a repeated parameter's first value, as a lax parser reads it. */
+/** Faults authorize-, token- and device-accept-duplicate-params: a repeated parameter's first value, as a lax parser reads it. */
 export function firstValues(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return body;
   return Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
