@@ -75,6 +75,15 @@ const pollRace = (approve: (op: RunningProvider) => Promise<string>, poll: (op: 
   },
 });
 
+/** A code and an opaque access token of `n` characters each (base64url of the generator's bytes). */
+const tokenLengths = (n: number): Probe => ({
+  config: OPAQUE_CONFIG,
+  run: async (op) => {
+    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
+    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([n, n]);
+  },
+});
+
 export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   'pkce-accept-short-verifier': { run: async (op) => {
     const verifier = 'v'.repeat(42);
@@ -129,14 +138,8 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
     rule((await ccToken(op, SERVICE, { scope: 'api:read', frobnicate: 'x' })).status).toBe(400);
   } },
   // 12 and 17 random bytes, base64url: 16 and 23 characters (the clean provider's are 43).
-  'short-tokens': { config: OPAQUE_CONFIG, run: async (op) => {
-    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
-    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([16, 16]);
-  } },
-  'tokens-below-160-bits': { config: OPAQUE_CONFIG, run: async (op) => {
-    const t = await ccToken(op, OPAQUE, { scope: 'api:read' });
-    rule([(await authorize(op)).params.get('code')?.length, (t.json.access_token as string).length]).toEqual([23, 23]);
-  } },
+  'short-tokens': tokenLengths(16),
+  'tokens-below-160-bits': tokenLengths(23),
   'device-code-redeem-race': pollRace(async (op) => {
     const a = await dc.deviceAuthorize(op);
     await dc.deviceDecide(op, a.json.user_code as string, 'allow');
