@@ -29,6 +29,7 @@ export function withStoreFaults(store: Store, faults: Faults): Store {
       return value;
     },
     sizes: async () => ({ ...(await store.sizes()), ...(await local.sizes()) }),
+    count: (kind) => at(kind).count(kind),
     close: async () => {
       await local.close();
       await store.close();

@@ -93,6 +93,12 @@ export class RedisStore implements Store {
     return out;
   }
 
+  async count(kind: Kind): Promise<number> {
+    let n = 0;
+    for await (const keys of this.#client.scanIterator({ MATCH: `${escapeGlob(this.#key(kind, ''))}*`, COUNT: 1000 })) n += keys.length;
+    return n;
+  }
+
   async close(): Promise<void> {
     if (!this.#client.isOpen) return;
     try {

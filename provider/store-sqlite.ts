@@ -15,7 +15,7 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
-  readonly #q: Record<'get' | 'set' | 'add' | 'del' | 'consume' | 'sizes' | 'sweep', StatementSync>;
+  readonly #q: Record<'get' | 'set' | 'add' | 'del' | 'consume' | 'sizes' | 'count' | 'sweep', StatementSync>;
   #closed = false;
 
   private constructor(path: string, now: () => number, sweepMs: number) {
@@ -43,6 +43,7 @@ export class SqliteStore implements Store {
       del: p('DELETE FROM entries WHERE kind = ? AND id = ?'),
       consume: p('DELETE FROM entries WHERE kind = ? AND id = ? RETURNING value, expires_at'),
       sizes: p('SELECT kind, count(*) AS n FROM entries WHERE expires_at > ? GROUP BY kind'),
+      count: p('SELECT count(*) AS n FROM entries WHERE kind = ? AND expires_at > ?'),
       sweep: p('DELETE FROM entries WHERE expires_at <= ?'),
     };
     this.#timer = setInterval(() => this.sweep(), sweepMs);
@@ -83,6 +84,10 @@ export class SqliteStore implements Store {
     const out: Partial<Record<Kind, number>> = {};
     for (const r of this.#q.sizes.all(this.#now()) as Array<{ kind: Kind; n: number }>) out[r.kind] = Number(r.n);
     return out;
+  }
+
+  async count(kind: Kind): Promise<number> {
+    return Number((this.#q.count.get(kind, this.#now()) as { n: number }).n);
   }
 
   /** Delete the expired rows (the timer calls this). */

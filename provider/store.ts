@@ -20,6 +20,8 @@ export interface Store {
   consume<T>(kind: Kind, id: string): Promise<T | undefined>;
   /** Live entries per kind (the store-size gauge of /metrics). */
   sizes(): Promise<Partial<Record<Kind, number>>>;
+  /** Live entries of one kind (what sizes() gives for it, without counting the others). */
+  count(kind: Kind): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -218,6 +220,11 @@ export class MemoryStore implements Store {
     const out: Partial<Record<Kind, number>> = {};
     for (const [kind, t] of this.#tables) if (t.entries.size > 0) out[kind] = t.entries.size;
     return out;
+  }
+
+  async count(kind: Kind): Promise<number> {
+    this.sweep();
+    return this.#tables.get(kind)?.entries.size ?? 0;
   }
 
   async close(): Promise<void> {

@@ -112,7 +112,7 @@ function checkInitialAccessToken(ctx: ProviderContext, req: FastifyRequest): voi
 // snapshot: concurrent registrations at the cap may pass it together (a cap, not an exact quota).
 async function checkCapacity(ctx: ProviderContext): Promise<void> {
   const max = ctx.config.registration.max_clients;
-  if (((await ctx.store.sizes()).client ?? 0) >= max) {
+  if ((await ctx.store.count('client')) >= max) {
     throw new InvalidClientMetadata(`registration refused: this server accepts at most ${max} registered clients`);
   }
 }

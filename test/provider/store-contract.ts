@@ -47,7 +47,7 @@ export function storeContract(name: string, make: () => Store | Promise<Store>):
       expect(await s.get('interaction', id)).toEqual({ n: 1 });
     });
 
-    it('every entry expires by its own TTL: get, add, consume and sizes see it gone', async () => {
+    it('every entry expires by its own TTL: get, add, consume, sizes and count see it gone', async () => {
       const s = await fresh();
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
       await s.set('code', a, 'short', 1);
@@ -63,6 +63,7 @@ export function storeContract(name: string, make: () => Store | Promise<Store>):
       expect(await s.add('dpop_jti', c, 'second', 60)).toBe(true);
       expect(await s.get('dpop_jti', c)).toBe('second');
       expect(await s.sizes()).toEqual({ code: 1, dpop_jti: 1 });
+      expect(await s.count('code')).toBe(1);
     });
 
     it('set renews the TTL of an existing entry', async () => {
@@ -104,6 +105,7 @@ export function storeContract(name: string, make: () => Store | Promise<Store>):
       await s.consume('code', 'gone');
       await s.delete('access_token', 't0');
       expect(await s.sizes()).toEqual({ access_token: 4, dpop_jti: 1 });
+      expect([await s.count('access_token'), await s.count('dpop_jti'), await s.count('code')]).toEqual([4, 1, 0]);
     });
 
     it('close resolves (and may be called twice)', async () => {
