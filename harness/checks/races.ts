@@ -12,26 +12,40 @@ interface RaceInput {
   replay?: number;
 }
 
-function servedOnceOf(input: unknown, what: string) {
+/**
+ * Of several concurrent requests for one single-use value (`reqs`: "concurrent authorization_code
+ * requests", "concurrent requests carrying ..."), one was served (2xx) and the others refused
+ * (4xx). `overServed` words a failure with more than one served: how many at most, and what the
+ * `replay` evidence adds.
+ */
+export function servedOnce(input: unknown, reqs: string, overServed: (replay: unknown) => { most: string; tail: string } = jtiOverServed) {
   const statuses = field(input, 'statuses');
   const replay = field(input, 'replay');
-  const expected = `exactly one 2xx among the concurrent requests carrying ${what}, the others refused (4xx)`;
+  const expected = `exactly one 2xx among the ${reqs}, the others refused (4xx)`;
   if (!Array.isArray(statuses) || statuses.length < 2 || !statuses.every((s) => typeof s === 'number')) {
     return fail(`expected the statuses of at least two concurrent requests, found ${preview(statuses)}`, expected, evidence(statuses));
   }
   const served = statuses.filter((s) => s >= 200 && s < 300).length;
   const refused = statuses.filter((s) => s >= 400 && s < 500).length;
   const actual = { statuses, ...(typeof replay === 'number' ? { replay } : {}) };
-  if (served === 1 && refused === statuses.length - 1) return pass(`1 of ${statuses.length} concurrent requests carrying ${what} served, ${refused} refused`, expected, actual);
+  if (served === 1 && refused === statuses.length - 1) return pass(`1 of ${statuses.length} ${reqs} served, ${refused} refused`, expected, actual);
   if (served > 1) {
-    const after = typeof replay !== 'number' ? '' : replay >= 400 && replay < 500
-      ? `; one more copy sent afterwards was refused (${replay}): the server remembers the jti, but not atomically or not across its instances`
-      : replay >= 200 && replay < 300 ? `; one more copy sent afterwards was served too (${replay}): the server keeps no record of the jti` : '';
-    return fail(`expected at most one of ${statuses.length} concurrent requests carrying ${what} to be served, found ${served}${after}`, expected, actual);
+    const { most, tail } = overServed(replay);
+    return fail(`expected ${most} one of ${statuses.length} ${reqs} to be served, found ${served}${tail}`, expected, actual);
   }
-  if (served === 0) return fail(`expected one of ${statuses.length} concurrent requests carrying ${what} to be served, found none (statuses ${statuses.join(', ')})`, expected, actual);
+  if (served === 0) return fail(`expected one of ${statuses.length} ${reqs} to be served, found none (statuses ${statuses.join(', ')})`, expected, actual);
   return fail(`expected the other requests refused with a 4xx, found statuses ${statuses.join(', ')}`, expected, actual);
 }
+
+/** A jti race served more than once: what one more copy, sent after it, says of the server's jti record. */
+function jtiOverServed(replay: unknown): { most: string; tail: string } {
+  const tail = typeof replay !== 'number' ? '' : replay >= 400 && replay < 500
+    ? `; one more copy sent afterwards was refused (${replay}): the server remembers the jti, but not atomically or not across its instances`
+    : replay >= 200 && replay < 300 ? `; one more copy sent afterwards was served too (${replay}): the server keeps no record of the jti` : '';
+  return { most: 'at most', tail };
+}
+
+const servedOnceOf = (input: unknown, what: string) => servedOnce(input, `concurrent requests carrying ${what}`);
 
 /** OpenID Connect Core §9 (RFC 7523 §3 item 7): one client assertion (one jti) serves at most one token request. */
 export const assertionUsedOnceConcurrently = defineCheck<RaceInput>('assertion-used-once-concurrently', 'OIDCC-9-assertion-jti-race', (input) => servedOnceOf(input, 'one client assertion (same jti)'));

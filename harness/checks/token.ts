@@ -1,6 +1,7 @@
 // Checks on token endpoint responses (RFC 6749 §5, OpenID Connect Core §3.1.3.3).
 import { defineCheck, fail, pass } from '../core/finding.ts';
 import { evidence, field, has, header, isRecord, preview, successResponseProblem, typeName } from './util.ts';
+import { servedOnce } from './races.ts';
 
 /** Error codes registered for the token endpoint: RFC 6749 §5.2 and the OAuth Extensions Error Registry. */
 export const REGISTERED_TOKEN_ERRORS: ReadonlySet<string> = new Set([
@@ -96,22 +97,9 @@ export const errorResponseMatchesSchema = defineCheck<{ status: number; json: un
   },
 );
 
-/** Of several concurrent requests redeeming one credential, exactly one was served (2xx). */
-function servedOnce(input: unknown, what: string) {
-  const statuses = field(input, 'statuses');
-  const expected = `exactly one 2xx among the concurrent ${what} requests, the others refused (4xx)`;
-  if (!Array.isArray(statuses) || statuses.length < 2 || !statuses.every((s) => typeof s === 'number')) {
-    return fail(`expected the statuses of at least two concurrent requests, found ${preview(statuses)}`, expected, evidence(statuses));
-  }
-  const served = statuses.filter((s) => s >= 200 && s < 300).length;
-  const refused = statuses.filter((s) => s >= 400 && s < 500).length;
-  const actual = { statuses };
-  if (served === 1 && refused === statuses.length - 1) return pass(`1 of ${statuses.length} concurrent ${what} requests served, ${refused} refused`, expected, actual);
-  if (served > 1) return fail(`expected exactly one of ${statuses.length} concurrent ${what} requests to be served, found ${served}: the credential was redeemed more than once`, expected, actual);
-  if (served === 0) return fail(`expected one of ${statuses.length} concurrent ${what} requests to be served, found none (statuses ${statuses.join(', ')})`, expected, actual);
-  return fail(`expected the other requests refused with a 4xx, found statuses ${statuses.join(', ')}`, expected, actual);
-}
+/** Of several concurrent requests redeeming one code or refresh token, exactly one was served (2xx). */
+const redeemedOnce = (input: unknown, what: string) => servedOnce(input, `concurrent ${what} requests`, () => ({ most: 'exactly', tail: ': the credential was redeemed more than once' }));
 
-export const codeRedeemedOnceConcurrently = defineCheck<{ statuses: number[] }>('code-redeemed-once-concurrently', 'RFC6749-4.1.2-code-race', (input) => servedOnce(input, 'authorization_code'));
+export const codeRedeemedOnceConcurrently = defineCheck<{ statuses: number[] }>('code-redeemed-once-concurrently', 'RFC6749-4.1.2-code-race', (input) => redeemedOnce(input, 'authorization_code'));
 
-export const refreshRedeemedOnceConcurrently = defineCheck<{ statuses: number[] }>('refresh-redeemed-once-concurrently', 'RFC9700-4.14.2-refresh-race', (input) => servedOnce(input, 'refresh_token'));
+export const refreshRedeemedOnceConcurrently = defineCheck<{ statuses: number[] }>('refresh-redeemed-once-concurrently', 'RFC9700-4.14.2-refresh-race', (input) => redeemedOnce(input, 'refresh_token'));
