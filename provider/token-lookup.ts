@@ -27,7 +27,7 @@ export interface TokenInfo {
 }
 
 /** The fields of a stored refresh token that matter here (grants/refresh_token.ts owns the record). */
-interface RefreshRecord { grantId: string; clientId: string; sub: string; scope: string; expiresAt: number; rotatedAt?: number }
+interface RefreshRecord { grantId: string; clientId: string; sub: string; scope: string; expiresAt: number }
 
 /** Where an individually revoked access token's record is kept (RFC 7009 §2.1), until it would have expired. */
 export const revokedAccessKey = (jti: string) => `at:${jti}`;
@@ -50,7 +50,7 @@ async function findRefreshToken(ctx: ProviderContext, token: string): Promise<To
   const info: TokenInfo = { type: 'refresh_token', clientId: r.clientId, sub: r.sub, scope: r.scope, grantId: r.grantId, exp: Math.floor(r.expiresAt / 1000), refreshToken: token };
   if (Date.now() >= r.expiresAt) info.inactive = 'expired';
   else if (await ctx.store.get('revoked_grant', r.grantId)) info.inactive = 'revoked';
-  else if (r.rotatedAt !== undefined || (await ctx.store.get('refresh_rotated', token)) !== undefined) info.inactive = 'rotated';
+  else if ((await ctx.store.get('refresh_rotated', token)) !== undefined) info.inactive = 'rotated';
   return info;
 }
 

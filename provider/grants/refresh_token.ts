@@ -28,8 +28,6 @@ export interface Grant {
 interface RefreshTokenRecord extends Grant {
   /** Epoch ms. */
   expiresAt: number;
-  /** Set once the token was used and replaced by a new one. */
-  rotatedAt?: number;
   /** RFC 9449 §5: a public client's refresh token is bound to its DPoP key. */
   jkt?: string;
 }
@@ -106,12 +104,10 @@ async function claimRotation(ctx: ProviderContext, token: string, record: Refres
   return !(await ctx.store.add('refresh_rotated', token, true, ttl));
 }
 
-// RFC 9700 §4.14.2: refresh token rotation. The used token is kept, marked rotated, for reuse
-// detection; a new one with the grant's full scope replaces it (fault refresh-token-no-rotation:
-// the same token is returned and stays valid).
+// RFC 9700 §4.14.2: refresh token rotation. The used token is kept, and its "rotated" marker
+// (claimRotation) serves reuse detection and introspection; a new one with the grant's full scope
+// replaces it (fault refresh-token-no-rotation: the same token is returned and stays valid).
 async function rotate(ctx: ProviderContext, used: string, record: RefreshTokenRecord): Promise<string> {
   if (ctx.faults.on('refresh-token-no-rotation')) return used;
-  // The record keeps rotatedAt for introspection (token-lookup.ts); the marker is the guard.
-  await ctx.store.set('refresh_token', used, { ...record, rotatedAt: Date.now() } satisfies RefreshTokenRecord, ttlOf((record.expiresAt - Date.now()) / 1000));
   return issueRefreshToken(ctx, record);
 }
