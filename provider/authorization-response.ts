@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { ClaimsRequest } from './claims.ts';
 import type { ProviderContext } from './context.ts';
-import { randomToken } from './http.ts';
+import { randomToken, sendHtml } from './http.ts';
+import { esc } from './views.ts';
 import type { Session } from './session.ts';
 import { InvalidRequestUri, markPushedRequestUsed } from './fapi.ts';
 import { tokenBytes } from './faults.ts';
@@ -64,8 +65,6 @@ const AUTO_SUBMIT = 'document.forms[0].submit()';
 /** CSP hash of the one inline script of the form_post page: no other script may run there. */
 const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).digest('base64')}'`;
 
-const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /**
  * Send the authorization response in the request's response mode: query (RFC 6749 §4.1.2, the
  * code flow's default), fragment (OAuth 2.0 Multiple Response Types §2.1), or form_post (OAuth 2.0
@@ -89,15 +88,9 @@ export function sendAuthorizationResponse(
   // Faults form-post-as-query / fragment-as-query: the requested mode is ignored, the query is used.
   if ((mode === 'form_post' && faults.on('form-post-as-query')) || (mode === 'fragment' && faults.on('fragment-as-query'))) mode = 'query';
   if (mode === 'form_post') {
-    const inputs = Object.entries(out).map(([k, v]) => `<input type="hidden" name="${escAttr(k)}" value="${escAttr(v)}">`).join('');
-    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Submitting...</title></head><body><form method="post" action="${escAttr(redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT}</script></body></html>`;
-    return reply
-      .code(200)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'DENY')
-      .header('content-security-policy', `default-src 'none'; script-src ${AUTO_SUBMIT_HASH}; frame-ancestors 'none'`)
-      .send(html);
+    const inputs = Object.entries(out).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Submitting...</title></head><body><form method="post" action="${esc(redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>${AUTO_SUBMIT}</script></body></html>`;
+    return sendHtml(reply, 200, html, `default-src 'none'; script-src ${AUTO_SUBMIT_HASH}; frame-ancestors 'none'`);
   }
   const url = new URL(redirectUri);
   if (mode === 'fragment') url.hash = new URLSearchParams(out).toString();

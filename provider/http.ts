@@ -34,13 +34,14 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+/** An OP page: never cached, never framed; `csp` replaces the default policy (it keeps frame-ancestors 'none'). */
+export function sendHtml(reply: FastifyReply, status: number, html: string, csp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+    .header('content-security-policy', csp)
     .send(html);
 }
 
