@@ -232,7 +232,9 @@ const defs = {
 
   // ---- RFC 8628, device authorization grant (issue 5) ----
   'RFC8628-3.2-response': { spec: 'RFC 8628', section: '3.2', level: 'MUST', text: 'The device authorization response is 200 application/json with device_code, user_code, verification_uri and expires_in (verification_uri_complete and interval OPTIONAL).' },
-  'RFC8628-4-metadata': { spec: 'RFC 8628', section: '4', level: 'MUST', text: 'Authorization server metadata advertises device_authorization_endpoint (and the device_code grant in grant_types_supported).' },
+  // RFC 8628 §4 defines device_authorization_endpoint as OPTIONAL metadata: a provider serving the grant
+  // should advertise it (clients cannot discover the endpoint otherwise), but no MUST binds it.
+  'RFC8628-4-metadata': { spec: 'RFC 8628', section: '4', level: 'SHOULD', text: 'Authorization server metadata advertises device_authorization_endpoint (and the device_code grant in grant_types_supported).' },
   'RFC8628-3.2-error': { spec: 'RFC 8628', section: '3.2 (RFC 6749 §5.2)', level: 'MUST', text: 'A refused device authorization request is answered like a token endpoint error: HTTP 400 (401 for invalid_client), application/json, a registered error code.' },
   'RFC8628-6.1-user-code': { spec: 'RFC 8628', section: '6.1', level: 'SHOULD', text: 'The user_code is easy to type: a short code over a case-insensitive charset without easily confused characters (e.g. the 20 consonants BCDFGHJKLMNPQRSTVWXZ, or digits), at least about 8 characters of entropy-bearing text.' },
   'RFC8628-3.5-pending': { spec: 'RFC 8628', section: '3.5', level: 'MUST', text: 'While the End-User has not completed the user interaction, the token endpoint answers authorization_pending and issues no tokens.' },
@@ -243,7 +245,7 @@ const defs = {
   'RFC8628-3.5-single-use': { spec: 'RFC 8628', section: '3.5 (RFC 6749 §10.5)', level: 'MUST', text: 'A device_code is a one-time grant: once it was exchanged for tokens the device authorization session has concluded, and a further token request with it is refused (invalid_grant).' },
   'RFC8628-3.5-device-code-race': { spec: 'RFC 8628', section: '3.5 (RFC 6749 §10.5)', level: 'MUST', text: 'A device_code is a one-time grant also under concurrency: of several token requests polling one approved device_code at once, exactly one gets tokens.' },
   'RFC8628-5.1-user-code-entropy': { spec: 'RFC 8628', section: '5.1, 6.1', level: 'SHOULD', text: 'The user code SHOULD have enough entropy that, with rate limiting, brute force is infeasible; judged by the RFC\'s yardstick of at most a 2^-32 chance per code: at least 32 bits (the RFC\'s 8-character base-20 example has about 34.5 and allows about 5 guesses).' },
-  'RFC8628-3.4-client-binding': { spec: 'RFC 8628', section: '3.4 (RFC 6749 §3.2.1)', level: 'MUST', text: 'A device_code is bound to the client it was issued to: a token request from another client is refused (invalid_grant).' },
+  'RFC8628-3.4-client-binding': { spec: 'RFC 8628', section: '3.4 (RFC 6749 §5.2 invalid_grant: "issued to another client")', level: 'MUST', text: 'A device_code is bound to the client it was issued to: a token request from another client is refused (invalid_grant).' },
 
   // ---- OpenID Connect CIBA Core 1.0, poll mode (issue 5) ----
   'CIBA-7.3-response': { spec: 'OpenID Connect CIBA Core 1.0', section: '7.3', level: 'MUST', text: 'A successful authentication request is answered 200 application/json with auth_req_id and expires_in (interval OPTIONAL).' },
