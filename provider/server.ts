@@ -88,9 +88,16 @@ export async function startProvider(opts: StartOptions = {}): Promise<RunningPro
   const ownStore = opts.store === undefined;
   // Generated signing keys are kept in the store, so a code or token signed before a restart (or by
   // another instance on the same store) verifies after it. Configured keys stay in the config.
+  // The KeyStore generated here serves as is when its keys are the ones stored (no second import).
+  let generated: KeyStore | undefined;
+  const stored = config.keys
+    ? undefined
+    : await sharedValue(store, 'signing_keys', 'initial', async () => (generated = await KeyStore.create()).keys.map((k) => k.privateJwk as Jwk), 10 * 365 * 86400);
   const keys = config.keys
     ? await KeyStore.create(config.keys)
-    : await KeyStore.create(await sharedValue(store, 'signing_keys', 'initial', async () => (await KeyStore.create()).keys.map((k) => k.privateJwk as Jwk), 10 * 365 * 86400));
+    : generated && generated.keys.every((k, i) => k.privateJwk === stored?.[i])
+      ? generated
+      : await KeyStore.create(stored);
   const faults = new Faults(faultIds);
   const ctx: ProviderContext = {
     issuer: config.issuer ?? '',

@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../harness/engine/container.ts';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -48,17 +48,6 @@ const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 function es256(header: object, payload: object, key: KeyObject): string {
   const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
   return `${input}.${b64u(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 function rssMiB(pid: number): number {
@@ -100,7 +89,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Spawn, wait until discovery answers, settle, read RSS, stop: the start figures alone. */
 async function startOnly(t: Target, o: BenchOptions, env?: Record<string, string>): Promise<{ readyMs: number; readyCpuMs: number; idleRssMiB: number }> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const started = performance.now();
   const child = t.start(port, env);
   try {
@@ -127,7 +116,7 @@ async function measure(t: Target, o: BenchOptions): Promise<ProviderFigures> {
 }
 
 async function measureLoad(t: Target, o: BenchOptions): Promise<ProviderFigures> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const issuer = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = t.start(port);
