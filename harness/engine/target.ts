@@ -126,6 +126,7 @@ async function startAnyTarget(plan: Plan, opts: StartTargetOptions = {}): Promis
     return { issuer: p.issuer!.replace(/\/$/, ''), ttl: { ...p.ttl }, faults: [], ...(instances ? { instances } : {}), stop: async () => {} };
   }
   if (p.launch === 'process' && typeof p.instances === 'number' && p.instances > 1) return startInstances(plan, opts);
+  if (p.launch === 'command' && typeof p.instances === 'number' && p.instances > 1) return startCommandInstances(plan, opts);
   if (p.launch === 'container') return startContainerTarget(plan, opts);
   if (p.launch === 'command') return startCommandTarget(plan, opts);
   const faults = [...new Set([...(p.faults ?? []), ...(opts.faults ?? [])])];
@@ -249,12 +250,14 @@ async function startContainerTarget(plan: Plan, opts: { logFile?: string }): Pro
  * issuer and env, runs it from the plan file's folder and polls `ready_path` on the issuer until it
  * answers 2xx. Its stdout and stderr go to the run's provider.log.
  */
-async function startCommandTarget(plan: Plan, opts: { logFile?: string; ca?: string }): Promise<Target> {
+async function startCommandTarget(plan: Plan, opts: { logFile?: string; ca?: string }, instance?: CommandInstance): Promise<Target> {
   const p = plan.provider;
   const { freeLoopbackPort } = await import('./container.ts');
-  const port = String(await freeLoopbackPort());
-  const issuer = p.issuer!.replaceAll('${port}', port).replace(/\/$/, '');
-  const fill = (v: string) => v.replaceAll('${port}', port).replaceAll('${issuer}', issuer);
+  const port = instance?.port ?? String(await freeLoopbackPort());
+  const own = p.issuer!.replaceAll('${port}', port).replace(/\/$/, '');
+  const issuer = instance?.issuer ?? own;
+  const vars: Record<string, string> = { port, issuer, ...instance?.vars };
+  const fill = (v: string) => v.replace(/\$\{(port|issuer|redis_url|redis_prefix)\}/g, (m, name: string) => vars[name] ?? m);
   const [program, ...args] = p.command!.map(fill);
   const env = { ...process.env, ...Object.fromEntries(Object.entries(p.env ?? {}).map(([k, v]) => [k, fill(v)])) };
   const cwd = plan.file ? dirname(plan.file) : process.cwd();
@@ -271,7 +274,8 @@ async function startCommandTarget(plan: Plan, opts: { logFile?: string; ca?: str
   let spawnError: string | undefined;
   child.once('error', (err) => (spawnError = err.message));
   child.once('exit', (code, signal) => (exited = `exited (${signal ?? `code ${code}`})`));
-  const readyUrl = issuer + (p.ready_path ?? '/.well-known/openid-configuration');
+  // An instance answers at its own port, whatever issuer it serves.
+  const readyUrl = own + (p.ready_path ?? '/.well-known/openid-configuration');
   const deadline = Date.now() + (p.start_timeout ?? 30) * 1000;
   const lastLine = () => tail.trim().split('\n').pop() ?? '';
   for (;;) {
@@ -290,6 +294,13 @@ async function startCommandTarget(plan: Plan, opts: { logFile?: string; ca?: str
   }
   child.removeAllListeners('exit');
   return { issuer, ttl: { ...p.ttl }, faults: [], logFile: opts.logFile, stop: () => stopChild(child, () => log?.end()) };
+}
+
+/** One of several instances of a `launch: command` provider: its port, the common issuer, extra variables. */
+interface CommandInstance {
+  port: string;
+  issuer: string;
+  vars: Record<string, string>;
 }
 
 /** The readiness URL answers 2xx (over https: verified against `ca` when given, else Node's roots). */
@@ -327,20 +338,8 @@ async function startInstances(plan: Plan, opts: StartTargetOptions): Promise<Tar
   const issuer = String(base.issuer ?? `http://127.0.0.1:${ports[0]}`).replace(/\/$/, '');
   const made = base.keys === undefined ? await makeSigningKeys('touchstone-run') : undefined;
   const keys = (base.keys ?? made) as Record<string, unknown>[];
-  let redis: RedisServer | undefined;
-  let store = base.store;
-  if (p.shared_store === 'redis') {
-    try {
-      redis = await startRedisServer();
-    } catch (err) {
-      if (err instanceof RedisUnavailableError) {
-        throw new TargetUnavailableError(`multi-instance path skipped: ${err.message}; provider.shared_store: redis needs redis-server. Nothing ran, so this run is not a pass`);
-      }
-      throw new TargetError(`provider.shared_store: redis: ${(err as Error).message}`);
-    }
-    // A prefix per run: a Redis shared with other runs keeps their keys apart.
-    store = { type: 'redis', url: redis.url, prefix: `touchstone-${randomUUID().slice(0, 8)}:` };
-  }
+  const redis = p.shared_store === 'redis' ? await sharedRedis() : undefined;
+  const store = redis ? { type: 'redis', url: redis.url, prefix: redis.prefix } : base.store;
   const started: Target[] = [];
   const stopAll = async () => {
     await Promise.all(started.map((t) => t.stop()));
@@ -366,6 +365,51 @@ async function startInstances(plan: Plan, opts: StartTargetOptions): Promise<Tar
     instances: ports.map((port) => `http://127.0.0.1:${port}`),
     stop: stopAll,
   };
+}
+
+/** `shared_store: redis`: a private redis-server for the run, and a key prefix of the run's own. */
+async function sharedRedis(): Promise<RedisServer & { prefix: string }> {
+  try {
+    // A prefix per run: a Redis shared with other runs keeps their keys apart.
+    return Object.assign(await startRedisServer(), { prefix: `touchstone-${randomUUID().slice(0, 8)}:` });
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) {
+      throw new TargetUnavailableError(`multi-instance path skipped: ${err.message}; provider.shared_store: redis needs redis-server. Nothing ran, so this run is not a pass`);
+    }
+    throw new TargetError(`provider.shared_store: redis: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `launch: command` with `instances: N`: the command started N times, each on a free loopback port
+ * (`${port}`), all serving the first one's issuer (`${issuer}`), with `${redis_url}` and
+ * `${redis_prefix}` naming the private Redis of `shared_store: redis` that they share. Each is ready
+ * when its own readiness URL answers.
+ */
+async function startCommandInstances(plan: Plan, opts: StartTargetOptions): Promise<Target> {
+  const p = plan.provider;
+  const { freeLoopbackPort } = await import('./container.ts');
+  const ports: string[] = [];
+  while (ports.length < (p.instances as number)) {
+    const port = String(await freeLoopbackPort());
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const url = (port: string) => p.issuer!.replaceAll('${port}', port).replace(/\/$/, '');
+  const issuer = url(ports[0]);
+  const redis = p.shared_store === 'redis' ? await sharedRedis() : undefined;
+  const vars: Record<string, string> = redis ? { redis_url: redis.url, redis_prefix: redis.prefix } : {};
+  const started: Target[] = [];
+  const stopAll = async () => {
+    await Promise.all(started.map((t) => t.stop()));
+    await redis?.stop();
+  };
+  try {
+    for (const port of ports) started.push(await startCommandTarget(plan, opts, { port, issuer, vars }));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return { issuer, ttl: started[0].ttl, faults: [], logFile: opts.logFile, instances: ports.map(url), stop: stopAll };
 }
 
 /** The plan's provider config as an object (inline, or read from its YAML / JSON file). */

@@ -142,16 +142,20 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
 }
 
 /**
- * `provider.instances`: a count for `launch: process` (with a store they share), a list of loopback
+ * `provider.instances`: a count for `launch: process` or `command` (with a store they share), a list of loopback
  * URLs for `launch: external`; `variants.instances: several` exactly when there are several.
  */
 function checkInstances(plan: Plan, fail: (msg: string) => never): void {
   const p = plan.provider;
   const n = p.instances;
   if (typeof n === 'number') {
-    if (p.launch !== 'process') fail(`/provider/instances: a count applies when launch is process (the harness starts that many); for a provider you run, list the base URL of each instance`);
+    if (p.launch !== 'process' && p.launch !== 'command') fail(`/provider/instances: a count applies when launch is process or command (the harness starts that many); for a provider you run, list the base URL of each instance`);
+    if (p.launch === 'command') {
+      if (!p.issuer?.includes('${port}')) fail('/provider/instances: with launch: command, /provider/issuer must contain ${port} (each instance gets its own port; all serve the first one\'s issuer)');
+      if (!p.shared_store) fail(`/provider/instances: ${n} instances of a command need a store they share: set /provider/shared_store: redis (the harness starts a private redis-server and passes \${redis_url} to the command)`);
+    }
     const store = typeof p.config === 'object' ? (p.config as { store?: { type?: unknown } }).store : undefined;
-    if (!p.shared_store && typeof p.config !== 'string' && store?.type !== 'redis') {
+    if (p.launch === 'process' && !p.shared_store && typeof p.config !== 'string' && store?.type !== 'redis') {
       fail(`/provider/instances: ${n} instances need a store they share: set /provider/shared_store: redis (the harness starts a private redis-server) or a provider config store { type: redis, url }`);
     }
     if (p.shared_store && store !== undefined) fail('/provider/shared_store: the provider config sets its own store; keep one of the two');
@@ -163,7 +167,7 @@ function checkInstances(plan: Plan, fail: (msg: string) => never): void {
       if (!isLoopbackHost(host)) fail(`/provider/instances/${i} host ${host} is not on loopback; Touchstone only sends traffic to loopback hosts`);
     });
   }
-  if (p.shared_store && typeof n !== 'number') fail('/provider/shared_store only applies with launch: process and a count of /provider/instances');
+  if (p.shared_store && typeof n !== 'number') fail('/provider/shared_store only applies with launch: process or command and a count of /provider/instances');
   const several = n !== undefined;
   const variant = plan.variants?.instances;
   if (variant === 'several' && !several) fail('/variants/instances: several needs /provider/instances (a count for launch: process, or the instances\' URLs for launch: external)');

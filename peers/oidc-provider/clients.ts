@@ -80,3 +80,12 @@ export const cibaClients: Client[] = [
     redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],
     backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'RS256' },
 ];
+
+/** Several instances on one Redis: the web and public clients, and a private_key_jwt service client
+ *  for the client assertion and DPoP proof races (its key is the fapi2 plans' `second`). */
+export const multiInstanceClients: Client[] = [
+  webClients[0],
+  webClients[3],
+  { client_id: 'touchstone-service-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-second']] },
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read' },
+];

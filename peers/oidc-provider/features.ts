@@ -52,3 +52,8 @@ export function registration(initialAccessToken: string): Features {
 export function deviceFlow(): Features {
   return { deviceFlow: { enabled: true } };
 }
+
+/** DPoP (RFC 9449) without server nonces, for bearer-or-DPoP clients. */
+export function dpop(): Features {
+  return { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => false } };
+}

@@ -1,19 +1,23 @@
 // The oidc-provider test peer: panva's certified OP (oidc-provider 9.13.3) configured per peer plan.
 //   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
+//     [--issuer <url> --redis <redis://…> --redis-prefix <p>]
 // listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
 // callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
+// Several instances (plans/peer/multi-instance.yaml) share one --issuer and keep their state in one
+// Redis (redis-adapter.ts) instead of the in-memory adapter.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 import { findAccount, scopeClaims } from './accounts.ts';
+import { connectRedis, RedisAdapter } from './redis-adapter.ts';
 import { cibaApproval } from './ciba.ts';
 import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, issuer: { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string', default: 'peer:' } } });
 const profile = profiles[values.profile!];
 if (!profile) {
   console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
@@ -46,6 +50,7 @@ function configuration(p: Profile): Record<string, unknown> {
     rotateRefreshToken: true,
     ttl: { ...ttl, ...p.ttl },
     cookies: { keys: ['touchstone-peer-cookie-key-0001'] },
+    ...(values.redis && { adapter: RedisAdapter }),
     clientAuthMethods: p.fapi ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     ...(p.fapi && {
       // FAPI 2.0 Security Profile §5.3.2.2: response type code only.
@@ -60,7 +65,8 @@ function configuration(p: Profile): Record<string, unknown> {
 }
 
 const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8'), minVersion: 'TLSv1.2' as const } : undefined;
-const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+const issuer = values.issuer?.replace(/\/$/, '') ?? `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+if (values.redis) await connectRedis(values.redis, values['redis-prefix']!);
 const provider = new Provider(issuer, configuration(profile));
 provider.use(logRequests);
 provider.use(markScopes);

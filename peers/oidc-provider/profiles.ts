@@ -36,6 +36,8 @@ export const profiles: Record<string, Profile> = {
     features: { ...f.oidc(), ...f.clientCredentials(), ...f.registration('touchstone-initial-access-token-01') },
     scopes: ['api:read', 'api:write'],
   },
+  // plans/peer/multi-instance.yaml: several instances on one Redis (main.ts --redis).
+  'multi-instance': { clients: clients.multiInstanceClients, features: { ...f.oidc(), ...f.clientCredentials(), ...f.dpop() }, scopes: ['api:read'], ttl: webCode },
   device: { clients: clients.deviceClients, features: { ...f.oidc(), ...f.deviceFlow() }, ttl: { DeviceCode: 20 } },
   // CIBA Core §7.1: requested_expiry (seconds) sets the request's lifetime, here at most 60 s.
   ciba: {

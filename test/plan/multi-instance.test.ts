@@ -113,11 +113,13 @@ describe('provider.instances in a plan', () => {
   });
   it.each([
     ['a count needs a store the instances share', (d: Record<string, any>) => delete d.provider.shared_store, /^\/provider\/instances: 2 instances need a store they share: set \/provider\/shared_store: redis/],
-    ['a count is for launch: process', (d: Record<string, any>) => Object.assign(d.provider, { launch: 'external', issuer: 'http://127.0.0.1:9400', config: undefined, shared_store: undefined }), /^\/provider\/instances: a count applies when launch is process/],
+    ['a count is for launch: process', (d: Record<string, any>) => Object.assign(d.provider, { launch: 'external', issuer: 'http://127.0.0.1:9400', config: undefined, shared_store: undefined }), /^\/provider\/instances: a count applies when launch is process or command/],
+    ['a command\'s instances need ${port} in the issuer', (d: Record<string, any>) => Object.assign(d.provider, { launch: 'command', command: ['node', 'op.js'], issuer: 'http://127.0.0.1:9400', config: undefined }), /^\/provider\/instances: with launch: command, \/provider\/issuer must contain \$\{port\}/],
+    ['a command\'s instances need shared_store', (d: Record<string, any>) => Object.assign(d.provider, { launch: 'command', command: ['node', 'op.js'], issuer: 'http://127.0.0.1:${port}', config: undefined, shared_store: undefined }), /^\/provider\/instances: 2 instances of a command need a store they share/],
     ['a list is for launch: external', (d: Record<string, any>) => (d.provider.instances = ['http://127.0.0.1:9401', 'http://127.0.0.1:9402']), /^\/provider\/instances: a list of URLs applies when launch is external/],
     ['listed instances are on loopback', (d: Record<string, any>) => (d.provider = { launch: 'external', issuer: 'http://127.0.0.1:9400', instances: ['http://127.0.0.1:9401', 'http://10.0.0.2:9400'] }), /^\/provider\/instances\/1 host 10\.0\.0\.2 is not on loopback/],
     ['one instance is not several', (d: Record<string, any>) => (d.provider.instances = 1), /^\/provider\/instances must be >= 2/],
-    ['shared_store needs a count', (d: Record<string, any>) => delete d.provider.instances, /^\/provider\/shared_store only applies with launch: process and a count/],
+    ['shared_store needs a count', (d: Record<string, any>) => delete d.provider.instances, /^\/provider\/shared_store only applies with launch: process or command and a count/],
     ['the variant follows the instances', (d: Record<string, any>) => delete d.variants.instances, /^\/variants\/instances must be several when \/provider\/instances is set/],
     ['the variant needs instances', (d: Record<string, any>) => (d.provider = { launch: 'process' }), /^\/variants\/instances: several needs \/provider\/instances/],
   ])('%s', async (_name, edit, message) => {
