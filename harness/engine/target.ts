@@ -278,19 +278,23 @@ async function startCommandTarget(plan: Plan, opts: { logFile?: string; ca?: str
   const readyUrl = own + (p.ready_path ?? '/.well-known/openid-configuration');
   const deadline = Date.now() + (p.start_timeout ?? 30) * 1000;
   const lastLine = () => tail.trim().split('\n').pop() ?? '';
-  for (;;) {
-    if (spawnError) throw new TargetError(`/provider/command could not start ${program}: ${spawnError}`);
-    if (exited) {
-      log?.end();
-      throw new TargetError(`/provider/command ${exited} before ${readyUrl} answered: ${lastLine()}`);
+  const probe = await readiness(opts.ca);
+  try {
+    for (;;) {
+      if (spawnError) throw new TargetError(`/provider/command could not start ${program}: ${spawnError}`);
+      if (exited) {
+        log?.end();
+        throw new TargetError(`/provider/command ${exited} before ${readyUrl} answered: ${lastLine()}`);
+      }
+      if (await probe.ready(readyUrl)) break;
+      if (Date.now() > deadline) {
+        await stopChild(child, () => log?.end());
+        throw new TargetError(`/provider/command: ${readyUrl} did not answer 2xx within ${p.start_timeout ?? 30} s (/provider/start_timeout): ${lastLine()}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const ok = await ready(readyUrl, opts.ca);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stopChild(child, () => log?.end());
-      throw new TargetError(`/provider/command: ${readyUrl} did not answer 2xx within ${p.start_timeout ?? 30} s (/provider/start_timeout): ${lastLine()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await probe.close();
   }
   child.removeAllListeners('exit');
   return { issuer, ttl: { ...p.ttl }, faults: [], logFile: opts.logFile, stop: () => stopChild(child, () => log?.end()) };
@@ -303,20 +307,31 @@ interface CommandInstance {
   vars: Record<string, string>;
 }
 
-/** The readiness URL answers 2xx (over https: verified against `ca` when given, else Node's roots). */
-async function ready(url: string, ca?: string): Promise<boolean> {
-  if (!ca) return fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' }).then((r) => r.status >= 200 && r.status < 300, () => false);
+/**
+ * The readiness poll: does a URL answer 2xx? Over https with `ca`, one undici Agent trusting it
+ * serves every poll (closed after); otherwise fetch with Node's roots.
+ */
+async function readiness(ca?: string): Promise<{ ready(url: string): Promise<boolean>; close(): Promise<void> }> {
+  if (!ca) {
+    return {
+      ready: (url) => fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' }).then((r) => r.status >= 200 && r.status < 300, () => false),
+      close: async () => {},
+    };
+  }
   const { Agent, request } = await import('undici');
   const agent = new Agent({ connect: { ca } });
-  try {
-    const r = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(1000) });
-    await r.body.dump();
-    return r.statusCode >= 200 && r.statusCode < 300;
-  } catch {
-    return false;
-  } finally {
-    await agent.close().catch(() => {});
-  }
+  return {
+    async ready(url) {
+      try {
+        const r = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(1000) });
+        await r.body.dump();
+        return r.statusCode >= 200 && r.statusCode < 300;
+      } catch {
+        return false;
+      }
+    },
+    close: () => agent.close().catch(() => {}),
+  };
 }
 
 /**
