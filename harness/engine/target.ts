@@ -5,7 +5,11 @@
 // Several instances (`provider.instances`): `process` with a count starts that many reference
 // providers with one issuer, one set of signing keys and one shared store (`shared_store: redis`:
 // a private redis-server for the run, harness/engine/redis-server.ts); `external` with a list of
-// URLs names the instances of a provider the user runs. The target lists their base URLs.
+// URLs names the instances of a provider the user runs; `command` with a count runs the command that
+// many times on one Redis (${redis_url}). The target lists their base URLs.
+// `launch: process` is the reference provider's launcher, so only it writes that provider's own
+// config keys and env (TOUCHSTONE_FAULTS, TOUCHSTONE_STORE, `store`, `tls`, `port`); the other
+// launchers hand a provider nothing but the plan's command, env and ${...} values.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
