@@ -12,12 +12,21 @@ import { storeContract } from './store-contract.ts';
 const unavailable = redisUnavailableReason();
 const title = (t: string) => (unavailable ? `${t} [skipped: ${unavailable}]` : t);
 
+// One redis-server for the file: the Redis-specific tests and the shared contract.
+let redis: RedisServer;
+if (!unavailable) {
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  }, 20_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+}
+
 describe.skipIf(unavailable !== undefined)('RedisStore', () => {
-  let redis: RedisServer;
   let a: RedisStore;
   let b: RedisStore;
   beforeAll(async () => {
-    redis = await startRedisServer();
     a = await RedisStore.connect({ url: redis.url, prefix: 'test-a:' });
     // A second client (another provider instance) on the same prefix.
     b = await RedisStore.connect({ url: redis.url, prefix: 'test-a:' });
@@ -25,7 +34,6 @@ describe.skipIf(unavailable !== undefined)('RedisStore', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await redis?.stop();
   });
 
   it(title('set / get / delete round-trip JSON values'), async () => {
@@ -51,16 +59,6 @@ describe.skipIf(unavailable !== undefined)('RedisStore', () => {
     expect(got.filter((v) => v !== undefined)).toEqual([{ grantId: 'g1' }]);
     expect(await a.get('code', 'race')).toBeUndefined();
   });
-
-  it(title('entries expire by their TTL (add writes again once the first expired)'), async () => {
-    await a.set('dpop_nonce', 'n1', true, 1);
-    expect(await a.add('dpop_jti', 'j1', true, 1)).toBe(true);
-    expect(await a.add('dpop_jti', 'j1', true, 1)).toBe(false);
-    await new Promise((r) => setTimeout(r, 2100));
-    expect(await a.get('dpop_nonce', 'n1')).toBeUndefined();
-    expect(await a.consume('dpop_jti', 'j1')).toBeUndefined();
-    expect(await a.add('dpop_jti', 'j1', true, 1)).toBe(true);
-  }, 10_000);
 
   it(title('sizes counts live entries per kind under its own prefix only'), async () => {
     const other = await RedisStore.connect({ url: redis.url, prefix: 'test-sizes:' });
@@ -106,17 +104,9 @@ describe.skipIf(unavailable !== undefined)('RedisStore', () => {
   });
 });
 
-// The shared contract (test/provider/store-contract.ts), each store on a fresh prefix of one Redis.
-if (!unavailable) {
-  let server: RedisServer | undefined;
-  beforeAll(async () => {
-    server = await startRedisServer();
-  }, 20_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
-  storeContract('redis', () => RedisStore.connect({ url: server!.url, prefix: `contract-${randomUUID()}:` }));
-}
+// The shared contract (test/provider/store-contract.ts, which covers TTL expiry), each store on a
+// fresh prefix of the same Redis.
+if (!unavailable) storeContract('redis', () => RedisStore.connect({ url: redis.url, prefix: `contract-${randomUUID()}:` }));
 
 // The reason is visible in the run's output, not only in a skipped count.
 if (unavailable) {
