@@ -1,18 +1,16 @@
 // Exactly once through the provider, on each store: one client-assertion jti, one DPoP proof, one
 // refresh token, one approved auth_req_id and one request_uri, each presented by concurrent
 // requests (and one device_code): exactly one succeeds (the guards are single atomic store operations).
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProvider } from '../../provider/server.ts';
 import { Browser, authorize, exchange, start, tokenRequest } from './helpers.ts';
 import { API_CONFIG, ccToken, dpopKey, proof, tokenPost } from './dpop-helpers.ts';
 import { DEFAULT_API_CLIENTS } from './dpop-clients.ts';
 import { cibaDecide, cibaPoll, cibaRequest, deviceAuthorize, deviceCibaConfig, deviceDecide, devicePoll } from './device-ciba-helpers.ts';
-import { codeOf, fapiConfig, openRequestUri, push } from './fapi-helpers.ts';
+import { assertion, authForm, clientKeys, codeOf, fapiConfig, openRequestUri, push, type ClientKey } from './fapi-helpers.ts';
 
 const COPIES = 20;
 const dir = mkdtempSync(join(tmpdir(), 'touchstone-races-'));
@@ -24,12 +22,12 @@ describe.each(['memory', 'sqlite'] as const)('exactly once on the %s store', (ty
   let api: RunningProvider;
   let ciba: RunningProvider;
   let fapi: RunningProvider;
-  let clientKey: CryptoKey;
+  let clientKey: ClientKey;
 
   beforeAll(async () => {
-    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    clientKey = privateKey as CryptoKey;
-    const jwt = { client_id: 'jwt-service', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] }, redirect_uris: ['https://client.example/cb'], grant_types: ['client_credentials'], scope: 'read' };
+    // The second fapi-helpers key (ES256), registered here for client_credentials.
+    clientKey = (await clientKeys())[1];
+    const jwt = { client_id: clientKey.clientId, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKey.publicJwk] }, redirect_uris: ['https://client.example/cb'], grant_types: ['client_credentials'], scope: 'read' };
     [api, ciba, fapi] = await Promise.all([
       start({ config: { ...API_CONFIG, clients: [...DEFAULT_API_CLIENTS, jwt], store: store('api') } }),
       start({ config: deviceCibaConfig({ store: store('ciba') }) }),
@@ -39,10 +37,7 @@ describe.each(['memory', 'sqlite'] as const)('exactly once on the %s store', (ty
   afterAll(() => Promise.all([api?.close(), ciba?.close(), fapi?.close()]));
 
   it('one client assertion (RFC 7523 §3 jti): one token', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const assertion = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-      .setIssuer('jwt-service').setSubject('jwt-service').setAudience(api.issuer).setIssuedAt(now).setExpirationTime(now + 60).sign(clientKey);
-    const form = { grant_type: 'client_credentials', client_id: 'jwt-service', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion };
+    const form = { grant_type: 'client_credentials', client_id: clientKey.clientId, ...authForm(await assertion(api, clientKey)) };
     const rs = await together(() => tokenPost(api, form));
     expect(rs.filter((r) => r.status === 200)).toHaveLength(1);
     expect(new Set(rs.filter((r) => r.status !== 200).map((r) => r.json.error))).toEqual(new Set(['invalid_client']));
