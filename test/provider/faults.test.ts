@@ -11,7 +11,7 @@ import * as bc from './backchannel-helpers.ts';
 import { DPOP_PROBES } from './dpop-probes.ts';
 import { RULE_MARK, rule, ruleAssertions, type Probe } from './probe.ts';
 import { FAPI_PROBES } from './fapi-probes.ts';
-import { STORE_PROBES } from './instance-probes.ts';
+import { STORE_PROBES, codeServedTwice } from './instance-probes.ts';
 import { SECURITY_PROBES } from './security-probes.ts';
 import { TLS_PROBES } from './tls-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
@@ -330,12 +330,7 @@ const PROBES: Record<FaultId, Probe> = {
   'skip-pkce-verification': { run: async (op) => {
     rule((await ok(op, {}, { code_verifier: pkce().verifier })).t.status).toBe(200);
   } },
-  'code-redeem-race': { run: async (op) => {
-    const out = await authorize(op);
-    const all = await Promise.all(Array.from({ length: 6 }, () => exchange(op, out)));
-    rule(all.filter((r) => r.status === 200).length).toBeGreaterThan(1);
-    expect((await exchange(op, out)).json.error).toBe('invalid_grant'); // a later reuse is still refused
-  } },
+  'code-redeem-race': codeServedTwice,
   'refresh-rotation-race': { run: async (op) => {
     const { rt } = await offline(op);
     const all = await Promise.all(Array.from({ length: 6 }, () => refresh(op, rt)));
