@@ -46,7 +46,7 @@ export interface RunOptions {
   /** --shard i/n: run only this shard's slice of the selection (harness/shard.ts). */
   shard?: Shard;
   /** touchstone replay: run this one module (recorded in a report), whether or not the plan selects it. */
-  replay?: { module: ModuleDef };
+  replay?: { module: ModuleDef; variants?: Record<string, string> };
 }
 
 /** A problem with the user's input: printed as one line, exit code 2. */
@@ -136,7 +136,7 @@ export async function loadSelection(planFile: string, filters: string[] = []): P
  * touchstone replay: the one module, as the plan's catalogue has it (a suite module or the plan's
  * own `define:`), else the recorded definition, added to the catalogue (`injected`, handed to the suite).
  */
-export async function replaySelection(planFile: string, mod: ModuleDef): Promise<Selection & { injected?: ModuleDef }> {
+export async function replaySelection(planFile: string, mod: ModuleDef, variants: Record<string, string> = {}): Promise<Selection & { injected?: ModuleDef }> {
   const api = await engine();
   let plan: Plan;
   let catalog: Selection['catalog'];
@@ -146,13 +146,15 @@ export async function replaySelection(planFile: string, mod: ModuleDef): Promise
   } catch (err) {
     throw new UsageError(planErrorLine(err, planFile));
   }
+  // A matrix plan: the combination the module ran in (its recorded variants), else the first.
+  const inRecorded = <T extends Unit>(units: T[]): T[] => [units.find((u) => Object.entries(u.combination.variants).every(([k, v]) => variants[k] === v)) ?? units[0]!];
   const own = catalog.modules.get(mod.id);
-  if (own) return { plan, catalog, modules: [own], units: unitsOf(plan, () => [own]).slice(0, 1) };
+  if (own) return { plan, catalog, modules: [own], units: inRecorded(unitsOf(plan, () => [own])) };
   const injected: ModuleDef = { ...mod, source: plan.file ?? resolve(planFile) };
   catalog = api.loadCatalog({ ...plan, define: [...(plan.define ?? []), injected] });
   const problem = api.moduleProblems(injected, catalog)[0];
   if (problem) throw new UsageError(`replayed module ${mod.id}: ${problem}`);
-  return { plan, catalog, modules: [injected], units: unitsOf(plan, () => [injected]).slice(0, 1), injected };
+  return { plan, catalog, modules: [injected], units: inRecorded(unitsOf(plan, () => [injected])), injected };
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -245,7 +247,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   let runDir: string;
   let isDefault: boolean;
   try {
-    sel = opts.replay ? await replaySelection(planFile, opts.replay.module) : await loadSelection(planFile, opts.modules);
+    sel = opts.replay ? await replaySelection(planFile, opts.replay.module, opts.replay.variants) : await loadSelection(planFile, opts.modules);
     ({ runDir, isDefault } = await makeRunDir(sel.plan.name, opts.reportDir, started));
   } catch (e) {
     if (e instanceof UsageError) {
