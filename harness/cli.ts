@@ -189,8 +189,9 @@ function oauchMap(inPlan: Set<string>, style: ReturnType<typeof makeStyle>): str
 }
 
 async function validate(planFile: string): Promise<number> {
-  const { modules } = await loadSelection(planFile);
-  process.stdout.write(`ok: ${planFile} (${modules.length} module${modules.length === 1 ? '' : 's'})\n`);
+  const { plan, modules, units } = await loadSelection(planFile);
+  const combos = combinationsOf(plan).length;
+  process.stdout.write(`ok: ${planFile} (${modules.length} module${modules.length === 1 ? '' : 's'}${combos > 1 ? ` × ${combos} variant combinations = ${units.length} runs` : ''})\n`);
   return 0;
 }
 
