@@ -24,9 +24,8 @@ export interface PlanMatrix {
   combinations: Combination[];
 }
 
-/** Top-level plan fields a `matrix:` value may override. */
-export const OVERRIDABLE = ['provider', 'clients', 'users', 'browser', 'variants', 'resource', 'operations', 'registration_metadata', 'expected_failures', 'severity'] as const;
-/** Lists an override adds to (the others replace what they override). */
+/** Lists an override adds to (the others replace what they override). The fields an override may
+ *  set are in plan.schema.json (`matrix`). */
 const APPENDED = new Set(['expected_failures', 'severity']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,11 +51,6 @@ export const unitId = (moduleId: string, key: string): string => (key ? `${modul
 export function splitUnitId(id: string): { module: string; key: string } {
   const m = /^(.*)\[([^[\]]*=[^[\]]*)\]$/.exec(id);
   return m ? { module: m[1]!, key: m[2]! } : { module: id, key: '' };
-}
-
-/** `{ a: 'x', b: 'y' }` from "a=x,b=y". */
-export function parseCombinationKey(key: string): Record<string, string> {
-  return Object.fromEntries(key ? key.split(',').map((p) => p.split('=') as [string, string]) : []);
 }
 
 /**
