@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { runPlan, loadSelection, engine, UsageError, ROOT } from './run.ts';
+import { combinationsOf } from './plan/matrix.ts';
 import { parseShard } from './shard.ts';
 import { threatCatalogue } from './threats/catalogue.ts';
 import { citationLabel, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
@@ -138,22 +139,28 @@ async function list(planFile: string): Promise<number> {
   const style = makeStyle(useColor(process.stdout));
   const rows: string[][] = [];
   let applying = 0;
+  // A matrix plan: one APPLIES column per combination (harness/plan/matrix.ts), headed by its values.
+  const combos = combinationsOf(plan);
+  const matrix = combos.length > 1;
   for (const mod of modules) {
-    const a = api.applicability(mod, plan);
-    if (a.applies) applying++;
-    const applies = a.applies ? paintStatus('passed', 'yes', style) : style.gray(`${a.status === 'not_applicable' ? 'not applicable' : 'skipped'}: ${a.reason}`);
+    const verdicts = combos.map((c) => api.applicability(mod, c.plan));
+    if (verdicts.some((a) => a.applies)) applying++;
+    const applies = verdicts.map((a) => a.applies ? paintStatus('passed', 'yes', style)
+      : style.gray(matrix ? (a.status === 'not_applicable' ? 'no' : 'skipped') : `${a.status === 'not_applicable' ? 'not applicable' : 'skipped'}: ${a.reason}`));
     const counterparts = Array.isArray(mod.counterpart) ? mod.counterpart : [mod.counterpart ?? '-'];
     const proves = mod.proves.length ? mod.proves : ['-'];
     const threats = mod.threats ?? [];
     for (let i = 0; i < Math.max(counterparts.length, proves.length, threats.length); i++) {
       const id = proves[i] ?? '';
       const spec = id && id !== '-' ? style.gray(citationLabel(id)) : '';
-      rows.push([i === 0 ? mod.id : '', i === 0 ? applies : '', counterparts[i] ?? '', id, spec, threats[i] ?? '']);
+      rows.push([i === 0 ? mod.id : '', ...(i === 0 ? applies : applies.map(() => '')), counterparts[i] ?? '', id, spec, threats[i] ?? '']);
     }
   }
-  process.stdout.write(`${table(['MODULE', 'APPLIES', 'COUNTERPART', 'PROVES', 'SPEC', 'THREATS'], rows, style)}\n\n`);
+  const heads = matrix ? combos.map((c) => Object.values(c.variants).join(' ').toUpperCase()) : ['APPLIES'];
+  process.stdout.write(`${table(['MODULE', ...heads, 'COUNTERPART', 'PROVES', 'SPEC', 'THREATS'], rows, style)}\n\n`);
   const skipped = modules.length - applying;
-  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n\n`);
+  if (matrix) process.stdout.write(`variant matrix: ${combos.length} combinations (${combos.map((c) => c.key).join('; ')}); a module runs in each\n`);
+  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}${matrix ? ' in some combination' : ''}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n\n`);
   process.stdout.write(oauchMap(new Set(modules.map((m) => m.id)), style));
   return 0;
 }
@@ -182,8 +189,9 @@ function oauchMap(inPlan: Set<string>, style: ReturnType<typeof makeStyle>): str
 }
 
 async function validate(planFile: string): Promise<number> {
-  const { modules } = await loadSelection(planFile);
-  process.stdout.write(`ok: ${planFile} (${modules.length} module${modules.length === 1 ? '' : 's'})\n`);
+  const { plan, modules, units } = await loadSelection(planFile);
+  const combos = combinationsOf(plan).length;
+  process.stdout.write(`ok: ${planFile} (${modules.length} module${modules.length === 1 ? '' : 's'}${combos > 1 ? ` × ${combos} variant combinations = ${units.length} runs` : ''})\n`);
   return 0;
 }
 

@@ -3,6 +3,8 @@
 // copied, allure-results/ combined (Allure result files are uuid-named, so one directory holding all
 // of them is Allure's own merge), and summary.json, junit.xml, html/index.html and the console
 // summary rebuilt with the same functions `touchstone run` uses. Inputs are masked already.
+// A matrix run's ids are units (`<id>[<combination>]`) and each entry carries its combination, so
+// the merged summary's `matrix` section is rebuilt from the merged module list as a run builds it.
 // Exit code: the merged gate (0 passed, 1 failed), 2 when the directories do not belong together.
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';

@@ -58,5 +58,5 @@ export async function replay(file: string, opts: ReplayOptions = {}): Promise<nu
     const changes = target ? variantChanges(info.variants, target.variants) : [];
     if (changes.length) out.write(`variants differ from the recorded run: ${changes.join(', ')}\n`);
   }
-  return runPlan(planFile, { reportDir: opts.reportDir, strict: opts.strict, json: opts.json, workers: opts.workers, replay: { module: info.module } });
+  return runPlan(planFile, { reportDir: opts.reportDir, strict: opts.strict, json: opts.json, workers: opts.workers, replay: { module: info.module, variants: info.variants } });
 }

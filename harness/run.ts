@@ -18,9 +18,10 @@ import { junitXml } from './reporters/junit.ts';
 import { writeReports } from './reporters/output.ts';
 import { AllureWriter } from './reporters/allure.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
-import { ENV, type TargetEnv } from './reporters/meta.ts';
+import { ENV, targetFileOf, type TargetEnv } from './reporters/meta.ts';
 import { shardSlice, type Shard } from './shard.ts';
 import { replayInfo } from './replay-record.ts';
+import { combinationsOf, providerGroups, splitSelector, unitsOf, type Unit } from './plan/matrix.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'suites/plan.suite.ts';
@@ -45,7 +46,7 @@ export interface RunOptions {
   /** --shard i/n: run only this shard's slice of the selection (harness/shard.ts). */
   shard?: Shard;
   /** touchstone replay: run this one module (recorded in a report), whether or not the plan selects it. */
-  replay?: { module: ModuleDef };
+  replay?: { module: ModuleDef; variants?: Record<string, string> };
 }
 
 /** A problem with the user's input: printed as one line, exit code 2. */
@@ -79,7 +80,10 @@ export const engine = (): Promise<Engine> => (enginePromise ??= import('./engine
 export interface Selection {
   plan: Plan;
   catalog: ReturnType<Engine['loadCatalog']>;
+  /** The selected modules (each runs once per combination of a matrix plan). */
   modules: ModuleDef[];
+  /** What the run runs: each selected module in each combination (harness/plan/matrix.ts), combination by combination. */
+  units: Unit[];
 }
 
 /** loadPlan + loadCatalog + selectModules, with every user error turned into a UsageError line. */
@@ -105,21 +109,34 @@ export async function loadSelection(planFile: string, filters: string[] = []): P
   for (const f of filters) {
     let hit: ModuleDef[];
     try {
-      hit = api.selectModules(plan, catalog, [f]);
+      hit = api.selectModules(plan, catalog, [splitSelector(f).module]);
     } catch (err) {
       throw new UsageError(`--module ${f}: ${firstLine(err)}`);
     }
     if (hit.length === 0) throw new UsageError(`--module ${f}: matches none of the ${modules.length} modules ${displayPath(planFile)} selects (see \`touchstone list ${displayPath(planFile)}\`)`);
   }
-  if (filters.length) modules = api.selectModules(plan, catalog, filters);
-  return { plan, catalog, modules };
+  if (filters.length) modules = api.selectModules(plan, catalog, filters.map((f) => splitSelector(f).module));
+  // A filter `<id or glob>[<combination>]` keeps the module in that combination only.
+  const keys = new Set(combinationsOf(plan).map((c) => c.key));
+  for (const f of filters) {
+    const { key } = splitSelector(f);
+    if (key !== undefined && !keys.has(key)) {
+      throw new UsageError(`--module ${f}: no combination ${key} in ${displayPath(planFile)} (its combinations: ${[...keys].join('; ') || 'none, the plan has no matrix'})`);
+    }
+  }
+  const picked = new Set(modules);
+  const units = unitsOf(plan, () => modules).filter((u) => picked.has(u.module) && (filters.length === 0 || filters.some((f) => {
+    const { module, key } = splitSelector(f);
+    return (key === undefined || key === u.combination.key) && api.selectModules(plan, catalog, [module]).includes(u.module);
+  })));
+  return { plan, catalog, modules, units };
 }
 
 /**
  * touchstone replay: the one module, as the plan's catalogue has it (a suite module or the plan's
  * own `define:`), else the recorded definition, added to the catalogue (`injected`, handed to the suite).
  */
-export async function replaySelection(planFile: string, mod: ModuleDef): Promise<Selection & { injected?: ModuleDef }> {
+export async function replaySelection(planFile: string, mod: ModuleDef, variants: Record<string, string> = {}): Promise<Selection & { injected?: ModuleDef }> {
   const api = await engine();
   let plan: Plan;
   let catalog: Selection['catalog'];
@@ -129,13 +146,15 @@ export async function replaySelection(planFile: string, mod: ModuleDef): Promise
   } catch (err) {
     throw new UsageError(planErrorLine(err, planFile));
   }
+  // A matrix plan: the combination the module ran in (its recorded variants), else the first.
+  const inRecorded = <T extends Unit>(units: T[]): T[] => [units.find((u) => Object.entries(u.combination.variants).every(([k, v]) => variants[k] === v)) ?? units[0]!];
   const own = catalog.modules.get(mod.id);
-  if (own) return { plan, catalog, modules: [own] };
+  if (own) return { plan, catalog, modules: [own], units: inRecorded(unitsOf(plan, () => [own])) };
   const injected: ModuleDef = { ...mod, source: plan.file ?? resolve(planFile) };
   catalog = api.loadCatalog({ ...plan, define: [...(plan.define ?? []), injected] });
   const problem = api.moduleProblems(injected, catalog)[0];
   if (problem) throw new UsageError(`replayed module ${mod.id}: ${problem}`);
-  return { plan, catalog, modules: [injected], injected };
+  return { plan, catalog, modules: [injected], units: inRecorded(unitsOf(plan, () => [injected])), injected };
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -151,6 +170,8 @@ export async function makeRunDir(name: string, reportDir: string | undefined, st
     if (existsSync(runDir) && !(await stat(runDir)).isDirectory()) throw new UsageError(`--report-dir ${reportDir}: exists and is not a directory`);
     await mkdir(runDir, { recursive: true });
     for (const a of ARTIFACTS) await rm(join(runDir, a), { recursive: true, force: true });
+    // The logs of a matrix run's other providers (providerLog).
+    for (const a of await readdir(runDir)) if (/^provider-\d+\.log$/.test(a)) await rm(join(runDir, a), { force: true });
     return { runDir, isDefault: false };
   }
   const root = resolve('reports');
@@ -204,6 +225,15 @@ async function scrub(paths: string[], mask: (s: string) => string): Promise<void
   }
 }
 
+/** A unit as the reporters list it: the module under its unit id, with its combination (matrix runs). */
+export function reportDef(u: Unit): ModuleDef & { module?: string; combination?: Record<string, string> } {
+  return u.combination.key ? { ...u.module, id: u.id, module: u.module.id, combination: u.combination.variants } : u.module;
+}
+
+/** The log of provider group g: provider.log for the first, provider-2.log… for the others. */
+export const providerLog = (runDir: string, g: number): string => join(runDir, g === 0 ? 'provider.log' : `provider-${g + 1}.log`);
+
+
 export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<number> {
   const err = (line: string) => process.stderr.write(`touchstone: ${line}\n`);
   // --json: stdout carries the summary alone, everything a person reads goes to stderr.
@@ -217,7 +247,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   let runDir: string;
   let isDefault: boolean;
   try {
-    sel = opts.replay ? await replaySelection(planFile, opts.replay.module) : await loadSelection(planFile, opts.modules);
+    sel = opts.replay ? await replaySelection(planFile, opts.replay.module, opts.replay.variants) : await loadSelection(planFile, opts.modules);
     ({ runDir, isDefault } = await makeRunDir(sel.plan.name, opts.reportDir, started));
   } catch (e) {
     if (e instanceof UsageError) {
@@ -228,14 +258,21 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   }
   const api = await engine();
   const { plan } = sel;
-  const modules = opts.shard ? shardSlice(sel.modules, opts.shard) : sel.modules;
-  const shard = opts.shard && { ...opts.shard, selected: sel.modules.length };
+  // A shard slices the run's units (module × combination, harness/plan/matrix.ts), not its modules.
+  const units = opts.shard ? shardSlice(sel.units, opts.shard) : sel.units;
+  const shard = opts.shard && { ...opts.shard, selected: sel.units.length };
   const shardName = shard && `shard ${shard.index}/${shard.total}`;
   const workers = opts.workers ?? plan.settings?.workers ?? DEFAULT_WORKERS;
-  const secrets = api.secretsOf(plan);
+  const combos = combinationsOf(plan);
+  const secrets = [...new Set(combos.flatMap((c) => api.secretsOf(c.plan)))];
   const mask = (s: string): string => api.maskSecrets(s, secrets);
   const logFile = join(runDir, 'provider.log');
-  const ids = modules.map((m) => m.id);
+  const ids = units.map((u) => u.id);
+  const modules = units.map(reportDef);
+  // One provider per distinct provider setup among the combinations this run (or shard) has.
+  const groups = providerGroups(combos);
+  const groupOf = (u: Unit) => groups.of[combos.findIndex((c) => c.key === u.combination.key)]!;
+  const needed = [...new Set(units.map(groupOf))].sort((a, b) => a - b);
   if (isDefault) await pointLatest(runDir);
 
   if (shard && ids.length === 0) {
@@ -255,7 +292,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     return 0;
   }
 
-  const count = shard ? `${shardName}: ${ids.length} of ${shard.selected} modules` : `${ids.length} module${ids.length === 1 ? '' : 's'}`;
+  const matrixNote = plan.matrix && combos.length > 1 ? ` (${sel.modules.length} × ${combos.length} combinations)` : '';
+  const count = shard ? `${shardName}: ${ids.length} of ${shard.selected} modules${matrixNote}` : `${ids.length} module${ids.length === 1 ? '' : 's'}${matrixNote}`;
   out.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${count} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
 
   // ---- interrupts: the first Ctrl-C cancels the run (running modules get a grace period), stops
@@ -263,7 +301,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   let interrupted = false;
   let cancel: (() => void) | undefined;
   let onInterrupt: (() => void) | undefined;
-  let target: Awaited<ReturnType<Engine['startTarget']>> | undefined;
+  const targets = new Map<number, Awaited<ReturnType<Engine['startTarget']>>>();
+  let startFailed = false;
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) {
       err(`${sig} again: exiting without cleanup`);
@@ -282,19 +321,19 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const results = new Map<string, ModuleResult>();
   const writes: Promise<void>[] = [];
   const reportErrors: string[] = [];
-  const defs = new Map(modules.map((m) => [m.id, m]));
+  const defs = new Map(units.map((u) => [u.id, u]));
   let allure: AllureWriter | undefined;
   await mkdir(join(runDir, 'modules'), { recursive: true });
   const record = (r: ModuleResult) => {
     results.set(r.id, r);
-    allure ??= new AllureWriter(join(runDir, 'allure-results'), { plan: plan.name, issuer: targetInfo.issuer, faults: targetInfo.faults, variants: plan.variants ?? {} });
+    allure ??= new AllureWriter(join(runDir, 'allure-results'), { plan: plan.name, issuer: targetInfo.issuer, faults: targetInfo.faults, variants: { ...plan.variants, ...plan.matrix?.dimensions } });
     const w = allure;
     writes.push((async () => {
-      const def = defs.get(r.id);
+      const unit = defs.get(r.id);
       // What `touchstone replay` needs: the plan and the module as it ran (harness/replay.ts).
-      const recorded = def ? { ...r, replay: replayInfo(plan, plan.file ?? resolve(planFile), def, sel.catalog) } : r;
+      const recorded = unit ? { ...r, replay: replayInfo(unit.combination.plan, plan.file ?? resolve(planFile), unit.module, sel.catalog) } : r;
       await writeFile(join(runDir, 'modules', `${r.id}.json`), `${JSON.stringify(recorded, null, 2)}\n`);
-      await w.module(defs.get(r.id) ?? r, r);
+      await w.module(unit ? reportDef(unit) : r, r);
     })().catch((e: unknown) => { reportErrors.push(`writing the report of ${r.id} failed: ${mask(firstLine(e))}`); }));
   };
   const reporter = new ProgressReporter({
@@ -310,27 +349,33 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
       if (interrupted) cancel();
     },
   });
-  let targetInfo: TargetEnv = { issuer: plan.provider.issuer ?? '', ttl: { ...plan.provider.ttl }, faults: plan.provider.faults ?? [] };
+  const firstPlan = groups.plans[needed[0] ?? 0] ?? plan;
+  let targetInfo: TargetEnv = { issuer: firstPlan.provider.issuer ?? '', ttl: { ...firstPlan.provider.ttl }, faults: firstPlan.provider.faults ?? [] };
   let runError: string | undefined;
   // The target reaches the suite through a private file (it holds the run's forging key): written
   // once the provider answers, or with the error that stopped it.
   const handoff = await mkdtemp(join(tmpdir(), 'touchstone-target-'));
   const targetFile = join(handoff, 'target.json');
   try {
-    // ---- the target provider starts while vitest and its worker start (each takes about a second
-    // here); the suite's beforeAll waits for the target file.
-    const targetReady = api.startTarget(plan, { logFile }).then(async (t) => {
-      target = t;
-      targetInfo = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}) };
-      out.write(`${style.gray('provider')} ${t.issuer}${t.instances ? style.gray(`  instances: ${t.instances.join(' ')}`) : ''}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}\n\n`);
-      await handOver(targetFile, targetInfo);
+    // ---- the target providers (one per distinct provider setup of the matrix; one for a plain
+    // plan) start side by side while vitest and its worker start (each takes about a second here);
+    // the suite's beforeAll waits for their target files.
+    const served = (g: number) => combos.filter((_, i) => groups.of[i] === g).map((c) => c.key).filter(Boolean);
+    const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g) }).then(async (t) => {
+      targets.set(g, t);
+      const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}) };
+      if (g === needed[0]) targetInfo = info;
+      const forCombos = served(g).length && combos.length > 1 ? style.gray(`  for ${served(g).join('; ')}`) : '';
+      out.write(`${style.gray('provider')} ${t.issuer}${t.instances ? style.gray(`  instances: ${t.instances.join(' ')}`) : ''}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}${forCombos}\n${g === needed.at(-1) ? '\n' : ''}`);
+      await handOver(targetFileOf(targetFile, g), info);
     }, async (e: unknown) => {
-      runError = `could not start the provider: ${mask(firstLine(e))}`;
+      startFailed = true;
+      runError ??= `could not start the provider: ${mask(firstLine(e))}`;
       err(runError);
       reporter.muted = true;
       cancel?.();
-      await handOver(targetFile, { error: runError });
-    });
+      await handOver(targetFileOf(targetFile, g), { error: runError });
+    })));
 
     // ---- the modules, as a vitest run
     if (!interrupted) {
@@ -373,7 +418,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
       const outcome = await Promise.race([finished, gaveUp]);
       await targetReady;
       process.exitCode = undefined; // vitest sets it; the exit code is ours to decide
-      if (!target) {
+      if (startFailed) {
         // The provider never started: what vitest said about the suite that waited for it is noise.
         reporter.results.clear();
         reporter.errors.length = 0;
@@ -386,13 +431,13 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
       }
     }
   } finally {
-    if (target) {
+    await Promise.all([...targets.values()].map(async (t) => {
       try {
-        await target.stop();
+        await t.stop();
       } catch (e) {
         err(`stopping the provider failed: ${mask(firstLine(e))}`);
       }
-    }
+    }));
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await rm(handoff, { recursive: true, force: true });
@@ -400,8 +445,9 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
 
   // ---- reports: mask, summary.json, junit.xml, html
   await Promise.all(writes);
-  const targetLog = target?.logFile ?? logFile;
-  await scrub([join(runDir, 'junit.xml'), join(runDir, 'allure-results'), targetLog, join(runDir, 'modules')], mask);
+  const targetLog = targets.get(needed[0]!)?.logFile ?? logFile;
+  const logs = needed.map((g) => targets.get(g)?.logFile ?? providerLog(runDir, g));
+  await scrub([join(runDir, 'junit.xml'), join(runDir, 'allure-results'), ...logs, join(runDir, 'modules')], mask);
   const errors = [...reporter.errors, ...reportErrors];
   if (runError) errors.unshift(runError);
   const summary = buildSummary({
@@ -413,8 +459,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   });
   const masked = api.maskSecrets(summary, secrets);
   const code = await writeReports(runDir, masked, {
-    out, json: opts.json, log: targetLog, errors: target ? errors : errors.slice(1),
-    table: !!target && !interrupted || reporter.results.size > 0, wallMs: () => Math.round(performance.now() - t0),
+    out, json: opts.json, log: targetLog, errors: startFailed ? errors.slice(1) : errors,
+    table: !startFailed && targets.size > 0 && !interrupted || reporter.results.size > 0, wallMs: () => Math.round(performance.now() - t0),
   });
   if (interrupted) return 130;
   return code;

@@ -2,7 +2,9 @@
 // shards' module lists interleave back into the unsharded order. vitest's own --shard splits by test
 // FILE, and a run is one file (suites/plan.suite.ts), so the harness slices the module ids itself.
 // Round-robin over the selection in catalog order: shard i takes the positions k with k % n == i-1,
-// so the long modules, which cluster in suites, spread over the shards.
+// so the long modules, which cluster in suites, spread over the shards. A matrix plan's selection is
+// its units, module × combination (harness/plan/matrix.ts), combination by combination: the slice is
+// as deterministic, and a shard starts only the providers its combinations need.
 
 export interface Shard {
   /** 1-based. */

@@ -38,7 +38,7 @@ function defaultPlans(): string[] {
     .map((f) => `plans/${f}`);
 }
 
-interface Row { plan: string; workers: number; modules: number; passed: number; skipped: number; gate: string; wallS: number; medianMs?: number; medianCodeFlowMs?: number; harnessPeakMiB?: number; exit: number | null }
+interface Row { plan: string; workers: number; combinations: number; modules: number; passed: number; skipped: number; gate: string; wallS: number; medianMs?: number; medianCodeFlowMs?: number; harnessPeakMiB?: number; exit: number | null }
 const rows: Row[] = [];
 
 /** Where the modules' time went, summed over a run's module reports (ModuleResult.timing). */
@@ -89,6 +89,8 @@ for (const plan of providerOnly ? [] : plans) {
     let passed = 0;
     let skipped = 0;
     let gate = 'no summary';
+    // A variant matrix (harness/plan/matrix.ts): its combinations, run in the one command.
+    let combos: { key: string; counts: { total: number; passed: number; warning: number } }[] = [];
     try {
       const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
       modules = summary.counts.total;
@@ -96,14 +98,16 @@ for (const plan of providerOnly ? [] : plans) {
       passed = summary.counts.passed + (summary.counts.warning ?? 0);
       skipped = (summary.counts.skipped ?? 0) + (summary.counts.not_applicable ?? 0);
       gate = summary.gate?.passed ? 'passed' : `FAILED (${(summary.gate?.reasons ?? []).join('; ')})`;
+      combos = summary.matrix?.combinations ?? [];
     } catch {
       // no summary: the run failed before writing one; the exit code says so
     }
     const rss = /peak-rss-kib (\d+)/.exec(res.stderr ?? '')?.[1];
     const b = breakdown(dir);
-    rows.push({ plan, workers, modules, passed, skipped, gate, wallS: Number(wallS.toFixed(1)), medianMs: median(b.moduleMs), medianCodeFlowMs: median(b.codeFlowMs), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
+    rows.push({ plan, workers, combinations: Math.max(1, combos.length), modules, passed, skipped, gate, wallS: Number(wallS.toFixed(1)), medianMs: median(b.moduleMs), medianCodeFlowMs: median(b.codeFlowMs), harnessPeakMiB: rss ? Math.round(Number(rss) / 1024) : undefined, exit: res.status });
     rmSync(dir, { recursive: true, force: true });
     console.log(`${plan}  workers=${workers}  modules=${modules}  passed=${passed}  skipped/n.a.=${skipped}  gate=${gate}  wall=${wallS.toFixed(1)} s  harness peak RSS=${rss ? Math.round(Number(rss) / 1024) + ' MiB' : 'n/a'}  exit=${res.status}`);
+    for (const c of combos) console.log(`  combination ${c.key}: ${c.counts.total} modules, ${c.counts.passed + c.counts.warning} passed`);
     console.log(`  module time ${sec(b.ms)} over ${b.modules} modules (median ${median(b.moduleMs) ?? '-'} ms; code flow median ${median(b.codeFlowMs) ?? '-'} ms of ${b.codeFlowMs.length}): `
       + `browser start ${sec(b.browserOpen)} (${pct(b.browserOpen, b.ms)}), browser ${sec(b.browser)} (${pct(b.browser, b.ms)}), back-channel HTTP ${sec(b.http)} (${pct(b.http, b.ms)}), `
       + `waits on TTLs and polling ${sec(b.waits)} (${pct(b.waits, b.ms)}), harness (crypto, checks, scheduling) ${sec(b.other)} (${pct(b.other, b.ms)})`);
@@ -113,6 +117,10 @@ if (!providerOnly) console.table(rows);
 for (const workers of providerOnly ? [] : workerCounts) {
   const mine = rows.filter((r) => r.workers === workers);
   console.log(`all ${mine.length} plans, ${workers} worker${workers === 1 ? '' : 's'}: ${mine.reduce((n, r) => n + r.modules, 0)} modules in ${mine.reduce((n, r) => n + r.wallS, 0).toFixed(1)} s`);
+}
+// The whole FAPI 2.0 matrix (issue 14): every variant combination of the FAPI plan in one command.
+for (const r of rows.filter((x) => /fapi2-security-profile\.yaml$/.test(x.plan))) {
+  console.log(`whole FAPI 2.0 matrix (${r.plan}), ${r.workers} worker${r.workers === 1 ? '' : 's'}: ${r.combinations} variant combination${r.combinations === 1 ? '' : 's'}, ${r.modules} modules, gate ${r.gate}, wall ${r.wallS} s`);
 }
 if (!providerOnly) console.log('goals on a 2-core machine (issue 16): code-flow module median <= 400 ms, default plan <= 12 s, one FAPI 2.0 variant <= 10 s, all process plans <= 60 s');
 console.log('');

@@ -8,11 +8,12 @@ import { basename, dirname } from 'node:path';
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
   loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
-  type RunContext,
+  BrowserPool, Slots, type RunContext,
 } from '../harness/engine/api.ts';
-import type { ModuleDef, ModuleResult } from '../harness/core/types.ts';
+import type { ModuleDef, ModuleResult, Plan } from '../harness/core/types.ts';
+import { combinationsOf, providerGroups, splitUnitId, unitId } from '../harness/plan/matrix.ts';
 import { failingFindings, formatFinding } from '../harness/reporters/format.ts';
-import { ENV, type TargetEnv, type TouchstoneMeta } from '../harness/reporters/meta.ts';
+import { ENV, targetFileOf, type TargetEnv, type TouchstoneMeta } from '../harness/reporters/meta.ts';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -30,9 +31,14 @@ const loaded = await loadPlan(planFile);
 // touchstone replay: a recorded module the plan does not have joins its catalogue (harness/replay.ts).
 const replayed = process.env[ENV.define] ? (JSON.parse(process.env[ENV.define]!) as ModuleDef[]) : [];
 const catalog = loadCatalog(replayed.length ? { ...loaded, define: [...(loaded.define ?? []), ...replayed] } : loaded);
-// Set in beforeAll, once the provider answers (the harness starts it while this file loads).
-let plan = loaded;
-let secrets = secretsOf(loaded);
+// A matrix plan runs each module in each combination (harness/plan/matrix.ts): the ids are unit
+// ids, `<module id>[<combination>]`; each combination has its plan, and each distinct provider
+// setup its provider and hand-over file (harness/run.ts starts them).
+const combos = combinationsOf(loaded);
+const groups = providerGroups(combos);
+// Set in beforeAll, once the providers answer (the harness starts them while this file loads).
+const plans: Plan[] = combos.map((c) => c.plan);
+let secrets = [...new Set(plans.flatMap(secretsOf))];
 const mask = <T>(v: T): T => maskSecrets(v, secrets);
 
 /** The target the harness process hands over (harness/run.ts): waits for its file, however long the provider takes. */
@@ -54,11 +60,15 @@ function targetHandedOver(file: string): Promise<TargetEnv> {
     read();
   });
 }
-const modules: ModuleDef[] = ids.map((id) => {
-  const mod = catalog.modules.get(id);
-  if (!mod) throw new Error(`module ${id} is not in the catalog`);
-  return mod;
+const units = ids.map((id) => {
+  const { module, key } = splitUnitId(id);
+  const combo = combos.findIndex((c) => c.key === key);
+  if (combo < 0) throw new Error(`${id}: the plan has no combination ${key}`);
+  const mod = catalog.modules.get(module);
+  if (!mod) throw new Error(`module ${module} is not in the catalog`);
+  return { id, mod, combo };
 });
+const modules: ModuleDef[] = [...new Set(units.map((u) => u.mod))];
 
 /** Findings failed: the provider broke a rule (the name says assertion). */
 class ConformanceAssertionError extends Error {
@@ -78,9 +88,9 @@ class ModuleError extends Error {
   }
 }
 
-function skippedResult(mod: ModuleDef, reason: string, status: 'skipped' | 'not_applicable'): ModuleResult {
+function skippedResult(mod: ModuleDef, reason: string, status: 'skipped' | 'not_applicable', c: { key: string; variants: Record<string, string> }): ModuleResult {
   return {
-    id: mod.id, title: mod.title, counterpart: mod.counterpart, proves: mod.proves, status, reason,
+    id: unitId(mod.id, c.key), ...(c.key ? { module: mod.id, combination: c.variants } : {}), title: mod.title, counterpart: mod.counterpart, proves: mod.proves, status, reason,
     findings: [], expectedFailures: [], exchanges: [], startedAt: new Date().toISOString(), ms: 0,
   };
 }
@@ -95,28 +105,44 @@ function metaOf(r: ModuleResult): TouchstoneMeta {
   };
 }
 
-let ctx: RunContext | undefined;
+/** One run context per combination run here; one browser pool and one set of run slots for all. */
+const contexts = new Map<number, RunContext>();
+const pool = new BrowserPool();
 
 beforeAll(async () => {
-  const target = await targetHandedOver(targetFile);
-  // The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
-  if (target.forgingKey && loaded.resource) plan = { ...loaded, resource: { ...loaded.resource, signing_key: target.forgingKey } };
-  secrets = secretsOf(plan);
+  const used = [...new Set(units.map((u) => u.combo))];
+  const targets = new Map<number, TargetEnv>();
+  await Promise.all([...new Set(used.map((i) => groups.of[i]!))].map(async (g) => targets.set(g, await targetHandedOver(targetFileOf(targetFile, g)))));
   // playwright-core is loaded before the modules start, and only when one of them drives the browser.
-  ctx = await createRunContext(plan, target, { runDir, workers, preloadBrowser: modules.some((m) => needsBrowser(m, catalog)) });
+  if (modules.some((m) => needsBrowser(m, catalog))) await BrowserPool.preload();
+  const slots = new Slots(workers);
+  for (const i of used) {
+    const target = targets.get(groups.of[i]!)!;
+    const own = plans[i]!;
+    // The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
+    if (target.forgingKey && own.resource) plans[i] = { ...own, resource: { ...own.resource, signing_key: target.forgingKey } };
+    contexts.set(i, await createRunContext(plans[i]!, target, { runDir, pool, slots, preloadBrowser: false, combination: combos[i]! }));
+  }
+  secrets = [...new Set(plans.flatMap(secretsOf))];
 }, 0);
 
 afterAll(async () => {
-  if (ctx) await closeRunContext(ctx);
+  for (const ctx of contexts.values()) await closeRunContext(ctx);
+  await pool.close();
 });
 
-describe.concurrent(plan.name, () => {
-  // Longest waits first (the reports keep the plan's order).
-  for (const mod of startOrder(modules, catalog, plan)) {
-    test(mod.id, async (t) => {
+// Longest waits first (the reports keep the plan's order), a module's combinations side by side.
+const rank = new Map(startOrder(modules, catalog, loaded).map((m, i) => [m, i]));
+const ordered = units.map((u, i) => ({ u, i })).sort((a, b) => rank.get(a.u.mod)! - rank.get(b.u.mod)! || a.i - b.i).map((x) => x.u);
+
+describe.concurrent(loaded.name, () => {
+  for (const { id, mod, combo } of ordered) {
+    test(id, async (t) => {
+      const ctx = contexts.get(combo);
       if (!ctx) throw new Error('run context was not created');
+      const plan = plans[combo]!;
       const a = applicability(mod, plan);
-      const raw = a.applies ? await runModule(ctx, mod) : skippedResult(mod, a.reason, a.status);
+      const raw = a.applies ? await runModule(ctx, mod) : skippedResult(mod, a.reason, a.status, combos[combo]!);
       const r = mask(raw);
       // The result goes to the reporters in the harness process (task meta): they write
       // modules/<id>.json, Allure, JUnit, the summary and the console; this file writes nothing.

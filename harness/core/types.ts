@@ -218,6 +218,9 @@ export interface Plan {
   registration_metadata?: Record<string, Record<string, unknown>>;
   /** Absolute path of the plan file (set by the loader). */
   file?: string;
+  /** A plan listing several values for a variant: its combinations (harness/plan/matrix.ts); the
+   *  plan's own fields are those of the first combination. */
+  matrix?: import('../plan/matrix.ts').PlanMatrix;
 }
 
 // ---------------------------------------------------------------- modules and flows
@@ -287,6 +290,9 @@ export interface ModuleResult {
   proves: string[];
   /** The module's `threats:` (set in summary.json's entries, from the module definition). */
   threats?: string[];
+  /** In a matrix run: the module id without the combination, and the combination's values. */
+  module?: string;
+  combination?: Record<string, string>;
   status: ModuleStatus;
   /** Why skipped, or the first failing finding's message, or an engine error. */
   reason?: string;
@@ -352,6 +358,8 @@ export interface RunSummary {
   shard?: { index: number; total: number; selected: number };
   /** The threat table (harness/threats/verdict.ts): every threat of the catalogue with its verdict and the modules behind it. */
   threats?: ThreatReport;
+  /** A matrix run: its variant values and each combination's counts (module ids are suffixed `[<key>]`). */
+  matrix?: { dimensions: Record<string, string[]>; combinations: { key: string; variants: Record<string, string>; counts: RunSummary['counts'] }[] };
   modules: Omit<ModuleResult, 'exchanges'>[];
 }
 

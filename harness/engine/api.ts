@@ -5,3 +5,5 @@ export { loadCatalog, selectModules, applicability, moduleProblems, type Catalog
 export { startTarget, type Target } from './target.ts';
 export { createRunContext, closeRunContext, runModule, needsBrowser, startOrder, type RunContext } from './runner.ts';
 export { maskSecrets, secretsOf } from '../core/mask.ts';
+export { Slots } from './slots.ts';
+export { BrowserPool } from './browser.ts';

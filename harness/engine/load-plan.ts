@@ -5,13 +5,27 @@ import { isCitationId } from '../core/citations.ts';
 import type { ModuleDef, Plan, StepExpect } from '../core/types.ts';
 import * as checks from '../checks/index.ts';
 import { planFailer, readPlan } from '../plan/load.ts';
-import { CatalogError, loadCatalog, moduleMatcher, moduleProblems, resolveSteps, selectModules, unmatchedSelectors, type Catalog } from './catalog.ts';
+import { applicability, CatalogError, loadCatalog, moduleMatcher, moduleProblems, resolveSteps, selectModules, unmatchedSelectors, type Catalog } from './catalog.ts';
 
 export { PlanError } from '../plan/load.ts';
 
 export async function loadPlan(file: string): Promise<Plan> {
   const plan = await readPlan(file);
-  checkModules(plan, planFailer(file));
+  const fail = planFailer(file);
+  if (!plan.matrix) {
+    checkModules(plan, fail);
+    return plan;
+  }
+  // A matrix: each combination's plan on its own, and each must have a module that applies.
+  for (const c of plan.matrix.combinations) {
+    const at = (msg: string): never => fail(c.key ? `combination ${c.key}: ${msg}` : msg);
+    checkModules(c.plan, at);
+    if (!c.key) continue;
+    const catalog = loadCatalog(c.plan);
+    if (!selectModules(c.plan, catalog).some((m) => applicability(m, c.plan).applies)) {
+      at(`/variants: none of the plan's modules (/modules) applies to this combination (check the modules' applies: and the values listed in /variants)`);
+    }
+  }
   return plan;
 }
 

@@ -34,12 +34,19 @@ export interface RunContext {
   down?: string;
   /** With `workers`: at most that many modules run between their waits (a wait frees the slot). */
   slots?: Slots;
+  /** A matrix run's combination this context runs (harness/plan/matrix.ts): results are `<id>[<key>]`. */
+  combination?: { key: string; variants: Record<string, string> };
 }
 
 export async function createRunContext(
   plan: Plan,
   target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string },
-  opts: { runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean },
+  opts: {
+    runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean;
+    /** Run slots shared with the contexts of the other combinations of a matrix run (instead of `workers`). */
+    slots?: Slots;
+    combination?: { key: string; variants: Record<string, string> };
+  },
 ): Promise<RunContext> {
   if (opts.preloadBrowser !== false) await BrowserPool.preload();
   return {
@@ -53,7 +60,8 @@ export async function createRunContext(
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,
     secrets: secretsOf(plan),
-    ...(opts.workers ? { slots: new Slots(opts.workers) } : {}),
+    ...(opts.slots ? { slots: opts.slots } : opts.workers ? { slots: new Slots(opts.workers) } : {}),
+    ...(opts.combination?.key ? { combination: opts.combination } : {}),
     limits: {
       timeoutMs: plan.settings?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs,
       maxBodyBytes: plan.settings?.max_body_bytes ?? DEFAULT_LIMITS.maxBodyBytes,
@@ -160,8 +168,11 @@ export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<Module
 async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => void): Promise<ModuleResult> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const evidenceDir = join(ctx.runDir, 'evidence', mod.id);
-  const base = { id: mod.id, title: mod.title, counterpart: mod.counterpart, proves: mod.proves, startedAt, evidenceDir };
+  // In a matrix run the result is the module's in this combination: `<id>[<key>]`.
+  const c = ctx.combination;
+  const id = c ? `${mod.id}[${c.key}]` : mod.id;
+  const evidenceDir = join(ctx.runDir, 'evidence', id);
+  const base = { id, ...(c ? { module: mod.id, combination: c.variants } : {}), title: mod.title, counterpart: mod.counterpart, proves: mod.proves, startedAt, evidenceDir };
   const done = (status: ModuleStatus, rest: Partial<ModuleResult> = {}): ModuleResult => ({
     ...base,
     status,

@@ -1,6 +1,7 @@
 // Reading a plan: YAML -> schema -> meaning (the module checks are in engine/load-plan.ts). Every problem becomes one PlanError line naming the
 // file and the path inside it, e.g. `plans/x.yaml: /modules/2: unknown module id "pkce-plian"`.
 import { variantProblems } from './variants.ts';
+import { expandRaw, type Combination } from './matrix.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -43,10 +44,40 @@ export async function readPlan(file: string): Promise<Plan> {
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const problems = validateShape(raw);
   if (problems.length) return fail(problems[0]);
-  const plan = raw as Plan;
-  plan.file = resolve(file);
-  checkMeaning(plan, fail);
-  return plan;
+  const listed = Object.values((raw as Plan).variants ?? {}).some(Array.isArray);
+  if (!listed && !(raw as { matrix?: unknown }).matrix) {
+    const plan = raw as Plan;
+    plan.file = resolve(file);
+    checkMeaning(plan, fail);
+    return plan;
+  }
+  return readMatrix(raw as Record<string, unknown>, file, fail);
+}
+
+/**
+ * A plan with a variant matrix (harness/plan/matrix.ts): every listed value known, every override
+ * for a listed value, then each combination's concrete plan checked as a plan on its own (its
+ * problems name the combination). Returns the first combination's plan with `matrix` set.
+ */
+function readMatrix(raw: Record<string, unknown>, file: string, fail: (msg: string) => never): Plan {
+  for (const [name, v] of Object.entries((raw.variants ?? {}) as Record<string, string | string[]>)) {
+    if (!Array.isArray(v)) continue;
+    v.forEach((value, i) => {
+      for (const problem of variantProblems({ [name]: value }, '/variants')) fail(problem.replace(`/variants/${name}:`, `/variants/${name}/${i}:`));
+    });
+  }
+  const expanded = expandRaw(raw);
+  if ('problems' in expanded) return fail(expanded.problems[0]!);
+  const combinations: Combination[] = expanded.combinations.map((c) => {
+    const at = (msg: string): never => fail(c.key ? `combination ${c.key}: ${msg}` : msg);
+    const problems = validateShape(c.raw);
+    if (problems.length) at(problems[0]!);
+    const plan = c.raw as unknown as Plan;
+    plan.file = resolve(file);
+    checkMeaning(plan, at);
+    return { key: c.key, variants: c.variants, plan };
+  });
+  return { ...combinations[0]!.plan, matrix: { dimensions: expanded.dimensions, combinations } };
 }
 
 /** Fields only a `launch: container` provider takes. */

@@ -45,9 +45,13 @@ function allureStatus(r: ModuleResult): Status {
 }
 
 function labelsOf(mod: ModuleInfo, r: ModuleResult, run: AllureRunInfo): Label[] {
+  const file = mod.source?.startsWith('suites/') ? mod.source.slice('suites/'.length).replace(/\.ya?ml$/, '') : 'plan-defined';
+  // A matrix run groups by combination first (plan > combination > suite file), as the OIDF suite
+  // shows one plan per variant.
+  const combination = r.combination ? Object.entries(r.combination).map(([k, v]) => `${k}=${v}`).join(', ') : undefined;
   const labels: Label[] = [
     { name: 'parentSuite', value: run.plan },
-    { name: 'suite', value: mod.source?.startsWith('suites/') ? mod.source.slice('suites/'.length).replace(/\.ya?ml$/, '') : 'plan-defined' },
+    ...(combination ? [{ name: 'suite', value: combination }, { name: 'subSuite', value: file }] : [{ name: 'suite', value: file }]),
     { name: 'story', value: mod.title },
     { name: 'severity', value: severityOf(mod.proves) },
     ...(mod.counterpart ? asList(mod.counterpart) : ['touchstone']).map((value) => ({ name: 'feature', value })),
@@ -100,7 +104,8 @@ export class AllureWriter {
       parameters: [
         { name: 'issuer', value: this.run.issuer },
         ...(this.run.faults.length ? [{ name: 'faults', value: this.run.faults.join(',') }] : []),
-        ...Object.entries(this.run.variants).map(([k, v]) => ({ name: `variant ${k}`, value: String(v) })),
+        // In a matrix run, the combination's values stand for the listed ones.
+        ...Object.entries({ ...this.run.variants, ...r.combination }).map(([k, v]) => ({ name: `variant ${k}`, value: Array.isArray(v) ? v.join(' | ') : String(v) })),
       ],
       description: description(mod, r),
     });

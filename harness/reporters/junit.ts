@@ -16,7 +16,9 @@ const secs = (ms: number) => (ms / 1000).toFixed(3);
 export function junitXml(summary: RunSummary): string {
   const c = { tests: summary.modules.length, failures: 0, errors: 0, skipped: 0 };
   const cases = summary.modules.map((m) => {
-    const head = `    <testcase classname="${esc(summary.plan)}" name="${esc(m.id)}" time="${secs(m.ms)}"`;
+    // A matrix run: the classname says the combination (CI tools group test cases by classname).
+    const classname = m.combination ? `${summary.plan}[${Object.entries(m.combination).map(([k, v]) => `${k}=${v}`).join(',')}]` : summary.plan;
+    const head = `    <testcase classname="${esc(classname)}" name="${esc(m.id)}" time="${secs(m.ms)}"`;
     const failing = failingFindings(m).map(formatFinding);
     switch (m.status) {
       case 'passed':

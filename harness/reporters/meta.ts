@@ -33,6 +33,10 @@ export const ENV = {
   define: 'TOUCHSTONE_DEFINE',
 } as const;
 
+/** The hand-over file of a matrix run's provider group g (harness/plan/matrix.ts providerGroups):
+ *  the ENV.targetFile for the first, target-<g>.json beside it for the others. */
+export const targetFileOf = (first: string, g: number): string => (g === 0 ? first : `${first.replace(/[^/\\]*$/, '')}target-${g}.json`);
+
 export interface TargetEnv {
   issuer: string;
   /** Seconds; code is unset when neither the plan nor the provider says. */

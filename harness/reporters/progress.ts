@@ -182,6 +182,11 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
   ];
   if (c.expectedFailures) parts.push(s.yellow(`${c.expectedFailures} expected failure${c.expectedFailures === 1 ? '' : 's'} hidden`));
   w(`${s.bold(`${c.total} module${c.total === 1 ? '' : 's'}`)}: ${parts.join(', ')}  ${s.gray(`(wall ${formatMs(summary.ms)}, ${summary.workers} worker${summary.workers === 1 ? '' : 's'})`)}`);
+  // A matrix run: one line per combination (summary.json `matrix`).
+  for (const m of summary.matrix?.combinations ?? []) {
+    const k = m.counts;
+    w(`  ${m.key}: ${k.total} modules, ${k.failed ? s.red(`${k.failed} failed`) : '0 failed'}, ${k.passed} passed, ${k.warning} warnings, ${k.skipped} skipped, ${k.not_applicable} not applicable`);
+  }
   if (summary.threats) {
     // The threat table's totals (summary.json `threats`, the HTML report's threat table); each threat left open by name.
     const t = summary.threats.counts;

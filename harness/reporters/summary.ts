@@ -17,8 +17,8 @@ export interface SummaryInput {
   workers: number;
   issuer: string;
   faults: string[];
-  /** The modules the run selected, in order. */
-  modules: Pick<ModuleDef, 'id' | 'title' | 'counterpart' | 'proves' | 'threats'>[];
+  /** The modules the run selected, in order (in a matrix run, each module per combination: `<id>[<key>]`, with module and combination). */
+  modules: (Pick<ModuleDef, 'id' | 'title' | 'counterpart' | 'proves' | 'threats'> & Pick<ModuleResult, 'module' | 'combination'>)[];
   /** Fallback outcome per module id when modules/<id>.json is missing (from the live reporter). */
   fallback?: Map<string, { status: ModuleStatus; reason?: string; ms: number }>;
   /** Why modules have no result when the fallback does not say (e.g. the suite failed to load). */
@@ -46,7 +46,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     const fb = input.fallback?.get(id);
     const status: ModuleStatus = fb && (fb.status === 'skipped' || fb.status === 'not_applicable') ? fb.status : 'failed';
     modules.push({
-      id, title: def.title, counterpart: def.counterpart, proves: def.proves, ...threats, status, findings: [], expectedFailures: [],
+      id, ...(def.combination ? { module: def.module, combination: def.combination } : {}), title: def.title, counterpart: def.counterpart, proves: def.proves, ...threats, status, findings: [], expectedFailures: [],
       reason: fb?.reason ?? input.missingReason ?? 'no result was recorded for this module',
       startedAt: input.startedAt, ms: fb?.ms ?? 0,
     });
@@ -64,8 +64,33 @@ export function buildSummary(input: SummaryInput): RunSummary {
     ...(input.errors?.length ? { errors: input.errors } : {}),
     ...(input.shard ? { shard: input.shard } : {}),
     threats: threatTable(modules, threatCatalogue().threats),
+    ...matrixOf(modules),
     modules,
   };
+}
+
+/**
+ * A matrix run's section: the combinations in the order their modules come (combination by
+ * combination, harness/plan/matrix.ts), each with its counts, and the values of each variant. It is
+ * computed from the module list alone, so `touchstone merge` rebuilds the same section.
+ */
+export function matrixOf(modules: RunSummary['modules']): Pick<RunSummary, 'matrix'> {
+  const byKey = new Map<string, NonNullable<RunSummary['matrix']>['combinations'][number]>();
+  const dimensions: Record<string, string[]> = {};
+  for (const m of modules) {
+    if (!m.combination) continue;
+    const key = Object.entries(m.combination).map(([k, v]) => `${k}=${v}`).join(',');
+    let c = byKey.get(key);
+    if (!c) {
+      c = { key, variants: m.combination, counts: { passed: 0, failed: 0, warning: 0, skipped: 0, not_applicable: 0, total: 0, expectedFailures: 0 } };
+      byKey.set(key, c);
+      for (const [k, v] of Object.entries(m.combination)) if (!(dimensions[k] ??= []).includes(v)) dimensions[k]!.push(v);
+    }
+    c.counts[m.status]++;
+    c.counts.total++;
+    c.counts.expectedFailures += m.expectedFailures?.length ?? 0;
+  }
+  return byKey.size ? { matrix: { dimensions, combinations: [...byKey.values()] } } : {};
 }
 
 const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
