@@ -20,6 +20,11 @@ export interface PlanClient {
   /** Expected ID token alg (defaults to the provider's first id_token_signing_alg_values_supported). */
   id_token_alg?: string;
   scope?: string;
+  /**
+   * CIBA ping mode (CIBA Core §4): the backchannel_client_notification_endpoint this client registered
+   * at the OP; `${callback}` is the base URL of the endpoint the harness serves for the run.
+   */
+  notification_endpoint?: string;
 }
 
 export interface PlanUser {
