@@ -11,7 +11,7 @@ import { applicability, loadCatalog, moduleMatcher, resolveSteps, type Catalog }
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
-import type { NotificationServer } from './notification-server.ts';
+import { notificationWaiter, type NotificationAccess, type NotificationWaiter } from './notification-server.ts';
 import { missingOperation } from './operations.ts';
 import { Slots } from './slots.ts';
 import { STEP_RUNNERS as STEPS, usesBrowser } from './steps/index.ts';
@@ -32,7 +32,7 @@ export interface RunContext {
   secrets: string[];
   limits: HttpLimits;
   /** The run's CIBA ping notification endpoint (Target.callback), when the plan has one. */
-  callback?: NotificationServer;
+  callback?: NotificationWaiter;
   /** Set once the provider stopped answering (connection refused): later modules are not run. */
   down?: string;
   /** With `workers`: at most that many modules run between their waits (a wait frees the slot). */
@@ -41,7 +41,7 @@ export interface RunContext {
 
 export async function createRunContext(
   plan: Plan,
-  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string; callback?: NotificationServer },
+  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string; callback?: NotificationWaiter | NotificationAccess },
   opts: { runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean },
 ): Promise<RunContext> {
   if (opts.preloadBrowser !== false) await BrowserPool.preload();
@@ -52,7 +52,8 @@ export async function createRunContext(
     ttl: target.ttl,
     ...(target.instances ? { instances: target.instances } : {}),
     ...(target.ca ? { ca: target.ca } : {}),
-    ...(target.callback ? { callback: target.callback } : {}),
+    // In the CLI's worker the server runs in the parent process: reached over its control path.
+    ...(target.callback ? { callback: 'waitFor' in target.callback ? target.callback : notificationWaiter(target.callback, target.ca) } : {}),
     runDir: opts.runDir,
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,
