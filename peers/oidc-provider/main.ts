@@ -1,5 +1,6 @@
 // The oidc-provider test peer: panva's certified OP (oidc-provider 9.13.3) configured per peer plan.
 //   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
+//     [--ciba-notify <url> --outbound-ca <pem file>]  (CIBA ping: a ping-mode client with this notification endpoint)
 // listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
 // callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
 import { readFileSync } from 'node:fs';
@@ -8,12 +9,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 import { findAccount, scopeClaims } from './accounts.ts';
-import { cibaApproval } from './ciba.ts';
+import { cibaApproval, cibaPingClient, loopbackFetch } from './ciba.ts';
 import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'ciba-notify': { type: 'string' }, 'outbound-ca': { type: 'string' } } });
 const profile = profiles[values.profile!];
 if (!profile) {
   console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
@@ -34,9 +35,13 @@ const ttl = {
 // FAPI 2.0 Security Profile §5.4: PS256, ES256 or EdDSA only.
 const fapiAlgs = ['PS256', 'ES256', 'EdDSA'];
 
+const notify = values['ciba-notify'];
+const outboundCa = values['outbound-ca'] ? readFileSync(values['outbound-ca'], 'utf8') : undefined;
+
 function configuration(p: Profile): Record<string, unknown> {
   return {
-    clients: p.clients,
+    clients: notify ? [...p.clients, cibaPingClient(notify)] : p.clients,
+    ...(outboundCa ? { fetch: loopbackFetch(outboundCa) } : {}),
     jwks: { keys: providerKeys },
     findAccount,
     claims: scopeClaims,
