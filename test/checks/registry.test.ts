@@ -85,6 +85,8 @@ const EXPECTED: Record<string, string> = {
   discoveryAdvertisesDevice: 'RFC8628-4-metadata',
   cibaResponseMatchesSchema: 'CIBA-7.3-response',
   cibaErrorMatchesSchema: 'CIBA-13-error',
+  cibaPingMatches: 'CIBA-10.2-ping',
+  discoveryAdvertisesCibaPing: 'CIBA-4-ping-metadata',
   discoveryAdvertisesCiba: 'CIBA-4-metadata',
   clientCredentialsNoRefreshToken: 'RFC6749-4.4.3-no-refresh',
   grantedScopeWithinRequest: 'RFC6749-3.3-scope',
