@@ -34,7 +34,7 @@ export async function backchannelAuthenticationEndpoint(ctx: ProviderContext, re
     // §7.1.1: a signed authentication request carries every parameter in its `request` object.
     const params = outer.request !== undefined ? await requestObjectParams(ctx, client, outer.request) : outer;
     // §7.1: scope is REQUIRED and contains openid.
-    const scope = checkScope(params.scope, SCOPES_SUPPORTED, true);
+    const scope = checkScope(params.scope, SCOPES_SUPPORTED, true, client);
     const sub = await resolveHint(ctx, params);
     const bindingMessage = checkBindingMessage(ctx, params.binding_message);
     const expiresIn = requestedExpiry(ctx, params.requested_expiry);
