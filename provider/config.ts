@@ -39,6 +39,8 @@ export interface ClientConfig {
   backchannel_token_delivery_mode?: 'poll' | 'ping';
   /** CIBA Core §4: REQUIRED in ping mode, an https URL the OP POSTs the ping to (§10.2). */
   backchannel_client_notification_endpoint?: string;
+  /** RFC 9396 §10: the authorization_details types this client may use (absent: every supported type). */
+  authorization_details_types?: string[];
 }
 
 /** `fapi2`: the FAPI 2.0 Security Profile rules (provider/fapi.ts) on top of OAuth / OIDC. */
@@ -98,6 +100,8 @@ export interface ResolvedConfig {
   store?: StoreConfig;
   /** HTTPS: the server certificate and key (PEM text or file paths); absent: plain HTTP. */
   tls?: TlsConfig;
+  /** RFC 9396 §10: the authorization_details types the OP supports (advertised in discovery). */
+  authorization_details_types: string[];
   /** The CA certificate(s) (PEM text or a file path) the provider trusts when it calls a client (the CIBA ping, §10.2); absent: Node's roots. */
   outbound_tls_ca?: string;
   /** The default profile of every client (a client's own `profile` wins). */
@@ -228,7 +232,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
     dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
     access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
-    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig; tls?: TlsConfig; outbound_tls_ca?: string;
+    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig; tls?: TlsConfig; outbound_tls_ca?: string; authorization_details_types?: string[];
     profile?: Profile; require_pushed_authorization_requests?: boolean;
     polling_interval?: number; metrics?: Partial<MetricsConfig>;
   };
@@ -249,6 +253,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     port: cfg.port,
     ...(cfg.tls ? { tls: cfg.tls } : {}),
     ...(cfg.outbound_tls_ca ? { outbound_tls_ca: cfg.outbound_tls_ca } : {}),
+    authorization_details_types: cfg.authorization_details_types ?? [],
     ttl,
     keys: cfg.keys,
     // Defaults: publish a new key one JWKS cache lifetime (60 s) before it signs; keep a retired

@@ -54,6 +54,8 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     backchannel_token_delivery_modes_supported: faults.on('discovery-omit-ciba-ping') ? ['poll'] : ['poll', 'ping'],
     backchannel_user_code_parameter_supported: false,
     backchannel_authentication_request_signing_alg_values_supported: ['PS256', 'ES256', 'RS256', 'EdDSA'],
+    // RFC 9396 §10: the authorization_details types the OP supports (OPTIONAL metadata).
+    ...(ctx.config.authorization_details_types.length ? { authorization_details_types_supported: [...ctx.config.authorization_details_types] } : {}),
     // RFC 9126 §5: the PAR endpoint, and whether every client must use it.
     pushed_authorization_request_endpoint: endpoint(ctx, '/par'),
     require_pushed_authorization_requests: ctx.config.require_pushed_authorization_requests || ctx.config.profile === 'fapi2',
