@@ -20,6 +20,9 @@ export class InvalidAuthorizationDetails extends OAuthError {
   constructor(description: string) { super('invalid_authorization_details', description, 400); }
 }
 
+/** RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E only. */
+const safe = (v: string): string => v.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
+
 /** §2.2 common data fields that are arrays of strings. */
 const STRING_ARRAYS = ['locations', 'actions', 'datatypes', 'privileges'];
 
@@ -45,11 +48,11 @@ export function checkAuthorizationDetails(ctx: ProviderContext, client: ClientCo
     }
     // §5: an unknown type is refused.
     if (!supported.includes(detail.type) && !ctx.faults.on('rar-accept-unknown-type')) {
-      throw new InvalidAuthorizationDetails(`authorization_details[${i}].type ${JSON.stringify(detail.type)} is not supported`);
+      throw new InvalidAuthorizationDetails(`authorization_details[${i}].type '${safe(detail.type)}' is not supported`);
     }
     // §10: the types the client registered (absent: every supported type).
     if (client.authorization_details_types && !client.authorization_details_types.includes(detail.type) && !ctx.faults.on('rar-ignore-client-types')) {
-      throw new InvalidAuthorizationDetails(`authorization_details[${i}].type ${JSON.stringify(detail.type)} is not allowed for this client`);
+      throw new InvalidAuthorizationDetails(`authorization_details[${i}].type '${safe(detail.type)}' is not allowed for this client`);
     }
     return detail as AuthorizationDetail;
   });

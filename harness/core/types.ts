@@ -221,6 +221,9 @@ export interface Plan {
   /** Client metadata templates for dynamic registration (RFC 7591 §2), by name: a `register` step's
    *  `with.metadata_from` starts from one, and its `with.metadata` members go on top. */
   registration_metadata?: Record<string, Record<string, unknown>>;
+  /** RFC 9396: named authorization_details arrays (suites/rar.yaml: granted, unknown_type, not_allowed);
+   *  `${authorization_details.<name>}` in a step's `with` is the array as JSON. */
+  authorization_details?: Record<string, Array<Record<string, unknown> & { type: string }>>;
   /** Absolute path of the plan file (set by the loader). */
   file?: string;
 }
