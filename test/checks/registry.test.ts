@@ -86,6 +86,8 @@ const EXPECTED: Record<string, string> = {
   cibaResponseMatchesSchema: 'CIBA-7.3-response',
   cibaErrorMatchesSchema: 'CIBA-13-error',
   cibaPingMatches: 'CIBA-10.2-ping',
+  rarTokenResponseDetails: 'RFC9396-7-token-response',
+  rarIntrospectionDetails: 'RFC9396-9.2-introspection',
   discoveryAdvertisesCibaPing: 'CIBA-4-ping-metadata',
   discoveryAdvertisesCiba: 'CIBA-4-metadata',
   clientCredentialsNoRefreshToken: 'RFC6749-4.4.3-no-refresh',
