@@ -50,8 +50,9 @@ export function checkAuthorizationDetails(ctx: ProviderContext, client: ClientCo
     if (!supported.includes(detail.type) && !ctx.faults.on('rar-accept-unknown-type')) {
       throw new InvalidAuthorizationDetails(`authorization_details[${i}].type '${safe(detail.type)}' is not supported`);
     }
-    // §10: the types the client registered (absent: every supported type).
-    if (client.authorization_details_types && !client.authorization_details_types.includes(detail.type) && !ctx.faults.on('rar-ignore-client-types')) {
+    // §10: the types the client registered (absent: every supported type); an unknown type got past
+    // the §5 check only with fault rar-accept-unknown-type, which lets it through here too.
+    if (client.authorization_details_types && supported.includes(detail.type) && !client.authorization_details_types.includes(detail.type) && !ctx.faults.on('rar-ignore-client-types')) {
       throw new InvalidAuthorizationDetails(`authorization_details[${i}].type '${safe(detail.type)}' is not allowed for this client`);
     }
     return detail as AuthorizationDetail;

@@ -1,6 +1,5 @@
 // Probes for the Rich Authorization Requests fault switches (RFC 9396, provider/rar.ts), through the
-// client_credentials grant (§6): touchstone-service may use payment_initiation only (touchstone-service-2
-// registered no types: any supported one), the OP also
+// client_credentials grant (§6): touchstone-service may use payment_initiation only, the OP also
 // supports account_information.
 import { expect } from 'vitest';
 import type { FaultId } from '../../provider/faults.ts';
@@ -18,7 +17,7 @@ type Ours = 'rar-accept-unknown-type' | 'rar-ignore-client-types' | 'rar-omit-to
 
 export const RAR_PROBES: Record<Ours, Probe> & Partial<Record<FaultId, Probe>> = {
   'rar-accept-unknown-type': { config: RAR_CONFIG, run: async (op) => {
-    rule((await bc.ccToken(op, bc.SERVICE_2, { authorization_details: details('touchstone_unknown_type') })).status).toBe(200);
+    rule((await bc.ccToken(op, bc.SERVICE, { authorization_details: details('touchstone_unknown_type') })).status).toBe(200);
   } },
   'rar-ignore-client-types': { config: RAR_CONFIG, run: async (op) => {
     rule((await bc.ccToken(op, bc.SERVICE, { authorization_details: details('account_information') })).status).toBe(200);
