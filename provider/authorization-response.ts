@@ -8,6 +8,7 @@ import { esc } from './views.ts';
 import type { Session } from './session.ts';
 import { InvalidRequestUri, markPushedRequestUsed } from './fapi.ts';
 import { tokenBytes } from './faults.ts';
+import type { AuthorizationDetail } from './rar.ts';
 
 /** The validated authorization request, kept in the interaction and copied into the code. */
 export interface AuthorizationRequest {
@@ -32,6 +33,8 @@ export interface AuthorizationRequest {
   dpopJkt?: string;
   /** OAuth 2.0 Multiple Response Types §2.1: how the response travels (absent: query, the code flow's default). */
   responseMode?: ResponseMode;
+  /** RFC 9396: the checked authorization_details, granted with the End-User's consent. */
+  authorizationDetails?: AuthorizationDetail[];
 }
 
 /** Response modes the OP offers: query (default for code), fragment, form_post (OAuth 2.0 Form Post Response Mode). */
@@ -59,6 +62,8 @@ export interface CodeRecord {
   expiresAt: number;
   /** RFC 9449 §10: the token request's DPoP proof must use this key. */
   dpopJkt?: string;
+  /** RFC 9396 §7: the authorization_details granted, returned with the tokens. */
+  authorizationDetails?: AuthorizationDetail[];
 }
 
 const AUTO_SUBMIT = 'document.forms[0].submit()';
@@ -117,6 +122,7 @@ export async function issueCode(ctx: ProviderContext, request: AuthorizationRequ
     ...(request.dpopJkt && !ctx.faults.on('dpop-ignore-dpop-jkt') ? { dpopJkt: request.dpopJkt } : {}),
     grantId: randomToken(16),
     expiresAt: Date.now() + ctx.config.ttl.code * 1000,
+    ...(request.authorizationDetails ? { authorizationDetails: request.authorizationDetails } : {}),
   };
   // RFC 9126 §4: the request_uri is spent before the code exists; of concurrent completions only
   // the one that spent it gets a code (fault par-allow-request-uri-reuse: all do; fault

@@ -35,6 +35,12 @@ export interface ClientConfig {
   profile?: Profile;
   /** RFC 9126 §6: this client must use PAR (absent: the provider's setting). */
   require_pushed_authorization_requests?: boolean;
+  /** CIBA Core §4: how the client gets the result of a CIBA request (absent: poll). */
+  backchannel_token_delivery_mode?: 'poll' | 'ping';
+  /** CIBA Core §4: REQUIRED in ping mode, an https URL the OP POSTs the ping to (§10.2). */
+  backchannel_client_notification_endpoint?: string;
+  /** RFC 9396 §10: the authorization_details types this client may use (absent: every supported type). */
+  authorization_details_types?: string[];
 }
 
 /** `fapi2`: the FAPI 2.0 Security Profile rules (provider/fapi.ts) on top of OAuth / OIDC. */
@@ -94,6 +100,10 @@ export interface ResolvedConfig {
   store?: StoreConfig;
   /** HTTPS: the server certificate and key (PEM text or file paths); absent: plain HTTP. */
   tls?: TlsConfig;
+  /** RFC 9396 §10: the authorization_details types the OP supports (advertised in discovery). */
+  authorization_details_types: string[];
+  /** The CA certificate(s) (PEM text or a file path) the provider trusts when it calls a client (the CIBA ping, §10.2); absent: Node's roots. */
+  outbound_tls_ca?: string;
   /** The default profile of every client (a client's own `profile` wins). */
   profile: Profile;
   /** RFC 9126 §6: every client must use PAR. */
@@ -222,7 +232,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     users?: Array<Omit<UserConfig, 'claims'> & { claims?: Record<string, unknown> }>; faults?: string[];
     dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
     access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
-    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig; tls?: TlsConfig;
+    client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig; tls?: TlsConfig; outbound_tls_ca?: string; authorization_details_types?: string[];
     profile?: Profile; require_pushed_authorization_requests?: boolean;
     polling_interval?: number; metrics?: Partial<MetricsConfig>;
   };
@@ -242,6 +252,8 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     issuer: cfg.issuer?.replace(/\/$/, ''),
     port: cfg.port,
     ...(cfg.tls ? { tls: cfg.tls } : {}),
+    ...(cfg.outbound_tls_ca ? { outbound_tls_ca: cfg.outbound_tls_ca } : {}),
+    authorization_details_types: cfg.authorization_details_types ?? [],
     ttl,
     keys: cfg.keys,
     // Defaults: publish a new key one JWKS cache lifetime (60 s) before it signs; keep a retired
@@ -287,6 +299,10 @@ function checkClients(cfg: ResolvedConfig): void {
     // FAPI 2.0 SP §5.4.1: a FAPI client's ID Tokens are signed with PS256, ES256 or EdDSA.
     if ((c.profile ?? cfg.profile) === 'fapi2' && c.id_token_signed_response_alg === 'RS256') {
       throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
+    }
+    // CIBA Core §4: a ping-mode client registers its notification endpoint, which MUST be an https URL.
+    if (c.backchannel_token_delivery_mode === 'ping' && !/^https:\/\//.test(c.backchannel_client_notification_endpoint ?? '')) {
+      throw new ConfigError(`config: /clients/${i}/backchannel_client_notification_endpoint (an https URL) is required when backchannel_token_delivery_mode is ping`);
     }
     if (cfg.keys && !cfg.keys.some((k) => k.alg === c.id_token_signed_response_alg)) {
       throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg ${c.id_token_signed_response_alg} has no key in /keys`);

@@ -190,6 +190,15 @@ const DEFS = [
   { id: 'ciba-request-object-skip-signature', breaks: 'CIBA-7.1.1-signature', description: 'Signed authentication requests are read without verifying the signature (alg none and other keys accepted).' },
   { id: 'ciba-request-object-ignore-aud-iss', breaks: 'CIBA-7.1.1-aud-iss', description: 'The request object aud and iss are not checked.' },
   { id: 'ciba-request-object-ignore-claims', breaks: 'CIBA-7.1.1-claims', description: 'The request object exp, iat, nbf and jti are neither required nor checked.' },
+  // ---- Rich Authorization Requests (RFC 9396): provider/rar.ts, proven by plans/rar.yaml
+  { id: 'rar-accept-unknown-type', breaks: 'RFC9396-5-unknown-type', description: 'authorization_details of a type the OP does not support are accepted (at /authorize, PAR and the token endpoint).' },
+  { id: 'rar-ignore-client-types', breaks: 'RFC9396-10-client-types', description: 'A client registered with authorization_details_types may send any supported type.' },
+  { id: 'rar-omit-token-response', breaks: 'RFC9396-7-token-response', description: 'The token response leaves out the authorization_details granted.' },
+  { id: 'rar-omit-introspection', breaks: 'RFC9396-9.2-introspection', description: 'Introspection leaves out the access token\'s authorization_details.' },
+  { id: 'ciba-ping-not-sent', breaks: 'CIBA-10.2-ping', description: 'Ping mode: the End-User\'s decision is recorded but no ping is sent to the client notification endpoint.' },
+  { id: 'ciba-ping-wrong-token', breaks: 'CIBA-10.2-ping', description: 'Ping mode: the ping carries a Bearer token other than the request\'s client_notification_token.' },
+  { id: 'ciba-ping-accept-bad-token', breaks: 'CIBA-7.1-notification-token', description: 'Ping mode: a backchannel request without client_notification_token, or with one over 1024 characters, is accepted.' },
+  { id: 'discovery-omit-ciba-ping', breaks: 'CIBA-4-ping-metadata', description: 'Discovery lists only poll in backchannel_token_delivery_modes_supported although ping-mode clients are served.' },
   { id: 'discovery-omit-ciba', breaks: 'CIBA-4-metadata', description: 'Discovery omits backchannel_authentication_endpoint and backchannel_token_delivery_modes_supported.' },
   // ---- response schemas (issue 12): a REQUIRED member left out of an otherwise correct response
   { id: 'token-response-omit-token-type', breaks: 'RFC6749-5.1-response', description: 'Successful token responses carry no token_type.' },

@@ -1,6 +1,7 @@
 // Finding a presented token for revocation (RFC 7009) and introspection (RFC 7662): access tokens
 // (RFC 9068 JWTs or opaque handles) and refresh tokens, whichever the token turns out to be, the
 // hinted type first (RFC 7009 §2.1: the server extends its search across all types it supports).
+import type { AuthorizationDetail } from './rar.ts';
 import { compactVerify, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { ProviderContext } from './context.ts';
 import { isOpaque, resolveOpaqueHandle } from './opaque-tokens.ts';
@@ -20,6 +21,8 @@ export interface TokenInfo {
   aud?: string | string[];
   /** RFC 9449: the DPoP key the access token is bound to. */
   jkt?: string;
+  /** RFC 9396 §9.2: the access token's authorization_details. */
+  authorizationDetails?: AuthorizationDetail[];
   /** Why the token is not active; absent = active. */
   inactive?: 'expired' | 'revoked' | 'rotated';
   /** Refresh tokens: the value itself, the store key. */
@@ -81,7 +84,7 @@ async function findAccessToken(ctx: ProviderContext, token: string): Promise<Tok
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     return { type: 'access_token', clientId: str(claims.client_id) ?? '', sub: str(claims.sub), scope: str(claims.scope), jti, ...times, inactive: 'expired' };
   }
-  const info: TokenInfo = { type: 'access_token', clientId: record.clientId, sub: record.sub, scope: record.scope, jti, grantId: record.grantId, jkt: record.jkt, ...times };
+  const info: TokenInfo = { type: 'access_token', clientId: record.clientId, sub: record.sub, scope: record.scope, jti, grantId: record.grantId, jkt: record.jkt, ...(record.authorizationDetails ? { authorizationDetails: record.authorizationDetails } : {}), ...times };
   if (expired) info.inactive = 'expired';
   else if (revoked || (await ctx.store.get('revoked_grant', record.grantId))) info.inactive = 'revoked';
   return info;

@@ -1,5 +1,6 @@
 // Token issuance: RFC 9068 JWT access tokens and OpenID Connect ID Tokens, and access token
 // verification for the UserInfo endpoint.
+import type { AuthorizationDetail } from './rar.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, base64url, errors as joseErrors } from 'jose';
@@ -15,6 +16,8 @@ export interface AccessTokenRecord {
   userinfoClaims?: ClaimsRequest['userinfo'];
   /** RFC 9449 §6: the DPoP key thumbprint the token is bound to (cnf.jkt). */
   jkt?: string;
+  /** RFC 9396 §9: the authorization_details of the token (introspection, JWT claim). */
+  authorizationDetails?: AuthorizationDetail[];
 }
 
 /**
@@ -39,7 +42,7 @@ function accessTokenKey(ctx: ProviderContext) {
 /** RFC 9068 §2: JWT access token with typ at+jwt and iss, sub, aud, exp, iat, jti, client_id, scope. */
 export async function issueAccessToken(
   ctx: ProviderContext,
-  g: { sub: string; clientId: string; scope: string; grantId: string; authTime: number; claims?: ClaimsRequest },
+  g: { sub: string; clientId: string; scope: string; grantId: string; authTime: number; claims?: ClaimsRequest; authorizationDetails?: AuthorizationDetail[] },
 ): Promise<{ token: string; expiresIn: number }> {
   const key = accessTokenKey(ctx);
   const jti = randomUUID();
@@ -48,7 +51,7 @@ export async function issueAccessToken(
   const binding = tokenBinding();
   // RFC 9449 §6.1: a DPoP-bound token carries cnf.jkt, the proof key's thumbprint (fault dpop-no-binding: not bound).
   const jkt = ctx.faults.on('dpop-no-binding') ? undefined : binding.jkt;
-  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime, ...(jkt ? { cnf: { jkt } } : {}) })
+  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime, ...(jkt ? { cnf: { jkt } } : {}), ...(g.authorizationDetails ? { authorization_details: g.authorizationDetails } : {}) })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
     .setSubject(g.sub)
@@ -59,7 +62,7 @@ export async function issueAccessToken(
     .setExpirationTime(iat + expiresIn)
     .setJti(jti)
     .sign(key.privateKey);
-  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo, ...(jkt ? { jkt } : {}) };
+  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo, ...(jkt ? { jkt } : {}), ...(g.authorizationDetails ? { authorizationDetails: g.authorizationDetails } : {}) };
   await ctx.store.set('access_token', jti, record, expiresIn);
   // access_token_format opaque (global or per client): a random handle for the same record.
   if ((await accessTokenFormat(ctx, g.clientId)) === 'opaque') {

@@ -45,3 +45,40 @@ export const discoveryAdvertisesCiba = defineCheck<unknown>('discovery-advertise
   if (problems.length) return fail(`expected discovery to advertise CIBA poll mode, found ${problems.join('; ')}`, expected, actual);
   return pass(`CIBA poll mode advertised at ${preview(endpoint)}`, expected, actual);
 });
+
+export const discoveryAdvertisesCibaPing = defineCheck<unknown>('discovery-advertises-ciba-ping', 'CIBA-4-ping-metadata', (doc) => {
+  const expected = 'backchannel_token_delivery_modes_supported containing ping';
+  const modes = isRecord(doc) ? doc.backchannel_token_delivery_modes_supported : undefined;
+  const actual = { backchannel_token_delivery_modes_supported: evidence(modes) };
+  if (!Array.isArray(modes) || !modes.includes('ping')) return fail(`expected discovery to list ping among the CIBA delivery modes, found ${preview(modes)}`, expected, actual);
+  return pass(`CIBA ping mode advertised (${preview(modes)})`, expected, actual);
+});
+
+/** What the client notification endpoint received for one auth_req_id (undefined: nothing in time). */
+export interface PingInput {
+  notification?: { method: string; path: string; contentType?: string; authorization?: string; json: unknown };
+  expected: { authReqId: string; token: string; path: string };
+  waitedMs: number;
+}
+
+// CIBA Core §10.2: "the OP sends the client_notification_token as a bearer token in the Authorization
+// header field and sends only the auth_req_id in the body of the request", an HTTP POST of
+// application/json to the client notification endpoint registered (§4).
+export const cibaPingMatches = defineCheck<PingInput>('ciba-ping-matches', 'CIBA-10.2-ping', ({ notification: n, expected: want, waitedMs }) => {
+  const expected = 'POST application/json {"auth_req_id": <the request\'s>} to the registered notification endpoint, Authorization: Bearer <client_notification_token>';
+  if (!n) return fail(`expected a ping at the client notification endpoint after the End-User decided, none came within ${Math.round(waitedMs / 1000)} s`, expected, { received: null });
+  const problems: string[] = [];
+  if (n.method !== 'POST') problems.push(`method ${n.method}`);
+  if (n.path.split('?')[0] !== want.path) problems.push(`sent to ${preview(n.path)}, not the registered path ${preview(want.path)}`);
+  const type = (n.contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') problems.push(`content-type ${preview(n.contentType ?? '(none)')}`);
+  const id = isRecord(n.json) ? n.json.auth_req_id : undefined;
+  if (id !== want.authReqId) problems.push(`body auth_req_id ${preview(id)} is not the request's`);
+  // RFC 6750 §2.1: the scheme name is case-insensitive; the token itself is compared exactly.
+  const m = /^bearer +(\S+)$/i.exec(n.authorization ?? '');
+  if (!m) problems.push(`Authorization ${n.authorization === undefined ? 'absent' : 'is not a Bearer credential'}`);
+  else if (m[1] !== want.token) problems.push('the Bearer token is not the client_notification_token sent');
+  const actual = { method: n.method, path: n.path, content_type: n.contentType ?? null, auth_req_id_matches: id === want.authReqId, bearer_matches: m?.[1] === want.token };
+  if (problems.length) return fail(`the ping does not match §10.2: ${problems.join('; ')}`, expected, actual);
+  return pass('ping received: POST application/json with the auth_req_id and the client_notification_token as Bearer token', expected, actual);
+});

@@ -20,6 +20,11 @@ export interface PlanClient {
   /** Expected ID token alg (defaults to the provider's first id_token_signing_alg_values_supported). */
   id_token_alg?: string;
   scope?: string;
+  /**
+   * CIBA ping mode (CIBA Core §4): the backchannel_client_notification_endpoint this client registered
+   * at the OP; `${callback}` is the base URL of the endpoint the harness serves for the run.
+   */
+  notification_endpoint?: string;
 }
 
 export interface PlanUser {
@@ -216,6 +221,9 @@ export interface Plan {
   /** Client metadata templates for dynamic registration (RFC 7591 §2), by name: a `register` step's
    *  `with.metadata_from` starts from one, and its `with.metadata` members go on top. */
   registration_metadata?: Record<string, Record<string, unknown>>;
+  /** RFC 9396: named authorization_details arrays (suites/rar.yaml: granted, unknown_type, not_allowed);
+   *  `${authorization_details.<name>}` in a step's `with` is the array as JSON. */
+  authorization_details?: Record<string, Array<Record<string, unknown> & { type: string }>>;
   /** Absolute path of the plan file (set by the loader). */
   file?: string;
   /** A plan listing several values for a variant: its combinations (harness/plan/matrix.ts); the

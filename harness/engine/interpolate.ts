@@ -3,6 +3,7 @@
 //   ${client.<role>.<field>}  a plan client's (or a registered client's) client_id, redirect_uri, scope, ...
 //   ${user.<role>.<field>}    a plan user's username, sub, ...
 //   ${issuer}                 the run's issuer
+//   ${authorization_details.<name>}  a plan authorization_details array (RFC 9396), as JSON text
 // A role or field the plan lacks makes the module not applicable, naming the missing plan entry.
 import type { StepDef } from '../core/types.ts';
 import { NotApplicable, type ModuleRun } from './module-run.ts';
@@ -12,6 +13,11 @@ const PLACEHOLDER = /\$\{([A-Za-z_][\w-]*(?:\.[\w-]+)*)\}/g;
 function lookup(run: ModuleRun, path: string): string {
   if (path === 'issuer') return run.ctx.issuer;
   const [kind, role, field, ...rest] = path.split('.');
+  if (kind === 'authorization_details' && role && field === undefined) {
+    const details = run.ctx.plan.authorization_details?.[role];
+    if (!details) throw new NotApplicable(`needs plan authorization_details.${role}`);
+    return JSON.stringify(details);
+  }
   if ((kind === 'client' || kind === 'user') && role && field && rest.length === 0) {
     const plural = kind === 'client' ? 'clients' : 'users';
     const entry = (kind === 'client' ? run.registeredClients.get(role) ?? run.ctx.plan.clients[role] : run.ctx.plan.users[role]) as unknown as Record<string, unknown> | undefined;

@@ -11,6 +11,7 @@ import { applicability, loadCatalog, moduleMatcher, resolveSteps, type Catalog }
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
+import { notificationWaiter, type NotificationAccess, type NotificationWaiter } from './notification-server.ts';
 import { missingOperation } from './operations.ts';
 import { Slots } from './slots.ts';
 import { STEP_RUNNERS as STEPS, usesBrowser } from './steps/index.ts';
@@ -30,6 +31,8 @@ export interface RunContext {
   sharedPool: boolean;
   secrets: string[];
   limits: HttpLimits;
+  /** The run's CIBA ping notification endpoint (Target.callback), when the plan has one. */
+  callback?: NotificationWaiter;
   /** Set once the provider stopped answering (connection refused): later modules are not run. */
   down?: string;
   /** With `workers`: at most that many modules run between their waits (a wait frees the slot). */
@@ -40,7 +43,7 @@ export interface RunContext {
 
 export async function createRunContext(
   plan: Plan,
-  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string },
+  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string; callback?: NotificationWaiter | NotificationAccess },
   opts: {
     runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean;
     /** Run slots shared with the contexts of the other combinations of a matrix run (instead of `workers`). */
@@ -56,6 +59,8 @@ export async function createRunContext(
     ttl: target.ttl,
     ...(target.instances ? { instances: target.instances } : {}),
     ...(target.ca ? { ca: target.ca } : {}),
+    // In the CLI's worker the server runs in the parent process: reached over its control path.
+    ...(target.callback ? { callback: 'waitFor' in target.callback ? target.callback : notificationWaiter(target.callback, target.ca) } : {}),
     runDir: opts.runDir,
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,

@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
 import { stopChild } from './child.ts';
+import { fillCallback, startNotificationServer, usesCallback, type NotificationServer } from './notification-server.ts';
 import { RedisUnavailableError, startRedisServer, type RedisServer } from './redis-server.ts';
 
 export interface Target {
@@ -44,6 +45,11 @@ export interface Target {
    * run's test CA; `provider.ca`: the user's file). Unset: Node's built-in roots.
    */
   ca?: string;
+  /**
+   * The CIBA ping notification endpoint the harness serves for this run (harness/engine/notification-server.ts):
+   * started when the plan's provider section names `${callback}` and has `tls` (the endpoint is https).
+   */
+  callback?: NotificationServer;
   stop(): Promise<void>;
 }
 
@@ -105,18 +111,28 @@ async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Tar
   }
   try {
     const server = await ca.issueServer(['127.0.0.1', 'localhost']);
-    let provider: Plan['provider'];
-    if (plan.provider.launch === 'command') {
+    // `${callback}`: the run's CIBA ping endpoint, https with a certificate from the same CA.
+    const callback = usesCallback(plan.provider) ? await startNotificationServer(server) : undefined;
+    let provider: Plan['provider'] = callback ? fillCallback(plan.provider, callback.base) : plan.provider;
+    if (provider.launch === 'command') {
       // A program the plan starts: ${tls_cert}, ${tls_key} and ${tls_ca} in its command and env are
       // the PEM files (in the CA's 0700 directory); it serves https on the port the harness picked.
       const fill = (v: string) => v.replaceAll('${tls_cert}', server.certFile).replaceAll('${tls_key}', server.keyFile).replaceAll('${tls_ca}', ca.certFile);
-      const env = plan.provider.env ? Object.fromEntries(Object.entries(plan.provider.env).map(([k, v]) => [k, fill(v)])) : undefined;
-      provider = { ...plan.provider, tls: undefined, command: plan.provider.command?.map(fill), ...(env ? { env } : {}) };
+      const env = provider.env ? Object.fromEntries(Object.entries(provider.env).map(([k, v]) => [k, fill(v)])) : undefined;
+      provider = { ...provider, tls: undefined, command: provider.command?.map(fill), ...(env ? { env } : {}) };
     } else {
-      provider = { ...plan.provider, tls: undefined, config: { ...baseConfig(plan), tls: { cert: server.certPem, key: server.keyPem } } };
+      // The reference provider trusts the run's CA when it calls the client (outbound_tls_ca).
+      const config = { ...(callback ? fillCallback(baseConfig({ ...plan, provider }), callback.base) : baseConfig(plan)), tls: { cert: server.certPem, key: server.keyPem }, ...(callback ? { outbound_tls_ca: ca.certPem } : {}) };
+      provider = { ...provider, tls: undefined, config };
     }
-    const t = await startAnyTarget({ ...plan, provider }, { ...opts, ca: ca.certPem });
-    return { ...t, ca: ca.certPem, stop: async () => { await t.stop(); await ca.remove(); } };
+    let t: Target;
+    try {
+      t = await startAnyTarget({ ...plan, provider }, { ...opts, ca: ca.certPem });
+    } catch (err) {
+      await callback?.close();
+      throw err;
+    }
+    return { ...t, ca: ca.certPem, ...(callback ? { callback } : {}), stop: async () => { await t.stop(); await callback?.close(); await ca.remove(); } };
   } catch (err) {
     await ca.remove();
     throw err;

@@ -88,7 +88,11 @@ export const VARIANTS: Record<string, VariantDef> = {
     values: { ciba: 'CIBA Core only', fapi_ciba: 'FAPI-CIBA rules on top' },
   },
   ciba_refresh_token: {
-    about: 'Whether a CIBA grant can yield a refresh token',
+    about: 'Whether a CIBA grant can yield a refresh token (the plan\'s main CIBA client asking for offline_access)',
+    values: { supported: 'it can', unsupported: 'it cannot' },
+  },
+  device_refresh_token: {
+    about: 'Whether a device authorization grant can yield a refresh token (the plan\'s second device client asking for offline_access)',
     values: { supported: 'it can', unsupported: 'it cannot' },
   },
   instances: {

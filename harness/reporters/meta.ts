@@ -48,4 +48,6 @@ export interface TargetEnv {
   instances?: string[];
   /** Target.ca: the CA certificate PEM the back channel trusts (public, no key). */
   ca?: string;
+  /** Target.callback: where the worker reaches the run's CIBA notification endpoint (worker env only). */
+  callback?: { base: string; secret: string };
 }

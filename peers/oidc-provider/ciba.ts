@@ -3,6 +3,8 @@
 // (auth_req_id in the form body, Bearer admin token), as the plans' operations.ciba_decide declares.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from 'oidc-provider';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { clientKeys } from './keys.ts';
 
 export const CIBA_ADMIN_TOKEN = 'touchstone-peer-ciba-admin-token-01';
 
@@ -26,6 +28,32 @@ export function ciba(): Record<string, Record<string, unknown>> {
       },
       async triggerAuthenticationDevice() {},
     },
+  };
+}
+
+/**
+ * CIBA §4: a ping-mode client registered with the run's notification endpoint (`--ciba-notify`, the
+ * harness's ${callback}/ciba/notify), the same key as touchstone-ciba.
+ */
+export function cibaPingClient(notificationEndpoint: string): Record<string, unknown> {
+  return {
+    client_id: 'touchstone-ciba-ping', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-main']] },
+    redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],
+    backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: notificationEndpoint, id_token_signed_response_alg: 'ES256',
+  };
+}
+
+/**
+ * oidc-provider's outgoing requests (the ping, §10.2) go through its `fetch` option; its default
+ * dispatcher refuses special-use addresses such as loopback (SSRF protection). This test peer only
+ * ever calls the harness on 127.0.0.1, so it uses its own dispatcher trusting the run's CA (`--outbound-ca`).
+ */
+export function loopbackFetch(ca: string): (url: string | URL, options: Record<string, unknown>) => Promise<unknown> {
+  const dispatcher = new Agent({ connect: { ca } });
+  return (url, options) => {
+    const target = new URL(url);
+    if (target.hostname !== '127.0.0.1' && target.hostname !== 'localhost') return Promise.reject(new Error(`the test peer calls loopback only, not ${target.hostname}`));
+    return undiciFetch(target, { ...options, dispatcher } as Parameters<typeof undiciFetch>[1]);
   };
 }
 

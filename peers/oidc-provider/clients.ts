@@ -68,13 +68,22 @@ export const deviceClients: Client[] = [
   { client_id: 'touchstone-device', token_endpoint_auth_method: 'none', redirect_uris: [], response_types: [],
     grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] },
   { client_id: 'touchstone-device-2', client_secret: 'touchstone-device-secret-2', token_endpoint_auth_method: 'client_secret_basic',
-    redirect_uris: [], response_types: [], grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] },
+    redirect_uris: [], response_types: [], grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'] },
+];
+
+/** RAR (RFC 9396): a code-flow client and a service client, both registered for payment_initiation only (§10). */
+export const rarClients: Client[] = [
+  { client_id: 'touchstone-rar', client_secret: 'touchstone-rar-secret-1', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code'], id_token_signed_response_alg: 'RS256',
+    authorization_details_types: ['payment_initiation'] },
+  { client_id: 'touchstone-rar-service', client_secret: 'touchstone-rar-service-secret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read', authorization_details_types: ['payment_initiation'] },
 ];
 
 /** CIBA clients (poll and ping), private_key_jwt. */
 export const cibaClients: Client[] = [
   { client_id: 'touchstone-ciba', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-main']] },
-    redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],
+    redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
     backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'ES256' },
   { client_id: 'touchstone-ciba-2', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-second']] },
     redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],

@@ -1,6 +1,7 @@
 // The oidc-provider test peer: panva's certified OP (oidc-provider 9.13.3) configured per peer plan.
 //   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
 //     [--issuer <url> --redis <redis://…> --redis-prefix <p>]
+//     [--ciba-notify <url> --outbound-ca <pem file>]  (CIBA ping: a ping-mode client with this notification endpoint)
 // listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
 // callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
 // Several instances (plans/peer/multi-instance.yaml) share one --issuer and keep their state in one
@@ -12,12 +13,12 @@ import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 import { findAccount, scopeClaims } from './accounts.ts';
 import { connectRedis, RedisAdapter } from './redis-adapter.ts';
-import { cibaApproval } from './ciba.ts';
+import { cibaApproval, cibaPingClient, loopbackFetch } from './ciba.ts';
 import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, issuer: { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string', default: 'peer:' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, issuer: { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string', default: 'peer:' }, 'ciba-notify': { type: 'string' }, 'outbound-ca': { type: 'string' } } });
 const profile = profiles[values.profile!];
 if (!profile) {
   console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
@@ -38,9 +39,13 @@ const ttl = {
 // FAPI 2.0 Security Profile §5.4: PS256, ES256 or EdDSA only.
 const fapiAlgs = ['PS256', 'ES256', 'EdDSA'];
 
+const notify = values['ciba-notify'];
+const outboundCa = values['outbound-ca'] ? readFileSync(values['outbound-ca'], 'utf8') : undefined;
+
 function configuration(p: Profile): Record<string, unknown> {
   return {
-    clients: p.clients,
+    clients: notify ? [...p.clients, cibaPingClient(notify)] : p.clients,
+    ...(outboundCa ? { fetch: loopbackFetch(outboundCa) } : {}),
     jwks: { keys: providerKeys },
     findAccount,
     claims: scopeClaims,

@@ -3,6 +3,7 @@
 import { CIBA_ADMIN_TOKEN, ciba } from './ciba.ts';
 import * as clients from './clients.ts';
 import * as f from './features.ts';
+import { rar } from './rar.ts';
 
 export type Profile = {
   clients: Record<string, unknown>[];
@@ -39,6 +40,7 @@ export const profiles: Record<string, Profile> = {
   // plans/peer/multi-instance.yaml: several instances on one Redis (main.ts --redis).
   'multi-instance': { clients: clients.multiInstanceClients, features: { ...f.oidc(), ...f.clientCredentials(), ...f.dpop() }, scopes: ['api:read'], ttl: webCode },
   device: { clients: clients.deviceClients, features: { ...f.oidc(), ...f.deviceFlow() }, ttl: { DeviceCode: 20 } },
+  rar: { clients: clients.rarClients, features: { ...f.oidc(), ...rar() }, scopes: ['api:read'], ttl: webCode },
   // CIBA Core §7.1: requested_expiry (seconds) sets the request's lifetime, here at most 60 s.
   ciba: {
     clients: clients.cibaClients,

@@ -1,5 +1,6 @@
 // GET|POST /authorize. Until the client and redirect_uri are known good, errors are shown on an
 // error page; after that they go back to the client on its redirect_uri (RFC 6749 §4.1.2.1).
+import { checkAuthorizationDetails } from '../rar.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { completeAuthorization, hasConsent, isResponseMode, sendAuthorizationResponse, type AuthorizationRequest, type ResponseMode } from '../authorization-response.ts';
@@ -131,6 +132,8 @@ function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri
   const prompt = checkPrompt(ctx, params);
   const maxAge = checkMaxAge(params);
   const claims = parseClaimsRequest(ctx, params.claims);
+  // RFC 9396 §2, §5: authorization_details checked here, for /authorize and PAR alike.
+  const authorizationDetails = checkAuthorizationDetails(ctx, client, params.authorization_details);
   // OIDC Core §3.1.2.1: display, ui_locales, claims_locales and acr_values are accepted (one page
   // style, one language; acr_values only makes the ID Token carry acr); unknown parameters are ignored.
   return {
@@ -147,6 +150,7 @@ function validateRequest(ctx: ProviderContext, client: ClientConfig, redirectUri
     claims,
     ...checkDpopJkt(params.dpop_jkt),
     ...(responseMode ? { responseMode } : {}),
+    ...(authorizationDetails ? { authorizationDetails } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { randomToken, readParams, safeEqual, sendJsonError, type Params } from '
 import { annotate } from '../log.ts';
 import { requireGrantType } from '../grants/grant-types.ts';
 import { CIBA_GRANT, type CibaGrant } from '../grants/ciba.ts';
+import { isPingClient, NOTIFICATION_TOKEN, NOTIFICATION_TOKEN_MAX, sendPing } from '../grants/ciba-ping.ts';
 import { checkScope, newPolledGrant, saveGrant } from '../grants/polling.ts';
 
 /** CIBA §7.1: binding_message SHOULD be short; longer ones are refused (§13 invalid_binding_message). */
@@ -33,13 +34,14 @@ export async function backchannelAuthenticationEndpoint(ctx: ProviderContext, re
     // §7.1.1: a signed authentication request carries every parameter in its `request` object.
     const params = outer.request !== undefined ? await requestObjectParams(ctx, client, outer.request) : outer;
     // §7.1: scope is REQUIRED and contains openid.
-    const scope = checkScope(params.scope, SCOPES_SUPPORTED, true);
+    const scope = checkScope(params.scope, SCOPES_SUPPORTED, true, client);
     const sub = await resolveHint(ctx, params);
     const bindingMessage = checkBindingMessage(ctx, params.binding_message);
     const expiresIn = requestedExpiry(ctx, params.requested_expiry);
+    const notificationToken = checkNotificationToken(ctx, client, params.client_notification_token);
     // §7.3: auth_req_id has at least 128 bits of entropy (here 256).
     const authReqId = randomToken(32);
-    const grant: CibaGrant = { ...newPolledGrant(ctx, { clientId: client.client_id, scope, expiresIn, sub }), bindingMessage };
+    const grant: CibaGrant = { ...newPolledGrant(ctx, { clientId: client.client_id, scope, expiresIn, sub }), bindingMessage, ...(notificationToken ? { notificationToken } : {}) };
     await saveGrant(ctx, 'ciba_request', authReqId, grant);
     ctx.log(JSON.stringify({ msg: 'ciba request', client_id: client.client_id, sub, binding_message: bindingMessage ?? null, expires_in: expiresIn }));
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').send({
@@ -151,6 +153,17 @@ function checkBindingMessage(ctx: ProviderContext, msg: string | undefined): str
   return msg;
 }
 
+// §7.1: client_notification_token is REQUIRED for a ping-mode client, an RFC 6750 §2.1 bearer token
+// of at most 1024 characters (fault ciba-ping-accept-bad-token: any value, or none, is accepted).
+// A poll-mode client's token is ignored.
+function checkNotificationToken(ctx: ProviderContext, client: ClientConfig, token: string | undefined): string | undefined {
+  if (!isPingClient(client)) return undefined;
+  if (ctx.faults.on('ciba-ping-accept-bad-token')) return token ?? '';
+  if (token === undefined || token === '') throw new InvalidRequest('client_notification_token is required for a client registered in ping mode');
+  if (token.length > NOTIFICATION_TOKEN_MAX || !NOTIFICATION_TOKEN.test(token)) throw new InvalidRequest(`client_notification_token must be an RFC 6750 bearer token of at most ${NOTIFICATION_TOKEN_MAX} characters`);
+  return token;
+}
+
 // §7.1: requested_expiry is a positive integer (always a string in a form body); the OP may cap it.
 function requestedExpiry(ctx: ProviderContext, raw: string | undefined): number {
   const max = ctx.config.ttl.auth_req_id;
@@ -184,7 +197,10 @@ export async function cibaDecisionEndpoint(ctx: ProviderContext, req: FastifyReq
     grant.status = decision === 'approve' ? 'approved' : 'denied';
     grant.authTime = Math.floor(Date.now() / 1000);
     await saveGrant(ctx, 'ciba_request', id, grant);
-    return reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ auth_req_id: id, status: grant.status, binding_message: grant.bindingMessage ?? null });
+    // §10.2: a ping-mode client is told the result is ready (approved or denied) at its notification endpoint.
+    const client = await findClient(ctx, grant.clientId);
+    const ping = client && isPingClient(client) ? await sendPing(ctx, client, id, grant.notificationToken ?? '') : undefined;
+    return reply.code(200).header('content-type', 'application/json; charset=utf-8').send({ auth_req_id: id, status: grant.status, binding_message: grant.bindingMessage ?? null, ...(ping ? { ping } : {}) });
   } catch (e) {
     return sendJsonError(req, reply, e);
   }

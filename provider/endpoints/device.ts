@@ -52,7 +52,7 @@ export async function deviceAuthorizationEndpoint(ctx: ProviderContext, req: Fas
     const client = await authenticateClient(ctx, req, params);
     annotate(req, { client_id: client.client_id });
     requireGrantType(client, DEVICE_CODE_GRANT);
-    const scope = checkScope(params.scope, SCOPES_SUPPORTED, false);
+    const scope = checkScope(params.scope, SCOPES_SUPPORTED, false, client);
     const expiresIn = ctx.config.ttl.device_code;
     const deviceCode = randomToken(tokenBytes(ctx.faults));
     const userCode = ctx.faults.on('device-user-code-unfriendly') ? randomToken(16) : friendlyUserCode(ctx.faults.on('device-user-code-short'));

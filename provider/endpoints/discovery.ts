@@ -49,11 +49,13 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     // RFC 8628 §4: the device authorization endpoint.
     device_authorization_endpoint: endpoint(ctx, '/device_authorization'),
-    // CIBA Core §4: poll mode only; no user_code; plain (unsigned) authentication requests.
+    // CIBA Core §4: poll and ping modes (a client registers one, §10); no user_code.
     backchannel_authentication_endpoint: endpoint(ctx, '/bc-authorize'),
-    backchannel_token_delivery_modes_supported: ['poll'],
+    backchannel_token_delivery_modes_supported: faults.on('discovery-omit-ciba-ping') ? ['poll'] : ['poll', 'ping'],
     backchannel_user_code_parameter_supported: false,
     backchannel_authentication_request_signing_alg_values_supported: ['PS256', 'ES256', 'RS256', 'EdDSA'],
+    // RFC 9396 §10: the authorization_details types the OP supports (OPTIONAL metadata).
+    ...(ctx.config.authorization_details_types.length ? { authorization_details_types_supported: [...ctx.config.authorization_details_types] } : {}),
     // RFC 9126 §5: the PAR endpoint, and whether every client must use it.
     pushed_authorization_request_endpoint: endpoint(ctx, '/par'),
     require_pushed_authorization_requests: ctx.config.require_pushed_authorization_requests || ctx.config.profile === 'fapi2',

@@ -3,6 +3,7 @@
 // token whose scope includes `introspect` (§2.1: "MUST require some form of authorization").
 // A token that is revoked, expired, rotated out, unknown, not an access or refresh token, or (by
 // policy, §4) issued to another client introspects as {"active": false} and nothing else.
+import { introspectionDetails } from '../rar.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { authenticateClient, InvalidClientAuth } from '../client-auth.ts';
@@ -83,6 +84,7 @@ function answer(ctx: ProviderContext, found: TokenInfo | undefined, caller: stri
     jti: found.jti,
   };
   if (found.jkt) out.cnf = { jkt: found.jkt };
+  Object.assign(out, introspectionDetails(ctx, found.authorizationDetails));
   // RFC 7662 §2.2: client_id is the client the token was issued to (fault introspect-wrong-client-id).
   if (ctx.faults.on('introspect-wrong-client-id')) out.client_id = `${found.clientId}-other`;
   const user = found.sub ? ctx.users.find((u) => u.sub === found.sub) : undefined;

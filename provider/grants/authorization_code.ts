@@ -1,4 +1,5 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
+import { tokenResponseDetails } from '../rar.ts';
 import { createHash } from 'node:crypto';
 import type { AuthorizationRequest, CodeRecord } from '../authorization-response.ts';
 import type { ClientConfig } from '../config.ts';
@@ -23,9 +24,10 @@ export async function authorizationCodeGrant(ctx: ProviderContext, client: Clien
   if (!ctx.faults.on('skip-pkce-verification')) verifyPkce(ctx, code, params.code_verifier);
   checkCodeDpopKey(ctx, code.dpopJkt);
 
-  const grant = { sub: code.sub, clientId: client.client_id, scope: code.scope, grantId: code.grantId, authTime: code.authTime, acr: code.acr, claims: code.claims };
+  const grant = { sub: code.sub, clientId: client.client_id, scope: code.scope, grantId: code.grantId, authTime: code.authTime, acr: code.acr, claims: code.claims, authorizationDetails: code.authorizationDetails };
   const { token, expiresIn } = await issueAccessToken(ctx, grant);
-  const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: code.scope };
+  // RFC 9396 §7: the authorization_details granted come back with the tokens.
+  const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: code.scope, ...tokenResponseDetails(ctx, code.authorizationDetails) };
   // OIDC Core §11: a refresh token only for a consented offline_access (the code's scope keeps
   // offline_access only then).
   if (code.scope.split(' ').includes('offline_access')) body.refresh_token = await issueRefreshToken(ctx, grant);

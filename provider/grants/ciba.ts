@@ -12,6 +12,8 @@ export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
 export interface CibaGrant extends PolledGrant {
   bindingMessage?: string;
+  /** CIBA §7.1: the ping-mode client's client_notification_token, sent back as the ping's Bearer token (§10.2). */
+  notificationToken?: string;
 }
 
 export async function cibaGrant(ctx: ProviderContext, client: ClientConfig, params: Params): Promise<Record<string, unknown>> {

@@ -7,6 +7,7 @@ import type { ClientConfig } from '../config.ts';
 import type { ProviderContext } from '../context.ts';
 import { InvalidScope, UnauthorizedClient } from '../errors.ts';
 import type { Params } from '../http.ts';
+import { checkAuthorizationDetails, tokenResponseDetails } from '../rar.ts';
 import { issueAccessToken } from '../tokens.ts';
 import { requireGrantType } from './grant-types.ts';
 import { issueRefreshToken } from './refresh_token.ts';
@@ -24,9 +25,12 @@ export async function clientCredentialsGrant(ctx: ProviderContext, client: Clien
   if (!ctx.faults.on('cc-ignores-grant-types')) requireGrantType(client, 'client_credentials');
   const scope = grantedScope(ctx, client, params.scope);
   const grantId = randomUUID();
-  const grant = { sub: client.client_id, clientId: client.client_id, scope, grantId, authTime: Math.floor(Date.now() / 1000) };
+  // RFC 9396 §6: authorization_details in the token request (§5: invalid_authorization_details).
+  const authorizationDetails = checkAuthorizationDetails(ctx, client, params.authorization_details);
+  const grant = { sub: client.client_id, clientId: client.client_id, scope, grantId, authTime: Math.floor(Date.now() / 1000), authorizationDetails };
   const { token, expiresIn } = await issueAccessToken(ctx, grant);
-  const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+  // §7: the details granted are returned with the token.
+  const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, ...tokenResponseDetails(ctx, authorizationDetails) };
   if (scope) body.scope = scope;
   // RFC 6749 §4.4.3: "A refresh token SHOULD NOT be included." (fault: one is).
   if (ctx.faults.on('cc-issues-refresh-token')) body.refresh_token = await issueRefreshToken(ctx, grant);

@@ -9,6 +9,13 @@ import type { ProviderContext } from '../context.ts';
 import { InvalidGrant, OAuthError } from '../errors.ts';
 import { storeRoundTrip, type Kind } from '../store.ts';
 import { issueAccessToken, issueIdToken } from '../tokens.ts';
+import { grantTypesOf } from './grant-types.ts';
+import { issueRefreshToken } from './refresh_token.ts';
+
+/** RFC 7591 §2: the client registered for the refresh_token grant. */
+export function mayRefresh(client: ClientConfig): boolean {
+  return grantTypesOf(client).includes('refresh_token');
+}
 
 export type PollStatus = 'pending' | 'approved' | 'denied' | 'used';
 
@@ -146,15 +153,25 @@ async function issueTokens(ctx: ProviderContext, client: ClientConfig, g: Polled
   const body: Record<string, unknown> = { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: g.scope };
   // OIDC Core §3.1.3.3 / CIBA §10.1.1: an openid request gets an ID Token (no nonce in these flows).
   if (g.scope.split(' ').includes('openid')) body.id_token = await issueIdToken(ctx, { client, sub, authTime, accessToken: token });
+  // RFC 8628 §3.5 / CIBA §10.1.1 (RFC 6749 §5.1): a refresh token is OPTIONAL; issued here when the
+  // client may use the refresh_token grant and offline_access was granted (OIDC Core §11), the
+  // End-User's approval on the device being the consent.
+  if (g.scope.split(' ').includes('offline_access') && mayRefresh(client)) {
+    body.refresh_token = await issueRefreshToken(ctx, { grantId: g.grantId, clientId: client.client_id, sub, scope: g.scope, authTime });
+  }
   return body;
 }
 
-/** Scope validation shared by both request endpoints: known scopes only, openid when `requireOpenid`. */
-export function checkScope(scope: string | undefined, supported: readonly string[], requireOpenid: boolean): string {
+/**
+ * Scope validation shared by both request endpoints: known scopes only, openid when `requireOpenid`;
+ * offline_access only from a client that may use the refresh_token grant.
+ */
+export function checkScope(scope: string | undefined, supported: readonly string[], requireOpenid: boolean, client?: ClientConfig): string {
   const s = (scope ?? (requireOpenid ? '' : 'openid')).trim();
   const list = s.split(' ').filter(Boolean);
   if (requireOpenid && !list.includes('openid')) throw new OAuthError('invalid_request', 'scope is required and must contain openid', 400);
-  const unknown = list.filter((x) => !supported.includes(x) || x === 'offline_access');
+  const offline = client !== undefined && mayRefresh(client);
+  const unknown = list.filter((x) => !supported.includes(x) || (x === 'offline_access' && !offline));
   if (unknown.length) throw new OAuthError('invalid_scope', `unsupported scope: ${unknown.join(' ')}`, 400);
   return list.join(' ');
 }

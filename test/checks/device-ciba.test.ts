@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   cibaErrorMatchesSchema,
+  cibaPingMatches,
   cibaResponseMatchesSchema,
+  discoveryAdvertisesCibaPing,
   deviceAuthorizationErrorMatchesSchema,
   deviceAuthorizationResponseMatchesSchema,
   deviceUserCodeIsTypeable,
@@ -116,4 +118,34 @@ describe('discoveryAdvertisesCiba', () => {
     expectFail(discoveryAdvertisesCiba({ ...doc, grant_types_supported: ['authorization_code'] }), /lacks the CIBA grant/);
   });
   it.each(HOSTILE)('fails without throwing on hostile input %#', (v) => expectFail(discoveryAdvertisesCiba(v)));
+});
+
+describe('discoveryAdvertisesCibaPing', () => {
+  it('passes when ping is among the delivery modes', () => expectPass(discoveryAdvertisesCibaPing({ backchannel_token_delivery_modes_supported: ['poll', 'ping'] })));
+  it('fails with poll only, or without the member', () => {
+    expectFail(discoveryAdvertisesCibaPing({ backchannel_token_delivery_modes_supported: ['poll'] }), /ping among the CIBA delivery modes/);
+    expectFail(discoveryAdvertisesCibaPing({}), /ping among/);
+  });
+  it.each(HOSTILE)('fails without throwing on hostile input %#', (v) => expectFail(discoveryAdvertisesCibaPing(v)));
+});
+
+describe('cibaPingMatches', () => {
+  // CIBA Core §10.2 example: POST /cb, Authorization: Bearer 8d67dc78-..., {"auth_req_id": "1c266114-..."}
+  const expected = { authReqId: '1c266114-a1be-4252-8ad1-04986c5b9ac1', token: '8d67dc78-7faa-4d41-aabd-67707b374255', path: '/cb' };
+  const good = { method: 'POST', path: '/cb', contentType: 'application/json', authorization: 'Bearer 8d67dc78-7faa-4d41-aabd-67707b374255', json: { auth_req_id: expected.authReqId } };
+  const input = (n: Partial<typeof good> | undefined) => ({ notification: n === undefined ? undefined : { ...good, ...n }, expected, waitedMs: 5000 });
+  it('passes for the §10.2 example ping (the scheme name in any case)', () => {
+    expectPass(cibaPingMatches(input({})));
+    expectPass(cibaPingMatches(input({ authorization: 'bearer 8d67dc78-7faa-4d41-aabd-67707b374255', contentType: 'application/json; charset=utf-8' })));
+  });
+  it('fails when no ping came', () => expectFail(cibaPingMatches(input(undefined)), /none came within 5 s/));
+  it('fails on another token, no Authorization, another auth_req_id, another path, method or media type', () => {
+    expectFail(cibaPingMatches(input({ authorization: 'Bearer something-else' })), /not the client_notification_token/);
+    expectFail(cibaPingMatches(input({ authorization: undefined })), /Authorization absent/);
+    expectFail(cibaPingMatches(input({ json: { auth_req_id: 'other' } })), /auth_req_id "other" is not the request's/);
+    expectFail(cibaPingMatches(input({ path: '/elsewhere' })), /not the registered path/);
+    expectFail(cibaPingMatches(input({ method: 'PUT' })), /method PUT/);
+    expectFail(cibaPingMatches(input({ contentType: 'application/x-www-form-urlencoded' })), /content-type/);
+  });
+  it.each(HOSTILE)('fails without throwing on a hostile body %#', (v) => expectFail(cibaPingMatches(input({ json: v as never }))));
 });

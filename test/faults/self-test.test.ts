@@ -32,7 +32,7 @@ import { redisUnavailableReason } from '../../harness/engine/redis-server.ts';
  */
 const NO_REDIS = redisUnavailableReason();
 const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instance']);
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'security-review', 'security-review-tls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'rar', 'security-review', 'security-review-tls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
 /**
  * Step kinds that make a module slow (a browser, a wait, polling at the provider's interval): such
@@ -235,15 +235,22 @@ describe('with no switch on, every module passes', () => {
     const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
     expect(bad).toEqual([]);
-    expect(res.length).toBe(13); // 8 + the device races and entropy modules + the two device-authorization parameter modules (issue 13)
+    expect(res.length).toBe(14); // 8 + the device races and entropy modules + the two device-authorization parameter modules (issue 13) + device-refresh-token (issue 14)
   }, 120_000);
   it('plans/ciba.yaml', async () => {
     const p = plans.find((x) => x.name === 'ciba')!;
     const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
     const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
     expect(bad).toEqual([]);
-    expect(res.filter((r) => r.status === 'passed').length).toBe(27);
+    expect(res.filter((r) => r.status === 'passed').length).toBe(33); // 27 + five ping-mode modules and ciba-refresh-token (issue 14)
     expect(res.filter((r) => r.status === 'skipped').every((r) => (r.reason ?? '').length > 20)).toBe(true);
+  }, 120_000);
+  it('plans/rar.yaml', async () => {
+    const p = plans.find((x) => x.name === 'rar')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
+    const bad = res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`);
+    expect(bad).toEqual([]);
+    expect(res.length).toBe(5);
   }, 120_000);
   it('plans/resource-server.yaml', async () => {
     const p = plans.find((x) => x.name === 'resource-server')!;

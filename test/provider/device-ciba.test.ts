@@ -5,7 +5,7 @@ import { decodeJwt } from 'jose';
 import type { RunningProvider } from '../../provider/server.ts';
 import { getJson, start } from './helpers.ts';
 import {
-  cibaDecide, cibaPoll, cibaRequest, deviceAuthorize, deviceCibaConfig, deviceDecide, devicePoll, devicePollUntil, requestObject, sleep,
+  CIBA_GRANT, cibaDecide, cibaPoll, cibaRequest, deviceAuthorize, deviceCibaConfig, deviceDecide, devicePoll, devicePollUntil, requestObject, sleep,
 } from './device-ciba-helpers.ts';
 
 let op: RunningProvider;
@@ -73,9 +73,9 @@ describe('device authorization grant (RFC 8628)', () => {
 });
 
 describe('CIBA poll mode', () => {
-  it('discovery advertises the backchannel endpoint, poll mode and the grant type', async () => {
+  it('discovery advertises the backchannel endpoint, poll and ping modes and the grant type', async () => {
     const d = await getJson(`${op.issuer}/.well-known/openid-configuration`);
-    expect(d.json).toMatchObject({ backchannel_authentication_endpoint: `${op.issuer}/bc-authorize`, backchannel_token_delivery_modes_supported: ['poll'], backchannel_user_code_parameter_supported: false });
+    expect(d.json).toMatchObject({ backchannel_authentication_endpoint: `${op.issuer}/bc-authorize`, backchannel_token_delivery_modes_supported: ['poll', 'ping'], backchannel_user_code_parameter_supported: false });
     expect(d.json.grant_types_supported).toContain('urn:openid:params:grant-type:ciba');
   });
 
@@ -154,5 +154,25 @@ describe('CIBA poll mode', () => {
     const id = (await cibaRequest(op)).json.auth_req_id as string;
     const r = await fetch(`${op.issuer}/admin/ciba/approve`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `auth_req_id=${id}` });
     expect(r.status).toBe(401);
+  });
+});
+
+describe('refresh tokens after CIBA (CIBA §10.1.1, OIDC Core §11)', () => {
+  it('offline_access is refused for a client not registered for refresh_token, and yields a refresh token for one that is', async () => {
+    expect((await cibaRequest(op, { scope: 'openid offline_access' })).json.error).toBe('invalid_scope');
+    const config = deviceCibaConfig();
+    const clients = (config.clients as Record<string, unknown>[]).map((c) => (c.client_id === 'bank' ? { ...c, grant_types: [CIBA_GRANT, 'refresh_token'] } : c));
+    const rt = await start({ config: { ...config, clients } });
+    try {
+      const r = await cibaRequest(rt, { scope: 'openid offline_access' });
+      expect(r.status).toBe(200);
+      await cibaDecide(rt, r.json.auth_req_id as string, 'approve');
+      await sleep(1020);
+      const t = await cibaPoll(rt, r.json.auth_req_id as string);
+      expect(t.status).toBe(200);
+      expect(typeof t.json.refresh_token).toBe('string');
+    } finally {
+      await rt.close();
+    }
   });
 });

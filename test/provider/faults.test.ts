@@ -14,6 +14,8 @@ import { FAPI_PROBES } from './fapi-probes.ts';
 import { STORE_PROBES, codeServedTwice } from './instance-probes.ts';
 import { SECURITY_PROBES } from './security-probes.ts';
 import { TLS_PROBES } from './tls-probes.ts';
+import { CIBA_PING_PROBES } from './ciba-ping-probes.ts';
+import { RAR_PROBES } from './rar-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -59,6 +61,8 @@ const PROBES: Record<FaultId, Probe> = {
   ...STORE_PROBES,
   ...SECURITY_PROBES,
   ...TLS_PROBES,
+  ...CIBA_PING_PROBES,
+  ...RAR_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);

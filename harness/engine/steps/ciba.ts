@@ -7,11 +7,15 @@
 //   ciba-decide   the End-User's answer on the authentication device, through the plan's
 //                 operations.ciba_decide (`${auth_req_id}`, `${decision}` = approve | deny)
 //   ciba-token    poll the token endpoint (§10.1) honouring interval and slow_down (§11)
-import { randomUUID } from 'node:crypto';
+//   ciba-ping     ping mode (§10.2): wait, event-driven, for the OP's ping at the run's client
+//                 notification endpoint (plan client `notification_endpoint`) and check it
+// A plan client with `notification_endpoint` is registered in ping mode: ciba-request sends it a
+// fresh client_notification_token (§7.1).
+import { randomBytes, randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { cibaErrorMatchesSchema, cibaResponseMatchesSchema, discoveryAdvertisesCiba } from '../../checks/index.ts';
+import { cibaErrorMatchesSchema, cibaPingMatches, cibaResponseMatchesSchema, discoveryAdvertisesCiba, discoveryAdvertisesCibaPing } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
-import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
+import { judgeErrorResponse, NotApplicable, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { runOperation } from '../operations.ts';
 import { Poller, POLL_OPTIONS, pollTokenEndpoint } from './device.ts';
 import { clientAuthentication } from './token.ts';
@@ -19,7 +23,13 @@ import { CLIENT, enumOf, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS, USER
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
-interface CibaState { client: string; authReqId: string; poller: Poller }
+interface CibaState {
+  client: string;
+  authReqId: string;
+  poller: Poller;
+  /** Ping mode: the client_notification_token sent and the notification endpoint's path. */
+  ping?: { token: string; path: string };
+}
 
 const states = new WeakMap<ModuleRun, Map<string, CibaState>>();
 
@@ -39,6 +49,11 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
   const advertised = discoveryAdvertisesCiba(run.meta());
   run.add(advertised);
   if (!advertised.ok) throw new StepAbort(advertised.message);
+  const ping = pingSetup(run, client, w);
+  if (ping) {
+    // §4: an OP serving ping-mode clients lists ping among its delivery modes.
+    run.add(discoveryAdvertisesCibaPing(run.meta()));
+  }
   // §7.1: the client authenticates; the assertion's audience is the OP's issuer.
   const auth = await clientAuthentication(client, run.ctx.issuer);
   const built: Record<string, string | undefined> = {
@@ -47,6 +62,8 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
     binding_message: w.binding_message as string | undefined,
     // §7.1: a positive integer; in a form body it is necessarily its decimal string.
     requested_expiry: w.requested_expiry === undefined ? undefined : String(w.requested_expiry),
+    // §7.1: REQUIRED in ping mode, the bearer token the OP sends back with the ping (§10.2).
+    client_notification_token: ping?.token,
     ...auth.form,
   };
   let form = shapeParams(built, w);
@@ -79,7 +96,48 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
     run.expectation(step, `${step.id}-expires-in`, { ok, message: ok ? `expires_in is ${j.expires_in}, as requested` : `expected expires_in ${w.expires_in}, got ${j.expires_in}`, expected: Number(w.expires_in), actual: j.expires_in }, ex.id);
   }
   if (!states.has(run)) states.set(run, new Map());
-  states.get(run)!.set(step.id!, { client: role, authReqId: j.auth_req_id, poller: new Poller(j.interval, j.expires_in, receivedAt) });
+  states.get(run)!.set(step.id!, { client: role, authReqId: j.auth_req_id, poller: new Poller(j.interval, j.expires_in, receivedAt), ...(ping ? { ping } : {}) });
+}
+
+/**
+ * Ping mode: the plan client names its notification endpoint; `${callback}` must be the run's
+ * (harness/engine/notification-server.ts). The token is 32 random bytes, base64url (an RFC 6750
+ * §2.1 b64token), or `with.notification_token_length` characters of it (to exceed §7.1's 1024).
+ */
+function pingSetup(run: ModuleRun, client: PlanClient, w: Record<string, unknown>): { token: string; path: string } | undefined {
+  if (!client.notification_endpoint) {
+    if (w.notification_token_length !== undefined) throw new NotApplicable(`needs a plan client with notification_endpoint (ping mode) for role ${String(w.client ?? 'main')}`);
+    return undefined;
+  }
+  let url = client.notification_endpoint;
+  if (url.includes('${callback}')) {
+    if (!run.ctx.callback) throw new NotApplicable('needs the run\'s notification endpoint: provider.tls and ${callback} in the plan\'s provider section');
+    url = url.replaceAll('${callback}', run.ctx.callback.base);
+  }
+  const n = w.notification_token_length as number | undefined;
+  const token = n === undefined ? randomBytes(32).toString('base64url') : randomBytes(Math.ceil(n * 0.75) + 3).toString('base64url').slice(0, n);
+  return { token, path: new URL(url).pathname };
+}
+
+export async function cibaPing(run: ModuleRun, step: StepDef): Promise<void> {
+  const w = step.with ?? {};
+  const state = stateOf(run, w.from as string | undefined);
+  if (!state.ping) throw new StepAbort('the ciba-request step was not made by a ping-mode client (plan client notification_endpoint)');
+  const server = run.ctx.callback;
+  if (!server) throw new NotApplicable('needs the run\'s notification endpoint: provider.tls and ${callback} in the plan\'s provider section');
+  // §10.2: the OP pings once the End-User decided; wait for it (event-driven) until the request expires.
+  const maxMs = Math.min((run.ctx.plan.settings?.max_wait_s ?? 60) * 1000, Math.max(1000, state.poller.expiresAt - Date.now()));
+  const started = performance.now();
+  const n = await server.waitFor(state.authReqId, maxMs);
+  run.timing.waitMs += Math.round(performance.now() - started);
+  const check = cibaPingMatches({
+    notification: n ? { method: n.method, path: n.path, contentType: n.headers['content-type'], authorization: n.headers.authorization, json: n.json ?? n.body } : undefined,
+    expected: { authReqId: state.authReqId, token: state.ping.token, path: state.ping.path },
+    waitedMs: maxMs,
+  });
+  run.add(check);
+  run.succeeded(step, check.ok, check.message);
+  if (!check.ok) throw new StepAbort(check.message);
 }
 
 /** `with.request_object`: claims to set (null removes) or drop, another plan client's key, alg none, a broken signature. */
@@ -142,6 +200,7 @@ export const cibaRequestOptions = options({
   binding_message: STRING,
   requested_expiry: { type: ['integer', 'string'], description: 'sent as its decimal string (§7.1)' },
   expires_in: { type: 'integer', minimum: 0, description: 'the expires_in the acknowledgement must grant' },
+  notification_token_length: { type: 'integer', minimum: 1, maximum: 4096, description: 'ping mode: a client_notification_token of this many characters' },
   request_object: {
     type: ['boolean', 'object'],
     additionalProperties: false,
@@ -158,6 +217,9 @@ export const cibaRequestOptions = options({
 
 /** `with` of `ciba-decide`. */
 export const cibaDecideOptions = options({ from: STEP_REF, decision: enumOf('approve', 'deny') });
+
+/** `with` of `ciba-ping`. */
+export const cibaPingOptions = options({ from: STEP_REF });
 
 /** `with` of `ciba-token`. */
 export const cibaTokenOptions = options({ from: STEP_REF, client: CLIENT, auth_req_id: STRING, ...POLL_OPTIONS });

@@ -6,7 +6,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { StepDef } from '../../core/types.ts';
 import type { ModuleRun } from '../module-run.ts';
 import { authorize, authorizeOptions } from './authorize.ts';
-import { cibaDecide, cibaDecideOptions, cibaRequest, cibaRequestOptions, cibaToken, cibaTokenOptions } from './ciba.ts';
+import { cibaDecide, cibaDecideOptions, cibaPing, cibaPingOptions, cibaRequest, cibaRequestOptions, cibaToken, cibaTokenOptions } from './ciba.ts';
 import { clientCredentials, clientCredentialsOptions, password, passwordOptions } from './client-credentials.ts';
 import { deviceApprove, deviceApproveOptions, deviceAuthorization, deviceAuthorizationOptions, deviceToken, deviceTokenOptions } from './device.ts';
 import { logout, logoutOptions } from './logout.ts';
@@ -15,6 +15,7 @@ import { discover, discoverOptions, jwks, jwksOptions, oauthMetadata, oauthMetad
 import type { JsonSchema, OptionsSchema } from './options.ts';
 import { authorizeStart, authorizeStartOptions, par, parOptions } from './par.ts';
 import { race, raceOptions } from './race.ts';
+import { rarDetails, rarDetailsOptions } from './rar.ts';
 import { refresh, refreshOptions } from './refresh.ts';
 import { register, registerOptions } from './register.ts';
 import { resource, resourceMetadata, resourceMetadataOptions, resourceOptions, resourceToken, resourceTokenOptions } from './resource.ts';
@@ -64,6 +65,8 @@ export const STEPS = {
   'ciba-request': { run: cibaRequest, with: cibaRequestOptions, doc: 'the CIBA authentication request' },
   'ciba-decide': { run: cibaDecide, with: cibaDecideOptions, doc: 'plan operations.ciba_decide' },
   'ciba-token': { run: cibaToken, with: cibaTokenOptions, doc: 'poll the token endpoint with the auth_req_id' },
+  'rar-details': { run: rarDetails, with: rarDetailsOptions, doc: 'RFC 9396 authorization_details in the token response (and introspection)' },
+  'ciba-ping': { run: cibaPing, with: cibaPingOptions, doc: 'wait for the CIBA ping at the run\'s client notification endpoint' },
   'resource-token': { run: resourceToken, with: resourceTokenOptions, doc: 'a valid access token for a plan resource target' },
   resource: { run: resource, with: resourceOptions, doc: 'call a plan resource target' },
   'resource-metadata': { run: resourceMetadata, with: resourceMetadataOptions, doc: 'RFC 9728 protected resource metadata' },
