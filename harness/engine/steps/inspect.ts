@@ -11,7 +11,7 @@ import { checksOf, options, STEP_REF } from './options.ts';
 
 /** The OP pages the module's browser was shown, from the recorded navigation hops. */
 async function opPages(run: ModuleRun): Promise<{ pages: OpPage[]; hop?: string }> {
-  if (![...run.outputs.values()].some((o) => o.kind === 'authorize')) throw new StepAbort('no earlier authorize step: there are no OP pages to inspect');
+  if (!run.hasOutput('authorize')) throw new StepAbort('no earlier authorize step: there are no OP pages to inspect');
   const session = await run.browser();
   const origin = new URL(run.ctx.issuer).origin;
   const hops = session.hops.filter((h) => h.action === 'navigate' && h.headers && (h.status ?? 0) >= 200 && (h.status ?? 0) < 300
