@@ -42,6 +42,8 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
   if (unauthenticatedRefresh(ctx, presented, params)) return client;
   // FAPI 2.0 SP §5.3.2.1: a FAPI client always authenticates (fault: a bare client_id at /token).
   if (presented.method === 'none' && at === 'token' && isFapi(ctx, client) && ctx.faults.on('fapi-token-without-client-auth')) return client;
+  // RFC 9126 §2.1: PAR authenticates the client as the token endpoint does (fault: a bare client_id is served).
+  if (presented.method === 'none' && at === 'par' && ctx.faults.on('par-without-client-auth')) return client;
   requireRegisteredMethod(client, presented, basic);
   switch (presented.method) {
     case 'client_secret_basic':

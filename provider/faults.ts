@@ -121,6 +121,7 @@ const DEFS = [
   { id: 'par-ignore-client-binding', breaks: 'RFC9126-4-client-binding', description: 'A request_uri pushed by one client is accepted at /authorize with another client_id.' },
   { id: 'par-accept-request-uri-param', breaks: 'RFC9126-2.1-no-request-uri', description: 'The PAR endpoint accepts a request_uri form parameter.' },
   { id: 'par-accept-get', breaks: 'RFC9126-2-post', description: 'The PAR endpoint serves GET (query parameters) like POST.' },
+  { id: 'par-without-client-auth', breaks: 'RFC9126-2.1-client-auth', description: 'The PAR endpoint serves a confidential client\'s pushed request that carries only its client_id (no credentials).' },
   { id: 'par-accept-duplicate-params', breaks: 'RFC9126-2.1-no-duplicates', description: 'A repeated PAR parameter is accepted (its first value is used).' },
   { id: 'par-response-200', breaks: 'RFC9126-2.2-response', description: 'A successful pushed authorization response is HTTP 200 instead of 201.' },
   { id: 'fapi-allow-authorize-without-par', breaks: 'FAPI2SP-5.3.2.1-par-required', description: 'A FAPI client (or one that must use PAR) is served a plain, unsigned authorization request without PAR.' },
@@ -221,6 +222,7 @@ const DEFS = [
   { id: 'device-accept-duplicate-params', breaks: 'RFC8628-3.1-repeated-param', description: 'A device authorization request with a repeated parameter is served with the first value of each.' },
   { id: 'device-refuse-unknown-params', breaks: 'RFC8628-3.1-unknown-params', description: 'A device authorization request with a parameter the endpoint does not know is refused with invalid_request.' },
   { id: 'access-token-scope-aud', breaks: 'RFC9068-2.2-profile', description: 'JWT access tokens carry the granted scope values as aud instead of a resource.' },
+  { id: 'long-lived-access-tokens', breaks: 'RFC6750-5.3-short-lived', description: 'Access tokens live a day (expires_in 86400), whatever the configured ttl.' },
   // ---- security review, part 3 (issue 13): response modes, discovery honesty
   { id: 'form-post-as-query', breaks: 'FORMPOST-2-form-post', description: 'response_mode=form_post is accepted (and advertised) but the response is redirected with its parameters in the query.' },
   { id: 'fragment-as-query', breaks: 'OAMRT-2.1-fragment', description: 'response_mode=fragment is accepted (and advertised) but the response is redirected with its parameters in the query.' },
@@ -252,6 +254,7 @@ export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
   'RFC6749-4.1.3-code-after-refusal': 'RFC 6749 is silent on what a refused token request does to the code: both answers pass and the message reports which; only an answer that is neither tokens nor a token error fails (unit tests both ways). Not switched: no such answer to switch on.',
   'RFC9700-4.14.2-rotation-optional': 'A MAY: the check accepts a rotated and a kept refresh token alike, so no server behaviour breaks it (its failing unit tests are for malformed responses).',
   'RFC6750-2.2-form-body': 'A MAY: a resource server need not accept the token in the form body; a refusal is allowed, so there is nothing to break (the module proves the sub rule, which a switch breaks).',
+  'RFC6750-2.3-query': 'A MAY: a resource server may accept the access token in the URI query; a served query token is information, so there is nothing to break (the module proves the sub rule of its header call, which a switch breaks).',
   'OIDCC-3.1.3.7-azp': 'A SHOULD on the client\'s validation (OIDC Core §3.1.3.7 (4)-(5)); our single-audience ID Tokens carry azp=client_id and a wrong azp would also fail the aud rule first. Not switched yet.',
   'OIDCC-3.1.3.7-iat-window': 'A SHOULD with a client-chosen window (OIDC Core §3.1.3.7 (10) "the acceptable range ... is Client specific"); id-token-future-iat breaks the MUST beside it. Not switched on its own yet.',
   'OIDCC-12.2-refresh-nonce': 'Not switched yet: a refreshed ID Token with a changed nonce; no module of the self-test plans refreshes an ID Token issued with a nonce and checks it (the check has unit tests both ways).',

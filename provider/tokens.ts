@@ -44,7 +44,8 @@ export async function issueAccessToken(
   const key = accessTokenKey(ctx);
   const jti = randomUUID();
   const iat = now();
-  const expiresIn = ctx.config.ttl.access_token;
+  // RFC 6750 §5.3: short-lived bearer tokens (fault long-lived-access-tokens: a day).
+  const expiresIn = ctx.faults.on('long-lived-access-tokens') ? 86400 : ctx.config.ttl.access_token;
   const binding = tokenBinding();
   // RFC 9449 §6.1: a DPoP-bound token carries cnf.jkt, the proof key's thumbprint (fault dpop-no-binding: not bound).
   const jkt = ctx.faults.on('dpop-no-binding') ? undefined : binding.jkt;

@@ -48,6 +48,10 @@ const defs = {
   'RFC6750-2.2-form-body-invalid-token': { spec: 'RFC 6750', section: '2.2, 3.1', level: 'MUST', text: 'A resource server that accepts the access token as a form body parameter validates it like a header token: an invalid one is refused with 401 and error="invalid_token", never treated as no token.' },
   'RFC6750-3.1-invalid-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A malformed access token is refused with 401 and error="invalid_token"; it is never treated as no token at all.' },
   'RFC6750-3.1-no-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A protected resource answers a request without any access token with 401 and a WWW-Authenticate challenge; it never serves it.' },
+  // RFC 6750 §2.3: "Resource servers MAY support this method"; the SHOULD NOT (and RFC 9700 §4.3.2's
+  // MUST NOT) bind the client. A served query token is information for a reviewer, never a failure.
+  'RFC6750-2.3-query': { spec: 'RFC 6750', section: '2.3', level: 'MAY', text: 'A resource server may accept the access token as the access_token URI query parameter; clients SHOULD NOT send it there (logs, Referer, history), so refusing it is the safer choice and a served query token is reported.' },
+  'RFC6750-5.3-short-lived': { spec: 'RFC 6750', section: '5.3', level: 'SHOULD', text: 'Token servers SHOULD issue short-lived (one hour or less) bearer tokens.' },
 
   // ---- RFC 9449, DPoP (issue 4) ----
   'RFC9449-4.3-single-header': { spec: 'RFC 9449', section: '4.3', level: 'MUST', text: 'There is not more than one DPoP HTTP request header field; a request with several is refused.' },
@@ -108,6 +112,7 @@ const defs = {
   'RFC9126-2.1-no-duplicates': { spec: 'RFC 9126', section: '2.1', level: 'MUST', text: 'Request parameters MUST NOT be included more than once (RFC 6749 §3.1); a pushed request with a repeated parameter is refused.' },
   'RFC9126-2.2-response': { spec: 'RFC 9126', section: '2.2', level: 'MUST', text: 'A successful pushed authorization response is HTTP 201 application/json with request_uri and expires_in.' },
   'RFC9126-2.2-expiry': { spec: 'RFC 9126', section: '2.2', level: 'MUST', text: 'The request_uri is valid for expires_in seconds; after that the authorization server refuses it.' },
+  'RFC9126-2.1-client-auth': { spec: 'RFC 9126', section: '2.1', level: 'MUST', text: 'The authorization server MUST authenticate the client at the PAR endpoint in the same way as at the token endpoint (RFC 6749 §2.3): a confidential client\'s pushed request without its credentials is refused.' },
   'RFC9126-4-client-binding': { spec: 'RFC 9126', section: '4', level: 'MUST', text: 'The authorization server MUST validate that the client_id of the authorization request matches the client that pushed the request_uri.' },
   'RFC9126-4-one-time-use': { spec: 'RFC 9126', section: '4', level: 'SHOULD', text: 'Authorization servers SHOULD treat request_uri values as one-time use (duplicates are tolerated until the authorization completes).' },
   'RFC9126-4-reuse-before-completion': { spec: 'RFC 9126', section: '4', level: 'MAY', text: 'An authorization server MAY allow a request_uri to be used again (a reload) while the authorization has not completed.' },

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import {
   accessTokenJwtProfile,
+  accessTokenShortLived,
   codeAfterRefusedRequest,
   refreshAfterAccessRevoked,
   userCodeEntropy,
@@ -184,5 +185,36 @@ describe('jwksSigningKeysStrong (RFC 7518 §3.3)', () => {
   it('fails for no keys array, or no signing key to judge', () => {
     for (const v of HOSTILE) expectFail(jwksSigningKeysStrong(v), /keys array/);
     expectFail(jwksSigningKeysStrong({ keys: [{ kty: 'oct', k: 'AA' }] }), /RSA, EC or OKP signing key .*found none/);
+  });
+});
+
+describe('accessTokenShortLived (RFC 6750 §5.3: one hour or less, SHOULD)', async () => {
+  const { privateKey } = await generateKeyPair('ES256');
+  const jwt = (life: number) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).setIssuedAt(1_700_000_000).setExpirationTime(1_700_000_000 + life).sign(privateKey);
+
+  it('passes for expires_in of an hour or less, and says whether it is within 10 minutes', () => {
+    const f = accessTokenShortLived({ expiresIn: 600 });
+    expectPass(f);
+    expect(f.citation.id).toBe('RFC6750-5.3-short-lived');
+    expect(f.citation.level).toBe('SHOULD');
+    expect(f.message).toMatch(/600 s \(expires_in\).*within 10 minutes/);
+    expect(accessTokenShortLived({ expiresIn: 3600 }).message).toMatch(/longer than 10 minutes/);
+  });
+
+  it('reads a JWT exp - iat when expires_in is missing; an unstated lifetime is not judged', async () => {
+    expectPass(accessTokenShortLived({ token: await jwt(300) }));
+    const f = accessTokenShortLived({ token: 'opaque-handle' });
+    expectPass(f);
+    expect(f.message).toMatch(/states no lifetime/);
+  });
+
+  it('fails for a token that lives longer than an hour (expires_in first, then the JWT)', async () => {
+    expectFail(accessTokenShortLived({ expiresIn: 86400 }), /one hour or less, but expires_in gives 86400 s/);
+    expectFail(accessTokenShortLived({ token: await jwt(7200) }), /exp - iat gives 7200 s/);
+  });
+
+  it('never throws on hostile input', () => {
+    for (const h of HOSTILE) expect(typeof accessTokenShortLived(h as never).ok).toBe('boolean');
+    for (const h of HOSTILE) expect(typeof accessTokenShortLived({ expiresIn: h, token: h as never }).ok).toBe('boolean');
   });
 });
