@@ -7,7 +7,6 @@ import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
 import { FAPI_ALGS, isFapi } from './fapi.ts';
-import { ttlOf } from './store.ts';
 
 /** Where the client authenticates: the token endpoint or the PAR endpoint (RFC 9126 §2). */
 export type AuthEndpoint = 'token' | 'par';
@@ -165,7 +164,7 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   // (+ skew) of now. One atomic write-if-absent: concurrent replays (also across instances) get in once.
   const key = `${client.client_id}:${payload.jti}`;
   const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 6, ctx.config.client_assertion.max_lifetime + 11);
-  if (!(await ctx.store.add('client_assertion_jti', key, true, ttlOf(ttl)))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
+  if (!(await ctx.store.add('client_assertion_jti', key, true, ttl))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
 }
 
 function headerAlg(jwt: string): unknown {
