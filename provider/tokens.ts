@@ -82,8 +82,12 @@ export async function issueIdToken(
 ): Promise<string> {
   const { faults } = ctx;
   const alg = p.client.id_token_signed_response_alg;
-  // OIDCC §3.1.3.7 (6): signed with a key the client can find in our JWKS (fault: an unpublished key).
-  const key = faults.on('id-token-unknown-key') ? await ctx.keys.unpublished(alg) : ctx.keys.forAlg(alg);
+  // OIDC Core §10.1: HS256 is MACed with the UTF-8 octets of the client_secret (fault
+  // id-token-wrong-mac: with another secret); the other algs are signed with a key the client can
+  // find in our JWKS (OIDCC §3.1.3.7 (6); fault id-token-unknown-key: an unpublished key).
+  const key = alg === 'HS256'
+    ? { kid: undefined, privateKey: new TextEncoder().encode(`${p.client.client_secret ?? ''}${faults.on('id-token-wrong-mac') ? '-not-the-secret' : ''}`) }
+    : faults.on('id-token-unknown-key') ? await ctx.keys.unpublished(alg) : ctx.keys.forAlg(alg);
   // OIDCC §3.1.3.7 (10): iat is the time of issue (fault id-token-future-iat: an hour ahead).
   const iat = faults.on('id-token-future-iat') ? now() + 3600 : now();
   // OIDCC §3.1.3.7 (9): exp is in the future (fault: already expired, iat stays current).
@@ -106,7 +110,7 @@ export async function issueIdToken(
   // OIDC Core §2: iat is REQUIRED (fault id-token-omit-iat: omitted).
   if (!faults.on('id-token-omit-iat')) claims.iat = iat;
   return new SignJWT(claims)
-    .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg, ...(key.kid ? { kid: key.kid } : {}), typ: 'JWT' })
     // OIDCC §3.1.3.7 (2): iss is exactly our issuer (fault: another one).
     .setIssuer(faults.on('id-token-wrong-iss') ? `${ctx.issuer}/wrong-issuer` : ctx.issuer)
     .setSubject(p.sub)

@@ -2,7 +2,7 @@
 // browser about framing, caching and referrers, and the shape of JWT access tokens. Pure functions
 // over recorded evidence (the browser hops' response headers, token responses, issued tokens).
 import { defineCheck, fail, pass } from '../core/finding.ts';
-import { evidence, isRecord, preview } from './util.ts';
+import { evidence, isRecord, preview, typeName } from './util.ts';
 
 /** One OP page as the browser received it: a provider navigation answered 2xx with HTML. */
 export interface OpPage {
@@ -315,4 +315,37 @@ export const accessTokenShortLived = defineCheck<{ expiresIn?: unknown; token?: 
   if (life.seconds > 3600) return fail(`expected a bearer token that lives one hour or less, but ${life.from} gives ${life.seconds} s`, expected, actual);
   const tenMinutes = life.seconds <= 600 ? 'within 10 minutes as well' : 'longer than 10 minutes (the FAPI 1.0 Advanced mark for tokens that are not sender-constrained)';
   return pass(`the access token lives ${life.seconds} s (${life.from}): one hour or less, ${tenMinutes}`, expected, actual);
+});
+
+/** Octets a MAC key needs for each HMAC alg: the hash output size (RFC 7518 §3.2). */
+const MAC_KEY_OCTETS: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
+
+// OAuch IdTokens/HasCorrectMac. OIDC Core §3.1.3.7 (8): with a MAC alg "the octets of the UTF-8
+// representation of the client_secret ... are used as the key to validate the signature" (§10.1).
+// The step verifies (jose, with the registered alg only) and passes the outcome here.
+export const idTokenMacVerified = defineCheck<{ verified: unknown; error?: unknown; alg: unknown; expectedAlg: unknown }>('id-token-mac-verified', 'OIDCC-3.1.3.7-mac', (input) => {
+  const expectedAlg = isRecord(input) ? input.expectedAlg : undefined;
+  const alg = isRecord(input) ? input.alg : undefined;
+  const expected = { alg: expectedAlg, key: 'the UTF-8 octets of the client_secret' };
+  const actual = evidence({ alg, verified: isRecord(input) ? input.verified : undefined, error: isRecord(input) ? input.error : undefined });
+  if (typeof expectedAlg !== 'string' || !(expectedAlg in MAC_KEY_OCTETS)) return fail(`expected the client's registered MAC alg (HS256, HS384 or HS512), found ${preview(expectedAlg)}`, expected, actual);
+  if (alg !== expectedAlg) return fail(`expected an ID Token MACed with the registered alg ${expectedAlg}, found alg ${preview(alg)}`, expected, actual);
+  if (!isRecord(input) || input.verified !== true) return fail(`expected the ${expectedAlg} MAC to verify with the client secret's UTF-8 octets, found it did not${typeof input?.error === 'string' ? `: ${preview(input.error)}` : ''}`, expected, actual);
+  return pass(`the ${expectedAlg} MAC verifies with the client secret's UTF-8 octets`, expected, actual);
+});
+
+// OAuch IdTokens/ClientSecretLongEnough. OIDC Core §16.19: "client_secret values MUST also contain
+// at least the minimum of number of octets required for MAC keys for the particular algorithm
+// used ... for HS256, the client_secret value MUST contain at least 32 octets" (RFC 7518 §3.2).
+// The secret is never put in the evidence, only its length.
+export const clientSecretLongEnough = defineCheck<{ alg: unknown; secret: unknown }>('client-secret-long-enough', 'OIDCC-16.19-secret-length', (input) => {
+  const alg = isRecord(input) ? input.alg : undefined;
+  const secret = isRecord(input) ? input.secret : undefined;
+  const need = typeof alg === 'string' ? MAC_KEY_OCTETS[alg] : undefined;
+  const expected = need ? `a client_secret of at least ${need} octets (UTF-8) for ${String(alg)}` : 'a MAC alg (HS256, HS384, HS512) and a client_secret';
+  if (!need) return fail(`expected a MAC alg to size the secret for, found ${preview(alg)}`, expected, undefined);
+  if (typeof secret !== 'string') return fail(`expected a client_secret for the ${String(alg)} MAC key, found ${typeName(secret)}`, expected, undefined);
+  const octets = Buffer.byteLength(secret, 'utf8');
+  if (octets < need) return fail(`expected a client_secret of at least ${need} octets as the ${String(alg)} key, found ${octets}`, expected, { octets });
+  return pass(`the client_secret has ${octets} octets, at least the ${need} ${String(alg)} needs`, expected, { octets });
 });

@@ -145,6 +145,8 @@ const defs = {
   'OIDCC-3.1.2.1-redirect-uri': { spec: 'OpenID Connect Core 1.0', section: '3.1.2.1', level: 'MUST', text: 'redirect_uri MUST exactly match one of the client\'s pre-registered redirection URIs.' },
   'OIDCC-3.1.3.3-token-response': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.3', level: 'MUST', text: 'A successful token response for an openid request carries an id_token.' },
   'OIDCC-3.1.3.7-signature': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (6)', level: 'MUST', text: 'The ID Token signature verifies with a key from the issuer\'s JWKS, with the alg the client registered.' },
+  'OIDCC-3.1.3.7-mac': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (8), 10.1', level: 'MUST', text: 'An ID Token with a MAC alg (HS256, HS384, HS512) verifies with the octets of the UTF-8 representation of the client_secret as the key.' },
+  'OIDCC-16.19-secret-length': { spec: 'OpenID Connect Core 1.0', section: '16.19', level: 'MUST', text: 'A client_secret used as a MAC key contains at least the octets the algorithm needs (HS256: 32, HS384: 48, HS512: 64; RFC 7518 §3.2).' },
   'OIDCC-3.1.3.7-iss': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (2)', level: 'MUST', text: 'The ID Token iss exactly matches the issuer from discovery.' },
   'OIDCC-3.1.3.7-aud': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (3)', level: 'MUST', text: 'The ID Token aud contains the client_id.' },
   'OIDCC-3.1.3.7-azp': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (4), (5)', level: 'SHOULD', text: 'With several audiences an azp Claim is present; when azp is present it is the client_id.' },
