@@ -99,7 +99,8 @@ export async function issueIdToken(
     // OIDC Core §2: auth_time is always present (required with max_age or when requested)
     // (fault omit-auth-time: never).
     ...(faults.on('omit-auth-time') ? {} : { auth_time: p.authTime }),
-    azp: p.client.client_id,
+    // OIDC Core §2: azp, when present, is the client the ID Token was issued to (fault: another client).
+    azp: faults.on('id-token-wrong-azp') ? 'touchstone-someone-else' : p.client.client_id,
     // OIDCC §3.1.3.8: at_hash binds the access token (fault: hash of a different value).
     at_hash: atHash(faults.on('id-token-bad-at-hash') ? `${p.accessToken}.tampered` : p.accessToken, alg),
   };
