@@ -7,7 +7,6 @@ import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
 import { FAPI_ALGS, isFapi } from './fapi.ts';
-import { ttlOf } from './store.ts';
 
 /** Where the client authenticates: the token endpoint or the PAR endpoint (RFC 9126 §2). */
 export type AuthEndpoint = 'token' | 'par';
@@ -42,6 +41,8 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
   if (unauthenticatedRefresh(ctx, presented, params)) return client;
   // FAPI 2.0 SP §5.3.2.1: a FAPI client always authenticates (fault: a bare client_id at /token).
   if (presented.method === 'none' && at === 'token' && isFapi(ctx, client) && ctx.faults.on('fapi-token-without-client-auth')) return client;
+  // RFC 9126 §2.1: PAR authenticates the client as the token endpoint does (fault: a bare client_id is served).
+  if (presented.method === 'none' && at === 'par' && ctx.faults.on('par-without-client-auth')) return client;
   requireRegisteredMethod(client, presented, basic);
   switch (presented.method) {
     case 'client_secret_basic':
@@ -163,7 +164,7 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   // (+ skew) of now. One atomic write-if-absent: concurrent replays (also across instances) get in once.
   const key = `${client.client_id}:${payload.jti}`;
   const ttl = Math.min((payload.exp as number) - Math.floor(Date.now() / 1000) + 6, ctx.config.client_assertion.max_lifetime + 11);
-  if (!(await ctx.store.add('client_assertion_jti', key, true, ttlOf(ttl)))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
+  if (!(await ctx.store.add('client_assertion_jti', key, true, ttl))) throw new InvalidClientAuth('client_assertion jti has already been used', false);
 }
 
 function headerAlg(jwt: string): unknown {

@@ -13,6 +13,8 @@ import type { TlsConfig } from './tls.ts';
 export { ConfigError };
 
 export type SigningAlg = 'RS256' | 'PS256' | 'ES256';
+/** An ID Token alg: one of our keys' algs, or HS256 MACed with the client's secret (OIDC Core §10.1). */
+export type IdTokenAlg = SigningAlg | 'HS256';
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 export type Jwk = Record<string, string | undefined> & { kty: string; kid?: string; alg?: string };
 
@@ -22,7 +24,7 @@ export interface ClientConfig {
   token_endpoint_auth_method: ClientAuthMethod;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
-  id_token_signed_response_alg: SigningAlg;
+  id_token_signed_response_alg: IdTokenAlg;
   jwks?: { keys: Jwk[] };
   scope?: string;
   /** RFC 9449 §5.2: every token request must carry a DPoP proof (sender-constrained tokens). */
@@ -297,14 +299,19 @@ function checkClients(cfg: ResolvedConfig): void {
     if (m === 'private_key_jwt' && !c.jwks) throw new ConfigError(`config: /clients/${i}/jwks is required when token_endpoint_auth_method is private_key_jwt`);
     if (m === 'none' && c.client_secret) throw new ConfigError(`config: /clients/${i}/client_secret is not allowed when token_endpoint_auth_method is none`);
     // FAPI 2.0 SP §5.4.1: a FAPI client's ID Tokens are signed with PS256, ES256 or EdDSA.
-    if ((c.profile ?? cfg.profile) === 'fapi2' && c.id_token_signed_response_alg === 'RS256') {
-      throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
+    if ((c.profile ?? cfg.profile) === 'fapi2' && (c.id_token_signed_response_alg === 'RS256' || c.id_token_signed_response_alg === 'HS256')) {
+      throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg ${c.id_token_signed_response_alg} is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
     }
     // CIBA Core §4: a ping-mode client registers its notification endpoint, which MUST be an https URL.
     if (c.backchannel_token_delivery_mode === 'ping' && !/^https:\/\//.test(c.backchannel_client_notification_endpoint ?? '')) {
       throw new ConfigError(`config: /clients/${i}/backchannel_client_notification_endpoint (an https URL) is required when backchannel_token_delivery_mode is ping`);
     }
-    if (cfg.keys && !cfg.keys.some((k) => k.alg === c.id_token_signed_response_alg)) {
+    if (c.id_token_signed_response_alg === 'HS256') {
+      // OIDC Core §10.1: the MAC key is the UTF-8 octets of the client_secret; RFC 7518 §3.2: a key
+      // "of the same size as the hash output ... or larger MUST be used" (32 octets for HS256).
+      if (!c.client_secret) throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg HS256 needs a client_secret (OIDC Core §10.1)`);
+      if (Buffer.byteLength(c.client_secret, 'utf8') < 32) throw new ConfigError(`config: /clients/${i}/client_secret is shorter than 32 octets, too short an HS256 key (RFC 7518 §3.2)`);
+    } else if (cfg.keys && !cfg.keys.some((k) => k.alg === c.id_token_signed_response_alg)) {
       throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg ${c.id_token_signed_response_alg} has no key in /keys`);
     }
   });

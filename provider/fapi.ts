@@ -5,7 +5,6 @@ import type { ClientConfig } from './config.ts';
 import type { ProviderContext } from './context.ts';
 import { InvalidRequest, OAuthError } from './errors.ts';
 import type { Params } from './http.ts';
-import { ttlOf } from './store.ts';
 
 /** FAPI 2.0 SP §5.4.1: the signature algorithms a FAPI client may use (RS256 is not one). */
 export const FAPI_ALGS = ['PS256', 'ES256', 'EdDSA'];
@@ -61,7 +60,7 @@ export async function resolvePushedRequest(ctx: ProviderContext, client: ClientC
 export async function markPushedRequestUsed(ctx: ProviderContext, requestUri: string): Promise<boolean> {
   const record = await ctx.store.get<PushedRequest>('par', requestUri);
   if (!record) return true;
-  return ctx.store.add('par_used', requestUri, true, ttlOf((record.expiresAt - Date.now()) / 1000 + 300));
+  return ctx.store.add('par_used', requestUri, true, (record.expiresAt - Date.now()) / 1000 + 300);
 }
 
 /** FAPI 2.0 SP §5.3.2.1: PAR is required; plain authorization requests are refused. */

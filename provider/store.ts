@@ -9,6 +9,7 @@ export type Kind =
   | 'client_assertion_jti' | 'logout' | 'dpop_jti' | 'dpop_nonce' | 'device_code' | 'user_code' | 'device_interaction'
   | 'ciba_request' | 'polled_used' | 'par' | 'par_used' | 'client' | 'signing_keys';
 
+/** ttlSeconds may be a fraction or below 1: every store rounds it up to whole seconds, at least 1 (ttlOf). */
 export interface Store {
   get<T>(kind: Kind, id: string): Promise<T | undefined>;
   set(kind: Kind, id: string, value: unknown, ttlSeconds: number): Promise<void>;

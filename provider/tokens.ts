@@ -47,7 +47,8 @@ export async function issueAccessToken(
   const key = accessTokenKey(ctx);
   const jti = randomUUID();
   const iat = now();
-  const expiresIn = ctx.config.ttl.access_token;
+  // RFC 6750 §5.3: short-lived bearer tokens (fault long-lived-access-tokens: a day).
+  const expiresIn = ctx.faults.on('long-lived-access-tokens') ? 86400 : ctx.config.ttl.access_token;
   const binding = tokenBinding();
   // RFC 9449 §6.1: a DPoP-bound token carries cnf.jkt, the proof key's thumbprint (fault dpop-no-binding: not bound).
   const jkt = ctx.faults.on('dpop-no-binding') ? undefined : binding.jkt;
@@ -84,8 +85,12 @@ export async function issueIdToken(
 ): Promise<string> {
   const { faults } = ctx;
   const alg = p.client.id_token_signed_response_alg;
-  // OIDCC §3.1.3.7 (6): signed with a key the client can find in our JWKS (fault: an unpublished key).
-  const key = faults.on('id-token-unknown-key') ? await ctx.keys.unpublished(alg) : ctx.keys.forAlg(alg);
+  // OIDC Core §10.1: HS256 is MACed with the UTF-8 octets of the client_secret (fault
+  // id-token-wrong-mac: with another secret); the other algs are signed with a key the client can
+  // find in our JWKS (OIDCC §3.1.3.7 (6); fault id-token-unknown-key: an unpublished key).
+  const key = alg === 'HS256'
+    ? { kid: undefined, privateKey: new TextEncoder().encode(`${p.client.client_secret ?? ''}${faults.on('id-token-wrong-mac') ? '-not-the-secret' : ''}`) }
+    : faults.on('id-token-unknown-key') ? await ctx.keys.unpublished(alg) : ctx.keys.forAlg(alg);
   // OIDCC §3.1.3.7 (10): iat is the time of issue (fault id-token-future-iat: an hour ahead).
   const iat = faults.on('id-token-future-iat') ? now() + 3600 : now();
   // OIDCC §3.1.3.7 (9): exp is in the future (fault: already expired, iat stays current).
@@ -97,7 +102,8 @@ export async function issueIdToken(
     // OIDC Core §2: auth_time is always present (required with max_age or when requested)
     // (fault omit-auth-time: never).
     ...(faults.on('omit-auth-time') ? {} : { auth_time: p.authTime }),
-    azp: p.client.client_id,
+    // OIDC Core §2: azp, when present, is the client the ID Token was issued to (fault: another client).
+    azp: faults.on('id-token-wrong-azp') ? 'touchstone-someone-else' : p.client.client_id,
     // OIDCC §3.1.3.8: at_hash binds the access token (fault: hash of a different value).
     at_hash: atHash(faults.on('id-token-bad-at-hash') ? `${p.accessToken}.tampered` : p.accessToken, alg),
   };
@@ -108,7 +114,7 @@ export async function issueIdToken(
   // OIDC Core §2: iat is REQUIRED (fault id-token-omit-iat: omitted).
   if (!faults.on('id-token-omit-iat')) claims.iat = iat;
   return new SignJWT(claims)
-    .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg, ...(key.kid ? { kid: key.kid } : {}), typ: 'JWT' })
     // OIDCC §3.1.3.7 (2): iss is exactly our issuer (fault: another one).
     .setIssuer(faults.on('id-token-wrong-iss') ? `${ctx.issuer}/wrong-issuer` : ctx.issuer)
     .setSubject(p.sub)

@@ -48,6 +48,10 @@ const defs = {
   'RFC6750-2.2-form-body-invalid-token': { spec: 'RFC 6750', section: '2.2, 3.1', level: 'MUST', text: 'A resource server that accepts the access token as a form body parameter validates it like a header token: an invalid one is refused with 401 and error="invalid_token", never treated as no token.' },
   'RFC6750-3.1-invalid-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A malformed access token is refused with 401 and error="invalid_token"; it is never treated as no token at all.' },
   'RFC6750-3.1-no-token': { spec: 'RFC 6750', section: '3.1', level: 'MUST', text: 'A protected resource answers a request without any access token with 401 and a WWW-Authenticate challenge; it never serves it.' },
+  // RFC 6750 §2.3: "Resource servers MAY support this method"; the SHOULD NOT (and RFC 9700 §4.3.2's
+  // MUST NOT) bind the client. A served query token is information for a reviewer, never a failure.
+  'RFC6750-2.3-query': { spec: 'RFC 6750', section: '2.3', level: 'MAY', text: 'A resource server may accept the access token as the access_token URI query parameter; clients SHOULD NOT send it there (logs, Referer, history), so refusing it is the safer choice and a served query token is reported.' },
+  'RFC6750-5.3-short-lived': { spec: 'RFC 6750', section: '5.3', level: 'SHOULD', text: 'Token servers SHOULD issue short-lived (one hour or less) bearer tokens.' },
 
   // ---- RFC 9449, DPoP (issue 4) ----
   'RFC9449-4.3-single-header': { spec: 'RFC 9449', section: '4.3', level: 'MUST', text: 'There is not more than one DPoP HTTP request header field; a request with several is refused.' },
@@ -108,6 +112,7 @@ const defs = {
   'RFC9126-2.1-no-duplicates': { spec: 'RFC 9126', section: '2.1', level: 'MUST', text: 'Request parameters MUST NOT be included more than once (RFC 6749 §3.1); a pushed request with a repeated parameter is refused.' },
   'RFC9126-2.2-response': { spec: 'RFC 9126', section: '2.2', level: 'MUST', text: 'A successful pushed authorization response is HTTP 201 application/json with request_uri and expires_in.' },
   'RFC9126-2.2-expiry': { spec: 'RFC 9126', section: '2.2', level: 'MUST', text: 'The request_uri is valid for expires_in seconds; after that the authorization server refuses it.' },
+  'RFC9126-2.1-client-auth': { spec: 'RFC 9126', section: '2.1', level: 'MUST', text: 'The authorization server MUST authenticate the client at the PAR endpoint in the same way as at the token endpoint (RFC 6749 §2.3): a confidential client\'s pushed request without its credentials is refused.' },
   'RFC9126-4-client-binding': { spec: 'RFC 9126', section: '4', level: 'MUST', text: 'The authorization server MUST validate that the client_id of the authorization request matches the client that pushed the request_uri.' },
   'RFC9126-4-one-time-use': { spec: 'RFC 9126', section: '4', level: 'SHOULD', text: 'Authorization servers SHOULD treat request_uri values as one-time use (duplicates are tolerated until the authorization completes).' },
   'RFC9126-4-reuse-before-completion': { spec: 'RFC 9126', section: '4', level: 'MAY', text: 'An authorization server MAY allow a request_uri to be used again (a reload) while the authorization has not completed.' },
@@ -140,6 +145,8 @@ const defs = {
   'OIDCC-3.1.2.1-redirect-uri': { spec: 'OpenID Connect Core 1.0', section: '3.1.2.1', level: 'MUST', text: 'redirect_uri MUST exactly match one of the client\'s pre-registered redirection URIs.' },
   'OIDCC-3.1.3.3-token-response': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.3', level: 'MUST', text: 'A successful token response for an openid request carries an id_token.' },
   'OIDCC-3.1.3.7-signature': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (6)', level: 'MUST', text: 'The ID Token signature verifies with a key from the issuer\'s JWKS, with the alg the client registered.' },
+  'OIDCC-3.1.3.7-mac': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (8), 10.1', level: 'MUST', text: 'An ID Token with a MAC alg (HS256, HS384, HS512) verifies with the octets of the UTF-8 representation of the client_secret as the key.' },
+  'OIDCC-16.19-secret-length': { spec: 'OpenID Connect Core 1.0', section: '16.19', level: 'MUST', text: 'A client_secret used as a MAC key contains at least the octets the algorithm needs (HS256: 32, HS384: 48, HS512: 64; RFC 7518 §3.2).' },
   'OIDCC-3.1.3.7-iss': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (2)', level: 'MUST', text: 'The ID Token iss exactly matches the issuer from discovery.' },
   'OIDCC-3.1.3.7-aud': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (3)', level: 'MUST', text: 'The ID Token aud contains the client_id.' },
   'OIDCC-3.1.3.7-azp': { spec: 'OpenID Connect Core 1.0', section: '3.1.3.7 (4), (5)', level: 'SHOULD', text: 'With several audiences an azp Claim is present; when azp is present it is the client_id.' },
@@ -275,6 +282,9 @@ const defs = {
   'CIBA-4-metadata': { spec: 'OpenID Connect CIBA Core 1.0', section: '4', level: 'MUST', text: 'Discovery advertises backchannel_authentication_endpoint, backchannel_token_delivery_modes_supported (with poll) and the CIBA grant type.' },
   // ---- security review (issue 13): OAuch-class counterparts
   'RFC9700-4.16-clickjacking': { spec: 'RFC 9700', section: '4.16', level: 'MUST', text: 'Authorization servers MUST prevent clickjacking: the OP\'s pages (login, consent) refuse to be framed by other origins (X-Frame-Options DENY or SAMEORIGIN, or CSP frame-ancestors without a wildcard).' },
+  // RFC 9700 §4.17: "The AS SHOULD only automatically redirect the user agent if it trusts the
+  // redirect URI"; which registered URIs it trusts is its own risk decision, invisible from outside.
+  'RFC9700-4.17-trusted-redirect': { spec: 'RFC 9700', section: '4.17', level: 'MAY', text: 'An erroneous authorization request (invalid response_type or scope) is redirected back automatically only to a redirect URI the AS trusts; with an untrusted one it authenticates the End-User first. Whether the AS trusts a registered redirect URI is not visible, so which it did is reported (information).' },
   'RFC9700-4.2.4-referrer-policy': { spec: 'RFC 9700', section: '4.2.4', level: 'SHOULD', text: 'The OP\'s pages keep their URLs out of Referer headers sent elsewhere: a Referrer-Policy that sends no path or query cross-origin (no-referrer, same-origin, strict-origin, strict-origin-when-cross-origin, origin, origin-when-cross-origin).' },
   'RFC6749-5.1-pragma': { spec: 'RFC 6749', section: '5.1', level: 'SHOULD', text: 'Token responses include Pragma: no-cache beside Cache-Control: no-store (RFC 9111 §5.4 deprecates Pragma, so its absence is a warning).' },
   'RFC6749-5.2-repeated-param': { spec: 'RFC 6749', section: '3.2, 5.2', level: 'SHOULD', text: 'Token request parameters MUST NOT be included more than once (§3.2, binding the client); §5.2 names the server\'s answer to a repeated parameter: invalid_request.' },

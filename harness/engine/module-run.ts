@@ -146,6 +146,11 @@ export class ModuleRun {
     return ex.response;
   }
 
+  /** Whether an earlier step produced a result of this kind (e.g. an authorize step logged the End-User in). */
+  hasOutput(kind: StepOutput['kind']): boolean {
+    return [...this.outputs.values()].some((o) => o.kind === kind);
+  }
+
   output<K extends StepOutput['kind']>(kind: K, from?: string): Extract<StepOutput, { kind: K }> {
     if (from) {
       const o = this.outputs.get(from);

@@ -58,6 +58,9 @@ export const introspectionClients: Client[] = [
     redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read' },
   { client_id: 'touchstone-client', client_secret: 'touchstone-secret-1', token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://client.example/cb'], grant_types: code },
+  // HS256 ID Tokens MACed with the client secret (OIDC Core §10.1), for the security review.
+  { client_id: 'touchstone-hmac', client_secret: 'touchstone-hmac-secret-0123456789abcdef', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], grant_types: code, id_token_signed_response_alg: 'HS256' },
   // A public client, for the security review's client_id-required module (RFC 6749 §4.1.3).
   { client_id: 'touchstone-public', token_endpoint_auth_method: 'none',
     redirect_uris: ['https://client.example/cb'], grant_types: code, id_token_signed_response_alg: 'RS256' },

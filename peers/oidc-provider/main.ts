@@ -57,6 +57,7 @@ function configuration(p: Profile): Record<string, unknown> {
     cookies: { keys: ['touchstone-peer-cookie-key-0001'] },
     ...(values.redis && { adapter: RedisAdapter }),
     clientAuthMethods: p.fapi ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    ...(p.idTokenAlgs && { enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA', ...p.idTokenAlgs] } }),
     ...(p.fapi && {
       // FAPI 2.0 Security Profile §5.3.2.2: response type code only.
       responseTypes: ['code'],

@@ -13,6 +13,8 @@ export type Profile = {
   ttl?: Record<string, number | ((ctx: any) => number)>;
   /** Only private_key_jwt (FAPI 2.0 §5.3.2.1), with the FAPI algorithms. */
   fapi?: boolean;
+  /** ID Token algs besides oidc-provider's default asymmetric ones (HS256: OIDC Core §10.1). */
+  idTokenAlgs?: string[];
 };
 
 const code = { AuthorizationCode: 2 };
@@ -31,6 +33,7 @@ export const profiles: Record<string, Profile> = {
     features: { ...f.oidc(), ...f.clientCredentials(), ...f.introspectionRevocation() },
     scopes: ['api:read', 'api:write', 'introspect'],
     ttl: { ...code, AccessToken: 3, ClientCredentials: 3 },
+    idTokenAlgs: ['HS256'],
   },
   registration: {
     clients: clients.webClients.slice(0, 1),

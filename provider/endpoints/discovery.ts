@@ -32,7 +32,8 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     ...(ctx.config.registration.enabled ? { registration_endpoint: endpoint(ctx, '/register') } : {}),
     // OIDD §3: subject_types_supported is REQUIRED (fault: omitted).
     ...(ctx.faults.on('discovery-omit-subject-types') ? {} : { subject_types_supported: ['public'] }),
-    id_token_signing_alg_values_supported: ctx.keys.algs,
+    // OIDC Core §10.1: HS256 (the client secret as MAC key) when a configured client uses it.
+    id_token_signing_alg_values_supported: [...ctx.keys.algs, ...(ctx.config.clients.some((c) => c.id_token_signed_response_alg === 'HS256') ? ['HS256'] : [])],
     token_endpoint_auth_methods_supported: [...AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256'],

@@ -56,7 +56,7 @@ export function newPolledGrant(ctx: ProviderContext, p: { clientId: string; scop
 }
 
 export async function saveGrant(ctx: ProviderContext, kind: Kind, id: string, g: PolledGrant): Promise<void> {
-  const ttl = Math.max(1, Math.ceil((g.keepUntil - Date.now()) / 1000));
+  const ttl = (g.keepUntil - Date.now()) / 1000;
   await ctx.store.set(kind, id, g, ttl);
 }
 
@@ -138,7 +138,7 @@ export async function poll(ctx: ProviderContext, client: ClientConfig, handle: s
   } else if (!rules.faults.reuse) {
     // One atomic write-if-absent of the "used" marker: of concurrent polls of an approved handle,
     // exactly one gets tokens (fault *-reuse: no marker, every poll does).
-    const ttl = Math.max(1, Math.ceil((g.keepUntil - Date.now()) / 1000));
+    const ttl = (g.keepUntil - Date.now()) / 1000;
     if (!(await ctx.store.add('polled_used', `${rules.kind}:${handle}`, true, ttl))) throw new InvalidGrant(`${rules.name} has already been used`);
     g.status = 'used';
   }

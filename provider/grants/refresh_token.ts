@@ -11,7 +11,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.ts';
 import { randomToken, type Params } from '../http.ts';
 import { issueAccessToken, issueIdToken, revokeGrant } from '../tokens.ts';
 import { checkRefreshTokenKey, refreshTokenKey } from '../dpop.ts';
-import { storeRoundTrip, ttlOf } from '../store.ts';
+import { storeRoundTrip } from '../store.ts';
 
 /** What a refresh token stands for: one grant (from one authorization code) to one client. */
 export interface Grant {
@@ -94,7 +94,7 @@ function narrowScope(record: RefreshTokenRecord, requested: string | undefined):
 // Fault refresh-token-no-rotation: the token is never retired, so no marker is written.
 async function claimRotation(ctx: ProviderContext, token: string, record: RefreshTokenRecord): Promise<boolean> {
   if (ctx.faults.on('refresh-token-no-rotation')) return false;
-  const ttl = ttlOf((record.expiresAt - Date.now()) / 1000);
+  const ttl = (record.expiresAt - Date.now()) / 1000;
   if (ctx.faults.on('refresh-rotation-race')) {
     const seen = await ctx.store.get('refresh_rotated', token);
     await storeRoundTrip();

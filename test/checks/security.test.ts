@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import {
   accessTokenJwtProfile,
+  accessTokenShortLived,
+  clientSecretLongEnough,
+  idTokenMacVerified,
   codeAfterRefusedRequest,
   refreshAfterAccessRevoked,
   userCodeEntropy,
@@ -184,5 +187,72 @@ describe('jwksSigningKeysStrong (RFC 7518 §3.3)', () => {
   it('fails for no keys array, or no signing key to judge', () => {
     for (const v of HOSTILE) expectFail(jwksSigningKeysStrong(v), /keys array/);
     expectFail(jwksSigningKeysStrong({ keys: [{ kty: 'oct', k: 'AA' }] }), /RSA, EC or OKP signing key .*found none/);
+  });
+});
+
+describe('accessTokenShortLived (RFC 6750 §5.3: one hour or less, SHOULD)', async () => {
+  const { privateKey } = await generateKeyPair('ES256');
+  const jwt = (life: number) => new SignJWT({}).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).setIssuedAt(1_700_000_000).setExpirationTime(1_700_000_000 + life).sign(privateKey);
+
+  it('passes for expires_in of an hour or less, and says whether it is within 10 minutes', () => {
+    const f = accessTokenShortLived({ expiresIn: 600 });
+    expectPass(f);
+    expect(f.citation.id).toBe('RFC6750-5.3-short-lived');
+    expect(f.citation.level).toBe('SHOULD');
+    expect(f.message).toMatch(/600 s \(expires_in\).*within 10 minutes/);
+    expect(accessTokenShortLived({ expiresIn: 3600 }).message).toMatch(/longer than 10 minutes/);
+  });
+
+  it('reads a JWT exp - iat when expires_in is missing; an unstated lifetime is not judged', async () => {
+    expectPass(accessTokenShortLived({ token: await jwt(300) }));
+    const f = accessTokenShortLived({ token: 'opaque-handle' });
+    expectPass(f);
+    expect(f.message).toMatch(/states no lifetime/);
+  });
+
+  it('fails for a token that lives longer than an hour (expires_in first, then the JWT)', async () => {
+    expectFail(accessTokenShortLived({ expiresIn: 86400 }), /one hour or less, but expires_in gives 86400 s/);
+    expectFail(accessTokenShortLived({ token: await jwt(7200) }), /exp - iat gives 7200 s/);
+  });
+
+  it('never throws on hostile input', () => {
+    for (const h of HOSTILE) expect(typeof accessTokenShortLived(h as never).ok).toBe('boolean');
+    for (const h of HOSTILE) expect(typeof accessTokenShortLived({ expiresIn: h, token: h as never }).ok).toBe('boolean');
+  });
+});
+
+describe('idTokenMacVerified (OIDC Core §3.1.3.7 (8): the client secret\'s UTF-8 octets)', () => {
+  it('passes when the registered MAC alg verified', () => {
+    const f = idTokenMacVerified({ verified: true, alg: 'HS256', expectedAlg: 'HS256' });
+    expectPass(f);
+    expect(f.citation.id).toBe('OIDCC-3.1.3.7-mac');
+  });
+  it('fails when the MAC does not verify, the alg is another, or the client has no MAC alg', () => {
+    expectFail(idTokenMacVerified({ verified: false, error: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed', alg: 'HS256', expectedAlg: 'HS256' }), /did not: "ERR_JWS_SIGNATURE/);
+    expectFail(idTokenMacVerified({ verified: true, alg: 'HS512', expectedAlg: 'HS256' }), /registered alg HS256, found alg "HS512"/);
+    expectFail(idTokenMacVerified({ verified: true, alg: 'RS256', expectedAlg: 'RS256' }), /registered MAC alg/);
+  });
+  it('never throws on hostile input', () => {
+    for (const h of HOSTILE) expect(typeof idTokenMacVerified(h as never).ok).toBe('boolean');
+  });
+});
+
+describe('clientSecretLongEnough (OIDC Core §16.19, RFC 7518 §3.2)', () => {
+  it('passes for a secret of at least the hash size, and keeps the secret out of the evidence', () => {
+    const f = clientSecretLongEnough({ alg: 'HS256', secret: 'x'.repeat(32) });
+    expectPass(f);
+    expect(f.citation.id).toBe('OIDCC-16.19-secret-length');
+    expect(JSON.stringify(f)).not.toContain('x'.repeat(32));
+    expectPass(clientSecretLongEnough({ alg: 'HS512', secret: 'é'.repeat(32) }));
+  });
+  it('fails for a short secret, a missing one, or no MAC alg', () => {
+    expectFail(clientSecretLongEnough({ alg: 'HS256', secret: 'touchstone-secret-1' }), /at least 32 octets as the HS256 key, found 19/);
+    expectFail(clientSecretLongEnough({ alg: 'HS512', secret: 'y'.repeat(63) }), /at least 64 octets/);
+    expectFail(clientSecretLongEnough({ alg: 'HS256', secret: undefined }), /expected a client_secret/);
+    expectFail(clientSecretLongEnough({ alg: 'RS256', secret: 'z'.repeat(64) }), /MAC alg/);
+  });
+  it('never throws on hostile input', () => {
+    for (const h of HOSTILE) expect(typeof clientSecretLongEnough(h as never).ok).toBe('boolean');
+    for (const h of HOSTILE) expect(typeof clientSecretLongEnough({ alg: 'HS256', secret: h }).ok).toBe('boolean');
   });
 });

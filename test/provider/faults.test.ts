@@ -394,6 +394,11 @@ const PROBES: Record<FaultId, Probe> = {
     rule(t.headers['cache-control']).toBeUndefined();
     expect(t.headers.pragma).toBeUndefined();
   } },
+  'id-token-wrong-azp': { run: async (op) => {
+    const { claims } = await idClaims(op);
+    expect(claims.aud).toBe('touchstone-client');
+    rule(claims.azp).not.toBe('touchstone-client');
+  } },
   'id-token-wrong-aud': { run: async (op) => {
     const { claims } = await idClaims(op);
     rule(claims.aud).not.toBe('touchstone-client');

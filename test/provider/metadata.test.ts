@@ -90,6 +90,9 @@ describe('configuration', () => {
     [{ clients: [{ client_id: 'a', token_endpoint_auth_method: 'magic', redirect_uris: ['https://a/cb'] }] }, 'config: /clients/0/token_endpoint_auth_method must be one of'],
     [{ clients: [{ client_id: 'a', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://a/cb'] }] }, 'config: /clients/0/client_secret is required when token_endpoint_auth_method is client_secret_basic'],
     [{ faults: ['no-such-fault'] }, 'config: /faults has unknown fault "no-such-fault"'],
+    // OIDC Core §10.1, §16.19 / RFC 7518 §3.2: an HS256 ID Token's key is the secret, 32 octets or more.
+    [{ clients: [{ client_id: 'a', client_secret: 'short-secret', redirect_uris: ['https://a/cb'], id_token_signed_response_alg: 'HS256' }] }, 'config: /clients/0/client_secret is shorter than 32 octets'],
+    [{ clients: [{ client_id: 'a', token_endpoint_auth_method: 'none', redirect_uris: ['https://a/cb'], id_token_signed_response_alg: 'HS256' }] }, 'config: /clients/0/id_token_signed_response_alg HS256 needs a client_secret'],
     [{ issuer: 'http://x/?q' }, 'config: /issuer must match pattern'],
   ])('names the field and the rule: %j', (raw, message) => {
     expect(() => loadConfig(raw)).toThrow(ConfigError);

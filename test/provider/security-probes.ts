@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
-import { decodeJwt, UnsecuredJWT } from 'jose';
+import { compactVerify, decodeJwt, UnsecuredJWT } from 'jose';
 import type { FaultId } from '../../provider/faults.ts';
 import { Browser, authorize, exchange, header, pageOf, pkce, tokenRequest } from './helpers.ts';
 import { authOf, CC_CONFIG, ccToken, SERVICE } from './backchannel-helpers.ts';
@@ -23,6 +23,9 @@ const pushWithAssertion = (edit: (jwt: string) => string): Probe => ({
     rule(p.status, JSON.stringify(p.json)).toBe(201);
   },
 });
+
+/** A secret of 32+ octets, as RFC 7518 §3.2 asks of an HS256 key. */
+const HMAC_SECRET = 'touchstone-hmac-secret-0123456789abcdef';
 
 const OPAQUE = { client_id: 'touchstone-opaque', client_secret: 'touchstone-opaque-secret' };
 /** The default clients plus a client_credentials client with opaque access tokens. */
@@ -58,7 +61,7 @@ async function inMode(op: { issuer: string }, mode: string) {
 /** Whether a response is a redirect with a code in its query. */
 const codeInQuery = (r: { status: number; location?: string }) => r.status === 302 && !!r.location && new URL(r.location).searchParams.has('code');
 
-type Ours = 'token-client-id-optional' | 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'short-tokens' | 'tokens-below-160-bits'
+type Ours = 'token-client-id-optional' | 'jwks-weak-rsa-key' | 'device-accept-duplicate-params' | 'device-refuse-unknown-params' | 'refuse-client-secret-basic' | 'token-accept-get' | 'token-accept-credentials-in-query' | 'accept-assertion-without-iss' | 'accept-unsigned-assertion' | 'skip-assertion-signature-check' | 'pkce-accept-short-verifier' | 'redirect-uri-prefix-match' | 'form-post-as-query' | 'fragment-as-query' | 'advertise-unsupported-response-mode' | 'authorize-accept-duplicate-params' | 'pages-allow-framing' | 'pages-omit-referrer-policy' | 'token-omit-pragma' | 'token-accept-duplicate-params' | 'token-refuse-unknown-params' | 'access-token-scope-aud' | 'long-lived-access-tokens' | 'id-token-wrong-mac' | 'par-without-client-auth' | 'short-tokens' | 'tokens-below-160-bits'
   | 'device-code-redeem-race' | 'ciba-auth-req-id-redeem-race' | 'device-user-code-short';
 
 /**
@@ -153,6 +156,32 @@ export const SECURITY_PROBES: Record<Ours & FaultId, Probe> = {
   // 4 base-20 characters, no dash (the clean provider's are BCDF-GHJK: 8 and a dash).
   'device-user-code-short': { config: dc.deviceCibaConfig(), run: async (op) => {
     rule(((await dc.deviceAuthorize(op)).json.user_code as string).length).toBe(4);
+  } },
+  // OIDC Core §3.1.3.7 (8): an HS256 client's ID Token is MACed with its secret's UTF-8 octets.
+  'id-token-wrong-mac': { config: { clients: [{ client_id: 'touchstone-client', client_secret: HMAC_SECRET, token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'HS256' }] }, run: async (op) => {
+    const out = await authorize(op);
+    const t = await exchange(op, out, { secret: HMAC_SECRET });
+    expect(t.status).toBe(200);
+    let verified = true;
+    try {
+      await compactVerify(t.json.id_token as string, new TextEncoder().encode(HMAC_SECRET), { algorithms: ['HS256'] });
+    } catch {
+      verified = false;
+    }
+    rule(verified).toBe(false);
+  } },
+  // RFC 6750 §5.3: one hour or less (the clean provider's default is 600 s).
+  'long-lived-access-tokens': { config: CC_CONFIG, run: async (op) => {
+    const t = await ccToken(op, SERVICE, { scope: 'api:read' });
+    expect(t.status).toBe(200);
+    rule(t.json.expires_in).toBe(86400);
+  } },
+  // RFC 9126 §2.1: a client_secret_basic client pushes with its client_id only.
+  'par-without-client-auth': { run: async (op) => {
+    const form = new URLSearchParams({ response_type: 'code', client_id: 'touchstone-client', redirect_uri: 'https://client.example/cb', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+    const r = await request(`${op.issuer}/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    await r.body.text();
+    rule(r.statusCode).toBe(201);
   } },
   'access-token-scope-aud': { config: CC_CONFIG, run: async (op) => {
     const t = await ccToken(op, SERVICE, { scope: 'api:read' });

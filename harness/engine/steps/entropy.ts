@@ -52,7 +52,7 @@ async function sample(run: ModuleRun, w: Record<string, unknown>, of: string, id
     throw new StepAbort(`sample ${i} gave no ${what}`);
   };
   if (of === 'code' || of === 'refresh_token') {
-    if (![...run.outputs.values()].some((o) => o.kind === 'authorize')) throw new StepAbort(`entropy of ${of === 'code' ? 'codes' : 'refresh tokens'} needs an earlier authorize step (the End-User logged in)`);
+    if (!run.hasOutput('authorize')) throw new StepAbort(`entropy of ${of === 'code' ? 'codes' : 'refresh tokens'} needs an earlier authorize step (the End-User logged in)`);
     const offline = of === 'refresh_token';
     await authorize(run, { id, do: 'authorize', with: { client: client ?? 'main', ...(offline ? { scope: (w.scope as string | undefined) ?? 'openid offline_access', params: { prompt: 'consent' } } : {}) } });
     const code = run.output('authorize', id).response?.code;

@@ -4,14 +4,15 @@
 //   shown (provider navigations answered 2xx with HTML: login, consent, ...);
 // - `token-pragma`: the latest successful token endpoint response's headers;
 // - `at-jwt-profile`: the access token of a token step (`from`, default the latest) against RFC 9068;
-import { accessTokenJwtProfile, opPagesReferrerPolicy, opPagesRefuseFraming, tokenResponsePragmaNoCache, type OpPage } from '../../checks/index.ts';
+// - `at-lifetime`: that token's lifetime (expires_in, else a JWT's exp - iat) against RFC 6750 §5.3;
+import { accessTokenJwtProfile, accessTokenShortLived, opPagesReferrerPolicy, opPagesRefuseFraming, tokenResponsePragmaNoCache, type OpPage } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { StepAbort, type ModuleRun } from '../module-run.ts';
 import { checksOf, options, STEP_REF } from './options.ts';
 
 /** The OP pages the module's browser was shown, from the recorded navigation hops. */
 async function opPages(run: ModuleRun): Promise<{ pages: OpPage[]; hop?: string }> {
-  if (![...run.outputs.values()].some((o) => o.kind === 'authorize')) throw new StepAbort('no earlier authorize step: there are no OP pages to inspect');
+  if (!run.hasOutput('authorize')) throw new StepAbort('no earlier authorize step: there are no OP pages to inspect');
   const session = await run.browser();
   const origin = new URL(run.ctx.issuer).origin;
   const hops = session.hops.filter((h) => h.action === 'navigate' && h.headers && (h.status ?? 0) >= 200 && (h.status ?? 0) < 300
@@ -41,7 +42,12 @@ export async function inspect(run: ModuleRun, step: StepDef): Promise<void> {
     const scope = typeof out.json?.scope === 'string' ? out.json.scope : undefined;
     run.add(accessTokenJwtProfile({ token: out.accessToken, issuer: run.ctx.issuer, clientId: run.client(out.client).client_id, scope }));
   }
+  if (checks.includes('at-lifetime')) {
+    const out = run.output('token', w.from as string | undefined);
+    if (!out.accessToken) throw new StepAbort('the token step issued no access token to inspect');
+    run.add(accessTokenShortLived({ expiresIn: out.json?.expires_in, token: out.accessToken }));
+  }
 }
 
 /** `with` of `inspect`. */
-export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile'), from: STEP_REF });
+export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile', 'at-lifetime'), from: STEP_REF });

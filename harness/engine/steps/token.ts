@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import {
+  clientSecretLongEnough,
   errorResponseMatchesSchema,
+  idTokenMacVerified,
   idTokenAtHashMatches,
   idTokenAudContainsClient,
   idTokenHasRequiredClaims,
@@ -23,6 +25,7 @@ import {
   tokenResponseNoStore,
 } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
+import type { Finding } from '../../core/finding.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
 import { fetchJwks } from './metadata.ts';
 import { formEncode } from '../http.ts';
@@ -309,6 +312,37 @@ async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, 
     throw new StepAbort(`the id_token is not a decodable JWT: ${(err as Error).message}`);
   }
   out.idTokenClaims = claims;
+  // OIDC Core §3.1.3.7 (8): a client registered for a MAC alg verifies with its secret's UTF-8
+  // octets (never with a JWKS key); every other alg with the issuer's JWKS.
+  const mac = /^HS(256|384|512)$/.test(client.id_token_alg ?? '');
+  const signatureFindings = mac ? await verifyIdTokenMac(jwt, client, header, exId) : await verifyIdTokenSignature(run, step, jwt, client, header, exId);
+  const evidence = {
+    claims,
+    header,
+    issuer: run.ctx.issuer,
+    clientId: client.client_id,
+    nonce: nonce,
+    now: nowSeconds(),
+    accessToken: out.accessToken,
+  };
+  run.add(
+    ...signatureFindings,
+    idTokenHasRequiredClaims(evidence, exId),
+    idTokenIssMatches(evidence, exId),
+    idTokenAudContainsClient(evidence, exId),
+    idTokenNotExpired(evidence, exId),
+    idTokenIatIsRecent(evidence, exId),
+    idTokenIatWithinWindow(evidence, exId),
+    idTokenAzpIsClient(evidence, exId),
+    ...(refreshOf
+      ? [idTokenRefreshNonce({ claims, originalNonce: out.originalNonce }, exId), idTokenRefreshHasNoNonce({ claims }, exId)]
+      : [idTokenNonceMatches(evidence, exId)]),
+    idTokenAtHashMatches(evidence, exId),
+  );
+}
+
+/** The ID Token's signature against the issuer's JWKS (refetched once on an unknown kid). */
+async function verifyIdTokenSignature(run: ModuleRun, step: StepDef, jwt: string, client: PlanClient, header: Record<string, unknown>, exId: string): Promise<Finding[]> {
   if (!run.jwks) await fetchJwks(run, step.id!);
   let verified = false;
   let error: string | undefined;
@@ -328,29 +362,20 @@ async function validateIdToken(run: ModuleRun, step: StepDef, out: TokenOutput, 
     }
   }
   const kids = run.jwks!.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string');
-  const evidence = {
-    claims,
-    header,
-    issuer: run.ctx.issuer,
-    clientId: client.client_id,
-    nonce: nonce,
-    now: nowSeconds(),
-    accessToken: out.accessToken,
-  };
-  run.add(
-    idTokenSignatureVerified({ verified, error, kid: header.kid as string | undefined, alg: header.alg as string | undefined, expectedAlg: client.id_token_alg, jwksKids: kids }, exId),
-    idTokenHasRequiredClaims(evidence, exId),
-    idTokenIssMatches(evidence, exId),
-    idTokenAudContainsClient(evidence, exId),
-    idTokenNotExpired(evidence, exId),
-    idTokenIatIsRecent(evidence, exId),
-    idTokenIatWithinWindow(evidence, exId),
-    idTokenAzpIsClient(evidence, exId),
-    ...(refreshOf
-      ? [idTokenRefreshNonce({ claims, originalNonce: out.originalNonce }, exId), idTokenRefreshHasNoNonce({ claims }, exId)]
-      : [idTokenNonceMatches(evidence, exId)]),
-    idTokenAtHashMatches(evidence, exId),
-  );
+  return [idTokenSignatureVerified({ verified, error, kid: header.kid as string | undefined, alg: header.alg as string | undefined, expectedAlg: client.id_token_alg, jwksKids: kids }, exId)];
+}
+
+/** A MAC alg's ID Token against the client secret (OIDC Core §3.1.3.7 (8)), and that secret's length (§16.19). */
+async function verifyIdTokenMac(jwt: string, client: PlanClient, header: Record<string, unknown>, exId: string): Promise<Finding[]> {
+  let verified = false;
+  let error: string | undefined;
+  try {
+    await compactVerify(jwt, new TextEncoder().encode(client.secret ?? ''), { algorithms: [client.id_token_alg!] });
+    verified = true;
+  } catch (err) {
+    error = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
+  }
+  return [idTokenMacVerified({ verified, error, alg: header.alg, expectedAlg: client.id_token_alg }, exId), clientSecretLongEnough({ alg: client.id_token_alg, secret: client.secret }, exId)];
 }
 
 export function nowSeconds(): number {

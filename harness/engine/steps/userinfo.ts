@@ -1,5 +1,5 @@
 // UserInfo (OIDC Core §5.3): GET or POST with the token in the Authorization header, or POST with
-// the token as a form body parameter (RFC 6750 §2.2).
+// the token as a form body parameter (RFC 6750 §2.2), or (`via: query`) in the URI query (§2.3).
 import { bearerChallengeOnError, bearerStatusMatchesError, dpopChallengeScheme, parseWwwAuthenticate, essentialClaimsReturned, scopeClaimsReturned, userinfoMatchesSchema, userinfoSubMatchesIdToken } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
@@ -17,8 +17,10 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const scheme = (w.scheme as string | undefined) ?? (dpopOptions(step) ? 'DPoP' : 'Bearer');
   const headers = shapeHeaders({ accept: 'application/json', authorization: via === 'header' ? `${scheme} ${accessToken}` : undefined }, w);
   const body = method === 'POST' ? shapeParams(via === 'body' ? { access_token: accessToken } : {}, w) : undefined;
-  const url = run.endpoint('userinfo_endpoint');
-  const ex = await sendWithDpop(run, step, { method, url, accessToken }, (dpop) => run.http.send(url, { step: step.id!, label: `userinfo ${method} (token in ${via})`, method, headers: { ...headers, ...dpop }, body: body ?? undefined }));
+  const endpoint = run.endpoint('userinfo_endpoint');
+  // RFC 6750 §2.3: access_token as a URI query parameter (the method clients SHOULD NOT use).
+  const url = via === 'query' ? `${endpoint}${endpoint.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(accessToken)}` : endpoint;
+  const ex = await sendWithDpop(run, step, { method, url: endpoint, accessToken }, (dpop) => run.http.send(url, { step: step.id!, label: `userinfo ${method} (token in ${via})`, method, headers: { ...headers, ...dpop }, body: body ?? undefined }));
   const res = run.response(ex);
   const e = step.expect;
   if (e?.error || e?.status) {
@@ -55,7 +57,7 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
 /** `with` of `userinfo`. */
 export const userinfoOptions = options({
   method: HTTP_METHOD,
-  via: enumOf('header', 'body'),
+  via: enumOf('header', 'body', 'query'),
   token: STRING,
   token_from: STEP_REF,
   scheme: STRING,
