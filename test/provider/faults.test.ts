@@ -14,6 +14,7 @@ import { FAPI_PROBES } from './fapi-probes.ts';
 import { STORE_PROBES } from './instance-probes.ts';
 import { SECURITY_PROBES } from './security-probes.ts';
 import { TLS_PROBES } from './tls-probes.ts';
+import { MTLS_PROBES } from './mtls-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -59,6 +60,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...STORE_PROBES,
   ...SECURITY_PROBES,
   ...TLS_PROBES,
+  ...MTLS_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);
