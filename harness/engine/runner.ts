@@ -9,6 +9,7 @@ import type { ExpectedFailure, ModuleDef, ModuleResult, ModuleStatus, Plan, Step
 import { BrowserPool } from './browser.ts';
 import { applicability, loadCatalog, moduleMatcher, resolveSteps, type Catalog } from './catalog.ts';
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
+import type { ClientCert } from './client-certs.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
 import { missingOperation } from './operations.ts';
@@ -24,6 +25,8 @@ export interface RunContext {
   instances?: string[];
   /** The CA PEM the back channel trusts for an https issuer (Target.ca). */
   ca?: string;
+  /** The plan clients' TLS client certificates by role (Target.clientCerts, RFC 8705). */
+  clientCerts?: Record<string, ClientCert>;
   runDir: string;
   pool: BrowserPool;
   /** The pool was passed in by the caller, who closes it. */
@@ -38,7 +41,7 @@ export interface RunContext {
 
 export async function createRunContext(
   plan: Plan,
-  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string },
+  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string; clientCerts?: Record<string, ClientCert> },
   opts: { runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean },
 ): Promise<RunContext> {
   if (opts.preloadBrowser !== false) await BrowserPool.preload();
@@ -49,10 +52,12 @@ export async function createRunContext(
     ttl: target.ttl,
     ...(target.instances ? { instances: target.instances } : {}),
     ...(target.ca ? { ca: target.ca } : {}),
+    ...(target.clientCerts ? { clientCerts: target.clientCerts } : {}),
     runDir: opts.runDir,
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,
-    secrets: secretsOf(plan),
+    // The client certificates' private keys are secrets too (never in a report).
+    secrets: [...new Set([...secretsOf(plan), ...Object.values(target.clientCerts ?? {}).map((c) => c.keyPem)])],
     ...(opts.workers ? { slots: new Slots(opts.workers) } : {}),
     limits: {
       timeoutMs: plan.settings?.timeout_ms ?? DEFAULT_LIMITS.timeoutMs,

@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Plan } from '../core/types.ts';
 import { stopChild } from './child.ts';
 import { RedisUnavailableError, startRedisServer, type RedisServer } from './redis-server.ts';
+import { ClientCertError, fillCertificatePlaceholders, makeClientCertificates, needsTestCa, plansClientCertificates, type ClientCert } from './client-certs.ts';
 
 export interface Target {
   issuer: string;
@@ -40,6 +41,8 @@ export interface Target {
    * run's test CA; `provider.ca`: the user's file). Unset: Node's built-in roots.
    */
   ca?: string;
+  /** The TLS client certificates of the plan's clients, by role (plan clients.<role>.certificate, RFC 8705). */
+  clientCerts?: Record<string, ClientCert>;
   stop(): Promise<void>;
 }
 
@@ -73,7 +76,17 @@ export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile
 
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   if (plan.provider.tls && (plan.provider.launch === 'process' || plan.provider.launch === 'command')) return startTlsTarget(plan, opts);
-  const t = await startAnyTarget(plan, opts);
+  // Client certificates without the run's test CA: the user's own files, or self-signed ones.
+  let clientCerts: Record<string, ClientCert> | undefined;
+  if (plansClientCertificates(plan)) {
+    try {
+      clientCerts = await makeClientCertificates(plan);
+    } catch (err) {
+      throw new TargetError((err as Error).message);
+    }
+  }
+  const t0 = await startAnyTarget(plan, opts);
+  const t = clientCerts ? { ...t0, clientCerts } : t0;
   if (!plan.provider.ca) return t;
   const file = resolve(plan.file ? dirname(plan.file) : process.cwd(), plan.provider.ca);
   try {
@@ -101,18 +114,36 @@ async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Tar
   }
   try {
     const server = await ca.issueServer(['127.0.0.1', 'localhost']);
+    // Mutual TLS (RFC 8705): the plan's client certificates, from this CA or self-signed.
+    let clientCerts: Record<string, ClientCert> | undefined;
+    try {
+      clientCerts = plansClientCertificates(plan) ? await makeClientCertificates(plan, ca) : undefined;
+    } catch (err) {
+      throw err instanceof ClientCertError ? new TargetError(err.message) : err;
+    }
+    // Each certificate as a file in the CA's 0700 directory, for ${client_cert:<role>} in a command.
+    const certFiles: Record<string, string> = {};
+    for (const [role, c] of Object.entries(clientCerts ?? {})) {
+      certFiles[role] = join(ca.dir, `client-cert-${role}.pem`);
+      writeFileSync(certFiles[role], c.certPem, { mode: 0o600 });
+    }
     let provider: Plan['provider'];
     if (plan.provider.launch === 'command') {
       // A program the plan starts: ${tls_cert}, ${tls_key} and ${tls_ca} in its command and env are
       // the PEM files (in the CA's 0700 directory); it serves https on the port the harness picked.
-      const fill = (v: string) => v.replaceAll('${tls_cert}', server.certFile).replaceAll('${tls_key}', server.keyFile).replaceAll('${tls_ca}', ca.certFile);
+      // ${client_cert:<role>}: that client's certificate file (e.g. to register a self-signed one).
+      const fill = (v: string) => fillCertificatePlaceholders(v.replaceAll('${tls_cert}', server.certFile).replaceAll('${tls_key}', server.keyFile).replaceAll('${tls_ca}', ca.certFile), clientCerts ?? {}, certFiles);
       const env = plan.provider.env ? Object.fromEntries(Object.entries(plan.provider.env).map(([k, v]) => [k, fill(v)])) : undefined;
       provider = { ...plan.provider, tls: undefined, command: plan.provider.command?.map(fill), ...(env ? { env } : {}) };
     } else {
-      provider = { ...plan.provider, tls: undefined, config: { ...baseConfig(plan), tls: { cert: server.certPem, key: server.keyPem } } };
+      // The reference provider requests client certificates and trusts this CA for tls_client_auth
+      // when a client's certificate comes from it; ${client_cert_x5c:<role>} in its config is filled.
+      const mtls = needsTestCa(plan) || clientCerts ? { mtls: needsTestCa(plan) ? { ca: ca.certPem } : {} } : {};
+      const config = fillCertificatePlaceholders(baseConfig(plan), clientCerts ?? {});
+      provider = { ...plan.provider, tls: undefined, config: { ...config, tls: { cert: server.certPem, key: server.keyPem, ...mtls } } };
     }
     const t = await startAnyTarget({ ...plan, provider }, { ...opts, ca: ca.certPem });
-    return { ...t, ca: ca.certPem, stop: async () => { await t.stop(); await ca.remove(); } };
+    return { ...t, ca: ca.certPem, ...(clientCerts ? { clientCerts } : {}), stop: async () => { await t.stop(); await ca.remove(); } };
   } catch (err) {
     await ca.remove();
     throw err;
