@@ -321,7 +321,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     // here); the suite's beforeAll waits for the target file.
     const targetReady = api.startTarget(plan, { logFile }).then(async (t) => {
       target = t;
-      targetInfo = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}) };
+      targetInfo = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.clientCerts ? { clientCerts: t.clientCerts } : {}) };
       out.write(`${style.gray('provider')} ${t.issuer}${t.instances ? style.gray(`  instances: ${t.instances.join(' ')}`) : ''}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}\n\n`);
       await handOver(targetFile, targetInfo);
     }, async (e: unknown) => {

@@ -91,15 +91,27 @@ export function x5cOf(certPem: string): string {
   return new X509Certificate(certPem).raw.toString('base64');
 }
 
+/** The public JWK of a certificate's key with the certificate as x5c (RFC 7517 §4.7): a self-signed client's jwks entry (RFC 8705 §2.2.2). */
+export function certificateJwk(certPem: string): Record<string, unknown> {
+  const x = new X509Certificate(certPem);
+  const jwk = x.publicKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  return { ...jwk, kid: `x5t-${createHash('sha256').update(x.raw).digest('base64url').slice(0, 16)}`, use: 'sig', x5c: [x.raw.toString('base64')] };
+}
+
 /**
- * `${client_cert_x5c:<role>}` in the reference provider's config (e.g. a self-signed client's jwks
- * x5c, RFC 8705 §2.2.2) and `${client_cert:<role>}` (the PEM) in strings: replaced with that role's
- * certificate made for this run.
+ * Placeholders for the certificates made for this run, in the reference provider's config or a
+ * plan command: `${client_cert_jwk:<role>}` (a whole string value) becomes that certificate's JWK
+ * with x5c (a self-signed client's jwks key, RFC 8705 §2.2.2); `${client_cert_x5c:<role>}` its
+ * base64 DER; `${client_cert:<role>}` its PEM file (`files`) or PEM text.
  */
 export function fillCertificatePlaceholders<T>(value: T, certs: Record<string, ClientCert>, files?: Record<string, string>): T {
+  const whole = (s: string): unknown => {
+    const m = /^\$\{client_cert_jwk:([\w-]+)\}$/.exec(s);
+    return m && certs[m[1]] ? certificateJwk(certs[m[1]].certPem) : undefined;
+  };
   const fill = (s: string): string =>
     s.replace(/\$\{client_cert_x5c:([\w-]+)\}/g, (m, role: string) => (certs[role] ? x5cOf(certs[role].certPem) : m))
       .replace(/\$\{client_cert:([\w-]+)\}/g, (m, role: string) => files?.[role] ?? certs[role]?.certPem ?? m);
-  const walk = (v: unknown): unknown => (typeof v === 'string' ? fill(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v);
+  const walk = (v: unknown): unknown => (typeof v === 'string' ? whole(v) ?? fill(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v);
   return walk(value) as T;
 }

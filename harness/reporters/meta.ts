@@ -44,4 +44,6 @@ export interface TargetEnv {
   instances?: string[];
   /** Target.ca: the CA certificate PEM the back channel trusts (public, no key). */
   ca?: string;
+  /** Target.clientCerts: the plan clients' TLS client certificates with their keys (private hand-off file only, never in a report). */
+  clientCerts?: Record<string, { certPem: string; keyPem: string; subject: string; thumbprint: string }>;
 }
