@@ -34,8 +34,8 @@ export const accessTokenCertificateBound = defineCheck<{ accessToken: unknown; t
     if (!claims) return pass('the access token is not a JWT: its binding is judged by introspection and at the resource (RFC 8705 §3.2, §3)', expected, { format: 'opaque' });
     const cnf = claims.cnf;
     const x5t = isRecord(cnf) ? cnf['x5t#S256'] : undefined;
-    if (x5t === undefined) return fail('the JWT access token has no cnf.x5t#S256: it does not say which certificate it is bound to', expected, { cnf: evidence(cnf) });
-    if (x5t !== thumbprint) return fail(`cnf.x5t#S256 is ${preview(x5t)}, not the thumbprint of the certificate of the token request`, expected, { 'cnf.x5t#S256': evidence(x5t) });
+    if (x5t === undefined) return fail(`expected cnf.x5t#S256 ${thumbprint} in the JWT access token, found cnf ${preview(cnf)}: it does not say which certificate it is bound to`, expected, { cnf: evidence(cnf) });
+    if (x5t !== thumbprint) return fail(`expected cnf.x5t#S256 ${thumbprint} (the certificate of the token request), found ${preview(x5t)}`, expected, { 'cnf.x5t#S256': evidence(x5t) });
     return pass('the access token is bound to the client certificate (cnf.x5t#S256)', expected, { 'cnf.x5t#S256': x5t });
   },
 );
@@ -51,7 +51,7 @@ export const introspectionCertificateBinding = defineCheck<{ json: unknown; thum
     if (!isRecord(json)) return fail(`expected an introspection response object, found ${preview(json)}`, expected, evidence(json));
     if (json.active !== true) return fail(`expected active: true for the valid certificate-bound token, found ${preview(json.active)}`, expected, { active: evidence(json.active) });
     const x5t = isRecord(json.cnf) ? json.cnf['x5t#S256'] : undefined;
-    if (x5t !== thumbprint) return fail(x5t === undefined ? 'the introspection response has no cnf.x5t#S256 for a certificate-bound token' : `cnf.x5t#S256 is ${preview(x5t)}, not the certificate's thumbprint`, expected, { cnf: evidence(json.cnf) });
+    if (x5t !== thumbprint) return fail(`expected cnf.x5t#S256 ${thumbprint} for the certificate-bound token, found cnf ${preview(json.cnf)}`, expected, { cnf: evidence(json.cnf) });
     return pass('the introspection response names the certificate the token is bound to', expected, { 'cnf.x5t#S256': x5t });
   },
 );
@@ -68,7 +68,7 @@ export const metadataAdvertisesBoundTokens = defineCheck<{ metadata: unknown }>(
     const v = isRecord(meta) ? meta.tls_client_certificate_bound_access_tokens : undefined;
     const expected = { tls_client_certificate_bound_access_tokens: true };
     if (v === true) return pass('the metadata says access tokens can be certificate-bound', expected, { tls_client_certificate_bound_access_tokens: true });
-    return fail(`tls_client_certificate_bound_access_tokens is ${preview(v)} (absent means false) though the server issues certificate-bound tokens`, expected, { tls_client_certificate_bound_access_tokens: evidence(v) });
+    return fail(`expected tls_client_certificate_bound_access_tokens: true (the server issues certificate-bound tokens), found ${preview(v)} (absent means false)`, expected, { tls_client_certificate_bound_access_tokens: evidence(v) });
   },
 );
 
@@ -84,9 +84,9 @@ export const mtlsEndpointAliasesValid = defineCheck<{ metadata: unknown }>(
     const aliases = isRecord(meta) ? meta.mtls_endpoint_aliases : undefined;
     const expected = 'absent, or an object of endpoint names to absolute https URLs';
     if (aliases === undefined) return pass('no mtls_endpoint_aliases: clients use the conventional endpoints (RFC 8705 §5 makes the aliases OPTIONAL)', expected, { mtls_endpoint_aliases: null });
-    if (!isRecord(aliases)) return fail(`mtls_endpoint_aliases is ${preview(aliases)}, not a JSON object`, expected, { mtls_endpoint_aliases: evidence(aliases) });
+    if (!isRecord(aliases)) return fail(`expected mtls_endpoint_aliases to be a JSON object, found ${preview(aliases)}`, expected, { mtls_endpoint_aliases: evidence(aliases) });
     const bad = Object.entries(aliases).filter(([, v]) => typeof v !== 'string' || !URL.canParse(v) || new URL(v).protocol !== 'https:');
-    if (bad.length) return fail(`mtls_endpoint_aliases has values that are not absolute https URLs: ${bad.map(([k, v]) => `${k}=${preview(v)}`).join(', ')}`, expected, { mtls_endpoint_aliases: evidence(aliases) });
+    if (bad.length) return fail(`expected absolute https URLs in mtls_endpoint_aliases, found ${bad.map(([k, v]) => `${k}=${preview(v)}`).join(', ')}`, expected, { mtls_endpoint_aliases: evidence(aliases) });
     return pass(`mtls_endpoint_aliases names ${Object.keys(aliases).length} endpoints, all absolute https URLs`, expected, { mtls_endpoint_aliases: Object.keys(aliases) });
   },
 );
