@@ -1,5 +1,6 @@
 // The oidc-provider test peer: panva's certified OP (oidc-provider 9.13.3) configured per peer plan.
 //   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
+//     [--client-ca <pem file>] [--self-signed-cert <pem file>]   (mTLS, profile mtls: peers/oidc-provider/mtls.ts)
 // listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
 // callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
 import { readFileSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { cibaApproval } from './ciba.ts';
 import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
+import { mtlsClients } from './mtls.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'client-ca': { type: 'string' }, 'self-signed-cert': { type: 'string' } } });
 const profile = profiles[values.profile!];
 if (!profile) {
   console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
@@ -36,7 +38,7 @@ const fapiAlgs = ['PS256', 'ES256', 'EdDSA'];
 
 function configuration(p: Profile): Record<string, unknown> {
   return {
-    clients: p.clients,
+    clients: p.mtls ? mtlsClients(values['self-signed-cert'] ? readFileSync(values['self-signed-cert'], 'utf8') : undefined) : p.clients,
     jwks: { keys: providerKeys },
     findAccount,
     claims: scopeClaims,
@@ -46,7 +48,7 @@ function configuration(p: Profile): Record<string, unknown> {
     rotateRefreshToken: true,
     ttl: { ...ttl, ...p.ttl },
     cookies: { keys: ['touchstone-peer-cookie-key-0001'] },
-    clientAuthMethods: p.fapi ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientAuthMethods: p.fapi ? ['private_key_jwt', ...(p.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     ...(p.fapi && {
       // FAPI 2.0 Security Profile §5.3.2.2: response type code only.
       responseTypes: ['code'],
@@ -59,7 +61,9 @@ function configuration(p: Profile): Record<string, unknown> {
   };
 }
 
-const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8'), minVersion: 'TLSv1.2' as const } : undefined;
+// --client-ca: request (never require) a client certificate, trusting that CA (RFC 8705, mtls.ts).
+const clientCa = values['client-ca'] ? { requestCert: true, rejectUnauthorized: false, ca: readFileSync(values['client-ca'], 'utf8') } : {};
+const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8'), minVersion: 'TLSv1.2' as const, ...clientCa } : undefined;
 const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 const provider = new Provider(issuer, configuration(profile));
 provider.use(logRequests);

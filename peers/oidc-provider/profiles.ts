@@ -3,6 +3,7 @@
 import { CIBA_ADMIN_TOKEN, ciba } from './ciba.ts';
 import * as clients from './clients.ts';
 import * as f from './features.ts';
+import { mtlsFeature } from './mtls.ts';
 
 export type Profile = {
   clients: Record<string, unknown>[];
@@ -12,6 +13,8 @@ export type Profile = {
   ttl?: Record<string, number | ((ctx: any) => number)>;
   /** Only private_key_jwt (FAPI 2.0 §5.3.2.1), with the FAPI algorithms. */
   fapi?: boolean;
+  /** Mutual TLS (RFC 8705): tls_client_auth and self_signed_tls_client_auth besides (main.ts --client-ca). */
+  mtls?: boolean;
 };
 
 const code = { AuthorizationCode: 2 };
@@ -23,6 +26,8 @@ const webCode = { AuthorizationCode: 5 };
 export const profiles: Record<string, Profile> = {
   default: { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
+  // RFC 8705 under FAPI 2.0: the clients come from mtls.ts (the self-signed one needs the run's certificate).
+  mtls: { clients: [], features: { ...f.fapi2(), ...f.introspectionRevocation(), ...mtlsFeature() }, scopes: ['read'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true, mtls: true },
   fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {
