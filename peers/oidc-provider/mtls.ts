@@ -66,7 +66,7 @@ const bound = { tls_client_certificate_bound_access_tokens: true, redirect_uris:
 export function mtlsClients(selfSignedCertPem: string | undefined): Record<string, unknown>[] {
   return [
     { ...bound, client_id: 'mtls-client', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'O=Touchstone,CN=mtls-client',
-      id_token_signed_response_alg: 'PS256', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'openid profile email read' },
+      id_token_signed_response_alg: 'PS256', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'openid profile email offline_access read' },
     ...(selfSignedCertPem ? [{ ...bound, client_id: 'mtls-self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [certificateJwk(selfSignedCertPem)] },
       id_token_signed_response_alg: 'PS256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' }] : []),
     { ...bound, client_id: 'mtls-other', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'O=Touchstone,CN=mtls-other',
