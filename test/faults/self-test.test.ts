@@ -273,4 +273,11 @@ describe('with no switch on, every module passes', () => {
     expect(bad).toEqual([]);
     expect(res.length).toBeGreaterThan(0);
   }, 120_000);
+  // Mutual TLS (RFC 8705) over HTTPS with the run's test CA and client certificates: every module passes.
+  it('plans/mtls.yaml', async () => {
+    const p = plans.find((x) => x.name === 'mtls')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
+    expect(res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`)).toEqual([]);
+    expect(res.length).toBe(15);
+  }, 180_000);
 });
