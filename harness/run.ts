@@ -363,7 +363,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     const served = (g: number) => combos.filter((_, i) => groups.of[i] === g).map((c) => c.key).filter(Boolean);
     const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g) }).then(async (t) => {
       targets.set(g, t);
-      const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.callback ? { callback: { base: t.callback.base, secret: t.callback.secret } } : {}) };
+      const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.callback ? { callback: { base: t.callback.base, secret: t.callback.secret } } : {}), ...(t.clientCerts ? { clientCerts: t.clientCerts } : {}) };
       if (g === needed[0]) targetInfo = info;
       const forCombos = served(g).length && combos.length > 1 ? style.gray(`  for ${served(g).join('; ')}`) : '';
       out.write(`${style.gray('provider')} ${t.issuer}${t.instances ? style.gray(`  instances: ${t.instances.join(' ')}`) : ''}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}${forCombos}\n${g === needed.at(-1) ? '\n' : ''}`);

@@ -7,6 +7,7 @@ import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
 import { FAPI_ALGS, isFapi } from './fapi.ts';
+import { authenticateMtlsClient, isMtlsMethod } from './mtls.ts';
 
 /** Where the client authenticates: the token endpoint or the PAR endpoint (RFC 9126 §2). */
 export type AuthEndpoint = 'token' | 'par';
@@ -43,6 +44,8 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
   if (presented.method === 'none' && at === 'token' && isFapi(ctx, client) && ctx.faults.on('fapi-token-without-client-auth')) return client;
   // RFC 9126 §2.1: PAR authenticates the client as the token endpoint does (fault: a bare client_id is served).
   if (presented.method === 'none' && at === 'par' && ctx.faults.on('par-without-client-auth')) return client;
+  // RFC 8705 §2: a mutual-TLS client sends only client_id; its credential is the TLS certificate.
+  if (presented.method === 'none' && isMtlsMethod(client.token_endpoint_auth_method)) presented.method = client.token_endpoint_auth_method;
   requireRegisteredMethod(client, presented, basic);
   switch (presented.method) {
     case 'client_secret_basic':
@@ -54,6 +57,10 @@ export async function authenticateClient(ctx: ProviderContext, req: FastifyReque
       break;
     case 'private_key_jwt':
       await checkAssertion(ctx, client, presented.assertion as string, at);
+      break;
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      authenticateMtlsClient(ctx, req, client, presented.method);
       break;
     case 'none':
       break;

@@ -15,7 +15,7 @@ export { ConfigError };
 export type SigningAlg = 'RS256' | 'PS256' | 'ES256';
 /** An ID Token alg: one of our keys' algs, or HS256 MACed with the client's secret (OIDC Core §10.1). */
 export type IdTokenAlg = SigningAlg | 'HS256';
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none';
 export type Jwk = Record<string, string | undefined> & { kty: string; kid?: string; alg?: string };
 
 export interface ClientConfig {
@@ -29,6 +29,14 @@ export interface ClientConfig {
   scope?: string;
   /** RFC 9449 §5.2: every token request must carry a DPoP proof (sender-constrained tokens). */
   dpop_bound_access_tokens?: boolean;
+  /** RFC 8705 §2.1.2: tls_client_auth's expected subject (exactly one of these). */
+  tls_client_auth_subject_dn?: string;
+  tls_client_auth_san_dns?: string;
+  tls_client_auth_san_uri?: string;
+  tls_client_auth_san_ip?: string;
+  tls_client_auth_san_email?: string;
+  /** RFC 8705 §3.4: access tokens are bound to the client's TLS certificate (cnf.x5t#S256). */
+  tls_client_certificate_bound_access_tokens?: boolean;
   /** RFC 7591 §2: the grant types the client may use (absent: authorization_code and refresh_token). */
   grant_types?: string[];
   /** Access token format for this client (absent: the provider's access_token_format). */
@@ -244,8 +252,9 @@ export function loadConfig(raw: unknown): ResolvedConfig {
         token_endpoint_auth_method: c.token_endpoint_auth_method ?? (c.jwks ? 'private_key_jwt' : c.client_secret ? 'client_secret_basic' : 'none'),
         post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
         id_token_signed_response_alg: c.id_token_signed_response_alg ?? 'RS256',
-        // FAPI 2.0 SP §5.3.2.1: only sender-constrained access tokens (DPoP here; mTLS is not implemented).
-        ...((c.profile ?? cfg.profile) === 'fapi2' && c.dpop_bound_access_tokens === undefined ? { dpop_bound_access_tokens: true } : {}),
+        // FAPI 2.0 SP §5.3.2.1: only sender-constrained access tokens: DPoP unless the client's are
+        // certificate-bound (RFC 8705 §3.4).
+        ...((c.profile ?? cfg.profile) === 'fapi2' && c.dpop_bound_access_tokens === undefined && !c.tls_client_certificate_bound_access_tokens ? { dpop_bound_access_tokens: true } : {}),
       }))
     : DEFAULT_CLIENTS.map((c) => structuredClone(c));
   const users: UserConfig[] = cfg.users ? cfg.users.map((u) => ({ ...u, claims: u.claims ?? {} })) : DEFAULT_USERS.map((u) => structuredClone(u));
@@ -297,6 +306,12 @@ function checkClients(cfg: ResolvedConfig): void {
       throw new ConfigError(`config: /clients/${i}/client_secret is required when token_endpoint_auth_method is ${m}`);
     }
     if (m === 'private_key_jwt' && !c.jwks) throw new ConfigError(`config: /clients/${i}/jwks is required when token_endpoint_auth_method is private_key_jwt`);
+    // RFC 8705 §2.1.2: a tls_client_auth client registers exactly one subject value.
+    const subjects = (['tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email'] as const).filter((k) => c[k] !== undefined);
+    if (m === 'tls_client_auth' && subjects.length !== 1) throw new ConfigError(`config: /clients/${i} needs exactly one of tls_client_auth_subject_dn, tls_client_auth_san_dns, _san_uri, _san_ip, _san_email (RFC 8705 §2.1.2), found ${subjects.length}`);
+    // RFC 8705 §2.2.2: a self-signed client registers its certificate(s) as x5c in jwks.
+    if (m === 'self_signed_tls_client_auth' && !c.jwks?.keys.some((k) => Array.isArray((k as { x5c?: unknown }).x5c))) throw new ConfigError(`config: /clients/${i}/jwks needs a key with x5c when token_endpoint_auth_method is self_signed_tls_client_auth`);
+    if ((m === 'tls_client_auth' || m === 'self_signed_tls_client_auth' || c.tls_client_certificate_bound_access_tokens) && !cfg.tls?.mtls) throw new ConfigError(`config: /clients/${i} uses mutual TLS: /tls/mtls is required`);
     if (m === 'none' && c.client_secret) throw new ConfigError(`config: /clients/${i}/client_secret is not allowed when token_endpoint_auth_method is none`);
     // FAPI 2.0 SP §5.4.1: a FAPI client's ID Tokens are signed with PS256, ES256 or EdDSA.
     if ((c.profile ?? cfg.profile) === 'fapi2' && (c.id_token_signed_response_alg === 'RS256' || c.id_token_signed_response_alg === 'HS256')) {

@@ -7,6 +7,8 @@ import { findClient, type ProviderContext } from './context.ts';
 import { InvalidDpopProof, InvalidGrant, InvalidRequest, InvalidToken, OAuthError, UseDpopNonce } from './errors.ts';
 import { tokenBinding, type TokenBinding } from './tokens.ts';
 import { randomToken } from './http.ts';
+import { certificateBinding } from './mtls.ts';
+import type { ClientConfig } from './config.ts';
 
 export interface DpopCheck {
   /** The HTTP method of the request (RFC 9449 §4.3 point 8). */
@@ -217,7 +219,8 @@ export async function tokenRequestBinding(
   if (!proof && client.dpop_bound_access_tokens && !ctx.faults.on('dpop-not-required-for-client')) {
     throw new InvalidDpopProof('this client must send a DPoP proof with every token request (dpop_bound_access_tokens)');
   }
-  const binding: TokenBinding = { jkt: proof?.jkt };
+  // RFC 8705 §3: and the TLS client certificate, for a client with certificate-bound tokens.
+  const binding: TokenBinding = { jkt: proof?.jkt, x5t: certificateBinding(ctx, req, client as ClientConfig) };
   if (params.resource !== undefined) {
     // RFC 8707 §2: an absolute URI without fragment, naming a resource we know (else invalid_target).
     // Our own /api resources, plus the APIs the config names (resource.audiences) that trust this issuer.

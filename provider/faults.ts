@@ -245,6 +245,18 @@ const DEFS = [
   { id: 'tls-accept-weak-ciphers', breaks: 'RFC9325-4.1-should-not', description: 'The TLS listener also offers static-RSA key transport suites (AES128-SHA, AES128-GCM-SHA256, ...).' },
   { id: 'tls-untrusted-certificate', breaks: 'RFC6749-10.9-server-auth', description: 'The TLS listener serves a certificate for its hosts from a CA it made at start (a counterfeit), not the configured one.' },
   { id: 'tls-answer-plain-http', breaks: 'RFC6749-3.1-tls-required', description: 'The TLS port also serves plain HTTP: every endpoint answers unencrypted.' },
+  // ---- mutual TLS (RFC 8705): provider/mtls.ts
+  { id: 'mtls-accept-no-certificate', breaks: 'RFC8705-2-certificate-required', description: 'A tls_client_auth / self_signed_tls_client_auth client is authenticated by its client_id alone, with no TLS client certificate.' },
+  { id: 'mtls-skip-chain-validation', breaks: 'RFC8705-2.1-chain', description: 'tls_client_auth accepts a certificate that chains to no trusted CA (a self-signed one with the registered subject).' },
+  { id: 'mtls-ignore-subject', breaks: 'RFC8705-2.1.2-subject', description: 'tls_client_auth accepts any trusted certificate, whatever its subject.' },
+  { id: 'mtls-self-signed-any-certificate', breaks: 'RFC8705-2.2-registered-certificate', description: 'self_signed_tls_client_auth accepts a certificate the client did not register.' },
+  { id: 'mtls-no-token-binding', breaks: 'RFC8705-3.1-x5t', description: 'Access tokens of a client with certificate-bound tokens are issued without cnf.x5t#S256 (unbound).' },
+  { id: 'mtls-bound-token-without-certificate', breaks: 'RFC8705-3-resource-no-certificate', description: 'UserInfo and the resource accept a certificate-bound token on a connection without a client certificate.' },
+  { id: 'mtls-ignore-certificate-binding', breaks: 'RFC8705-3-resource-other-certificate', description: 'UserInfo and the resource accept a certificate-bound token with another client certificate.' },
+  { id: 'mtls-introspection-omit-cnf', breaks: 'RFC8705-3.2-introspection-cnf', description: 'Introspection of a certificate-bound token has no cnf.x5t#S256.' },
+  { id: 'mtls-metadata-omit-bound-tokens', breaks: 'RFC8705-3.3-metadata', description: 'Discovery omits tls_client_certificate_bound_access_tokens (false) though tokens are certificate-bound.' },
+  { id: 'mtls-relative-aliases', breaks: 'RFC8705-5-aliases', description: 'mtls_endpoint_aliases lists paths, not absolute URLs.' },
+  { id: 'mtls-bound-client-without-certificate', breaks: 'FAPI2SP-5.3.2.1-mtls-bound', description: 'A FAPI client with certificate-bound tokens gets an unbound token from a token request without a TLS client certificate.' },
 ] as const satisfies readonly FaultSwitch[];
 
 export type FaultId = (typeof DEFS)[number]['id'];
@@ -286,6 +298,7 @@ export const UNSWITCHED_RULES: Partial<Record<CitationId, string>> = {
  * does not prove the switch's rule may fail under it, on a finding citing one of these rules.
  */
 export const SEEN_THROUGH: Partial<Record<FaultId, { rules: CitationId[]; reason: string }>> = {
+  'mtls-no-token-binding': { rules: ['RFC8705-3-resource-no-certificate', 'RFC8705-3-resource-other-certificate', 'RFC8705-3.2-introspection-cnf'], reason: 'An unbound token is a bearer token: the resource serves it with any certificate or none, and its introspection names no certificate.' },
   'cc-grant-refused': { rules: ['RFC6749-5.1-response', 'RFC6749-3.3-scope'], reason: 'Every module that needs a client credentials token sees the refusal as a token response that is not a §5.1 success; the scope module expects invalid_scope and gets the blanket unauthorized_client first.' },
   'discovery-wrong-issuer': { rules: ['RFC8414-3-alias'], reason: 'The RFC 8414 alias serves the same metadata, so the alias module finds the same wrong issuer there and fails its alias rule too.' },
   // RFC 7009 and RFC 7662 observe each other: a revocation is seen by introspecting the token.

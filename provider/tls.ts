@@ -1,5 +1,9 @@
 // The provider's HTTPS listener (config `tls: { cert, key }`, each a PEM text or a file path):
-// issuer https://127.0.0.1:<port>. Issue 14's mTLS adds `ca` and `requestCert` to these options.
+// issuer https://127.0.0.1:<port>. `tls.mtls` (issue 14, RFC 8705): the listener requests (never
+// requires) a client certificate; `tls.mtls.ca` are the CAs a tls_client_auth certificate must
+// chain to (self-signed certificates, §2.2, are matched by the client's registered x5c instead).
+// rejectUnauthorized is off so that a handshake without a certificate, or with an untrusted one,
+// completes: the endpoint decides (provider/mtls.ts), and a browser at /authorize is never asked.
 //
 // Versions: TLS 1.2 minimum (RFC 9325 §3.1.1: TLS 1.0 and 1.1 MUST NOT be negotiated), TLS 1.3 the
 // maximum (Node's defaults, stated here so a Node upgrade cannot change them).
@@ -28,6 +32,8 @@ export interface TlsConfig {
   cert: string;
   /** Its private key: PEM text, or the path of a PEM file. */
   key: string;
+  /** Mutual TLS (RFC 8705): request client certificates; `ca` (PEM text or file) for tls_client_auth. */
+  mtls?: { ca?: string };
 }
 
 /** RFC 9325 §4.2: TLS 1.3's suites, then ECDHE + AEAD for TLS 1.2 (forward secrecy, no CBC, no static RSA). */
@@ -68,6 +74,7 @@ export async function httpsOptions(tls: TlsConfig, faults: Faults): Promise<TlsO
     maxVersion: 'TLSv1.3',
     ciphers: STRONG_CIPHERS + (weak ? ':' + WEAK_CIPHERS : '') + (old ? ':ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0' : ''),
     honorCipherOrder: true,
+    ...(tls.mtls ? { requestCert: true, rejectUnauthorized: false, ...(tls.mtls.ca ? { ca: pem(tls.mtls.ca) } : {}) } : {}),
   };
 }
 

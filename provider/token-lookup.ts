@@ -23,6 +23,8 @@ export interface TokenInfo {
   jkt?: string;
   /** RFC 9396 §9.2: the access token's authorization_details. */
   authorizationDetails?: AuthorizationDetail[];
+  /** RFC 8705 §3: the certificate thumbprint of a certificate-bound access token. */
+  x5t?: string;
   /** Why the token is not active; absent = active. */
   inactive?: 'expired' | 'revoked' | 'rotated';
   /** Refresh tokens: the value itself, the store key. */
@@ -84,7 +86,7 @@ async function findAccessToken(ctx: ProviderContext, token: string): Promise<Tok
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     return { type: 'access_token', clientId: str(claims.client_id) ?? '', sub: str(claims.sub), scope: str(claims.scope), jti, ...times, inactive: 'expired' };
   }
-  const info: TokenInfo = { type: 'access_token', clientId: record.clientId, sub: record.sub, scope: record.scope, jti, grantId: record.grantId, jkt: record.jkt, ...(record.authorizationDetails ? { authorizationDetails: record.authorizationDetails } : {}), ...times };
+  const info: TokenInfo = { type: 'access_token', clientId: record.clientId, sub: record.sub, scope: record.scope, jti, grantId: record.grantId, jkt: record.jkt, x5t: record.x5t, ...(record.authorizationDetails ? { authorizationDetails: record.authorizationDetails } : {}), ...times };
   if (expired) info.inactive = 'expired';
   else if (revoked || (await ctx.store.get('revoked_grant', record.grantId))) info.inactive = 'revoked';
   return info;

@@ -18,13 +18,15 @@ export interface AccessTokenRecord {
   jkt?: string;
   /** RFC 9396 §9: the authorization_details of the token (introspection, JWT claim). */
   authorizationDetails?: AuthorizationDetail[];
+  /** RFC 8705 §3: the TLS client certificate thumbprint the token is bound to (cnf.x5t#S256). */
+  x5t?: string;
 }
 
 /**
  * What the token request binds the tokens it issues to, set by the token endpoint around the grant:
  * the DPoP proof key (RFC 9449 §6, cnf.jkt) and the audience (RFC 8707 resource parameter).
  */
-export interface TokenBinding { jkt?: string; audience?: string }
+export interface TokenBinding { jkt?: string; audience?: string; x5t?: string }
 const bindingStorage = new AsyncLocalStorage<TokenBinding>();
 export function withTokenBinding<T>(binding: TokenBinding, fn: () => Promise<T>): Promise<T> {
   return bindingStorage.run(binding, fn);
@@ -52,7 +54,10 @@ export async function issueAccessToken(
   const binding = tokenBinding();
   // RFC 9449 §6.1: a DPoP-bound token carries cnf.jkt, the proof key's thumbprint (fault dpop-no-binding: not bound).
   const jkt = ctx.faults.on('dpop-no-binding') ? undefined : binding.jkt;
-  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime, ...(jkt ? { cnf: { jkt } } : {}), ...(g.authorizationDetails ? { authorization_details: g.authorizationDetails } : {}) })
+  // RFC 8705 §3.1: a certificate-bound token carries cnf.x5t#S256 (provider/mtls.ts certificateBinding).
+  const x5t = binding.x5t;
+  const cnf = jkt || x5t ? { cnf: { ...(jkt ? { jkt } : {}), ...(x5t ? { 'x5t#S256': x5t } : {}) } } : {};
+  const token = await new SignJWT({ client_id: g.clientId, scope: g.scope, auth_time: g.authTime, ...cnf, ...(g.authorizationDetails ? { authorization_details: g.authorizationDetails } : {}) })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(ctx.issuer)
     .setSubject(g.sub)
@@ -63,7 +68,7 @@ export async function issueAccessToken(
     .setExpirationTime(iat + expiresIn)
     .setJti(jti)
     .sign(key.privateKey);
-  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo, ...(jkt ? { jkt } : {}), ...(g.authorizationDetails ? { authorizationDetails: g.authorizationDetails } : {}) };
+  const record: AccessTokenRecord = { jti, grantId: g.grantId, sub: g.sub, clientId: g.clientId, scope: g.scope, userinfoClaims: g.claims?.userinfo, ...(jkt ? { jkt } : {}), ...(x5t ? { x5t } : {}), ...(g.authorizationDetails ? { authorizationDetails: g.authorizationDetails } : {}) };
   await ctx.store.set('access_token', jti, record, expiresIn);
   // access_token_format opaque (global or per client): a random handle for the same record.
   if ((await accessTokenFormat(ctx, g.clientId)) === 'opaque') {

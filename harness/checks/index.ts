@@ -23,3 +23,4 @@ export * from './response-mode.ts';
 export * from './discovery-honesty.ts';
 export * from './tls.ts';
 export * from './rar.ts';
+export * from './mtls.ts';

@@ -8,6 +8,8 @@ export interface RecordedRequest {
   url: string;
   headers: HeaderMap;
   body?: string;
+  /** The TLS client certificate presented (mutual TLS, RFC 8705): its subject and SHA-256 thumbprint. */
+  clientCertificate?: { subject: string; 'x5t#S256': string };
 }
 
 export interface RecordedResponse {

@@ -6,7 +6,7 @@ import type { Exchange } from './exchange.ts';
 
 // ---------------------------------------------------------------- plan
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth' | 'self_signed_tls_client_auth' | 'none';
 
 export interface PlanClient {
   client_id: string;
@@ -25,6 +25,19 @@ export interface PlanClient {
    * at the OP; `${callback}` is the base URL of the endpoint the harness serves for the run.
    */
   notification_endpoint?: string;
+  /** RFC 8705: the TLS client certificate this client presents (harness/engine/client-certs.ts). */
+  certificate?: PlanCertificate;
+}
+
+/**
+ * A plan client's TLS client certificate: made for the run (`generate`; subject as an RFC 4514 DN,
+ * SANs as `DNS:`, `URI:`, `email:`, `IP:` entries; from the run's test CA, or self-signed), or
+ * the user's own (`cert`, `key`: PEM text or file; the key is masked in reports).
+ */
+export interface PlanCertificate {
+  generate?: { subject: string; sans?: string[]; self_signed?: boolean };
+  cert?: string;
+  key?: string;
 }
 
 export interface PlanUser {

@@ -39,6 +39,8 @@ export interface SendOptions {
   headers?: HeaderMap;
   /** A string body is sent as is; an object is form-encoded. */
   body?: string | Record<string, string | undefined>;
+  /** Mutual TLS (RFC 8705): the TLS client certificate (and key) to present on the connection. */
+  cert?: { certPem: string; keyPem: string; subject: string; thumbprint: string };
 }
 
 function normaliseHeaders(raw: Record<string, string | string[] | undefined>): HeaderMap {
@@ -94,6 +96,9 @@ export function parseJsonBounded(body: string, maxDepth: number): unknown {
 export class HttpClient {
   readonly exchanges: HttpExchange[] = [];
   private readonly agent: Agent;
+  /** One agent per client certificate (a TLS connection carries one certificate). */
+  private readonly certAgents = new Map<string, Agent>();
+  private readonly agentOptions: ConstructorParameters<typeof Agent>[0];
   private readonly limits: HttpLimits;
   private readonly allowed: ReadonlySet<string>;
 
@@ -107,7 +112,19 @@ export class HttpClient {
     // undici's own timers sit behind the per-request deadline below, so a stalled endpoint is
     // always reported by that deadline, with one wording ("no answer within N ms").
     const backstop = this.limits.timeoutMs + 1_000;
-    this.agent = new Agent({ connectTimeout: backstop, headersTimeout: backstop, bodyTimeout: backstop, ...(tls.ca ? { connect: { ca: tls.ca } } : {}) });
+    this.agentOptions = { connectTimeout: backstop, headersTimeout: backstop, bodyTimeout: backstop, ...(tls.ca ? { connect: { ca: tls.ca } } : {}) };
+    this.agent = new Agent(this.agentOptions);
+  }
+
+  /** The agent presenting `cert` (undici `connect: { cert, key, ca }`), or the plain one. */
+  private agentFor(cert: SendOptions['cert']): Agent {
+    if (!cert) return this.agent;
+    let a = this.certAgents.get(cert.certPem);
+    if (!a) {
+      const connect = { ...(this.agentOptions?.connect as object | undefined), cert: cert.certPem, key: cert.keyPem };
+      this.certAgents.set(cert.certPem, (a = new Agent({ ...this.agentOptions, connect })));
+    }
+    return a;
   }
 
   /** Send one request and record it. Never throws: transport failures land in exchange.error. */
@@ -125,7 +142,7 @@ export class HttpClient {
       id: `http-${this.exchanges.length + 1}-${randomUUID().slice(0, 8)}`,
       step: opts.step,
       label: opts.label,
-      request: { method, url, headers, body },
+      request: { method, url, headers, body, ...(opts.cert ? { clientCertificate: { subject: opts.cert.subject, 'x5t#S256': opts.cert.thumbprint } } : {}) },
       startedAt: new Date().toISOString(),
       ms: 0,
     };
@@ -140,7 +157,7 @@ export class HttpClient {
     const timer = setTimeout(() => abort.abort(new Error(`no answer within ${this.limits.timeoutMs} ms`)), this.limits.timeoutMs);
     let status: number | undefined;
     try {
-      const res = await request(url, { method: method as 'GET', headers, body, dispatcher: this.agent, signal: abort.signal });
+      const res = await request(url, { method: method as 'GET', headers, body, dispatcher: this.agentFor(opts.cert), signal: abort.signal });
       status = res.statusCode;
       ex.response = await this.readResponse(res.statusCode, normaliseHeaders(res.headers), res.body);
     } catch (err) {
@@ -181,6 +198,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
+    for (const a of this.certAgents.values()) await a.close().catch(() => {});
     await this.agent.close().catch(() => {});
   }
 }

@@ -11,6 +11,7 @@ import { describeExchangeFailure, HttpClient } from './http.ts';
 import { operationUrl } from './operations.ts';
 import { resourceOrigins } from './resource-target.ts';
 import type { RunContext } from './runner.ts';
+import type { ClientCert } from './client-certs.ts';
 
 /** Stops the flow: a later step cannot run without what this one failed to produce. */
 export class StepAbort extends Error {}
@@ -131,6 +132,31 @@ export class ModuleRun {
   meta(): Metadata {
     if (!this.discovery) throw new StepAbort('no discovery document: the flow needs a discover step first');
     return this.discovery;
+  }
+
+  /**
+   * RFC 8705: the TLS client certificate a step presents for the client `role`: the client's own
+   * (plan certificate), none with `with.cert: none`, another client's with `with.cert: <role>`.
+   */
+  certFor(step: StepDef, role: string): ClientCert | undefined {
+    const w = step.with?.cert;
+    if (w === 'none') return undefined;
+    const c = this.ctx.clientCerts?.[typeof w === 'string' ? w : role];
+    if (typeof w === 'string' && !c) throw new NotApplicable(`needs a TLS client certificate for plan clients.${w} (certificate)`);
+    return c;
+  }
+
+  /**
+   * The URL of endpoint `name` for a step of client `role`: a client doing mutual TLS (it has a
+   * certificate, or the step names one or none) uses the mtls_endpoint_aliases entry when the
+   * provider publishes one (RFC 8705 §5: in preference to the conventional endpoint), else the
+   * conventional endpoint (the aliases are OPTIONAL).
+   */
+  endpointFor(name: string, step: StepDef, role: string): string {
+    const mtls = step.with?.cert !== undefined || this.ctx.clientCerts?.[role] !== undefined;
+    const aliases = this.discovery?.mtls_endpoint_aliases as Record<string, unknown> | undefined;
+    const alias = mtls && aliases && typeof aliases === 'object' ? aliases[name] : undefined;
+    return typeof alias === 'string' && URL.canParse(alias) ? alias : this.endpoint(name);
   }
 
   endpoint(name: string): string {

@@ -9,6 +9,7 @@ import type { ExpectedFailure, ModuleDef, ModuleResult, ModuleStatus, Plan, Step
 import { BrowserPool } from './browser.ts';
 import { applicability, loadCatalog, moduleMatcher, resolveSteps, type Catalog } from './catalog.ts';
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
+import type { ClientCert } from './client-certs.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
 import { notificationWaiter, type NotificationAccess, type NotificationWaiter } from './notification-server.ts';
@@ -25,6 +26,8 @@ export interface RunContext {
   instances?: string[];
   /** The CA PEM the back channel trusts for an https issuer (Target.ca). */
   ca?: string;
+  /** The plan clients' TLS client certificates by role (Target.clientCerts, RFC 8705). */
+  clientCerts?: Record<string, ClientCert>;
   runDir: string;
   pool: BrowserPool;
   /** The pool was passed in by the caller, who closes it. */
@@ -43,7 +46,7 @@ export interface RunContext {
 
 export async function createRunContext(
   plan: Plan,
-  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string; callback?: NotificationWaiter | NotificationAccess },
+  target: { issuer: string; ttl: { code?: number }; instances?: string[]; ca?: string; callback?: NotificationWaiter | NotificationAccess; clientCerts?: Record<string, ClientCert> },
   opts: {
     runDir: string; workers?: number; pool?: BrowserPool; preloadBrowser?: boolean;
     /** Run slots shared with the contexts of the other combinations of a matrix run (instead of `workers`). */
@@ -59,12 +62,14 @@ export async function createRunContext(
     ttl: target.ttl,
     ...(target.instances ? { instances: target.instances } : {}),
     ...(target.ca ? { ca: target.ca } : {}),
+    ...(target.clientCerts ? { clientCerts: target.clientCerts } : {}),
     // In the CLI's worker the server runs in the parent process: reached over its control path.
     ...(target.callback ? { callback: 'waitFor' in target.callback ? target.callback : notificationWaiter(target.callback, target.ca) } : {}),
     runDir: opts.runDir,
     pool: opts.pool ?? new BrowserPool(),
     sharedPool: !!opts.pool,
-    secrets: secretsOf(plan),
+    // The client certificates' private keys are secrets too (never in a report).
+    secrets: [...new Set([...secretsOf(plan), ...Object.values(target.clientCerts ?? {}).map((c) => c.keyPem)])],
     ...(opts.slots ? { slots: opts.slots } : opts.workers ? { slots: new Slots(opts.workers) } : {}),
     ...(opts.combination?.key ? { combination: opts.combination } : {}),
     limits: {

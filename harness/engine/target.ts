@@ -21,6 +21,7 @@ import type { Plan } from '../core/types.ts';
 import { stopChild } from './child.ts';
 import { fillCallback, startNotificationServer, usesCallback, type NotificationServer } from './notification-server.ts';
 import { RedisUnavailableError, startRedisServer, type RedisServer } from './redis-server.ts';
+import { ClientCertError, fillCertificatePlaceholders, makeClientCertificates, needsTestCa, plansClientCertificates, type ClientCert } from './client-certs.ts';
 
 export interface Target {
   issuer: string;
@@ -50,6 +51,8 @@ export interface Target {
    * started when the plan's provider section names `${callback}` and has `tls` (the endpoint is https).
    */
   callback?: NotificationServer;
+  /** The TLS client certificates of the plan's clients, by role (plan clients.<role>.certificate, RFC 8705). */
+  clientCerts?: Record<string, ClientCert>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +86,17 @@ export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile
 
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   if (plan.provider.tls && (plan.provider.launch === 'process' || plan.provider.launch === 'command')) return startTlsTarget(plan, opts);
-  const t = await startAnyTarget(plan, opts);
+  // Client certificates without the run's test CA: the user's own files, or self-signed ones.
+  let clientCerts: Record<string, ClientCert> | undefined;
+  if (plansClientCertificates(plan)) {
+    try {
+      clientCerts = await makeClientCertificates(plan);
+    } catch (err) {
+      throw new TargetError((err as Error).message);
+    }
+  }
+  const t0 = await startAnyTarget(plan, opts);
+  const t = clientCerts ? { ...t0, clientCerts } : t0;
   if (!plan.provider.ca) return t;
   const file = resolve(plan.file ? dirname(plan.file) : process.cwd(), plan.provider.ca);
   try {
@@ -111,28 +124,46 @@ async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Tar
   }
   try {
     const server = await ca.issueServer(['127.0.0.1', 'localhost']);
-    // `${callback}`: the run's CIBA ping endpoint, https with a certificate from the same CA.
-    const callback = usesCallback(plan.provider) ? await startNotificationServer(server) : undefined;
-    let provider: Plan['provider'] = callback ? fillCallback(plan.provider, callback.base) : plan.provider;
-    if (provider.launch === 'command') {
-      // A program the plan starts: ${tls_cert}, ${tls_key} and ${tls_ca} in its command and env are
-      // the PEM files (in the CA's 0700 directory); it serves https on the port the harness picked.
-      const fill = (v: string) => v.replaceAll('${tls_cert}', server.certFile).replaceAll('${tls_key}', server.keyFile).replaceAll('${tls_ca}', ca.certFile);
-      const env = provider.env ? Object.fromEntries(Object.entries(provider.env).map(([k, v]) => [k, fill(v)])) : undefined;
-      provider = { ...provider, tls: undefined, command: provider.command?.map(fill), ...(env ? { env } : {}) };
-    } else {
-      // The reference provider trusts the run's CA when it calls the client (outbound_tls_ca).
-      const config = { ...(callback ? fillCallback(baseConfig({ ...plan, provider }), callback.base) : baseConfig(plan)), tls: { cert: server.certPem, key: server.keyPem }, ...(callback ? { outbound_tls_ca: ca.certPem } : {}) };
-      provider = { ...provider, tls: undefined, config };
-    }
-    let t: Target;
-    try {
-      t = await startAnyTarget({ ...plan, provider }, { ...opts, ca: ca.certPem });
-    } catch (err) {
-      await callback?.close();
-      throw err;
-    }
-    return { ...t, ca: ca.certPem, ...(callback ? { callback } : {}), stop: async () => { await t.stop(); await callback?.close(); await ca.remove(); } };
+      // Mutual TLS (RFC 8705): the plan's client certificates, from this CA or self-signed.
+      let clientCerts: Record<string, ClientCert> | undefined;
+      try {
+        clientCerts = plansClientCertificates(plan) ? await makeClientCertificates(plan, ca) : undefined;
+      } catch (err) {
+        throw err instanceof ClientCertError ? new TargetError(err.message) : err;
+      }
+      // Each certificate as a file in the CA's 0700 directory, for ${client_cert:<role>} in a command.
+      const certFiles: Record<string, string> = {};
+      for (const [role, c] of Object.entries(clientCerts ?? {})) {
+        certFiles[role] = join(ca.dir, `client-cert-${role}.pem`);
+        writeFileSync(certFiles[role], c.certPem, { mode: 0o600 });
+      }
+      // `${callback}`: the run's CIBA ping endpoint, https with a certificate from the same CA.
+      const callback = usesCallback(plan.provider) ? await startNotificationServer(server) : undefined;
+      let provider: Plan['provider'] = callback ? fillCallback(plan.provider, callback.base) : plan.provider;
+      if (provider.launch === 'command') {
+        // A program the plan starts: ${tls_cert}, ${tls_key} and ${tls_ca} in its command and env are
+        // the PEM files (in the CA's 0700 directory); it serves https on the port the harness picked.
+        // ${client_cert:<role>}: that client's certificate file (e.g. to register a self-signed one).
+        const fill = (v: string) => fillCertificatePlaceholders(v.replaceAll('${tls_cert}', server.certFile).replaceAll('${tls_key}', server.keyFile).replaceAll('${tls_ca}', ca.certFile), clientCerts ?? {}, certFiles);
+        const env = provider.env ? Object.fromEntries(Object.entries(provider.env).map(([k, v]) => [k, fill(v)])) : undefined;
+        provider = { ...provider, tls: undefined, command: provider.command?.map(fill), ...(env ? { env } : {}) };
+      } else {
+        // The reference provider requests client certificates and trusts this CA for tls_client_auth
+        // when a client's certificate comes from it; ${client_cert_x5c:<role>} in its config is filled.
+        // It trusts the run's CA when it calls the client (outbound_tls_ca).
+        const mtls = needsTestCa(plan) || clientCerts ? { mtls: needsTestCa(plan) ? { ca: ca.certPem } : {} } : {};
+        const base = callback ? fillCallback(baseConfig({ ...plan, provider }), callback.base) : baseConfig(plan);
+        const config = fillCertificatePlaceholders(base, clientCerts ?? {});
+        provider = { ...provider, tls: undefined, config: { ...config, tls: { cert: server.certPem, key: server.keyPem, ...mtls }, ...(callback ? { outbound_tls_ca: ca.certPem } : {}) } };
+      }
+      let t: Target;
+      try {
+        t = await startAnyTarget({ ...plan, provider }, { ...opts, ca: ca.certPem });
+      } catch (err) {
+        await callback?.close();
+        throw err;
+      }
+      return { ...t, ca: ca.certPem, ...(callback ? { callback } : {}), ...(clientCerts ? { clientCerts } : {}), stop: async () => { await t.stop(); await callback?.close(); await ca.remove(); } };
   } catch (err) {
     await ca.remove();
     throw err;

@@ -5,6 +5,7 @@
 //   const ca = await makeTestCa();
 //   const server = await ca.issueServer(['127.0.0.1', 'localhost']);  // SAN IP + DNS, serverAuth
 //   const client = await ca.issueClient('CN=client-1');                 // clientAuth (mTLS, issue 14)
+//   const own = await selfSignedClient('CN=client-2');                  // RFC 8705 §2.2 (no CA)
 //   ... ca.certPem is what a client (or the harness) trusts ... await ca.remove();
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,12 @@ export interface TestCa {
    * be probed (static-RSA suites need an RSA key); `'ec'` a P-256 key.
    */
   issueServer(hosts: string[], opts?: { key?: 'rsa' | 'ec'; name?: string }): Promise<IssuedCert>;
-  /** A client certificate (extendedKeyUsage clientAuth) with this subject, e.g. `CN=client-1,O=Touchstone`. */
+  /**
+   * A client certificate (extendedKeyUsage clientAuth) with this subject, e.g. `CN=client-1,O=Touchstone`
+   * (RDNs in the order given, the first outermost). `sans`: subjectAltName entries, each
+   * `DNS:host`, `URI:https://...`, `email:a@b`, `IP:127.0.0.1` (RFC 8705 §2.1.2's SAN fields); a
+   * bare value is an IP address or a DNS name.
+   */
   issueClient(subject: string, opts?: { key?: 'rsa' | 'ec'; name?: string; sans?: string[] }): Promise<IssuedCert>;
   remove(): Promise<void>;
 }
@@ -56,6 +62,12 @@ const keyArgs = (key: 'rsa' | 'ec'): string[] => (key === 'rsa' ? ['-newkey', 'r
 
 /** `CN=a,O=b` -> `/CN=a/O=b` (openssl -subj). */
 const subj = (dn: string): string => '/' + dn.split(',').map((s) => s.trim()).filter(Boolean).join('/');
+
+/** subjectAltName entries: `TYPE:value` kept, a bare value typed as IP or DNS. */
+const sanList = (entries: string[]): string =>
+  entries.map((h) => (/^(DNS|URI|email|IP):/.test(h) ? h : isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
+
+const CLIENT_EXT = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'];
 
 let serial = 0;
 
@@ -85,7 +97,7 @@ export async function makeTestCa(opts: { days?: number; name?: string } = {}): P
       '-days', days, '-sha256', '-extfile', extFile, '-out', out], dir);
     return { certFile: out, keyFile, certPem: readFileSync(out, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
   };
-  const san = (hosts: string[]) => hosts.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
+  const san = sanList;
   return {
     dir,
     certFile,
@@ -93,7 +105,26 @@ export async function makeTestCa(opts: { days?: number; name?: string } = {}): P
     issueServer: (hosts, o = {}) =>
       issue(o.name ?? `server-${serial}`, `CN=${hosts[0]}`, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', `subjectAltName=${san(hosts)}`], o.key ?? 'rsa'),
     issueClient: (subject, o = {}) =>
-      issue(o.name ?? `client-${serial}`, subject, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth', ...(o.sans?.length ? [`subjectAltName=${san(o.sans)}`] : [])], o.key ?? 'ec'),
+      issue(o.name ?? `client-${serial}`, subject, [...CLIENT_EXT, ...(o.sans?.length ? [`subjectAltName=${san(o.sans)}`] : [])], o.key ?? 'ec'),
     remove: async () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A self-signed client certificate (RFC 8705 §2.2: self_signed_tls_client_auth; the client
+ * registers it in its jwks as x5c). Made in its own temp directory (0700), read, and deleted: only
+ * the PEM texts remain, in memory.
+ */
+export async function selfSignedClient(subject: string, opts: { key?: 'rsa' | 'ec'; sans?: string[]; days?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  const bin = opensslPath();
+  if (!existsSync(bin)) throw new TestCaUnavailableError(`no openssl at ${bin} (set TOUCHSTONE_OPENSSL): no self-signed client certificate can be made`);
+  const dir = mkdtempSync(join(tmpdir(), 'touchstone-cert-'));
+  try {
+    const ext = [...CLIENT_EXT, ...(opts.sans?.length ? [`subjectAltName=${sanList(opts.sans)}`] : [])];
+    await openssl(['req', '-x509', ...keyArgs(opts.key ?? 'ec'), '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', String(opts.days ?? 2),
+      '-subj', subj(subject), ...ext.flatMap((e) => ['-addext', e])], dir);
+    return { certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'key.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

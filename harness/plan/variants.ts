@@ -22,13 +22,13 @@ export const VARIANTS: Record<string, VariantDef> = {
       client_secret_basic: 'HTTP Basic with the client secret',
       client_secret_post: 'the client secret in the form body',
       private_key_jwt: 'a signed client assertion (RFC 7523)',
-      mtls: 'a TLS client certificate (RFC 8705; not implemented yet)',
+      mtls: 'a TLS client certificate (RFC 8705 tls_client_auth or self_signed_tls_client_auth)',
       none: 'a public client',
     },
   },
   sender_constrain: {
     about: 'How access tokens are bound to the client',
-    values: { none: 'bearer tokens', dpop: 'DPoP (RFC 9449)', mtls: 'certificate-bound (RFC 8705; not implemented yet)' },
+    values: { none: 'bearer tokens', dpop: 'DPoP (RFC 9449)', mtls: 'certificate-bound (RFC 8705 §3, cnf.x5t#S256)' },
   },
   pkce: {
     about: 'Whether the provider requires PKCE on every authorization request (RFC 7636 §4.4.1 applies then)',

@@ -50,4 +50,6 @@ export interface TargetEnv {
   ca?: string;
   /** Target.callback: where the worker reaches the run's CIBA notification endpoint (worker env only). */
   callback?: { base: string; secret: string };
+  /** Target.clientCerts: the plan clients' TLS client certificates with their keys (private hand-off file only, never in a report). */
+  clientCerts?: Record<string, { certPem: string; keyPem: string; subject: string; thumbprint: string }>;
 }

@@ -2,6 +2,7 @@
 //   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
 //     [--issuer <url> --redis <redis://…> --redis-prefix <p>]
 //     [--ciba-notify <url> --outbound-ca <pem file>]  (CIBA ping: a ping-mode client with this notification endpoint)
+//     [--client-ca <pem file>] [--self-signed-cert <pem file>]   (mTLS, profile mtls: peers/oidc-provider/mtls.ts)
 // listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
 // callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
 // Several instances (plans/peer/multi-instance.yaml) share one --issuer and keep their state in one
@@ -17,8 +18,9 @@ import { cibaApproval, cibaPingClient, loopbackFetch } from './ciba.ts';
 import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
+import { mtlsClients } from './mtls.ts';
 
-const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, issuer: { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string', default: 'peer:' }, 'ciba-notify': { type: 'string' }, 'outbound-ca': { type: 'string' } } });
+const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, issuer: { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string', default: 'peer:' }, 'ciba-notify': { type: 'string' }, 'outbound-ca': { type: 'string' }, 'client-ca': { type: 'string' }, 'self-signed-cert': { type: 'string' } } });
 const profile = profiles[values.profile!];
 if (!profile) {
   console.error(`unknown --profile ${values.profile}; one of ${Object.keys(profiles).join(', ')}`);
@@ -44,7 +46,10 @@ const outboundCa = values['outbound-ca'] ? readFileSync(values['outbound-ca'], '
 
 function configuration(p: Profile): Record<string, unknown> {
   return {
-    clients: notify ? [...p.clients, cibaPingClient(notify)] : p.clients,
+    clients: [
+      ...(p.mtls ? mtlsClients(values['self-signed-cert'] ? readFileSync(values['self-signed-cert'], 'utf8') : undefined) : p.clients),
+      ...(notify ? [cibaPingClient(notify)] : []),
+    ],
     ...(outboundCa ? { fetch: loopbackFetch(outboundCa) } : {}),
     jwks: { keys: providerKeys },
     findAccount,
@@ -56,7 +61,7 @@ function configuration(p: Profile): Record<string, unknown> {
     ttl: { ...ttl, ...p.ttl },
     cookies: { keys: ['touchstone-peer-cookie-key-0001'] },
     ...(values.redis && { adapter: RedisAdapter }),
-    clientAuthMethods: p.fapi ? ['private_key_jwt'] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientAuthMethods: p.fapi ? ['private_key_jwt', ...(p.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])] : ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     ...(p.idTokenAlgs && { enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA', ...p.idTokenAlgs] } }),
     ...(p.fapi && {
       // FAPI 2.0 Security Profile §5.3.2.2: response type code only.
@@ -70,7 +75,9 @@ function configuration(p: Profile): Record<string, unknown> {
   };
 }
 
-const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8'), minVersion: 'TLSv1.2' as const } : undefined;
+// --client-ca: request (never require) a client certificate, trusting that CA (RFC 8705, mtls.ts).
+const clientCa = values['client-ca'] ? { requestCert: true, rejectUnauthorized: false, ca: readFileSync(values['client-ca'], 'utf8') } : {};
+const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8'), minVersion: 'TLSv1.2' as const, ...clientCa } : undefined;
 const issuer = values.issuer?.replace(/\/$/, '') ?? `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 if (values.redis) await connectRedis(values.redis, values['redis-prefix']!);
 const provider = new Provider(issuer, configuration(profile));

@@ -4,6 +4,7 @@ import { CIBA_ADMIN_TOKEN, ciba } from './ciba.ts';
 import * as clients from './clients.ts';
 import * as f from './features.ts';
 import { rar } from './rar.ts';
+import { mtlsFeature } from './mtls.ts';
 
 export type Profile = {
   clients: Record<string, unknown>[];
@@ -15,6 +16,8 @@ export type Profile = {
   fapi?: boolean;
   /** ID Token algs besides oidc-provider's default asymmetric ones (HS256: OIDC Core §10.1). */
   idTokenAlgs?: string[];
+  /** Mutual TLS (RFC 8705): tls_client_auth and self_signed_tls_client_auth besides (main.ts --client-ca). */
+  mtls?: boolean;
 };
 
 const code = { AuthorizationCode: 2 };
@@ -26,6 +29,8 @@ const webCode = { AuthorizationCode: 5 };
 export const profiles: Record<string, Profile> = {
   default: { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
+  // RFC 8705 under FAPI 2.0: the clients come from mtls.ts (the self-signed one needs the run's certificate).
+  mtls: { clients: [], features: { ...f.fapi2(), ...f.introspectionRevocation(), ...mtlsFeature() }, scopes: ['read'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true, mtls: true },
   fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {

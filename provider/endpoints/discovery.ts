@@ -4,6 +4,7 @@ import { ASSERTION_ALGS, AUTH_METHODS } from '../client-auth.ts';
 import { SCOPE_CLAIMS, SCOPES_SUPPORTED, endpoint, type ProviderContext } from '../context.ts';
 import { grantTypesSupported } from './token.ts';
 import { FAPI_ALGS } from '../fapi.ts';
+import { mtlsEnabled, mtlsMetadata, MTLS_AUTH_METHODS } from '../mtls.ts';
 
 export function metadata(ctx: ProviderContext): Record<string, unknown> {
   const { faults } = ctx;
@@ -62,7 +63,15 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     require_pushed_authorization_requests: ctx.config.require_pushed_authorization_requests || ctx.config.profile === 'fapi2',
     // RFC 9449 §5.1: the JWS algs accepted for DPoP proofs.
     dpop_signing_alg_values_supported: [...ctx.config.dpop.algs],
+    // RFC 8705 §3.3, §5: certificate-bound tokens and the mTLS endpoint aliases (with tls.mtls).
+    ...mtlsMetadata(ctx),
   };
+  // RFC 8705 §2.1.1, §2.2.1: the mutual-TLS client authentication methods (with tls.mtls).
+  if (mtlsEnabled(ctx)) {
+    for (const k of ['token_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported']) {
+      doc[k] = [...(doc[k] as string[]), ...MTLS_AUTH_METHODS];
+    }
+  }
   // FAPI 2.0 SP §5.4.1: a FAPI provider offers only PS256, ES256 and EdDSA.
   if (ctx.config.profile === 'fapi2' && !faults.on('fapi-discovery-lists-rs256')) {
     doc.id_token_signing_alg_values_supported = ctx.keys.algs.filter((a) => FAPI_ALGS.includes(a));

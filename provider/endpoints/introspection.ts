@@ -85,6 +85,8 @@ function answer(ctx: ProviderContext, found: TokenInfo | undefined, caller: stri
   };
   if (found.jkt) out.cnf = { jkt: found.jkt };
   Object.assign(out, introspectionDetails(ctx, found.authorizationDetails));
+  // RFC 8705 §3.2: a certificate-bound token's thumbprint, as cnf.x5t#S256 (fault mtls-introspection-omit-cnf).
+  if (found.x5t && !ctx.faults.on('mtls-introspection-omit-cnf')) out.cnf = { ...(out.cnf as object | undefined), 'x5t#S256': found.x5t };
   // RFC 7662 §2.2: client_id is the client the token was issued to (fault introspect-wrong-client-id).
   if (ctx.faults.on('introspect-wrong-client-id')) out.client_id = `${found.clientId}-other`;
   const user = found.sub ? ctx.users.find((u) => u.sub === found.sub) : undefined;

@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { compactVerify, exportSPKI, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { ProviderContext } from '../context.ts';
 import { authorizationToken, checkDpopPresentation, dpopAlgs } from '../dpop.ts';
+import { checkCertificatePresentation } from '../mtls.ts';
 import { InvalidToken, OAuthError } from '../errors.ts';
 import { asOAuthError, pathOf } from '../http.ts';
 import { annotate } from '../log.ts';
@@ -166,6 +167,9 @@ export async function resourceEndpoint(ctx: ProviderContext, req: FastifyRequest
     const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
     bound = typeof jkt === 'string';
     await checkDpopPresentation(ctx, req, { scheme: presented.scheme, token: presented.token, jkt: bound ? (jkt as string) : undefined, htu: id });
+    // RFC 8705 §3: a certificate-bound token (cnf.x5t#S256) needs the same TLS client certificate.
+    const x5t = (claims.cnf as Record<string, unknown> | undefined)?.['x5t#S256'];
+    checkCertificatePresentation(ctx, req, typeof x5t === 'string' ? x5t : undefined);
     annotate(req, { client_id: typeof claims.client_id === 'string' ? claims.client_id : undefined });
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send({
       resource: id, method: req.method, sub: claims.sub, client_id: claims.client_id, scope: claims.scope, token_type: bound ? 'DPoP' : 'Bearer',

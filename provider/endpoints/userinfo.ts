@@ -7,6 +7,7 @@ import { asOAuthError } from '../http.ts';
 import { annotate } from '../log.ts';
 import { verifyAccessToken } from '../tokens.ts';
 import { authorizationToken, checkDpopPresentation } from '../dpop.ts';
+import { checkCertificatePresentation } from '../mtls.ts';
 
 /** No token at all: RFC 6750 §3.1 says the challenge carries no error code. */
 class MissingToken extends OAuthError {
@@ -29,6 +30,8 @@ export async function userinfoEndpoint(ctx: ProviderContext, req: FastifyRequest
     const scheme = authorizationToken(req)?.scheme ?? 'Bearer';
     if (scheme === 'DPoP' && ctx.faults.on('userinfo-refuse-dpop')) throw new InvalidRequest('Authorization header must use the Bearer scheme');
     await checkDpopPresentation(ctx, req, { scheme, token, jkt: record.jkt, htu: `${ctx.issuer}/userinfo` });
+    // RFC 8705 §3: a certificate-bound token needs the same TLS client certificate.
+    checkCertificatePresentation(ctx, req, record.x5t);
     annotate(req, { client_id: record.clientId });
     const scopes = record.scope.split(' ');
     if (!scopes.includes('openid')) throw new InsufficientScope('the access token was not issued for openid');

@@ -113,6 +113,10 @@ const EXPECTED: Record<string, string> = {
   tlsForbiddenCiphersRefused: 'RFC9325-4.1-must-not',
   tlsDiscouragedCiphersRefused: 'RFC9325-4.1-should-not',
   httpsRequired: 'RFC6749-3.1-tls-required',
+  accessTokenCertificateBound: 'RFC8705-3.1-x5t',
+  introspectionCertificateBinding: 'RFC8705-3.2-introspection-cnf',
+  metadataAdvertisesBoundTokens: 'RFC8705-3.3-metadata',
+  mtlsEndpointAliasesValid: 'RFC8705-5-aliases',
 };
 
 describe('check registry', () => {

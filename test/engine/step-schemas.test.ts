@@ -68,7 +68,7 @@ describe('stepOptionProblems', () => {
   it('names a wrong value: an enum, a type, a bound, a required option', () => {
     expect(stepOptionProblems('authorize', { pkce: 'plian' })).toEqual(['with.pkce must be one of "S256", "plain", "none"']);
     expect(stepOptionProblems('resource', { dpop: 'yes' })).toEqual(['with.dpop must be boolean or object']);
-    expect(stepOptionProblems('discover', { checks: ['iss'] })).toEqual(['with.checks.0 must be one of "iss-parameter", "end-session", "fapi2"']);
+    expect(stepOptionProblems('discover', { checks: ['iss'] })).toEqual(['with.checks.0 must be one of "iss-parameter", "end-session", "fapi2", "mtls-aliases", "mtls-bound-tokens"']);
     expect(stepOptionProblems('race', { grant: 'authorization_code', copies: 64 })).toEqual(['with.copies must be <= 32']);
     expect(stepOptionProblems('race', {})).toEqual(['with.grant is required by step kind "race"']);
     expect(stepOptionProblems('wait', { seconds: '5' })).toEqual(['with.seconds must be number']);
@@ -123,7 +123,7 @@ const NOT_OFFERED: Partial<Record<StepKind, Record<string, string>>> = {
   },
   // entropy repeats a plain authorize or client-credentials request with only `client` set: the
   // reads below are those steps' own options, never set by an entropy step.
-  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop', 'pkce_verifier_length', 'verifier_at_token', 'redirect_uri_variant', 'response_mode', 'assertion', 'op', 'from', 'refresh_token', 'generate_key', 'as', 'token', 'checks', 'auth_time', 'metadata', 'query'].map((k) => [k, 'an option of the authorize / token / par / device-authorization / register / client-credentials request the sample repeats, left unset'])),
+  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop', 'pkce_verifier_length', 'verifier_at_token', 'redirect_uri_variant', 'response_mode', 'assertion', 'op', 'from', 'refresh_token', 'generate_key', 'as', 'token', 'checks', 'auth_time', 'metadata', 'query', 'certificate_bound'].map((k) => [k, 'an option of the authorize / token / par / device-authorization / register / client-credentials request the sample repeats, left unset'])),
 };
 
 interface Decl { name: string; file: string; text: string }

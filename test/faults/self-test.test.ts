@@ -32,7 +32,7 @@ import { redisUnavailableReason } from '../../harness/engine/redis-server.ts';
  */
 const NO_REDIS = redisUnavailableReason();
 const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instance']);
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'rar', 'security-review', 'security-review-tls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
 /**
  * Step kinds that make a module slow (a browser, a wait, polling at the provider's interval): such
@@ -280,4 +280,11 @@ describe('with no switch on, every module passes', () => {
     expect(bad).toEqual([]);
     expect(res.length).toBeGreaterThan(0);
   }, 120_000);
+  // Mutual TLS (RFC 8705) over HTTPS with the run's test CA and client certificates: every module passes.
+  it('plans/mtls.yaml', async () => {
+    const p = plans.find((x) => x.name === 'mtls')!;
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
+    expect(res.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`)).toEqual([]);
+    expect(res.length).toBe(15);
+  }, 180_000);
 });

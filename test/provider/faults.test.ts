@@ -16,6 +16,7 @@ import { SECURITY_PROBES } from './security-probes.ts';
 import { TLS_PROBES } from './tls-probes.ts';
 import { CIBA_PING_PROBES } from './ciba-ping-probes.ts';
 import { RAR_PROBES } from './rar-probes.ts';
+import { MTLS_PROBES } from './mtls-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -63,6 +64,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...TLS_PROBES,
   ...CIBA_PING_PROBES,
   ...RAR_PROBES,
+  ...MTLS_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);

@@ -61,8 +61,8 @@ export async function password(run: ModuleRun, step: StepDef): Promise<void> {
  * answers are accepted, a grant of the unavailable scopes is not.
  */
 async function unavailableScope(run: ModuleRun, step: StepDef, role: string, form: Record<string, string>, headers: Record<string, string>, notGranted: string[]): Promise<void> {
-  const url = run.endpoint('token_endpoint');
-  const ex = await run.http.send(url, { step: step.id!, label: 'client credentials request (a scope the client cannot get)', method: 'POST', headers, body: form });
+  const url = run.endpointFor('token_endpoint', step, role);
+  const ex = await run.http.send(url, { step: step.id!, label: 'client credentials request (a scope the client cannot get)', method: 'POST', headers, body: form, cert: run.certFor(step, role) });
   const res = run.response(ex);
   const json = res.json as Record<string, unknown> | undefined;
   run.outputs.set(step.id!, { kind: 'token', client: role, json, accessToken: typeof json?.access_token === 'string' ? json.access_token : undefined });

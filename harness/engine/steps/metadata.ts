@@ -10,6 +10,8 @@ import {
   jwksSigningKeysStrong,
   jwksMatchesSchema,
   oauthMetadataAliasMatches,
+  metadataAdvertisesBoundTokens,
+  mtlsEndpointAliasesValid,
 } from '../../checks/index.ts';
 import type { StepDef } from '../../core/types.ts';
 import { publicKeys } from '../jwks-cache.ts';
@@ -32,6 +34,9 @@ export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
   if (extra.includes('end-session')) run.add(discoveryHasEndSessionEndpoint(metadata, ex.id));
   // The FAPI 2.0 overlay: profile findings apart from the base discovery schema's.
   if (extra.includes('fapi2')) run.add(discoveryMatchesFapi2Profile(metadata, ex.id));
+  // Mutual TLS (RFC 8705): §5 aliases when published, §3.3 certificate-bound tokens advertised.
+  if (extra.includes('mtls-aliases')) run.add(mtlsEndpointAliasesValid({ metadata }, ex.id));
+  if (extra.includes('mtls-bound-tokens')) run.add(metadataAdvertisesBoundTokens({ metadata }, ex.id));
   if (!res.json || typeof res.json !== 'object' || Array.isArray(res.json)) throw new StepAbort(`discovery did not return a JSON object (HTTP ${res.status})`);
   run.discovery = res.json as Metadata;
 }
@@ -79,7 +84,7 @@ export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] 
 }
 
 /** `with` of `discover`. */
-export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2') });
+export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2', 'mtls-aliases', 'mtls-bound-tokens') });
 /** `with` of `oauth-metadata`: none. */
 export const oauthMetadataOptions = options({});
 /** `with` of `jwks`. */

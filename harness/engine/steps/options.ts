@@ -51,8 +51,16 @@ export const SHAPE_PARAMS = { params: PARAMS, drop: DROP } as const;
 export const SHAPE_REQUEST = { params: PARAMS, drop: DROP, headers: HEADERS } as const;
 /** Token endpoint steps (token.ts postToTokenEndpoint): parameters sent a second time, another value (RFC 6749 §3.2). */
 export const DUPLICATE: JsonSchema = { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.2)' };
+/**
+ * `with.cert` (mutual TLS, RFC 8705): the TLS client certificate the request presents: `none`, or
+ * another client role's (default: the step's client's own, plan clients.<role>.certificate).
+ */
+export const CERT: JsonSchema = { type: 'string', description: 'none, or the client role whose TLS client certificate to present (RFC 8705)' };
+
 export const TOKEN_REQUEST = {
   ...SHAPE_REQUEST,
+  cert: CERT,
+  certificate_bound: { ...BOOLEAN, description: 'the access token must name the request\'s client certificate (cnf.x5t#S256, RFC 8705 §3.1)' },
   duplicate: DUPLICATE,
   method: { ...enumOf('POST', 'GET'), description: 'GET: the whole request in the query string (RFC 6749 §3.2 requires POST)' },
   query: { ...PARAMS, description: 'parameters added to the request URI (RFC 6749 §2.3.1: never client credentials)' },

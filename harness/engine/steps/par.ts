@@ -11,7 +11,7 @@ import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapePara
 import { htmlMatchesPage } from '../page-match.ts';
 import { pkcePair } from './authorize.ts';
 import { assertionAudience, clientAuthentication, reissueAssertion, type AssertionOptions } from './token.ts';
-import { ASSERTION, CLIENT, DPOP, enumOf, HTTP_METHOD, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
+import { ASSERTION, CERT, CLIENT, DPOP, enumOf, HTTP_METHOD, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 /**
  * `with`: client (role), scope, pkce (S256 | plain | none), redirect_uri, params / drop (as in
@@ -22,7 +22,9 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   const role = (w.client as string) ?? 'main';
   const client = run.client(role);
-  const url = run.endpoint('pushed_authorization_request_endpoint');
+  // RFC 8705 §5: a mutual-TLS client pushes to the endpoint's mtls alias, with its certificate.
+  const url = run.endpointFor('pushed_authorization_request_endpoint', step, role);
+  const cert = run.certFor(step, role);
   const pkce = pkcePair((w.pkce as string) ?? 'S256');
   const params = shapeParams(
     {
@@ -55,7 +57,7 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
     // A nonce retry carries a fresh client assertion (new jti, RFC 7523 §3 item 7).
     if (retry) form = await reissueAssertion(form, client);
     const body = encode(form);
-    return run.http.send(get ? `${url}?${body}` : url, { step: step.id!, label: 'pushed authorization request', method: get ? 'GET' : 'POST', headers: { ...headers, ...dpop }, ...(get ? {} : { body }) });
+    return run.http.send(get ? `${url}?${body}` : url, { step: step.id!, label: 'pushed authorization request', method: get ? 'GET' : 'POST', headers: { ...headers, ...dpop }, ...(get ? {} : { body }), cert });
   });
   const res = run.response(ex);
   const out: ParOutput = { kind: 'par', client: role, params, verifier: pkce.verifier };
@@ -133,6 +135,7 @@ export const parOptions = options({
   duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },
   method: HTTP_METHOD,
   dpop: DPOP,
+  cert: CERT,
   ...SHAPE_REQUEST,
 });
 

@@ -17,7 +17,7 @@ import { JwksCache } from '../jwks-cache.ts';
 import { NotApplicable, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
 import { forgingKey, resolveResource, type ResolvedResource, type ResolvedTarget } from '../resource-target.ts';
 import { clientCredentials } from './client-credentials.ts';
-import { BOOLEAN, checksOf, DPOP, options, SHAPE_REQUEST, STEP_REF, STRING, TOKEN_REQUEST } from './options.ts';
+import { BOOLEAN, CERT, checksOf, DPOP, options, SHAPE_REQUEST, STEP_REF, STRING, TOKEN_REQUEST } from './options.ts';
 
 /** The forgeries `with.forge` names (issue 7): one reason each. */
 export const FORGERIES = [
@@ -145,16 +145,20 @@ export async function resource(run: ModuleRun, step: StepDef): Promise<void> {
   const forgeKind = w.forge as Forgery | undefined;
   if (forgeKind !== undefined && !(FORGERIES as readonly string[]).includes(forgeKind)) throw new StepAbort(`with.forge: unknown forgery "${forgeKind}" (known: ${FORGERIES.join(', ')})`);
   let token: string | undefined;
+  // RFC 8705 §3: the certificate of the token's client (a certificate-bound token needs it).
+  let cert = run.certFor(step, r.token.client);
   if (w.no_token !== true) {
     const from = w.token_from as string | undefined;
-    const valid = run.output('token', from).accessToken;
+    const out = run.output('token', from);
+    cert = run.certFor(step, out.client);
+    const valid = out.accessToken;
     token = forgeKind ? await forge(run, step, forgeKind, valid) : valid;
     if (!token) throw new StepAbort('no access token for the resource call');
   }
   const scheme = (w.scheme as string | undefined) ?? (o ? 'DPoP' : 'Bearer');
   const headers: Record<string, string> = { accept: 'application/json', ...(token !== undefined ? { authorization: `${scheme} ${token}` } : {}) };
   const label = `${method} ${t.name} resource${forgeKind ? ` (forged: ${forgeKind})` : token === undefined ? ' (no token)' : ''}`;
-  const call = () => sendWithDpop(run, step, { method, url: t.url, accessToken: token }, (dpop) => run.http.send(t.url, { step: step.id!, label, method, headers: { ...headers, ...dpop } }));
+  const call = () => sendWithDpop(run, step, { method, url: t.url, accessToken: token }, (dpop) => run.http.send(t.url, { step: step.id!, label, method, headers: { ...headers, ...dpop }, cert }));
   let ex = await call();
   let res = run.response(ex);
   // `with.poll`: a success may take up to the API's declared JWKS refresh interval (key rotation),
@@ -229,6 +233,7 @@ export const resourceOptions = options({
   scheme: STRING,
   poll: BOOLEAN,
   checks: checksOf('dpop-challenge'),
+  cert: CERT,
 });
 
 /** `with` of `resource-metadata`. */

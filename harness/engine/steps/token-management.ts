@@ -14,6 +14,7 @@
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import {
   INTROSPECTION_JWT_TYPE,
+  introspectionCertificateBinding,
   introspectionDescribesToken,
   introspectionJwtResponseValid,
   introspectionResponseMatchesSchema,
@@ -26,7 +27,7 @@ import { fetchJwks } from './metadata.ts';
 import { EXPIRY_MARGIN_MS } from './wait.ts';
 import { maskIssuedSecrets } from './register.ts';
 import { clientAuthentication, nowSeconds } from './token.ts';
-import { BOOLEAN, CLIENT, enumOf, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
+import { BOOLEAN, CERT, CLIENT, enumOf, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 interface Target { role: string; token: string; label: string }
 
@@ -54,7 +55,9 @@ async function request(run: ModuleRun, step: StepDef, endpointName: string, labe
     : await clientAuthentication(client, run.ctx.issuer, w.secret as string | undefined);
   const form = shapeParams({ token: t.token, token_type_hint: w.hint as string | undefined, ...auth.form }, w);
   const headers = shapeHeaders({ accept: 'application/json', ...extraHeaders, ...auth.headers }, w);
-  const ex = await run.http.send(run.endpoint(endpointName), { step: step.id!, label: `${label} (${t.label}, as ${client.client_id}${w.auth === 'none' ? ', no client authentication' : bearer ? ', with a bearer access token' : ''})`, method: 'POST', headers, body: form });
+  // RFC 8705: a mutual-TLS client calls the endpoint's mtls alias (§5) with its certificate.
+  const role = bearer ? bearer.client : t.role;
+  const ex = await run.http.send(run.endpointFor(endpointName, step, role), { cert: run.certFor(step, role), step: step.id!, label: `${label} (${t.label}, as ${client.client_id}${w.auth === 'none' ? ', no client authentication' : bearer ? ', with a bearer access token' : ''})`, method: 'POST', headers, body: form });
   maskIssuedSecrets(run);
   return { ex, res: run.response(ex), client, t };
 }
@@ -79,7 +82,7 @@ export async function introspect(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   if (w.after_expiry === true) await waitForExpiry(run, w);
   const jwt = w.format === 'jwt';
-  const { ex, res, client } = await request(run, step, 'introspection_endpoint', jwt ? 'introspection request (JWT response)' : 'introspection request', jwt ? { accept: INTROSPECTION_JWT_TYPE } : {});
+  const { ex, res, client, t } = await request(run, step, 'introspection_endpoint', jwt ? 'introspection request (JWT response)' : 'introspection request', jwt ? { accept: INTROSPECTION_JWT_TYPE } : {});
   const e = step.expect;
   if (e?.error || (e?.status && e.status.some((s) => s >= 400))) {
     run.expectation(step, `${step.id}-refused`, judgeErrorResponse(e, res, [400, 401]), ex.id);
@@ -99,6 +102,12 @@ export async function introspect(run: ModuleRun, step: StepDef): Promise<void> {
   if (want === true) {
     const values: Record<string, unknown> = { client_id: client.client_id };
     run.add(introspectionDescribesToken({ json, members: (w.members as string[] | undefined) ?? [], values }, ex.id));
+    // `with.certificate_bound`: RFC 8705 §3.2, cnf.x5t#S256 of the token's client's certificate.
+    if (w.certificate_bound === true) {
+      const cert = run.ctx.clientCerts?.[t.role];
+      if (!cert) throw new StepAbort(`with.certificate_bound: plan clients.${t.role} has no certificate`);
+      run.add(introspectionCertificateBinding({ json, thumbprint: cert.thumbprint }, ex.id));
+    }
     run.succeeded(step, (json as { active?: unknown })?.active === true, `active: ${String((json as { active?: unknown })?.active)}`, ex.id);
   } else if (want === false) {
     const active = (json as { active?: unknown } | undefined)?.active;
@@ -155,6 +164,7 @@ const TOKEN_MANAGEMENT = {
   secret: SECRET,
   bearer_from: STEP_REF,
   hint: STRING,
+  cert: CERT,
   ...SHAPE_REQUEST,
 } as const;
 
@@ -168,4 +178,5 @@ export const introspectOptions = options({
   active: BOOLEAN,
   members: STRINGS,
   after_expiry: BOOLEAN,
+  certificate_bound: { ...BOOLEAN, description: 'the token is certificate-bound: cnf.x5t#S256 must name its client\'s certificate (RFC 8705 §3.2)' },
 });

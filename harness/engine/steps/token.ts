@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import {
   clientSecretLongEnough,
+  accessTokenCertificateBound,
   errorResponseMatchesSchema,
   idTokenMacVerified,
   idTokenAtHashMatches,
@@ -204,16 +205,18 @@ export async function postToTokenEndpoint(
   // adds parameters to the request URI (RFC 6749 §2.3.1: no client credentials there).
   const get = String(step.with?.method ?? 'POST').toUpperCase() === 'GET';
   const query = shapeParams({}, { params: step.with?.query });
-  const base = run.endpoint('token_endpoint');
+  // RFC 8705: a mutual-TLS client presents its certificate at the mtls alias (§5) of the endpoint.
+  const cert = run.certFor(step, role);
+  const base = run.endpointFor('token_endpoint', step, role);
   const withQuery = (u: string, q: Record<string, string>) => (Object.keys(q).length ? `${u}${u.includes('?') ? '&' : '?'}${formEncode(q)}` : u);
   const url = withQuery(base, query);
   let body = form;
   const ex = await sendWithDpop(run, step, { method: get ? 'GET' : 'POST', url: base }, async (dpop, retry) => {
     if (retry) body = await reissueAssertion(body, run.client(role));
-    if (get) return run.http.send(withQuery(url, body), { step: step.id!, label, method: 'GET', headers: { ...headers, ...dpop } });
+    if (get) return run.http.send(withQuery(url, body), { step: step.id!, label, method: 'GET', headers: { ...headers, ...dpop }, cert });
     const sentBody = withDuplicates(body, step.with?.duplicate);
     const type: Record<string, string> = typeof sentBody === 'string' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
-    return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...type, ...headers, ...dpop }, body: sentBody });
+    return run.http.send(url, { step: step.id!, label, method: 'POST', headers: { ...type, ...headers, ...dpop }, body: sentBody, cert });
   });
   const res = run.response(ex);
   const out: TokenOutput = { kind: 'token', client: role, json: res.json as Record<string, unknown> | undefined };
@@ -234,6 +237,11 @@ export async function postToTokenEndpoint(
     throw new StepAbort(why);
   }
   judgeDpopTokenResponse(run, step, res, ex.id, false);
+  // `with.certificate_bound`: RFC 8705 §3.1, the access token names the certificate of this request.
+  if (step.with?.certificate_bound === true) {
+    if (!cert) throw new StepAbort('with.certificate_bound: the token request presented no client certificate');
+    run.add(accessTokenCertificateBound({ accessToken: (res.json as Record<string, unknown> | undefined)?.access_token, thumbprint: cert.thumbprint }, ex.id));
+  }
   return { out, json: res.json as Record<string, unknown>, exId: ex.id };
 }
 

@@ -4,7 +4,7 @@ import { bearerChallengeOnError, bearerStatusMatchesError, dpopChallengeScheme, 
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
-import { DPOP, enumOf, HTTP_METHOD, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
+import { CERT, DPOP, enumOf, HTTP_METHOD, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
@@ -17,10 +17,13 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const scheme = (w.scheme as string | undefined) ?? (dpopOptions(step) ? 'DPoP' : 'Bearer');
   const headers = shapeHeaders({ accept: 'application/json', authorization: via === 'header' ? `${scheme} ${accessToken}` : undefined }, w);
   const body = method === 'POST' ? shapeParams(via === 'body' ? { access_token: accessToken } : {}, w) : undefined;
-  const endpoint = run.endpoint('userinfo_endpoint');
-  // RFC 6750 §2.3: access_token as a URI query parameter (the method clients SHOULD NOT use).
-  const url = via === 'query' ? `${endpoint}${endpoint.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(accessToken)}` : endpoint;
-  const ex = await sendWithDpop(run, step, { method, url: endpoint, accessToken }, (dpop) => run.http.send(url, { step: step.id!, label: `userinfo ${method} (token in ${via})`, method, headers: { ...headers, ...dpop }, body: body ?? undefined }));
+    // RFC 8705 §3: a certificate-bound token goes with its client's certificate (mtls alias, §5).
+    const role = tokens?.client ?? 'main';
+    const cert = run.certFor(step, role);
+    const endpoint = run.endpointFor('userinfo_endpoint', step, role);
+    // RFC 6750 §2.3: access_token as a URI query parameter (the method clients SHOULD NOT use).
+    const url = via === 'query' ? `${endpoint}${endpoint.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(accessToken)}` : endpoint;
+    const ex = await sendWithDpop(run, step, { method, url: endpoint, accessToken }, (dpop) => run.http.send(url, { step: step.id!, label: `userinfo ${method} (token in ${via})`, method, headers: { ...headers, ...dpop }, body: body ?? undefined, cert }));
   const res = run.response(ex);
   const e = step.expect;
   if (e?.error || e?.status) {
@@ -64,5 +67,6 @@ export const userinfoOptions = options({
   dpop: DPOP,
   scope_claims: STRINGS,
   essential_claims: STRINGS,
+  cert: CERT,
   ...SHAPE_REQUEST,
 });
