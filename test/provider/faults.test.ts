@@ -14,6 +14,7 @@ import { FAPI_PROBES } from './fapi-probes.ts';
 import { STORE_PROBES } from './instance-probes.ts';
 import { SECURITY_PROBES } from './security-probes.ts';
 import { TLS_PROBES } from './tls-probes.ts';
+import { JARM_PROBES } from './jarm-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -59,6 +60,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...STORE_PROBES,
   ...SECURITY_PROBES,
   ...TLS_PROBES,
+  ...JARM_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);
@@ -285,6 +287,16 @@ const PROBES: Record<FaultId, Probe> = {
     const t = await bc.ccToken(op);
     const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
     rule(decodeProtectedHeader(r.text).alg).toBe('none');
+  } },
+  'introspect-jwt-wrong-typ': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    rule(decodeProtectedHeader(r.text).typ).not.toBe('token-introspection+jwt');
+  } },
+  'introspect-jwt-wrong-aud': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    rule(decodeJwt(r.text).aud).not.toBe(bc.SERVICE.client_id);
   } },
   'register-accepts-bad-redirect-uri': { config: { registration: { enabled: true } }, run: async (op) => {
     rule((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb#frag'] })).status).toBe(201);
