@@ -23,6 +23,7 @@ const webCode = { AuthorizationCode: 5 };
 export const profiles: Record<string, Profile> = {
   default: { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
+  jarm: { clients: clients.webClients, features: { ...f.oidc(), ...f.jarm() }, ttl: webCode },
   fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {

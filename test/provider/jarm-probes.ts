@@ -16,7 +16,7 @@ async function jarm(op: RunningProvider, params: Record<string, string> = {}) {
   return { query: out.params, jwt, claims: jwt ? decodeJwt(jwt) : undefined, header: jwt ? decodeProtectedHeader(jwt) : undefined };
 }
 
-type Ours = 'jarm-no-iss' | 'jarm-wrong-aud' | 'jarm-expired' | 'jarm-long-lived' | 'jarm-state-outside' | 'jarm-unsigned' | 'jarm-error-plain' | 'jarm-iss-outside' | 'jarm-fapi-rs256';
+type Ours = 'jarm-no-iss' | 'jarm-wrong-aud' | 'jarm-expired' | 'jarm-long-lived' | 'jarm-state-outside' | 'jarm-unsigned' | 'jarm-error-plain' | 'jarm-wrong-channel' | 'jarm-iss-outside' | 'jarm-fapi-rs256';
 
 export const JARM_PROBES: Record<Ours, Probe> = {
   'jarm-no-iss': { run: async (op) => {
@@ -50,6 +50,10 @@ export const JARM_PROBES: Record<Ours, Probe> = {
   'jarm-error-plain': { run: async (op) => {
     const { query, jwt } = await jarm(op, { scope: 'openid no-such-scope' });
     rule([jwt, query.get('error')]).toEqual([null, 'invalid_scope']);
+  } },
+  'jarm-wrong-channel': { run: async (op) => {
+    const out = await authorize(op, { params: { response_mode: 'query.jwt' } });
+    rule([out.params.get('response'), new URLSearchParams(out.location.hash.slice(1)).has('response')]).toEqual([null, true]);
   } },
   'jarm-iss-outside': { run: async (op) => {
     const { query, claims } = await jarm(op);
