@@ -109,6 +109,15 @@ const EXPECTED: Record<string, string> = {
   tlsForbiddenCiphersRefused: 'RFC9325-4.1-must-not',
   tlsDiscouragedCiphersRefused: 'RFC9325-4.1-should-not',
   httpsRequired: 'RFC6749-3.1-tls-required',
+  jarmResponseInMode: 'JARM-4.3-response-mode',
+  jarmResponseSigned: 'JARM-4.2-signed',
+  jarmResponseIss: 'JARM-4.1-iss',
+  jarmResponseAud: 'JARM-4.1-aud',
+  jarmResponseExp: 'JARM-4.1-exp',
+  jarmResponseLifetime: 'JARM-4.1-lifetime',
+  jarmResponseParams: 'JARM-4.1-params',
+  jarmParamsOnlyInJwt: 'FAPI2MS-5.4.1-iss-inside',
+  jarmFapiAlg: 'FAPI2SP-5.4.1-jarm-alg',
 };
 
 describe('check registry', () => {
