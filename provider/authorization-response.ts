@@ -91,13 +91,13 @@ export async function sendAuthorizationResponse(
   if (state !== undefined && !faults.on('drop-state')) out.state = state;
   // RFC 9207 §2: iss identifies the issuer in every authorization response, in every mode.
   if (!faults.on('omit-iss-in-authz-response')) out.iss = ctx.issuer;
-  // JARM §4.1, §4.3: every parameter becomes a claim of a signed JWT sent as `response` in the
+  // JARM §2.1, §4.3: every parameter becomes a claim of a signed JWT sent as `response` in the
   // mode's channel (fault jarm-error-plain: an error response ignores the JARM mode: no JWT).
   if (isJarmMode(mode)) {
     if (out.error !== undefined && faults.on('jarm-error-plain')) mode = 'query';
     else {
       if (clientId !== undefined) out = await jarmResponse(ctx, clientId, out);
-      // JARM §4.3 (fault jarm-wrong-channel: the query's JWT goes in the fragment, the others' in the query).
+      // JARM §2.3 (fault jarm-wrong-channel: the query's JWT goes in the fragment, the others' in the query).
       const channel = plainModeOf(mode);
       mode = faults.on('jarm-wrong-channel') ? (channel === 'query' ? 'fragment' : 'query') : channel;
     }

@@ -23,7 +23,7 @@ export interface ClientConfig {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   id_token_signed_response_alg: SigningAlg;
-  /** JARM §5: the alg of signed authorization responses (absent: RS256, or the ID Token alg for FAPI 2.0 clients). */
+  /** JARM §3: the alg of signed authorization responses (absent: RS256, or the ID Token alg for FAPI 2.0 clients). */
   authorization_signed_response_alg?: SigningAlg;
   jwks?: { keys: Jwk[] };
   scope?: string;
@@ -290,7 +290,7 @@ function checkClients(cfg: ResolvedConfig): void {
     if ((c.profile ?? cfg.profile) === 'fapi2' && c.id_token_signed_response_alg === 'RS256') {
       throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
     }
-    // FAPI 2.0 SP §5.4.1 for JARM responses too (JARM §5: the client's authorization_signed_response_alg).
+    // FAPI 2.0 SP §5.4.1 for JARM responses too (JARM §3: the client's authorization_signed_response_alg).
     if ((c.profile ?? cfg.profile) === 'fapi2' && c.authorization_signed_response_alg === 'RS256') {
       throw new ConfigError(`config: /clients/${i}/authorization_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
     }

@@ -1,5 +1,5 @@
 // JARM (JWT Secured Authorization Response Mode for OAuth 2.0, final): the authorization response
-// as a JWT in the `response` parameter, judged as a client following §4.4 would process it, and
+// as a JWT in the `response` parameter, judged as a client following §2.4 would process it, and
 // the FAPI 2.0 Message Signing §5.4.1 rules on top. The engine decodes and verifies the JWT (jose,
 // against the OP's JWKS from discovery); these checks read that evidence only.
 import { defineCheck, fail, notSupported, pass, type Check, type Verdict } from '../core/finding.ts';
@@ -12,7 +12,7 @@ export function isJarmMode(m: unknown): m is JarmMode {
   return typeof m === 'string' && (JARM_MODES as readonly string[]).includes(m);
 }
 
-/** Where a JARM mode puts the response JWT: JARM §4.3.4, "jwt" is query.jwt for response_type=code. */
+/** Where a JARM mode puts the response JWT: JARM §2.3.4, "jwt" is query.jwt for response_type=code. */
 export function jarmChannel(mode: JarmMode, responseType = 'code'): 'query' | 'fragment' | 'form' {
   if (mode === 'form_post.jwt') return 'form';
   if (mode === 'fragment.jwt') return 'fragment';
@@ -45,7 +45,7 @@ export interface JarmEvidence {
 }
 
 const channelName = { query: 'the query', fragment: 'the fragment', form: 'a form POSTed to the redirect_uri' } as const;
-/** Authorization response parameters (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207). */
+/** Authorization response parameters (RFC 6749 §2.1.2, §2.1.2.1; RFC 9207). */
 const RESPONSE_PARAMS = ['code', 'error', 'error_description', 'error_uri', 'state', 'iss', 'id_token', 'access_token'];
 /** Seconds of clock difference allowed between the OP and the harness. */
 const SKEW = 30;
@@ -68,9 +68,9 @@ function claimsOf(input: unknown, expected: unknown): { e: JarmEvidence; claims:
   return { e, claims: e.claims };
 }
 
-// JARM §4.3: the `response` parameter in the mode's channel. An OP that does not advertise the
+// JARM §2.3: the `response` parameter in the mode's channel. An OP that does not advertise the
 // mode and answers in the plain default encoding ignored an unknown value (RFC 6749 §3.1): not supported.
-export const jarmResponseInMode = defineCheck<JarmEvidence>('jarm-response-in-mode', 'JARM-4.3-response-mode', (input) => {
+export const jarmResponseInMode = defineCheck<JarmEvidence>('jarm-response-in-mode', 'JARM-2.3-response-mode', (input) => {
   const e = shape(input);
   if ('ok' in e) return e;
   if (!isJarmMode(e.mode)) return fail(`expected a JARM response_mode, found ${preview(e.mode)}`, JARM_MODES, evidence(e.mode));
@@ -85,9 +85,9 @@ export const jarmResponseInMode = defineCheck<JarmEvidence>('jarm-response-in-mo
   return fail(`expected the response parameter in ${channelName[channel]}${e.advertised ? ` (${e.mode} is advertised)` : ''}, found ${seen}`, expected, got);
 });
 
-// JARM §4.2: the JWT is signed (or signed then encrypted); §4.4 step 5: the client checks the
+// JARM §2.2: the JWT is signed (or signed then encrypted); §2.4 step 5: the client checks the
 // signature and never accepts alg none. Verified against the keys the OP publishes (jwks_uri).
-export const jarmResponseSigned = defineCheck<JarmEvidence>('jarm-response-signed', 'JARM-4.2-signed', (input) => {
+export const jarmResponseSigned = defineCheck<JarmEvidence>('jarm-response-signed', 'JARM-2.2-signed', (input) => {
   const expected = 'a JWS (not alg none) that verifies with a key from the OP\'s JWKS';
   const c = claimsOf(input, expected);
   if ('ok' in c) return c;
@@ -98,9 +98,9 @@ export const jarmResponseSigned = defineCheck<JarmEvidence>('jarm-response-signe
   return pass(`the response JWT is signed with ${alg} and verifies with the OP's JWKS`, expected, { alg, kid: evidence(e.header!.kid) });
 });
 
-// JARM §4.1: iss, the issuer URL of the AS that created the response (§4.4 step 2: the client
+// JARM §2.1: iss, the issuer URL of the AS that created the response (§2.4 step 2: the client
 // compares it with the issuer it sent the request to).
-export const jarmResponseIss = defineCheck<JarmEvidence>('jarm-response-iss', 'JARM-4.1-iss', (input) => {
+export const jarmResponseIss = defineCheck<JarmEvidence>('jarm-response-iss', 'JARM-2.1-iss', (input) => {
   const issuer = isRecord(input) ? input.issuer : undefined;
   const c = claimsOf(input, issuer);
   if ('ok' in c) return c;
@@ -109,9 +109,9 @@ export const jarmResponseIss = defineCheck<JarmEvidence>('jarm-response-iss', 'J
   return fail(`expected iss exactly ${preview(issuer)}, found ${preview(c.claims.iss)}`, issuer, evidence(c.claims.iss));
 });
 
-// JARM §4.1: aud, the client_id of the client the response is intended for (§4.4 step 3). A JWT
-// aud may be one string or an array (RFC 7519 §4.1.3); the client's id must be in it.
-export const jarmResponseAud = defineCheck<JarmEvidence>('jarm-response-aud', 'JARM-4.1-aud', (input) => {
+// JARM §2.1: aud, the client_id of the client the response is intended for (§2.4 step 3). A JWT
+// aud may be one string or an array (RFC 7519 §2.1.3); the client's id must be in it.
+export const jarmResponseAud = defineCheck<JarmEvidence>('jarm-response-aud', 'JARM-2.1-aud', (input) => {
   const clientId = isRecord(input) ? input.clientId : undefined;
   const c = claimsOf(input, clientId);
   if ('ok' in c) return c;
@@ -122,9 +122,9 @@ export const jarmResponseAud = defineCheck<JarmEvidence>('jarm-response-aud', 'J
   return fail(`expected aud to be the client_id ${preview(clientId)}, found ${preview(aud)}`, clientId, evidence(aud));
 });
 
-// JARM §4.1: exp is always there; §4.4 step 4: a client refuses an expired JWT, so it must still
+// JARM §2.1: exp is always there; §2.4 step 4: a client refuses an expired JWT, so it must still
 // be valid on arrival (SKEW seconds of clock difference allowed).
-export const jarmResponseExp = defineCheck<JarmEvidence>('jarm-response-exp', 'JARM-4.1-exp', (input) => {
+export const jarmResponseExp = defineCheck<JarmEvidence>('jarm-response-exp', 'JARM-2.1-exp', (input) => {
   const expected = 'a numeric exp still in the future on arrival';
   const c = claimsOf(input, expected);
   if ('ok' in c) return c;
@@ -134,8 +134,8 @@ export const jarmResponseExp = defineCheck<JarmEvidence>('jarm-response-exp', 'J
   return pass(`exp ${exp} is ${exp - c.e.now} s after arrival`, expected, { exp, now: c.e.now });
 });
 
-// JARM §4.1: "A maximum JWT lifetime of 10 minutes is RECOMMENDED" (a SHOULD: a longer one warns).
-export const jarmResponseLifetime = defineCheck<JarmEvidence>('jarm-response-lifetime', 'JARM-4.1-lifetime', (input) => {
+// JARM §2.1: "A maximum JWT lifetime of 10 minutes is RECOMMENDED" (a SHOULD: a longer one warns).
+export const jarmResponseLifetime = defineCheck<JarmEvidence>('jarm-response-lifetime', 'JARM-2.1-lifetime', (input) => {
   const expected = 'exp at most 10 minutes after arrival';
   const c = claimsOf(input, expected);
   if ('ok' in c) return c;
@@ -146,9 +146,9 @@ export const jarmResponseLifetime = defineCheck<JarmEvidence>('jarm-response-lif
   return pass(`the response JWT lives ${left} s more (at most 600 RECOMMENDED)`, expected, { exp, now: c.e.now });
 });
 
-// JARM §4.1: the JWT carries the response parameters of the response type, errors included:
-// code or error, and state exactly as sent (RFC 6749 §4.1.2) when the request had one.
-export const jarmResponseParams = defineCheck<JarmEvidence>('jarm-response-params', 'JARM-4.1-params', (input) => {
+// JARM §2.1: the JWT carries the response parameters of the response type, errors included:
+// code or error, and state exactly as sent (RFC 6749 §2.1.2) when the request had one.
+export const jarmResponseParams = defineCheck<JarmEvidence>('jarm-response-params', 'JARM-2.1-params', (input) => {
   const sent = isRecord(input) ? input.sentState : undefined;
   const expected = `code or error${sent !== undefined ? `, and state ${preview(sent)}` : ''} as claims of the JWT`;
   const c = claimsOf(input, expected);
@@ -159,7 +159,7 @@ export const jarmResponseParams = defineCheck<JarmEvidence>('jarm-response-param
   return pass(`the response JWT carries ${present.join(', ')}`, expected, present);
 });
 
-// FAPI 2.0 Message Signing §5.4.1 note: iss (RFC 9207) only inside the JWT, as JARM §4.1 puts
+// FAPI 2.0 Message Signing §5.4.1 note: iss (RFC 9207) only inside the JWT, as JARM §2.1 puts
 // every response parameter there; a should: plain parameters beside the JWT warn.
 export const jarmParamsOnlyInJwt = defineCheck<JarmEvidence>('jarm-params-only-in-jwt', 'FAPI2MS-5.4.1-iss-inside', (input) => {
   const e = shape(input);

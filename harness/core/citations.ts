@@ -220,16 +220,17 @@ const defs = {
   'RFC7662-2.2-inactive-expired': { spec: 'RFC 7662', section: '2.2', level: 'MUST', text: 'An expired token introspects as {"active": false}.' },
   'RFC7662-4-other-client': { spec: 'RFC 7662', section: '4', level: 'SHOULD', text: 'By policy, a client introspecting a token issued to another client learns nothing: the answer is {"active": false}.' },
   'RFC9701-5-jwt-response': { spec: 'RFC 9701', section: '5', level: 'MUST', text: 'Asked with Accept: application/token-introspection+jwt, the server answers a JWT signed with its key, typ token-introspection+jwt, with iss, aud (the client), iat and the token_introspection claim.' },
-  // ---- JARM (JWT Secured Authorization Response Mode, final; section numbers as FAPI 2.0 Message
-  // Signing §5.4.1 cites them: §4.1 the JWT response document), and FAPI 2.0 Message Signing §5.4.1
-  'JARM-4.1-iss': { spec: 'JARM', section: '4.1', level: 'MUST', text: 'The response JWT always contains iss, the issuer URL of the authorization server that created the response.' },
-  'JARM-4.1-aud': { spec: 'JARM', section: '4.1', level: 'MUST', text: 'The response JWT always contains aud, the client_id of the client the response is intended for.' },
-  'JARM-4.1-exp': { spec: 'JARM', section: '4.1', level: 'MUST', text: 'The response JWT always contains exp, its expiration; a client refuses an expired one (§4.4), so it is still valid when the client receives it.' },
-  'JARM-4.1-lifetime': { spec: 'JARM', section: '4.1', level: 'SHOULD', text: 'A maximum JWT lifetime of 10 minutes is RECOMMENDED.' },
-  'JARM-4.1-params': { spec: 'JARM', section: '4.1', level: 'MUST', text: 'The JWT MUST contain the authorization endpoint response parameters of the response type, even for an error response: code (or error), and state exactly as sent when the request had one.' },
-  'JARM-4.2-signed': { spec: 'JARM', section: '4.2, 4.4', level: 'MUST', text: 'The JWT is signed (or signed and encrypted): a JWS whose signature verifies with the authorization server\'s published keys; alg none is never accepted by the client (§4.4 step 5).' },
-  'JARM-4.3-response-mode': { spec: 'JARM', section: '4.3', level: 'MUST', text: 'The JWT travels as the response parameter in the channel of the mode: query.jwt and jwt (code flow) in the query, fragment.jwt in the fragment, form_post.jwt in an auto-submitted form POSTed to the redirect_uri.' },
-  'FAPI2MS-5.4.1-iss-inside': { spec: 'FAPI 2.0 Message Signing', section: '5.4.1 (note)', level: 'SHOULD', text: 'With JARM an authorization server should include the RFC 9207 iss response parameter only inside the JWT (JARM §4.1 puts every response parameter there): no response parameter travels beside it in plain text.' },
+  // ---- JARM (JWT Secured Authorization Response Mode, final incorporating errata set 1: §2.1 the JWT
+  // response document, §2.2 signing, §2.3 encoding, §2.4 client processing; the 2022 edition
+  // numbered these 4.x, as FAPI 2.0 MS §5.4.1 still cites), and FAPI 2.0 Message Signing §5.4.1
+  'JARM-2.1-iss': { spec: 'JARM', section: '2.1', level: 'MUST', text: 'The response JWT always contains iss, the issuer URL of the authorization server that created the response.' },
+  'JARM-2.1-aud': { spec: 'JARM', section: '2.1', level: 'MUST', text: 'The response JWT always contains aud, the client_id of the client the response is intended for.' },
+  'JARM-2.1-exp': { spec: 'JARM', section: '2.1', level: 'MUST', text: 'The response JWT always contains exp, its expiration; a client refuses an expired one (§2.4), so it is still valid when the client receives it.' },
+  'JARM-2.1-lifetime': { spec: 'JARM', section: '2.1', level: 'SHOULD', text: 'A maximum JWT lifetime of 10 minutes is RECOMMENDED.' },
+  'JARM-2.1-params': { spec: 'JARM', section: '2.1', level: 'MUST', text: 'The JWT MUST contain the authorization endpoint response parameters of the response type, even for an error response: code (or error), and state exactly as sent when the request had one.' },
+  'JARM-2.2-signed': { spec: 'JARM', section: '2.2, 2.4', level: 'MUST', text: 'The JWT is signed (or signed and encrypted): a JWS whose signature verifies with the authorization server\'s published keys; alg none is never accepted by the client (§2.4 step 5).' },
+  'JARM-2.3-response-mode': { spec: 'JARM', section: '2.3', level: 'MUST', text: 'The JWT travels as the response parameter in the channel of the mode: query.jwt and jwt (code flow) in the query, fragment.jwt in the fragment, form_post.jwt in an auto-submitted form POSTed to the redirect_uri.' },
+  'FAPI2MS-5.4.1-iss-inside': { spec: 'FAPI 2.0 Message Signing', section: '5.4.1 (note)', level: 'SHOULD', text: 'With JARM an authorization server should include the RFC 9207 iss response parameter only inside the JWT (JARM §2.1 puts every response parameter there): no response parameter travels beside it in plain text.' },
   'FAPI2SP-5.4.1-jarm-alg': { spec: 'FAPI 2.0 Security Profile', section: '5.4.1', level: 'MUST', text: 'Authorization servers creating JWTs use only PS256, ES256 or EdDSA: a JARM response JWT signed with RS256 (or none) is not FAPI.' },
   'RFC7591-3.2.1-response': { spec: 'RFC 7591', section: '3.2.1', level: 'MUST', text: 'A successful registration answers 201 with client_id and all registered metadata (and client_secret for confidential clients).' },
   'RFC7591-3.2.2-redirect-uri': { spec: 'RFC 7591', section: '3.2.2', level: 'MUST', text: 'A registration with an invalid redirect_uri is refused with invalid_redirect_uri.' },

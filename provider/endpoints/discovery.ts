@@ -17,9 +17,9 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     jwks_uri: endpoint(ctx, '/jwks'),
     end_session_endpoint: endpoint(ctx, '/logout'),
     response_types_supported: ['code'],
-    // Multiple Response Types §2.1, Form Post Response Mode §2, JARM §6: the modes /authorize honours.
+    // Multiple Response Types §2.1, Form Post Response Mode §2, JARM §4: the modes /authorize honours.
     response_modes_supported: [...RESPONSE_MODES],
-    // JARM §6: the algs that sign JARM responses (fapi2: the FAPI ones, below).
+    // JARM §4: the algs that sign JARM responses (fapi2: the FAPI ones, below).
     authorization_signing_alg_values_supported: ctx.keys.algs,
     grant_types_supported: grantTypesSupported(ctx),
     // RFC 8414 §2: revocation (RFC 7009) and introspection (RFC 7662) endpoints and how clients authenticate there.

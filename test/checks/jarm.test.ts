@@ -16,7 +16,7 @@ import {
 import { expectFail, expectPass, HOSTILE } from './helpers.ts';
 
 const NOW = 1700000000;
-/** The JARM §4.1 example for response type code, as a client received it in the query. */
+/** The JARM §2.1 example for response type code, as a client received it in the query. */
 const good: JarmEvidence = {
   mode: 'jwt', advertised: true, method: 'GET', query: ['response'], fragment: [], form: [],
   header: { alg: 'PS256', kid: 'k1' },
@@ -29,7 +29,7 @@ const withClaims = (c: Record<string, unknown>, drop: string[] = []) => {
   return { ...good, claims };
 };
 
-describe('JARM response mode channel (JARM §4.3)', () => {
+describe('JARM response mode channel (JARM §2.3)', () => {
   it('jwt is query.jwt for code, fragment.jwt otherwise', () => {
     expect(jarmChannel('jwt')).toBe('query');
     expect(jarmChannel('jwt', 'code id_token')).toBe('fragment');
@@ -53,7 +53,7 @@ describe('JARM response mode channel (JARM §4.3)', () => {
   });
 });
 
-describe('JARM signature (JARM §4.2, §4.4)', () => {
+describe('JARM signature (JARM §2.2, §2.4)', () => {
   it('passes for a verified JWS', () => expectPass(jarmResponseSigned(good)));
   it('fails for alg none, an unverified signature, or no JWT', () => {
     expectFail(jarmResponseSigned({ ...good, header: { alg: 'none' }, verified: false }), /alg/);
@@ -63,8 +63,8 @@ describe('JARM signature (JARM §4.2, §4.4)', () => {
   });
 });
 
-describe('JARM claims (JARM §4.1)', () => {
-  it('passes iss, aud (string or array), exp, lifetime and params for the §4.1 example', () => {
+describe('JARM claims (JARM §2.1)', () => {
+  it('passes iss, aud (string or array), exp, lifetime and params for the §2.1 example', () => {
     for (const c of [jarmResponseIss, jarmResponseAud, jarmResponseExp, jarmResponseLifetime, jarmResponseParams]) expectPass(c(good));
     expectPass(jarmResponseAud(withClaims({ aud: ['other', 's6BhdRkqt3'] })));
     expectPass(jarmResponseParams(withClaims({ error: 'access_denied' }, ['code'])));

@@ -217,7 +217,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   let response = landing.kind === 'redirect' ? (mode ? decodeInMode(landing.url, landing.form, mode) : responseParams(landing.url, landing.form)) : undefined;
   const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
   const e = step.expect;
-  // JARM (JARM §4.4): the response parameters are the verified JWT's claims.
+  // JARM (JARM §2.4): the response parameters are the verified JWT's claims.
   const jarm = jarmModeOf(run, w.response_mode, pushed?.params);
   if (jarm && atClient && landing.kind === 'redirect' && !e?.page) {
     response = (await judgeJarm(run, step.id!, landing, jarm, { clientId: client.client_id, sentState: sent.state, fapi: w.jarm_profile === 'fapi2' })) ?? response;

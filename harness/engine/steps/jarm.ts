@@ -1,7 +1,7 @@
-// JARM on the client side: find the `response` JWT where the requested mode puts it (JARM §4.3),
-// decode it, verify its signature against the OP's JWKS from discovery (jose; JARM §4.4 step 5),
+// JARM on the client side: find the `response` JWT where the requested mode puts it (JARM §2.3),
+// decode it, verify its signature against the OP's JWKS from discovery (jose; JARM §2.4 step 5),
 // judge it (checks/jarm.ts), and hand its claims on as the authorization response parameters,
-// as a client that follows JARM §4.4 processes code, state and error only after these checks.
+// as a client that follows JARM §2.4 processes code, state and error only after these checks.
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { isJarmMode, jarmChannel, jarmChecks, jarmResponseInMode, jarmResponseParams, type JarmEvidence, type JarmMode } from '../../checks/index.ts';
 import type { ModuleRun } from '../module-run.ts';
@@ -9,7 +9,7 @@ import { fetchJwks } from './metadata.ts';
 
 /**
  * The JARM mode the authorization request used: `with.response_mode`, the pushed one (PAR), or,
- * under the plan variant `response_mode: jarm`, "jwt" (JARM §4.3.4) when the step names none.
+ * under the plan variant `response_mode: jarm`, "jwt" (JARM §2.3.4) when the step names none.
  */
 export function jarmModeOf(run: ModuleRun, explicit: unknown, pushed?: Record<string, string>): JarmMode | undefined {
   if (isJarmMode(explicit)) return explicit;
@@ -43,13 +43,13 @@ export async function judgeJarm(
   const parts = partsOf(landing.url, landing.form);
   const u = new URL(landing.url);
   const found = { query: u.searchParams.get('response') ?? undefined, fragment: new URLSearchParams(u.hash.slice(1)).get('response') ?? undefined, form: landing.form?.response };
-  // The JWT where the mode puts it, else wherever it came (jarmResponseInMode then fails, JARM §4.3).
+  // The JWT where the mode puts it, else wherever it came (jarmResponseInMode then fails, JARM §2.3).
   const jwt = found[jarmChannel(mode)] ?? found.query ?? found.fragment ?? found.form;
   const advertised = Array.isArray(run.discovery?.response_modes_supported) && (run.discovery.response_modes_supported as unknown[]).includes(mode);
   const base: JarmEvidence = { mode, advertised, ...parts, issuer: run.ctx.issuer, clientId: p.clientId, sentState: p.sentState, now: Math.floor(Date.now() / 1000) };
   if (!jwt) {
     // No JWT at all: plain parameters to a mode the OP does not advertise are "not supported" (the
-    // mode check says so); to an advertised one, the response parameters are not in a JWT (§4.1).
+    // mode check says so); to an advertised one, the response parameters are not in a JWT (§2.1).
     run.add(advertised ? jarmResponseParams(base) : jarmResponseInMode(base));
     return undefined;
   }
@@ -75,6 +75,6 @@ export async function judgeJarm(
   const e: JarmEvidence = { ...base, header, claims, verified, error };
   for (const check of jarmChecks(p.fapi)) run.add(check(e));
   if (!claims) return {};
-  // The response parameters are the JWT's string (and numeric) claims (JARM §4.1).
+  // The response parameters are the JWT's string (and numeric) claims (JARM §2.1).
   return Object.fromEntries(Object.entries(claims).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
 }
