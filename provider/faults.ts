@@ -162,6 +162,7 @@ const DEFS = [
   { id: 'introspect-wrong-client-id', breaks: 'RFC7662-2.2-active', description: 'Active introspection responses name another client_id than the client the token was issued to.' },
   { id: 'introspect-jwt-unsigned', breaks: 'RFC9701-5-jwt-response', description: 'The application/token-introspection+jwt response is an unsecured JWT (alg none).' },
   { id: 'introspect-jwt-wrong-typ', breaks: 'RFC9701-5-jwt-response', description: 'The introspection JWT\'s typ header is JWT, not token-introspection+jwt.' },
+  { id: 'introspect-jwt-fapi-rs256', breaks: 'FAPI2SP-5.4.1-introspection-alg', description: 'Under the fapi2 profile the introspection JWT is signed with RS256.' },
   { id: 'introspect-jwt-wrong-aud', breaks: 'RFC9701-5-jwt-response', description: 'The introspection JWT\'s aud is another client than the caller.' },
   // JARM (provider/jarm.ts): signed authorization responses
   { id: 'jarm-no-iss', breaks: 'JARM-2.1-iss', description: 'The JARM response JWT has no iss claim.' },

@@ -26,6 +26,10 @@ export function fapi2(): Features {
     requestObjects: { enabled: true },
     // FAPI 2.0 Message Signing §5.4: signed authorization responses (JARM).
     jwtResponseModes: { enabled: true },
+    // FAPI 2.0 Message Signing §5.5: signed introspection responses (RFC 9701); a client learns
+    // only about its own tokens (RFC 7662 §4).
+    introspection: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
+    jwtIntrospection: { enabled: true },
   };
 }
 

@@ -103,7 +103,8 @@ async function signResponse(ctx: ProviderContext, caller: string, body: Record<s
     return new UnsecuredJWT(claims).setIssuer(ctx.issuer).setAudience(caller).setIssuedAt().encode();
   }
   // RFC 9701 §5: RS256 by default; FAPI 2.0 SP §5.4.1 (MS §5.5.1): PS256 for the fapi2 profile.
-  const key = ctx.keys.forAlg(ctx.config.profile === 'fapi2' ? 'PS256' : 'RS256');
+  // (fault introspect-jwt-fapi-rs256: RS256 under fapi2 too).
+  const key = ctx.keys.forAlg(ctx.config.profile === 'fapi2' && !ctx.faults.on('introspect-jwt-fapi-rs256') ? 'PS256' : 'RS256');
   // RFC 9701 §5: typ token-introspection+jwt (fault introspect-jwt-wrong-typ: a plain JWT),
   // aud the caller (fault introspect-jwt-wrong-aud: another client).
   const typ = ctx.faults.on('introspect-jwt-wrong-typ') ? 'JWT' : 'token-introspection+jwt';

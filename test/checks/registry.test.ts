@@ -118,6 +118,7 @@ const EXPECTED: Record<string, string> = {
   jarmResponseParams: 'JARM-2.1-params',
   jarmParamsOnlyInJwt: 'FAPI2MS-5.4.1-iss-inside',
   jarmFapiAlg: 'FAPI2SP-5.4.1-jarm-alg',
+  introspectionJwtFapiAlg: 'FAPI2SP-5.4.1-introspection-alg',
 };
 
 describe('check registry', () => {

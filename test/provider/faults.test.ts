@@ -288,6 +288,12 @@ const PROBES: Record<FaultId, Probe> = {
     const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
     rule(decodeProtectedHeader(r.text).alg).toBe('none');
   } },
+  // The fapi2 profile signs introspection JWTs with PS256 (its clients here stay on the default rules).
+  'introspect-jwt-fapi-rs256': { config: { ...bc.CC_CONFIG, profile: 'fapi2', clients: (bc.CC_CONFIG.clients as Record<string, unknown>[]).map((c) => ({ ...c, profile: 'default' })) }, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    rule(decodeProtectedHeader(r.text).alg).toBe('RS256');
+  } },
   'introspect-jwt-wrong-typ': { config: bc.CC_CONFIG, run: async (op) => {
     const t = await bc.ccToken(op);
     const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
