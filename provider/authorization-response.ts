@@ -9,6 +9,7 @@ import type { Session } from './session.ts';
 import { InvalidRequestUri, markPushedRequestUsed } from './fapi.ts';
 import { tokenBytes } from './faults.ts';
 import type { AuthorizationDetail } from './rar.ts';
+import { JARM_MODES, isJarmMode, jarmResponse, plainModeOf } from './jarm.ts';
 
 /** The validated authorization request, kept in the interaction and copied into the code. */
 export interface AuthorizationRequest {
@@ -37,8 +38,11 @@ export interface AuthorizationRequest {
   authorizationDetails?: AuthorizationDetail[];
 }
 
-/** Response modes the OP offers: query (default for code), fragment, form_post (OAuth 2.0 Form Post Response Mode). */
-export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const;
+/**
+ * Response modes the OP offers: query (default for code), fragment, form_post (OAuth 2.0 Form Post
+ * Response Mode), and the JARM modes jwt, query.jwt, fragment.jwt, form_post.jwt (provider/jarm.ts).
+ */
+export const RESPONSE_MODES = ['query', 'fragment', 'form_post', ...JARM_MODES] as const;
 export type ResponseMode = (typeof RESPONSE_MODES)[number];
 
 export function isResponseMode(m: unknown): m is ResponseMode {
@@ -73,23 +77,36 @@ const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).dig
 /**
  * Send the authorization response in the request's response mode: query (RFC 6749 §4.1.2, the
  * code flow's default), fragment (OAuth 2.0 Multiple Response Types §2.1), or form_post (OAuth 2.0
- * Form Post Response Mode §2: an auto-submitting HTML form POSTed to the redirect_uri). Every mode
- * carries state (when sent) and iss (RFC 9207 §2).
+ * Form Post Response Mode §2: an auto-submitting HTML form POSTed to the redirect_uri), or a JARM
+ * mode (the parameters signed into one JWT for `clientId`, provider/jarm.ts). Every mode carries
+ * state (when sent) and iss (RFC 9207 §2).
  */
-export function sendAuthorizationResponse(
+export async function sendAuthorizationResponse(
   ctx: ProviderContext,
   reply: FastifyReply,
   redirectUri: string,
   fields: Record<string, string>,
   state: string | undefined,
   mode: ResponseMode = 'query',
-): FastifyReply {
-  const out: Record<string, string> = { ...fields };
+  clientId?: string,
+): Promise<FastifyReply> {
+  let out: Record<string, string> = { ...fields };
   const { faults } = ctx;
   // RFC 6749 §4.1.2: state is returned exactly as received, whenever it was sent.
   if (state !== undefined && !faults.on('drop-state')) out.state = state;
   // RFC 9207 §2: iss identifies the issuer in every authorization response, in every mode.
   if (!faults.on('omit-iss-in-authz-response')) out.iss = ctx.issuer;
+  // JARM §2.1, §4.3: every parameter becomes a claim of a signed JWT sent as `response` in the
+  // mode's channel (fault jarm-error-plain: an error response ignores the JARM mode: no JWT).
+  if (isJarmMode(mode)) {
+    if (out.error !== undefined && faults.on('jarm-error-plain')) mode = 'query';
+    else {
+      if (clientId !== undefined) out = await jarmResponse(ctx, clientId, out);
+      // JARM §2.3 (fault jarm-wrong-channel: the query's JWT goes in the fragment, the others' in the query).
+      const channel = plainModeOf(mode);
+      mode = faults.on('jarm-wrong-channel') ? (channel === 'query' ? 'fragment' : 'query') : channel;
+    }
+  }
   // Faults form-post-as-query / fragment-as-query: the requested mode is ignored, the query is used.
   if ((mode === 'form_post' && faults.on('form-post-as-query')) || (mode === 'fragment' && faults.on('fragment-as-query'))) mode = 'query';
   if (mode === 'form_post') {
@@ -146,7 +163,7 @@ function grantedScope(ctx: ProviderContext, request: AuthorizationRequest, conse
 
 export async function completeAuthorization(ctx: ProviderContext, reply: FastifyReply, request: AuthorizationRequest, session: Session, consentedNow = false): Promise<FastifyReply> {
   const code = await issueCode(ctx, request, session, consentedNow);
-  return sendAuthorizationResponse(ctx, reply, request.redirectUri, { code }, request.state, request.responseMode);
+  return sendAuthorizationResponse(ctx, reply, request.redirectUri, { code }, request.state, request.responseMode, request.clientId);
 }
 
 export function hasConsent(session: Session | undefined, clientId: string, scope: string): boolean {

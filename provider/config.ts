@@ -25,6 +25,8 @@ export interface ClientConfig {
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   id_token_signed_response_alg: IdTokenAlg;
+  /** JARM §3: the alg of signed authorization responses (absent: RS256, or the ID Token alg for FAPI 2.0 clients). */
+  authorization_signed_response_alg?: SigningAlg;
   jwks?: { keys: Jwk[] };
   scope?: string;
   /** RFC 9449 §5.2: every token request must carry a DPoP proof (sender-constrained tokens). */
@@ -316,6 +318,10 @@ function checkClients(cfg: ResolvedConfig): void {
     // FAPI 2.0 SP §5.4.1: a FAPI client's ID Tokens are signed with PS256, ES256 or EdDSA.
     if ((c.profile ?? cfg.profile) === 'fapi2' && (c.id_token_signed_response_alg === 'RS256' || c.id_token_signed_response_alg === 'HS256')) {
       throw new ConfigError(`config: /clients/${i}/id_token_signed_response_alg ${c.id_token_signed_response_alg} is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
+    }
+    // FAPI 2.0 SP §5.4.1 for JARM responses too (JARM §3: the client's authorization_signed_response_alg).
+    if ((c.profile ?? cfg.profile) === 'fapi2' && c.authorization_signed_response_alg === 'RS256') {
+      throw new ConfigError(`config: /clients/${i}/authorization_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
     }
     // CIBA Core §4: a ping-mode client registers its notification endpoint, which MUST be an https URL.
     if (c.backchannel_token_delivery_mode === 'ping' && !/^https:\/\//.test(c.backchannel_client_notification_endpoint ?? '')) {

@@ -20,6 +20,7 @@ export * from './resource.ts';
 export * from './races.ts';
 export * from './security.ts';
 export * from './response-mode.ts';
+export * from './jarm.ts';
 export * from './discovery-honesty.ts';
 export * from './tls.ts';
 export * from './rar.ts';

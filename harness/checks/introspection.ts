@@ -83,6 +83,16 @@ export const introspectionJwtResponseValid = defineCheck<IntrospectionJwtEvidenc
   return pass(`signed ${alg} introspection JWT for ${preview(e.clientId)} with token_introspection.active=${String((e.claims.token_introspection as { active: boolean }).active)}`, expected, { alg, typ: e.header.typ });
 });
 
+// FAPI 2.0 SP §5.4.1 (Message Signing §5.5.1 signs introspection responses per RFC 9701): the
+// JWT is signed with PS256, ES256 or EdDSA. Judged only where the plan asks (with.jwt_profile: fapi2).
+export const introspectionJwtFapiAlg = defineCheck<IntrospectionJwtEvidence>('introspection-jwt-fapi-alg', 'FAPI2SP-5.4.1-introspection-alg', (e) => {
+  const algs = ['PS256', 'ES256', 'EdDSA'];
+  if (!isRecord(e) || !isRecord(e.header)) return fail('expected a compact JWS introspection response, found none that decodes', algs, null);
+  const alg = e.header.alg;
+  if (typeof alg === 'string' && algs.includes(alg)) return pass(`the introspection JWT is signed with ${alg}`, algs, alg);
+  return fail(`expected the introspection JWT signed with ${algs.join(', ')}, found alg ${preview(alg)}`, algs, evidence(alg));
+});
+
 /** RFC 7009 §2.2.1: a revocation error is a JSON RFC 6749 §5.2 error (401 only for invalid_client). */
 export const revocationErrorMatchesSchema = defineCheck<{ status: number; contentType?: string; json: unknown }>('revocation-error-matches-schema', 'RFC7009-2.2.1-error', (input) => {
   const expected = 'HTTP 400 (401 for invalid_client), application/json, an error per revocation-error.schema.json';

@@ -103,6 +103,14 @@ export const VARIANTS: Record<string, VariantDef> = {
     about: 'Whether the provider serves the device authorization grant (RFC 8628)',
     values: { supported: 'it does: device-flow modules outside suites/device.yaml apply (race-device-code)', unsupported: 'it does not' },
   },
+  response_mode: {
+    about: 'How authorization responses travel (the plan\'s code flows, FAPI 2.0 Message Signing §5.4)',
+    values: { plain: 'query, fragment or form_post parameters (RFC 6749, RFC 9207)', jarm: 'a signed JWT (JARM): authorize and par steps send response_mode=jwt unless a step names a mode' },
+  },
+  signed_introspection: {
+    about: 'Whether the provider answers RFC 9701 signed (JWT) introspection responses (FAPI 2.0 Message Signing §5.5, a separate conformance option)',
+    values: { supported: 'Accept: application/token-introspection+jwt gets a signed JWT', unsupported: 'it does not (or has no introspection endpoint)' },
+  },
   ciba_binding_message: {
     about: 'The provider\'s binding_message policy (CIBA §7.1 leaves it to the OP)',
     values: { accepted: 'a long binding message is accepted', refused: 'a long binding message is refused with invalid_binding_message' },

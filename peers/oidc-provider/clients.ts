@@ -25,11 +25,12 @@ export const webClients: Client[] = [
 /** FAPI 2.0 clients: private_key_jwt, DPoP-bound tokens, PAR (required by the fapi profile). */
 export const fapiClients: Client[] = [
   { client_id: 'fapi-client', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-main']] },
-    redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'PS256',
+    // JARM §3 and RFC 9701 default their response algs to RS256, which FAPI 2.0 SP §5.4.1 rules out.
+    redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'PS256', authorization_signed_response_alg: 'PS256', introspection_signed_response_alg: 'PS256',
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     scope: 'openid profile email phone offline_access read write', dpop_bound_access_tokens: true },
   { client_id: 'fapi-client-2', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-second']] },
-    redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'ES256',
+    redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'ES256', authorization_signed_response_alg: 'ES256', introspection_signed_response_alg: 'ES256',
     grant_types: ['authorization_code', 'refresh_token'], dpop_bound_access_tokens: true },
 ];
 

@@ -24,7 +24,18 @@ export function fapi2(): Features {
     // FAPI 2.0 Message Signing (JAR at PAR, RFC 9101), which oidc-provider is certified with: request
     // objects by value only (v9 has no request_uri by reference besides PAR's own).
     requestObjects: { enabled: true },
+    // FAPI 2.0 Message Signing §5.4: signed authorization responses (JARM).
+    jwtResponseModes: { enabled: true },
+    // FAPI 2.0 Message Signing §5.5: signed introspection responses (RFC 9701); a client learns
+    // only about its own tokens (RFC 7662 §4).
+    introspection: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
+    jwtIntrospection: { enabled: true },
   };
+}
+
+/** JARM: response_mode jwt, query.jwt, fragment.jwt, form_post.jwt (signed authorization responses). */
+export function jarm(): Features {
+  return { jwtResponseModes: { enabled: true } };
 }
 
 export function clientCredentials(): Features {

@@ -31,6 +31,7 @@ export const profiles: Record<string, Profile> = {
   'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   // RFC 8705 under FAPI 2.0: the clients come from mtls.ts (the self-signed one needs the run's certificate).
   mtls: { clients: [], features: { ...f.fapi2(), ...f.introspectionRevocation(), ...mtlsFeature() }, scopes: ['read'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true, mtls: true },
+  jarm: { clients: clients.webClients, features: { ...f.oidc(), ...f.jarm() }, ttl: webCode },
   fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {

@@ -67,13 +67,13 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
     const err = asOAuthError(e);
     annotate(req, { error: err.error });
     // An error goes back in the requested response mode when it is one the OP offers (else the default).
-    return sendAuthorizationResponse(ctx, reply, redirectUri, { error: err.error, error_description: err.message }, params.state, isResponseMode(params.response_mode) ? params.response_mode : undefined);
+    return sendAuthorizationResponse(ctx, reply, redirectUri, { error: err.error, error_description: err.message }, params.state, isResponseMode(params.response_mode) ? params.response_mode : undefined, client.client_id);
   }
 }
 
 // Client and redirect_uri problems are shown to the End-User and never redirected
 // (RFC 6749 §3.1.2.4, §4.1.2.1).
-function redirectOrErrorPage(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+function redirectOrErrorPage(ctx: ProviderContext, req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply | Promise<FastifyReply> {
   if (e instanceof InvalidRedirectUri && e.uri && ctx.faults.on('redirect-errors-to-unregistered-uri')) {
     annotate(req, { error: e.error });
     return sendAuthorizationResponse(ctx, reply, e.uri, { error: e.error, error_description: e.message }, undefined);

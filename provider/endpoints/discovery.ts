@@ -5,6 +5,7 @@ import { SCOPE_CLAIMS, SCOPES_SUPPORTED, endpoint, type ProviderContext } from '
 import { grantTypesSupported } from './token.ts';
 import { FAPI_ALGS } from '../fapi.ts';
 import { mtlsEnabled, mtlsMetadata, MTLS_AUTH_METHODS } from '../mtls.ts';
+import { RESPONSE_MODES } from '../authorization-response.ts';
 
 export function metadata(ctx: ProviderContext): Record<string, unknown> {
   const { faults } = ctx;
@@ -17,8 +18,10 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     jwks_uri: endpoint(ctx, '/jwks'),
     end_session_endpoint: endpoint(ctx, '/logout'),
     response_types_supported: ['code'],
-    // Multiple Response Types §2.1, Form Post Response Mode §2: the modes /authorize honours.
-    response_modes_supported: ['query', 'fragment', 'form_post'],
+    // Multiple Response Types §2.1, Form Post Response Mode §2, JARM §4: the modes /authorize honours.
+    response_modes_supported: [...RESPONSE_MODES],
+    // JARM §4: the algs that sign JARM responses (fapi2: the FAPI ones, below).
+    authorization_signing_alg_values_supported: ctx.keys.algs,
     grant_types_supported: grantTypesSupported(ctx),
     // RFC 8414 §2: revocation (RFC 7009) and introspection (RFC 7662) endpoints and how clients authenticate there.
     revocation_endpoint: endpoint(ctx, '/revoke'),
@@ -76,6 +79,9 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
   if (ctx.config.profile === 'fapi2' && !faults.on('fapi-discovery-lists-rs256')) {
     doc.id_token_signing_alg_values_supported = ctx.keys.algs.filter((a) => FAPI_ALGS.includes(a));
     doc.token_endpoint_auth_signing_alg_values_supported = FAPI_ALGS;
+    doc.authorization_signing_alg_values_supported = ctx.keys.algs.filter((a) => FAPI_ALGS.includes(a));
+    // RFC 9701 §7 under FAPI 2.0 MS §5.5.1 / SP §5.4.1: introspection JWTs are signed with PS256.
+    doc.introspection_signing_alg_values_supported = ['PS256'];
   }
   // RFC 9207 §3: advertise that authorization responses carry iss.
   if (faults.on('discovery-omit-iss-supported')) delete doc.authorization_response_iss_parameter_supported;

@@ -120,7 +120,7 @@ async function deny(ctx: ProviderContext, req: FastifyRequest, reply: FastifyRep
   annotate(req, { error: err.error });
   // (fault consent-deny-error-page: the denial stops on an OP error page, the client never hears of it)
   if (ctx.faults.on('consent-deny-error-page')) return sendErrorPage(req, reply, err);
-  return sendAuthorizationResponse(ctx, reply, ia.request.redirectUri, { error: err.error, error_description: err.message }, ia.request.state, ia.request.responseMode);
+  return sendAuthorizationResponse(ctx, reply, ia.request.redirectUri, { error: err.error, error_description: err.message }, ia.request.state, ia.request.responseMode, ia.request.clientId);
 }
 
 // An interaction completes once: it is removed before the code is issued.

@@ -106,6 +106,12 @@ async function signResponse(ctx: ProviderContext, caller: string, body: Record<s
   if (ctx.faults.on('introspect-jwt-unsigned')) {
     return new UnsecuredJWT(claims).setIssuer(ctx.issuer).setAudience(caller).setIssuedAt().encode();
   }
-  const key = ctx.keys.forAlg('RS256');
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'token-introspection+jwt' }).setIssuer(ctx.issuer).setAudience(caller).setIssuedAt().sign(key.privateKey);
+  // RFC 9701 §5: RS256 by default; FAPI 2.0 SP §5.4.1 (MS §5.5.1): PS256 for the fapi2 profile.
+  // (fault introspect-jwt-fapi-rs256: RS256 under fapi2 too).
+  const key = ctx.keys.forAlg(ctx.config.profile === 'fapi2' && !ctx.faults.on('introspect-jwt-fapi-rs256') ? 'PS256' : 'RS256');
+  // RFC 9701 §5: typ token-introspection+jwt (fault introspect-jwt-wrong-typ: a plain JWT),
+  // aud the caller (fault introspect-jwt-wrong-aud: another client).
+  const typ = ctx.faults.on('introspect-jwt-wrong-typ') ? 'JWT' : 'token-introspection+jwt';
+  const aud = ctx.faults.on('introspect-jwt-wrong-aud') ? `${caller}-other` : caller;
+  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).setIssuer(ctx.issuer).setAudience(aud).setIssuedAt().sign(key.privateKey);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   introspectionDescribesToken,
+  introspectionJwtFapiAlg,
   introspectionJwtResponseValid,
   introspectionResponseMatchesSchema,
   revocationErrorMatchesSchema,
@@ -82,5 +83,18 @@ describe('revocationErrorMatchesSchema', () => {
     expectFail(revocationErrorMatchesSchema({ status: 401, contentType: 'application/json', json: { error: 'invalid_request' } }));
     expectFail(revocationErrorMatchesSchema({ status: 200, contentType: 'application/json', json: {} }));
     for (const h of HOSTILE) expectFail(revocationErrorMatchesSchema({ status: 400, contentType: 'application/json', json: h }));
+  });
+});
+
+describe('introspectionJwtFapiAlg (FAPI 2.0 SP §5.4.1)', () => {
+  const jwt = { status: 200, contentType: 'application/token-introspection+jwt', verified: true, issuer: 'https://as.example.com', clientId: 'app', now: 1700000000, claims: { iss: 'https://as.example.com', aud: 'app', iat: 1700000000, token_introspection: { active: true } } };
+  it('passes PS256, ES256 and EdDSA', () => {
+    for (const alg of ['PS256', 'ES256', 'EdDSA']) expectPass(introspectionJwtFapiAlg({ ...jwt, header: { alg, typ: 'token-introspection+jwt' } }));
+  });
+  it('fails RS256, none and a body that is no JWS', () => {
+    expectFail(introspectionJwtFapiAlg({ ...jwt, header: { alg: 'RS256' } }), /PS256/);
+    expectFail(introspectionJwtFapiAlg({ ...jwt, header: { alg: 'none' } }));
+    expectFail(introspectionJwtFapiAlg({ ...jwt, header: null, claims: null }));
+    for (const h of HOSTILE) expectFail(introspectionJwtFapiAlg(h as never));
   });
 });

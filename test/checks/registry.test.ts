@@ -117,6 +117,16 @@ const EXPECTED: Record<string, string> = {
   introspectionCertificateBinding: 'RFC8705-3.2-introspection-cnf',
   metadataAdvertisesBoundTokens: 'RFC8705-3.3-metadata',
   mtlsEndpointAliasesValid: 'RFC8705-5-aliases',
+  jarmResponseInMode: 'JARM-2.3-response-mode',
+  jarmResponseSigned: 'JARM-2.2-signed',
+  jarmResponseIss: 'JARM-2.1-iss',
+  jarmResponseAud: 'JARM-2.1-aud',
+  jarmResponseExp: 'JARM-2.1-exp',
+  jarmResponseLifetime: 'JARM-2.1-lifetime',
+  jarmResponseParams: 'JARM-2.1-params',
+  jarmParamsOnlyInJwt: 'FAPI2MS-5.4.1-iss-inside',
+  jarmFapiAlg: 'FAPI2SP-5.4.1-jarm-alg',
+  introspectionJwtFapiAlg: 'FAPI2SP-5.4.1-introspection-alg',
 };
 
 describe('check registry', () => {

@@ -32,7 +32,7 @@ import { redisUnavailableReason } from '../../harness/engine/redis-server.ts';
  */
 const NO_REDIS = redisUnavailableReason();
 const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instance']);
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'device', 'ciba', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
 
 /**
  * Step kinds that make a module slow (a browser, a wait, polling at the provider's interval): such

@@ -17,6 +17,7 @@ import { TLS_PROBES } from './tls-probes.ts';
 import { CIBA_PING_PROBES } from './ciba-ping-probes.ts';
 import { RAR_PROBES } from './rar-probes.ts';
 import { MTLS_PROBES } from './mtls-probes.ts';
+import { JARM_PROBES } from './jarm-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -65,6 +66,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...CIBA_PING_PROBES,
   ...RAR_PROBES,
   ...MTLS_PROBES,
+  ...JARM_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);
@@ -291,6 +293,22 @@ const PROBES: Record<FaultId, Probe> = {
     const t = await bc.ccToken(op);
     const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
     rule(decodeProtectedHeader(r.text).alg).toBe('none');
+  } },
+  // The fapi2 profile signs introspection JWTs with PS256 (its clients here stay on the default rules).
+  'introspect-jwt-fapi-rs256': { config: { ...bc.CC_CONFIG, profile: 'fapi2', clients: (bc.CC_CONFIG.clients as Record<string, unknown>[]).map((c) => ({ ...c, profile: 'default' })) }, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    rule(decodeProtectedHeader(r.text).alg).toBe('RS256');
+  } },
+  'introspect-jwt-wrong-typ': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    rule(decodeProtectedHeader(r.text).typ).not.toBe('token-introspection+jwt');
+  } },
+  'introspect-jwt-wrong-aud': { config: bc.CC_CONFIG, run: async (op) => {
+    const t = await bc.ccToken(op);
+    const r = await bc.introspect(op, { token: t.json.access_token as string }, { ...bc.authOf(bc.SERVICE), accept: 'application/token-introspection+jwt' });
+    rule(decodeJwt(r.text).aud).not.toBe(bc.SERVICE.client_id);
   } },
   'register-accepts-bad-redirect-uri': { config: { registration: { enabled: true } }, run: async (op) => {
     rule((await bc.registration(`${op.issuer}/register`, 'POST', { redirect_uris: ['https://app.example/cb#frag'] })).status).toBe(201);

@@ -9,6 +9,7 @@ import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
 import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, STRINGS, USER } from './options.ts';
+import { jarmModeOf, jarmVariantMode, judgeJarm } from './jarm.ts';
 
 export function pkcePair(method: string, length?: number): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
@@ -158,8 +159,10 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const user = run.user((w.user as string) ?? 'main');
   const pkce = pkcePair((w.pkce as string) ?? 'S256', w.pkce_verifier_length as number | undefined);
   const redirectUri = typeof w.redirect_uri_variant === 'string' ? redirectUriVariant(client.redirect_uri, w.redirect_uri_variant) : ((w.redirect_uri as string) ?? client.redirect_uri);
-  // with.response_mode: the response is asked for, and decoded, in that mode only.
-  const mode = w.response_mode as ResponseMode | undefined;
+  // with.response_mode: the response is asked for, and decoded, in that mode only (a JARM mode:
+  // from the JWT, steps/jarm.ts; under the plan variant response_mode: jarm, "jwt" by default).
+  const asked = (w.response_mode as string | undefined) ?? jarmVariantMode(run);
+  const mode = ['query', 'fragment', 'form_post'].includes(asked as string) ? (asked as ResponseMode) : undefined;
   const params = shapeParams(
     {
       response_type: 'code',
@@ -170,7 +173,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
       nonce: randomToken(16),
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
-      response_mode: mode,
+      response_mode: asked,
     },
     w,
   );
@@ -211,10 +214,15 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
 
   const sentTo = sent.redirect_uri ?? client.redirect_uri;
   const atClient = landing.kind === 'redirect' && baseOf(landing.url) === baseOf(sentTo);
-  const response = landing.kind === 'redirect' ? (mode ? decodeInMode(landing.url, landing.form, mode) : responseParams(landing.url, landing.form)) : undefined;
+  let response = landing.kind === 'redirect' ? (mode ? decodeInMode(landing.url, landing.form, mode) : responseParams(landing.url, landing.form)) : undefined;
   const hop = landing.kind === 'redirect' ? undefined : landing.hop.id;
-  const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
   const e = step.expect;
+  // JARM (JARM §2.4): the response parameters are the verified JWT's claims.
+  const jarm = jarmModeOf(run, w.response_mode, pushed?.params);
+  if (jarm && atClient && landing.kind === 'redirect' && !e?.page) {
+    response = (await judgeJarm(run, step.id!, landing, jarm, { clientId: client.client_id, sentState: sent.state, fapi: w.jarm_profile === 'fapi2' })) ?? response;
+  }
+  const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
 
   if (e?.page) {
     expectOpPage(run, step, landing, e.page);
@@ -267,7 +275,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   if (!codeFinding.ok) throw new StepAbort('the authorization response has no code');
 }
 
-/** `with` of `authorize` (read above: client, user, pkce, pkce_verifier_length, verifier_at_token, redirect_uri, redirect_uri_variant, response_mode, scope, id_token_hint, request_object, par, method, params, drop). */
+/** `with` of `authorize` (read above: client, user, pkce, pkce_verifier_length, verifier_at_token, redirect_uri, redirect_uri_variant, response_mode, jarm_profile, scope, id_token_hint, request_object, par, method, params, drop). */
 export const authorizeOptions = options({
   client: CLIENT,
   user: USER,
@@ -282,6 +290,7 @@ export const authorizeOptions = options({
   pkce_verifier_length: { type: 'integer', minimum: 1, maximum: 200, description: 'the code_verifier\'s length in characters (RFC 7636 §4.1: 43 to 128)' },
   verifier_at_token: { ...enumOf('challenge'), description: 'challenge: the token step sends the code_challenge as code_verifier (a plain downgrade)' },
   redirect_uri_variant: { ...enumOf('extra-path', 'path-prefix', 'subdomain', 'extra-query', 'fragment', 'percent-encoded', 'userinfo', 'port', 'http'), description: 'the client\'s redirect_uri altered (RFC 9700 §4.1.3): a matcher that is not an exact string comparison may accept it' },
-  response_mode: { ...enumOf('query', 'fragment', 'form_post'), description: 'response_mode sent; the response is decoded in that mode only (query, fragment, or the form POST body)' },
+  response_mode: { ...enumOf('query', 'fragment', 'form_post', 'jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt'), description: 'response_mode sent; the response is decoded in that mode only (query, fragment, or the form POST body; a JARM mode: the verified response JWT\'s claims)' },
+  jarm_profile: { ...enumOf('fapi2'), description: 'fapi2: a JARM response is also judged by the FAPI 2.0 rules (PS256/ES256/EdDSA, no parameter beside the JWT)' },
   ...SHAPE_PARAMS,
 });

@@ -10,6 +10,7 @@ import { formEncode } from '../http.ts';
 import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
 import { htmlMatchesPage } from '../page-match.ts';
 import { pkcePair } from './authorize.ts';
+import { jarmVariantMode } from './jarm.ts';
 import { assertionAudience, clientAuthentication, reissueAssertion, type AssertionOptions } from './token.ts';
 import { ASSERTION, CERT, CLIENT, DPOP, enumOf, HTTP_METHOD, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
@@ -36,6 +37,8 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
       nonce: randomToken(16),
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
+      // The plan variant response_mode: jarm pushes response_mode=jwt (steps/jarm.ts).
+      response_mode: jarmVariantMode(run),
     },
     w,
   );

@@ -7,7 +7,8 @@
 // client (the plan client role; default the token's client), auth: none (send no credentials),
 // hint (token_type_hint), params / drop / headers (as every step).
 // bearer_from (introspect: authenticate with that token step's access token instead).
-// introspect: format: jwt (Accept: application/token-introspection+jwt, RFC 9701), active:
+// introspect: format: jwt (Accept: application/token-introspection+jwt, RFC 9701; jwt_profile:
+// fapi2 adds the FAPI 2.0 algorithm check), active:
 // true | false (what the answer must say; a module's expect.cite names the rule), members (what
 // an active answer must carry, e.g. [scope, client_id]), after_expiry: true (first wait out the
 // token's own expires_in, plus the margin wait.ts uses; refused when over 60 s).
@@ -16,6 +17,7 @@ import {
   INTROSPECTION_JWT_TYPE,
   introspectionCertificateBinding,
   introspectionDescribesToken,
+  introspectionJwtFapiAlg,
   introspectionJwtResponseValid,
   introspectionResponseMatchesSchema,
   revocationErrorMatchesSchema,
@@ -137,7 +139,10 @@ async function judgeJwt(run: ModuleRun, step: StepDef, res: RecordedResponse, cl
       error = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
     }
   }
-  run.add(introspectionJwtResponseValid({ status: res.status, contentType: res.headers['content-type'], header, claims, verified, error, issuer: run.ctx.issuer, clientId, now: nowSeconds() }, exId));
+  const e = { status: res.status, contentType: res.headers['content-type'], header, claims, verified, error, issuer: run.ctx.issuer, clientId, now: nowSeconds() };
+  run.add(introspectionJwtResponseValid(e, exId));
+  // with.jwt_profile: fapi2: FAPI 2.0 SP §5.4.1 algorithms too.
+  if ((step.with ?? {}).jwt_profile === 'fapi2') run.add(introspectionJwtFapiAlg(e, exId));
   return claims?.token_introspection;
 }
 
@@ -175,6 +180,7 @@ export const revokeOptions = options({ ...TOKEN_MANAGEMENT });
 export const introspectOptions = options({
   ...TOKEN_MANAGEMENT,
   format: enumOf('jwt'),
+  jwt_profile: { ...enumOf('fapi2'), description: 'fapi2: the JWT response is also judged by FAPI 2.0 SP §5.4.1 (PS256, ES256, EdDSA)' },
   active: BOOLEAN,
   members: STRINGS,
   after_expiry: BOOLEAN,
