@@ -233,7 +233,6 @@ export function reportDef(u: Unit): ModuleDef & { module?: string; combination?:
 /** The log of provider group g: provider.log for the first, provider-2.log… for the others. */
 export const providerLog = (runDir: string, g: number): string => join(runDir, g === 0 ? 'provider.log' : `provider-${g + 1}.log`);
 
-
 export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<number> {
   const err = (line: string) => process.stderr.write(`touchstone: ${line}\n`);
   // --json: stdout carries the summary alone, everything a person reads goes to stderr.

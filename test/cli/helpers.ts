@@ -1,4 +1,5 @@
 // Spawning the CLI the way a user does: `node harness/cli.ts …` from the repo root.
+import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,4 +70,13 @@ export function filesContaining(dir: string, needles: string[]): [string, string
   };
   walk(dir);
   return hits;
+}
+
+/** Signing keys for a reference provider config (`provider.config.keys`), made once per test file:
+ *  each provider the file starts then makes no RSA keys (slow on a loaded machine), as the fault self-test does. */
+export function signingKeys(prefix = 'test'): Record<string, unknown>[] {
+  return (['RS256', 'PS256', 'ES256'] as const).map((alg) => ({
+    ...(alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 })).privateKey.export({ format: 'jwk' }),
+    alg, kid: `${prefix}-${alg.toLowerCase()}`, use: 'sig',
+  }));
 }

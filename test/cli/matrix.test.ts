@@ -6,18 +6,13 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
-import { cli, tempDir, variantOfDefaultPlan, type CliResult } from './helpers.ts';
+import { cli, signingKeys, tempDir, variantOfDefaultPlan, type CliResult } from './helpers.ts';
 import type { RunSummary } from '../../harness/core/types.ts';
 
 const MODULES = ['discovery', 'userinfo-get', 'pkce-plain-refused'];
 const BASIC = 'client_auth=client_secret_basic';
 const POST = 'client_auth=client_secret_post';
-/** Signing keys made once (as the fault self-test does): each provider starts without making RSA keys. */
-const keys = (['RS256', 'PS256', 'ES256'] as const).map((alg) => ({
-  ...(alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 })).privateKey.export({ format: 'jwk' }),
-  alg, kid: `matrix-${alg.toLowerCase()}`, use: 'sig',
-}));
+const keys = signingKeys('matrix');
 const plan = variantOfDefaultPlan('matrix-test', (p) => {
   p.name = 'matrix-test';
   p.provider.config.keys = keys;

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, lines, tempDir, variantOfDefaultPlan, type CliResult } from './helpers.ts';
+import { cli, lines, signingKeys, tempDir, variantOfDefaultPlan, type CliResult } from './helpers.ts';
 import type { RunSummary } from '../../harness/core/types.ts';
 
 // Two browser code flows, four without a browser; catalog order differs from this order.
@@ -12,6 +12,8 @@ const MODULES = ['discovery', 'jwks', 'userinfo-get', 'code-reuse', 'rp-logout-d
 const plan = variantOfDefaultPlan('shard-test', (p) => {
   p.name = 'shard-test';
   p.modules = MODULES;
+  // Five providers start at once: with keys given, none makes RSA keys (slow on a shared machine).
+  p.provider.config.keys = signingKeys('shard');
   delete p.expected_failures;
 });
 const dir = tempDir('touchstone-shard-');
