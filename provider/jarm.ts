@@ -30,7 +30,9 @@ const LIFETIME = 300;
 export function jarmAlg(ctx: ProviderContext, client: ClientConfig | undefined): SigningAlg {
   if (!client) return 'RS256';
   if (isFapi(ctx, client) && ctx.faults.on('jarm-fapi-rs256')) return 'RS256';
-  return client.authorization_signed_response_alg ?? (isFapi(ctx, client) ? client.id_token_signed_response_alg : 'RS256');
+  // (The config refuses HS256 ID Tokens for FAPI clients, so their ID Token alg is a signing alg.)
+  const idAlg = client.id_token_signed_response_alg;
+  return client.authorization_signed_response_alg ?? (isFapi(ctx, client) && idAlg !== 'HS256' ? idAlg : 'RS256');
 }
 
 /**

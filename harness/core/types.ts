@@ -241,7 +241,7 @@ export interface Plan {
   file?: string;
   /** A plan listing several values for a variant: its combinations (harness/plan/matrix.ts); the
    *  plan's own fields are those of the first combination. */
-  matrix?: import('../plan/matrix.ts').PlanMatrix;
+  matrix?: PlanMatrix;
 }
 
 // ---------------------------------------------------------------- modules and flows
@@ -409,4 +409,20 @@ export interface ThreatRow {
 export interface ThreatReport {
   counts: Record<ThreatVerdict, number>;
   table: ThreatRow[];
+}
+
+/** One combination of a variant matrix (harness/plan/matrix.ts expands a plan into them). */
+export interface Combination {
+  /** `name=value,name=value` over the variants with several values; "" for a plan without a matrix. */
+  key: string;
+  /** The values of those variants in this combination. */
+  variants: Record<string, string>;
+  /** The concrete plan of this combination (scalar variants, overrides merged). */
+  plan: Plan;
+}
+
+export interface PlanMatrix {
+  /** Each variant the plan lists several values for, with the values in the plan's order. */
+  dimensions: Record<string, string[]>;
+  combinations: Combination[];
 }

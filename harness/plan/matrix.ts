@@ -7,22 +7,10 @@
 // values, `client_auth=mtls,sender_constrain=dpop`, and a module's result in it by
 // `<module id>[<combination>]` (unit ids). A plan without a list is one combination named "" and
 // its ids are the module ids, as before.
-import type { ModuleDef, Plan } from '../core/types.ts';
+import type { Combination, ModuleDef, Plan, PlanMatrix } from '../core/types.ts';
 
-export interface Combination {
-  /** `name=value,name=value` over the variants with several values; "" for a plan without a matrix. */
-  key: string;
-  /** The values of those variants in this combination. */
-  variants: Record<string, string>;
-  /** The concrete plan of this combination (scalar variants, overrides merged). */
-  plan: Plan;
-}
+export type { Combination, PlanMatrix };
 
-export interface PlanMatrix {
-  /** Each variant the plan lists several values for, with the values in the plan's order. */
-  dimensions: Record<string, string[]>;
-  combinations: Combination[];
-}
 
 /** Lists an override adds to (the others replace what they override). The fields an override may
  *  set are in plan.schema.json (`matrix`). */
