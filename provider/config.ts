@@ -35,6 +35,10 @@ export interface ClientConfig {
   profile?: Profile;
   /** RFC 9126 §6: this client must use PAR (absent: the provider's setting). */
   require_pushed_authorization_requests?: boolean;
+  /** OIDC Registration §2: the alg of this client's request objects; `none` lets it send unsigned ones (OIDC Core §6.1). */
+  request_object_signing_alg?: string;
+  /** RFC 9101 §10.6: every authorization request of this client must be a signed request object. */
+  require_signed_request_object?: boolean;
 }
 
 /** `fapi2`: the FAPI 2.0 Security Profile rules (provider/fapi.ts) on top of OAuth / OIDC. */

@@ -66,7 +66,7 @@ const DEFS = [
   { id: 'id-token-hint-ignored', breaks: 'OIDCC-3.1.2.1-id-token-hint-other-user', description: 'id_token_hint naming another End-User is ignored: prompt=none answers with a code for the session\'s End-User.' },
   { id: 'claims-parameter-ignored', breaks: 'OIDCC-5.5.1-essential', description: 'The claims request parameter is validated, then ignored (discovery still says it is supported).' },
   { id: 'scope-claims-missing', breaks: 'OIDCC-5.4-scope-claims', description: 'The profile, email, address and phone scopes release no claims at UserInfo.' },
-  { id: 'request-object-silently-ignored', breaks: 'OIDCC-6-request-object', description: 'request and request_uri are ignored instead of refused with request_not_supported / request_uri_not_supported.' },
+  { id: 'request-object-silently-ignored', breaks: 'OIDCC-6-request-object', description: 'request (by value) and request_uri (by reference, unsupported) are ignored: the request is served from the parameters outside them instead of used or refused with request_uri_not_supported.' },
   { id: 'sign-with-unpublished-key', breaks: 'OIDCC-10.1.1-rotation', description: 'After a key rotation the new key signs at once and reaches the JWKS only publish_ahead seconds later.' },
   { id: 'refuse-id-token-hint', breaks: 'OIDCC-3.1.2.1-id-token-hint', description: 'A valid id_token_hint (our own ID Token for the logged-in End-User) is refused with invalid_request.' },
   { id: 'omit-auth-time', breaks: 'OIDCC-2-auth-time', description: 'ID Tokens carry no auth_time, even when max_age was sent.' },
@@ -190,6 +190,13 @@ const DEFS = [
   { id: 'ciba-request-object-skip-signature', breaks: 'CIBA-7.1.1-signature', description: 'Signed authentication requests are read without verifying the signature (alg none and other keys accepted).' },
   { id: 'ciba-request-object-ignore-aud-iss', breaks: 'CIBA-7.1.1-aud-iss', description: 'The request object aud and iss are not checked.' },
   { id: 'ciba-request-object-ignore-claims', breaks: 'CIBA-7.1.1-claims', description: 'The request object exp, iat, nbf and jti are neither required nor checked.' },
+  // Request objects (JAR, provider/request-object.ts), at /authorize and inside pushed requests.
+  { id: 'jar-skip-signature', breaks: 'RFC9101-6.2-signature', description: 'Request objects are read without verifying the signature (alg none, a broken signature and another client\'s key are accepted).' },
+  { id: 'jar-outer-params-win', breaks: 'RFC9101-6.3-request-only', description: 'Parameters sent outside a request object (in the PAR body, or beside its request_uri at /authorize) override those inside it.' },
+  { id: 'jar-accept-unsigned-when-required', breaks: 'RFC9101-10.5-require-signed', description: 'A client registered with require_signed_request_object is served without a request object.' },
+  { id: 'jar-ignore-aud', breaks: 'FAPI2MS-5.3.2-aud', description: 'A fapi2 client\'s request object aud is not checked (missing or another audience is accepted).' },
+  { id: 'jar-ignore-lifetime', breaks: 'FAPI2MS-5.3.2-lifetime', description: 'A fapi2 client\'s request object may lack exp or nbf, live longer than 60 minutes, or carry an nbf older than 60 minutes.' },
+  { id: 'discovery-omit-request-object', breaks: 'RFC9101-10.5-metadata', description: 'Discovery says request_parameter_supported false and lists no request_object_signing_alg_values_supported, though request objects are taken.' },
   { id: 'discovery-omit-ciba', breaks: 'CIBA-4-metadata', description: 'Discovery omits backchannel_authentication_endpoint and backchannel_token_delivery_modes_supported.' },
   // ---- response schemas (issue 12): a REQUIRED member left out of an otherwise correct response
   { id: 'token-response-omit-token-type', breaks: 'RFC6749-5.1-response', description: 'Successful token responses carry no token_type.' },
