@@ -22,3 +22,4 @@ export * from './security.ts';
 export * from './response-mode.ts';
 export * from './discovery-honesty.ts';
 export * from './tls.ts';
+export * from './jar.ts';

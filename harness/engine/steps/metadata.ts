@@ -3,6 +3,7 @@ import {
   discoveryAdvertisesIssParameter,
   discoveryHasEndSessionEndpoint,
   discoveryIssuerMatches,
+  discoveryAdvertisesRequestObjects,
   discoveryMatchesFapi2Profile,
   discoveryMatchesSchema,
   jwksHasNoPrivateMembers,
@@ -32,6 +33,8 @@ export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
   if (extra.includes('end-session')) run.add(discoveryHasEndSessionEndpoint(metadata, ex.id));
   // The FAPI 2.0 overlay: profile findings apart from the base discovery schema's.
   if (extra.includes('fapi2')) run.add(discoveryMatchesFapi2Profile(metadata, ex.id));
+  // RFC 9101 §10.5: request objects are advertised.
+  if (extra.includes('request-object')) run.add(discoveryAdvertisesRequestObjects(metadata, ex.id));
   if (!res.json || typeof res.json !== 'object' || Array.isArray(res.json)) throw new StepAbort(`discovery did not return a JSON object (HTTP ${res.status})`);
   run.discovery = res.json as Metadata;
 }
@@ -79,7 +82,7 @@ export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] 
 }
 
 /** `with` of `discover`. */
-export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2') });
+export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2', 'request-object') });
 /** `with` of `oauth-metadata`: none. */
 export const oauthMetadataOptions = options({});
 /** `with` of `jwks`. */
