@@ -119,6 +119,8 @@ export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
   {
     client_id: 'touchstone-client-2', client_secret: 'touchstone-secret-2', token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://client2.example/cb'], post_logout_redirect_uris: ['https://client2.example/logged-out'], id_token_signed_response_alg: 'PS256',
+    // OIDC Core §6.1: registered for unsigned request objects (alg none), which it may send by value.
+    request_object_signing_alg: 'none',
   },
   {
     client_id: 'touchstone-post', client_secret: 'touchstone-secret-post', token_endpoint_auth_method: 'client_secret_post',

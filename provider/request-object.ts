@@ -107,6 +107,7 @@ async function verifyRequestObject(ctx: ProviderContext, client: ClientConfig, j
 // RFC 7519 §4.1.4 / §4.1.5: not expired, not before nbf. FAPI 2.0 MS §5.3.2: exp and nbf required,
 // exp - nbf at most 60 minutes, nbf at most 60 minutes in the past (fault jar-ignore-lifetime).
 function checkTimes(ctx: ProviderContext, claims: Record<string, unknown>, fapi: boolean): void {
+  if (fapi && ctx.faults.on('jar-ignore-lifetime')) return;
   const now = Math.floor(Date.now() / 1000);
   const { exp, nbf } = claims;
   for (const [name, v] of [['exp', exp], ['nbf', nbf], ['iat', claims.iat]] as const) {
@@ -114,7 +115,7 @@ function checkTimes(ctx: ProviderContext, claims: Record<string, unknown>, fapi:
   }
   if (typeof exp === 'number' && exp <= now - SKEW) throw new InvalidRequestObject('the request object has expired (exp)');
   if (typeof nbf === 'number' && nbf > now + SKEW) throw new InvalidRequestObject('the request object is not valid yet (nbf)');
-  if (!fapi || ctx.faults.on('jar-ignore-lifetime')) return;
+  if (!fapi) return;
   if (typeof exp !== 'number') throw new InvalidRequestObject('the request object must carry exp');
   if (typeof nbf !== 'number') throw new InvalidRequestObject('the request object must carry nbf');
   if (exp - nbf > FAPI_MAX) throw new InvalidRequestObject('the request object lives more than 60 minutes (exp - nbf)');
