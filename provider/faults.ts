@@ -196,6 +196,8 @@ const DEFS = [
   { id: 'jar-accept-unsigned-when-required', breaks: 'RFC9101-10.5-require-signed', description: 'A client registered with require_signed_request_object is served without a request object.' },
   { id: 'jar-ignore-aud', breaks: 'FAPI2MS-5.3.2-aud', description: 'A fapi2 client\'s request object aud is not checked (missing or another audience is accepted).' },
   { id: 'jar-ignore-lifetime', breaks: 'FAPI2MS-5.3.2-lifetime', description: 'A fapi2 client\'s request object times are not checked: it may lack exp or nbf, be expired, live longer than 60 minutes, or carry an nbf older than 60 minutes.' },
+  { id: 'jar-accept-rs256', breaks: 'FAPI2SP-5.4.1-request-object-algs', description: 'A fapi2 client\'s request object signed with RS256 is accepted.' },
+  { id: 'jar-refuse-nbf-skew', breaks: 'FAPI2SP-5.3.2.1-request-object-nbf-skew', description: 'A request object with nbf a few seconds in the future is refused (no clock-skew tolerance).' },
   { id: 'discovery-omit-request-object', breaks: 'RFC9101-10.5-metadata', description: 'Discovery says request_parameter_supported false and lists no request_object_signing_alg_values_supported, though request objects are taken.' },
   { id: 'discovery-omit-ciba', breaks: 'CIBA-4-metadata', description: 'Discovery omits backchannel_authentication_endpoint and backchannel_token_delivery_modes_supported.' },
   // ---- response schemas (issue 12): a REQUIRED member left out of an otherwise correct response

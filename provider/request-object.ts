@@ -28,7 +28,8 @@ const ENVELOPE = ['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sub'];
 
 /** The request object algorithms a client may use (FAPI 2.0 SP §5.4.1: no RS256 for a fapi2 client). */
 export function requestObjectAlgs(ctx: ProviderContext, client: ClientConfig): string[] {
-  return isFapi(ctx, client) ? FAPI_ALGS : REQUEST_OBJECT_ALGS;
+  // (fault jar-accept-rs256: RS256 too for a fapi2 client)
+  return isFapi(ctx, client) && !ctx.faults.on('jar-accept-rs256') ? FAPI_ALGS : REQUEST_OBJECT_ALGS;
 }
 
 /**
@@ -82,8 +83,9 @@ async function verifyRequestObject(ctx: ProviderContext, client: ClientConfig, j
   }
   const fapi = isFapi(ctx, client);
   if (alg === 'none') {
-    // OIDC Core §6.1: unsigned only for a client that registered for it (never under FAPI 2.0).
-    const allowed = client.request_object_signing_alg === 'none' && !fapi;
+    // OIDC Core §6.1: unsigned only for a client that registered for it (never under FAPI 2.0, nor
+    // for a client registered with require_signed_request_object, RFC 9101 §10.5).
+    const allowed = client.request_object_signing_alg === 'none' && !client.require_signed_request_object && !fapi;
     if (!allowed && !f.on('jar-skip-signature')) throw new InvalidRequestObject('the request object must be signed (alg none is not accepted for this client)');
   } else if (!f.on('jar-skip-signature')) {
     const algs = requestObjectAlgs(ctx, client);
@@ -114,7 +116,9 @@ function checkTimes(ctx: ProviderContext, claims: Record<string, unknown>, fapi:
     if (v !== undefined && typeof v !== 'number') throw new InvalidRequestObject(`request object ${name} must be a number`);
   }
   if (typeof exp === 'number' && exp <= now - SKEW) throw new InvalidRequestObject('the request object has expired (exp)');
-  if (typeof nbf === 'number' && nbf > now + SKEW) throw new InvalidRequestObject('the request object is not valid yet (nbf)');
+  // FAPI 2.0 SP §5.3.2.1: up to 10 s ahead is clock skew (fault jar-refuse-nbf-skew: none tolerated).
+  const skew = ctx.faults.on('jar-refuse-nbf-skew') ? 0 : SKEW;
+  if (typeof nbf === 'number' && nbf > now + skew) throw new InvalidRequestObject('the request object is not valid yet (nbf)');
   if (!fapi) return;
   if (typeof exp !== 'number') throw new InvalidRequestObject('the request object must carry exp');
   if (typeof nbf !== 'number') throw new InvalidRequestObject('the request object must carry nbf');

@@ -1,6 +1,6 @@
 // Probes for the request object (JAR, RFC 9101) fault switches (spread into PROBES of
 // faults.test.ts): each passes against a provider with its fault on and fails without it.
-import { SignJWT } from 'jose';
+import { exportJWK, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { rule, type Probe } from './probe.ts';
 import type { FaultId } from '../../provider/faults.ts';
@@ -57,6 +57,16 @@ export const JAR_PROBES = {
     const now = Math.floor(Date.now() / 1000);
     const { jwt } = await requestObject(op, { exp: now + 4200 });
     rule((await pushRo(op, jwt)).status).toBe(201);
+  } },
+  'jar-accept-rs256': { config, run: async (op) => {
+    const [main] = await clientKeys();
+    const rs = { ...main, alg: 'RS256', privateKey: (await importJWK(await exportJWK(main.privateKey), 'RS256')) as CryptoKey };
+    const { jwt } = await requestObject(op, {}, rs);
+    rule((await pushRo(op, jwt)).status).toBe(201);
+  } },
+  'jar-refuse-nbf-skew': { config, run: async (op) => {
+    const { jwt } = await requestObject(op, { nbf: Math.floor(Date.now() / 1000) + 8 });
+    rule((await pushRo(op, jwt)).status).toBe(400);
   } },
   'discovery-omit-request-object': { config, run: async (op) => {
     const d = await getJson(`${op.issuer}/.well-known/openid-configuration`);

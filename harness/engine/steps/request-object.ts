@@ -10,7 +10,7 @@ import { StepAbort } from '../module-run.ts';
 import { CLIENT, enumOf, STRINGS } from './options.ts';
 
 /** `with.request_object`: claims to set (null removes) or drop, another plan client's key, alg none, a broken signature, parameters outside. */
-export interface RequestObjectEdit { set?: Record<string, unknown>; drop?: string[]; sign_with?: string; alg?: 'none'; corrupt_signature?: boolean; outside?: Record<string, string> }
+export interface RequestObjectEdit { set?: Record<string, unknown>; drop?: string[]; sign_with?: string; alg?: 'none' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA'; corrupt_signature?: boolean; outside?: Record<string, string> }
 
 /** The edit of `with.request_object` (true: none), or undefined when no request object is sent. */
 export function requestObjectEdit(v: unknown): RequestObjectEdit | undefined {
@@ -36,15 +36,16 @@ export function requestObjectClaims(client: PlanClient, issuer: string, params: 
   return claims;
 }
 
-/** Sign `claims` with `signer`'s private jwk (its alg, else PS256 / ES256 / EdDSA by key type), or leave them unsigned (alg none). */
+/** Sign `claims` with `signer`'s private jwk (`ro.alg`, else its alg, else PS256 / ES256 / EdDSA by key type), or leave them unsigned (alg none). */
 export async function signRequestObject(signer: PlanClient, claims: Record<string, unknown>, ro: RequestObjectEdit): Promise<string> {
   if (ro.alg === 'none') {
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     return `${enc({ alg: 'none' })}.${enc(claims)}.`;
   }
   if (!signer.jwk) throw new StepAbort(`client ${signer.client_id} has no private jwk to sign the request object with`);
-  const jwk = signer.jwk as JWK;
-  const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
+  const { alg: keyAlg, ...jwk } = signer.jwk as JWK;
+  // ro.alg: another alg for the same key (RS256 with an RSA key registered for PS256).
+  const alg = ro.alg ?? keyAlg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
   const jwt = await new SignJWT(claims).setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) }).sign(await importJWK(jwk, alg));
   if (!ro.corrupt_signature) return jwt;
   const [h, p, sig] = jwt.split('.');
@@ -74,7 +75,7 @@ export function requestObjectOption(outside: boolean): Record<string, unknown> {
       set: { type: 'object', description: 'claims to set (null removes; "+N" / "-N" for exp, iat, nbf are seconds from now)' },
       drop: STRINGS,
       sign_with: CLIENT,
-      alg: enumOf('none'),
+      alg: { ...enumOf('none', 'RS256', 'PS256', 'ES256', 'EdDSA'), description: 'none: unsigned; another alg: the same key signs with it' },
       corrupt_signature: { type: 'boolean' },
       ...(outside ? { outside: { type: 'object', additionalProperties: { type: 'string' }, description: 'parameters also sent outside the request object (RFC 9101 §6.3: the OP ignores them)' } } : {}),
     },
