@@ -87,13 +87,15 @@ async function verifyRequestObject(ctx: ProviderContext, client: ClientConfig, j
     // for a client registered with require_signed_request_object, RFC 9101 §10.5).
     const allowed = client.request_object_signing_alg === 'none' && !client.require_signed_request_object && !fapi;
     if (!allowed && !f.on('jar-skip-signature')) throw new InvalidRequestObject('the request object must be signed (alg none is not accepted for this client)');
-  } else if (!f.on('jar-skip-signature')) {
+  } else {
     const algs = requestObjectAlgs(ctx, client);
     if (typeof alg !== 'string' || !algs.includes(alg)) throw new InvalidRequestObject(`the request object must be signed with one of ${algs.join(', ')} (alg ${String(alg)})`);
     if (client.request_object_signing_alg && client.request_object_signing_alg !== 'none' && client.request_object_signing_alg !== alg) throw new InvalidRequestObject(`this client signs request objects with ${client.request_object_signing_alg}`);
+  }
+  if (alg !== 'none' && !f.on('jar-skip-signature')) {
     if (!client.jwks) throw new InvalidRequestObject('the client has no registered keys to verify a request object with');
     try {
-      await compactVerify(jwt, createLocalJWKSet({ keys: client.jwks.keys as JWK[] }), { algorithms: algs });
+      await compactVerify(jwt, createLocalJWKSet({ keys: client.jwks.keys as JWK[] }), { algorithms: [alg as string] });
     } catch {
       throw new InvalidRequestObject('the request object signature does not verify with the client\'s registered keys');
     }

@@ -67,7 +67,7 @@ export const introspectionClients: Client[] = [
 export const securityReviewClients: Client[] = [
   ...introspectionClients,
   { client_id: 'touchstone-jar', client_secret: 'touchstone-jar-secret', token_endpoint_auth_method: 'client_secret_basic',
-    redirect_uris: ['https://client.example/cb'], grant_types: code, request_object_signing_alg: 'PS256', jwks: { keys: [clientKeys['fapi-main']] } },
+    redirect_uris: ['https://client.example/cb'], grant_types: code, jwks: { keys: [clientKeys['fapi-main']] } },
   { client_id: 'touchstone-jar-required', client_secret: 'touchstone-jar-required-secret', token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://client.example/cb'], grant_types: code, require_signed_request_object: true, jwks: { keys: [clientKeys['fapi-second']] } },
 ];
