@@ -53,6 +53,10 @@ export interface ClientConfig {
   backchannel_client_notification_endpoint?: string;
   /** RFC 9396 §10: the authorization_details types this client may use (absent: every supported type). */
   authorization_details_types?: string[];
+  /** OIDC Registration §2: the alg of this client's request objects; `none` lets it send unsigned ones (OIDC Core §6.1). */
+  request_object_signing_alg?: string;
+  /** RFC 9101 §10.6: every authorization request of this client must be a signed request object. */
+  require_signed_request_object?: boolean;
 }
 
 /** `fapi2`: the FAPI 2.0 Security Profile rules (provider/fapi.ts) on top of OAuth / OIDC. */
@@ -137,6 +141,8 @@ export const DEFAULT_CLIENTS: readonly ClientConfig[] = [
   {
     client_id: 'touchstone-client-2', client_secret: 'touchstone-secret-2', token_endpoint_auth_method: 'client_secret_basic',
     redirect_uris: ['https://client2.example/cb'], post_logout_redirect_uris: ['https://client2.example/logged-out'], id_token_signed_response_alg: 'PS256',
+    // OIDC Core §6.1: registered for unsigned request objects (alg none), which it may send by value.
+    request_object_signing_alg: 'none',
   },
   {
     client_id: 'touchstone-post', client_secret: 'touchstone-secret-post', token_endpoint_auth_method: 'client_secret_post',

@@ -25,3 +25,4 @@ export * from './discovery-honesty.ts';
 export * from './tls.ts';
 export * from './rar.ts';
 export * from './mtls.ts';
+export * from './jar.ts';

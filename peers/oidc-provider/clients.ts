@@ -67,6 +67,15 @@ export const introspectionClients: Client[] = [
     redirect_uris: ['https://client.example/cb'], grant_types: code, id_token_signed_response_alg: 'RS256' },
 ];
 
+/** The security review's clients: the introspection-revocation set and two request object signers (RFC 9101). */
+export const securityReviewClients: Client[] = [
+  ...introspectionClients,
+  { client_id: 'touchstone-jar', client_secret: 'touchstone-jar-secret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], grant_types: code, jwks: { keys: [clientKeys['fapi-main']] } },
+  { client_id: 'touchstone-jar-required', client_secret: 'touchstone-jar-required-secret', token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: ['https://client.example/cb'], grant_types: code, require_signed_request_object: true, jwks: { keys: [clientKeys['fapi-second']] } },
+];
+
 /** Device authorization grant clients (RFC 8628): a public one and a confidential one. */
 export const deviceClients: Client[] = [
   { client_id: 'touchstone-device', token_endpoint_auth_method: 'none', redirect_uris: [], response_types: [],

@@ -60,6 +60,11 @@ export function registration(initialAccessToken: string): Features {
   };
 }
 
+/** Request objects by value (RFC 9101) at /authorize and inside pushed requests (RFC 9126 §3). */
+export function requestObjects(): Features {
+  return { requestObjects: { enabled: true }, pushedAuthorizationRequests: { enabled: true } };
+}
+
 export function deviceFlow(): Features {
   return { deviceFlow: { enabled: true } };
 }

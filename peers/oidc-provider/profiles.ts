@@ -41,6 +41,13 @@ export const profiles: Record<string, Profile> = {
     ttl: { ...code, AccessToken: 3, ClientCredentials: 3 },
     idTokenAlgs: ['HS256'],
   },
+  // The security review: introspection-revocation plus request objects (suite:security-review-jar).
+  'security-review': {
+    clients: clients.securityReviewClients,
+    features: { ...f.oidc(), ...f.clientCredentials(), ...f.introspectionRevocation(), ...f.requestObjects() },
+    scopes: ['api:read', 'api:write', 'introspect'],
+    ttl: { ...code, AccessToken: 3, ClientCredentials: 3 },
+  },
   registration: {
     clients: clients.webClients.slice(0, 1),
     features: { ...f.oidc(), ...f.clientCredentials(), ...f.registration('touchstone-initial-access-token-01') },

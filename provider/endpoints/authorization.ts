@@ -15,6 +15,7 @@ import type { Faults } from '../faults.ts';
 import type { Interaction } from './interaction.ts';
 import { REQUEST_URI_PREFIX, refuseUnpushed, resolvePushedRequest } from '../fapi.ts';
 import { checkDpopJkt } from '../dpop.ts';
+import { InvalidRequestObject, resolveRequestObject } from '../request-object.ts';
 import { firstValues } from './token.ts';
 
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
@@ -34,6 +35,7 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
   let client: ClientConfig;
   let redirectUri: string;
   let pushedUri: string | undefined;
+  let unusable: unknown;
   try {
     refusePost(ctx, req);
     // RFC 6749 §3.1: parameters MUST NOT be repeated; a repeated one is invalid_request (§4.1.2.1)
@@ -46,13 +48,28 @@ export async function authorizationEndpoint(ctx: ProviderContext, req: FastifyRe
     // problems (unknown, expired, another client's, used) are shown on the error page.
     if (params.request_uri?.startsWith(REQUEST_URI_PREFIX)) {
       pushedUri = params.request_uri;
+      const outside = params;
       params = await resolvePushedRequest(ctx, client, pushedUri);
+      // RFC 9101 §6.3 (fault jar-outer-params-win: parameters beside the request_uri override the pushed ones).
+      if (ctx.faults.on('jar-outer-params-win')) params = { ...params, ...Object.fromEntries(Object.entries(outside).filter(([k]) => k !== 'request_uri')) };
+    } else if (!ctx.faults.on('request-object-silently-ignored')) {
+      // RFC 9101 §6: a request object by value stands for the request. When it cannot be used, the
+      // error goes to the redirect_uri sent beside it if that is registered, else to the error page.
+      try {
+        params = await resolveRequestObject(ctx, client, params);
+      } catch (e) {
+        if (!params.redirect_uri || !client.redirect_uris.includes(params.redirect_uri)) throw e;
+        unusable = e;
+      }
+    } else {
+      delete params.request;
     }
     redirectUri = checkRedirectUri(ctx, client, params);
   } catch (e) {
     return redirectOrErrorPage(ctx, req, reply, e);
   }
   try {
+    if (unusable) throw unusable;
     // FAPI 2.0 SP §5.3.2.1 / RFC 9126 §6: clients that must push cannot send a plain request.
     if (!pushedUri) refuseUnpushed(ctx, client);
     const request = validateRequest(ctx, client, redirectUri, params);
@@ -170,11 +187,13 @@ async function checkIdTokenHint(ctx: ProviderContext, hint: string): Promise<str
   return sub;
 }
 
-// OIDC Core §6: request objects are optional; an OP without them MUST say so with the
-// registered error codes (fault request-object-silently-ignored: the request is served without it).
+// OIDC Core §6: request objects by value are taken (provider/request-object.ts resolved them
+// before this point); by reference they are not, and an OP without them MUST say so with the
+// registered error code (fault request-object-silently-ignored: the request is served without it).
 function refuseRequestObjects(ctx: ProviderContext, params: Params): void {
   if (ctx.faults.on('request-object-silently-ignored')) return;
-  if (params.request) throw new OAuthError('request_not_supported', 'the request parameter is not supported');
+  // RFC 9101 §4: a request object does not itself carry request or request_uri.
+  if (params.request) throw new InvalidRequestObject('a request object must not contain a request parameter');
   if (params.request_uri) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported');
 }
 

@@ -6,6 +6,7 @@ import { grantTypesSupported } from './token.ts';
 import { FAPI_ALGS } from '../fapi.ts';
 import { mtlsEnabled, mtlsMetadata, MTLS_AUTH_METHODS } from '../mtls.ts';
 import { RESPONSE_MODES } from '../authorization-response.ts';
+import { REQUEST_OBJECT_ALGS } from '../request-object.ts';
 
 export function metadata(ctx: ProviderContext): Record<string, unknown> {
   const { faults } = ctx;
@@ -47,8 +48,11 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     acr_values_supported: [ctx.config.acr],
     display_values_supported: ['page'],
     claim_types_supported: ['normal'],
-    request_parameter_supported: false,
+    // RFC 9101 §10.5 / OIDD §3: request objects by value (and inside pushed requests), not by
+    // reference; unsigned ones only for clients registered for them (fault: not advertised).
+    request_parameter_supported: !faults.on('discovery-omit-request-object'),
     request_uri_parameter_supported: false,
+    ...(faults.on('discovery-omit-request-object') ? {} : { request_object_signing_alg_values_supported: ctx.config.profile === 'fapi2' ? FAPI_ALGS : [...REQUEST_OBJECT_ALGS, 'none'] }),
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     userinfo_signing_alg_values_supported: [],
     authorization_response_iss_parameter_supported: true,

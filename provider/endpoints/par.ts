@@ -10,6 +10,7 @@ import { REQUEST_URI_PREFIX, type PushedRequest } from '../fapi.ts';
 import { randomToken, readParams, sendJsonError, type Params } from '../http.ts';
 import { annotate } from '../log.ts';
 import { validatePushedParams } from './authorization.ts';
+import { resolveRequestObject } from '../request-object.ts';
 
 /** Client authentication parameters: not part of the authorization request that is stored. */
 const AUTH_PARAMS = ['client_secret', 'client_assertion', 'client_assertion_type'];
@@ -29,9 +30,13 @@ export async function parEndpoint(ctx: ProviderContext, req: FastifyRequest, rep
     annotate(req, { client_id: client.client_id });
     // RFC 9126 §2.1: request_uri MUST NOT be provided in a pushed request.
     if (params.request_uri !== undefined && !ctx.faults.on('par-accept-request-uri-param')) throw new InvalidRequest('request_uri must not be sent to the pushed authorization request endpoint');
-    const authz: Params = Object.fromEntries(Object.entries(params).filter(([k]) => !AUTH_PARAMS.includes(k)));
+    let authz: Params = Object.fromEntries(Object.entries(params).filter(([k]) => !AUTH_PARAMS.includes(k)));
     delete authz.request_uri;
+    // RFC 9126 §3: a request object in the pushed request stands for it (RFC 9101 §6.3); a
+    // client_id sent beside it must be the authenticated client's.
+    if (authz.client_id !== undefined && authz.client_id !== client.client_id) throw new InvalidRequest('client_id does not match the authenticated client');
     authz.client_id = client.client_id;
+    authz = await resolveRequestObject(ctx, client, authz);
     validatePushedParams(ctx, client, authz);
     await bindDpopKey(ctx, req, authz);
     // RFC 9126 §2.2: 201 with a one-time request_uri and its lifetime.

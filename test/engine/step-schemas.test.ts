@@ -25,7 +25,7 @@ describe('the step registry', () => {
   });
 
   // Objects holding request data or claims are open by design: their names are the provider's business.
-  const OPEN = new Set(['params', 'headers', 'metadata', 'query', 'request_object.set', 'dpop.extra_claims']);
+  const OPEN = new Set(['params', 'headers', 'metadata', 'query', 'request_object.set', 'request_object.outside', 'dpop.extra_claims']);
   it('every nested object option is closed too, except request data and claims', () => {
     const walk = (kind: string, path: string, s: JsonSchema) => {
       const types = [s.type].flat();
@@ -68,7 +68,7 @@ describe('stepOptionProblems', () => {
   it('names a wrong value: an enum, a type, a bound, a required option', () => {
     expect(stepOptionProblems('authorize', { pkce: 'plian' })).toEqual(['with.pkce must be one of "S256", "plain", "none"']);
     expect(stepOptionProblems('resource', { dpop: 'yes' })).toEqual(['with.dpop must be boolean or object']);
-    expect(stepOptionProblems('discover', { checks: ['iss'] })).toEqual(['with.checks.0 must be one of "iss-parameter", "end-session", "fapi2", "mtls-aliases", "mtls-bound-tokens"']);
+    expect(stepOptionProblems('discover', { checks: ['iss'] })).toEqual(['with.checks.0 must be one of "iss-parameter", "end-session", "fapi2", "mtls-aliases", "mtls-bound-tokens", "request-object"']);
     expect(stepOptionProblems('race', { grant: 'authorization_code', copies: 64 })).toEqual(['with.copies must be <= 32']);
     expect(stepOptionProblems('race', {})).toEqual(['with.grant is required by step kind "race"']);
     expect(stepOptionProblems('wait', { seconds: '5' })).toEqual(['with.seconds must be number']);

@@ -12,9 +12,11 @@ const FAPI2_SP = [
   'ensure-dpopproof-with-iat-10seconds-before-succeeds', 'ensure-dpopproof-with-iat-10seconds-after-succeeds', 'ensure-mismatched-dpop-jkt-fails',
   'ensure-token-endpoint-fails-with-mismatched-dpop-proof-jkt', 'ensure-token-endpoint-fails-with-mismatched-dpop-jkt',
   'ensure-dpopproof-at-par-endpoint-binding-success', 'ensure-dpop-auth-code-binding-success',
-  // 18-23: the request-object (message signing) variants; the guide names them only as a group.
-  'ensure-request-object-with-nonce-mismatch-fails', 'ensure-request-object-with-state-mismatch-fails', 'ensure-request-object-with-redirect-uri-mismatch-fails',
-  'ensure-request-object-without-nonce-fails', 'ensure-request-object-without-state-fails', 'ensure-request-object-without-redirect-uri-fails',
+  // 18-23: the request-object (message signing) variants; the guide names them only as a group, the
+  // OIDF Message Signing plan (FAPI2MessageSigningFinalTestPlan) by these names.
+  'ensure-different-nonce-inside-and-outside-request-object', 'ensure-different-state-inside-and-outside-request-object',
+  'state-only-outside-request-object-not-used', 'ensure-request-object-without-redirect-uri-fails',
+  'ensure-request-object-without-exp-fails', 'ensure-request-object-without-nbf-fails',
   'ensure-registered-redirect-uri', 'plain-fapi-tolerate-unregistered-redirect-uri', 'ensure-unsigned-authorization-request-without-using-par-fails',
   'ensure-redirect-uri-in-authorization-request', 'ensure-response-type-code-idtoken-fails', 'ensure-response-type-token-fails',
   'ensure-client-id-in-token-endpoint', 'ensure-holder-of-key-required', 'ensure-authorization-code-is-bound-to-client',
@@ -30,8 +32,8 @@ const FAPI2_SP = [
   'par-test-token-endpoint-url-as-audience-fails',
 ].map((m) => `fapi2-security-profile-final-${m}`);
 
-/** Skipped with a reason: request objects (JAR) are refused as unsupported by the reference provider. */
-const SKIPPED = FAPI2_SP.filter((m) => m.includes('-request-object-'));
+/** Skipped with a reason: none (the reference provider takes request objects by value since issue 14). */
+const SKIPPED: string[] = [];
 
 describe('plans/fapi2-security-profile.yaml', () => {
   it('lists every module the guide names for plain FAPI + OIDC + private_key_jwt + DPoP (1-28, 30-42, 47-62)', () => {

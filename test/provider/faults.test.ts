@@ -11,6 +11,7 @@ import * as bc from './backchannel-helpers.ts';
 import { DPOP_PROBES } from './dpop-probes.ts';
 import { RULE_MARK, rule, ruleAssertions, type Probe } from './probe.ts';
 import { FAPI_PROBES } from './fapi-probes.ts';
+import { JAR_PROBES } from './jar-probes.ts';
 import { STORE_PROBES, codeServedTwice } from './instance-probes.ts';
 import { SECURITY_PROBES } from './security-probes.ts';
 import { TLS_PROBES } from './tls-probes.ts';
@@ -60,6 +61,7 @@ async function refresh(op: RunningProvider, rt: string, opts: { clientId?: strin
 const PROBES: Record<FaultId, Probe> = {
   ...DPOP_PROBES,
   ...FAPI_PROBES,
+  ...JAR_PROBES,
   ...STORE_PROBES,
   ...SECURITY_PROBES,
   ...TLS_PROBES,

@@ -77,7 +77,7 @@ describe('authorization endpoint', () => {
     ['PKCE without method (= plain)', { code_challenge_method: '' }, 'invalid_request'],
     ['unknown scope', { scope: 'openid admin' }, 'invalid_scope'],
     ['prompt=none without a session', { prompt: 'none' }, 'login_required'],
-    ['request objects', { request: 'eyJ.x.y' }, 'request_not_supported'],
+    ['a request object that is not a JWT', { request: 'eyJ.x.y' }, 'invalid_request_object'],
   ])('redirects %s back to the client with error, state and iss', async (_n, change, code) => {
     const b = new Browser(op.issuer);
     const q = Object.fromEntries(Object.entries({ ...base(), ...change }).filter(([, v]) => v !== ''));

@@ -133,7 +133,7 @@ describe('refresh_token grant', () => {
     const d = (await getJson(`${op.issuer}/.well-known/openid-configuration`)).json;
     expect(d.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
     expect(d.scopes_supported).toContain('offline_access');
-    expect(d).toMatchObject({ claims_parameter_supported: true, request_parameter_supported: false, request_uri_parameter_supported: false, acr_values_supported: ['1'] });
+    expect(d).toMatchObject({ claims_parameter_supported: true, request_parameter_supported: true, request_uri_parameter_supported: false, acr_values_supported: ['1'] });
   });
 });
 
@@ -198,10 +198,10 @@ describe('authorization request parameters', () => {
     expect(decodeJwt((await exchange(op, await authorize(op))).json.id_token as string).acr).toBeUndefined();
   });
 
-  it('request and request_uri are refused as unsupported, on the redirect_uri', async () => {
+  it('an unsigned request object from a client not registered for alg none is invalid, request_uri by reference unsupported, on the redirect_uri', async () => {
     const b = new Browser(op.issuer);
     const byValue = await b.get(authzUrl({ request: 'eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.', state: 's' }));
-    expect(Object.fromEntries(new URL(byValue.location as string).searchParams)).toMatchObject({ error: 'request_not_supported', state: 's' });
+    expect(Object.fromEntries(new URL(byValue.location as string).searchParams)).toMatchObject({ error: 'invalid_request_object', state: 's' });
     const byRef = await b.get(authzUrl({ request_uri: 'https://client.example/req.jwt' }));
     expect(new URL(byRef.location as string).searchParams.get('error')).toBe('request_uri_not_supported');
   });

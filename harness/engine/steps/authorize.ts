@@ -3,13 +3,14 @@
 // browser. Success, an error redirect, or an OP page are judged against the step's expectation.
 import { createHash } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
-import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, responseModeCheck, type ResponseMode } from '../../checks/index.ts';
+import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, requestObjectParamUsed, responseModeCheck, type ResponseMode } from '../../checks/index.ts';
 import type { CitationId } from '../../core/citations.ts';
 import type { PageKind, StepDef } from '../../core/types.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
 import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, STRINGS, USER } from './options.ts';
 import { jarmModeOf, jarmVariantMode, judgeJarm } from './jarm.ts';
+import { paramsOf, rememberRequestObject, requestObjectClaims, requestObjectEdit, requestObjectOf, requestObjectOption, signRequestObject, type SentRequestObject } from './request-object.ts';
 
 export function pkcePair(method: string, length?: number): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
@@ -185,6 +186,19 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
   // with.request_object: unsigned: the request's parameters also sent as an unsigned request object.
   if (w.request_object === 'unsigned') params.request = new UnsecuredJWT({ ...params }).encode();
+  // with.request_object: true | { edits }: the parameters inside a signed request object by value
+  // (RFC 9101 §5), with client_id, and response_type and scope as OIDC Core §6.1 has them, beside it.
+  const ro = w.request_object === 'unsigned' ? undefined : requestObjectEdit(w.request_object);
+  let byValue: SentRequestObject | undefined;
+  if (ro && (w.par === undefined || w.par === false)) {
+    const claims = requestObjectClaims(client, run.ctx.issuer, params, ro);
+    const request = await signRequestObject(ro.sign_with ? run.client(ro.sign_with) : client, claims, ro);
+    const inside = paramsOf(claims);
+    const outside = shapeParams({ response_type: inside.response_type, scope: inside.scope, ...ro.outside }, {});
+    for (const k of Object.keys(params)) delete params[k];
+    Object.assign(params, { client_id: client.client_id, ...outside, request });
+    byValue = { inside, outside };
+  }
   // with.par: <par step> | true (the latest): only client_id and that step's request_uri travel
   // through the browser (RFC 9126 §4); the pushed parameters are what the response is judged by.
   const pushed = w.par !== undefined && w.par !== false ? run.output('par', typeof w.par === 'string' ? w.par : undefined) : undefined;
@@ -205,11 +219,15 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     ? await session.navigate(step.id!, run.endpoint('authorization_endpoint'), undefined, params)
     : await session.navigate(step.id!, url.toString());
   judgeInteractions(run, step, session.played);
-  const sent = pushed ? pushed.params : params;
+  const sent = pushed ? pushed.params : byValue ? byValue.inside : params;
+  // The request object this request came of (by value here, or pushed), and what was sent beside it.
+  const pushedRo = requestObjectOf(pushed);
+  const jar = byValue ?? (pushedRo ? { inside: pushedRo.inside, outside: { ...pushedRo.outside, ...(w.params as Record<string, string> | undefined) } } : undefined);
   // with.verifier_at_token: challenge: the token step sends the S256 challenge as the code_verifier
   // (a plain downgrade, RFC 9700 §4.8.2), not the verifier.
   const verifier = w.verifier_at_token === 'challenge' ? pkce.challenge : pushed ? pushed.verifier : pkce.verifier;
   const out: AuthorizeOutput = { kind: 'authorize', client: role, params: sent, verifier };
+  if (jar) rememberRequestObject(out, jar);
   run.outputs.set(step.id!, out);
 
   const sentTo = sent.redirect_uri ?? client.redirect_uri;
@@ -224,7 +242,8 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   }
   const evidence = { params: response ?? {}, sentState: sent.state, issuer: run.ctx.issuer };
 
-  if (e?.page) {
+  // expect.page with expect.error: either the OP's page or an error redirect (judged below) will do.
+  if (e?.page && !(e.error && landing.kind === 'redirect')) {
     expectOpPage(run, step, landing, e.page);
     return;
   }
@@ -245,6 +264,8 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
     run.add(authzResponseAtRedirectUri({ sentTo, landedAt: misdirected.url, params: misdirected.params }, hop));
     throw new StepAbort(`the authorization response went to ${baseOf(misdirected.url)}, not to the redirect_uri ${sentTo}`);
   }
+  // RFC 9101 §6.3: a state sent outside the request object is not the one the OP answers with.
+  if (jar && atClient && jar.outside.state !== undefined) run.add(requestObjectParamUsed({ name: 'state', inside: jar.inside.state, outside: jar.outside.state, got: response?.state, where: 'the authorization response' }, hop));
   if (e?.error) {
     const error = response?.error;
     // A repeated parameter makes the whole request untrustworthy: RFC 6749 §4.1.2.1 lets the OP
@@ -283,7 +304,7 @@ export const authorizeOptions = options({
   redirect_uri: STRING,
   scope: STRING,
   id_token_hint: { ...STEP_REF, description: 'the token step whose ID Token is sent as id_token_hint' },
-  request_object: enumOf('unsigned'),
+  request_object: { oneOf: [enumOf('unsigned'), requestObjectOption(true)], description: 'unsigned: the parameters also as an unsigned request object; true or edits: the parameters inside a signed request object by value (request-object.ts)' },
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },
   method: HTTP_METHOD,
   duplicate: { ...STRINGS, description: 'parameters sent twice (RFC 6749 §3.1)' },

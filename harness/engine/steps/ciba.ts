@@ -12,14 +12,14 @@
 // A plan client with `notification_endpoint` is registered in ping mode: ciba-request sends it a
 // fresh client_notification_token (§7.1).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { importJWK, SignJWT, type JWK } from 'jose';
 import { cibaErrorMatchesSchema, cibaPingMatches, cibaResponseMatchesSchema, discoveryAdvertisesCiba, discoveryAdvertisesCibaPing } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, NotApplicable, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { runOperation } from '../operations.ts';
 import { Poller, POLL_OPTIONS, pollTokenEndpoint } from './device.ts';
 import { clientAuthentication } from './token.ts';
-import { CLIENT, enumOf, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS, USER } from './options.ts';
+import { CLIENT, enumOf, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
+import { requestObjectClaims, requestObjectEdit, requestObjectOption, signRequestObject } from './request-object.ts';
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
@@ -69,10 +69,10 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
   let form = shapeParams(built, w);
   // §7.1.1: the authentication request parameters travel inside a JWT signed with the client's key.
   if (w.request_object !== undefined && w.request_object !== false) {
-    const ro = (typeof w.request_object === 'object' ? w.request_object : {}) as RequestObjectEdit;
+    const ro = requestObjectEdit(w.request_object)!;
     const params = Object.fromEntries(Object.entries(form).filter(([k]) => !(k in auth.form)));
     const signer = ro.sign_with ? run.client(ro.sign_with) : client;
-    form = { request: await signRequestObject(client, signer, run.ctx.issuer, params, ro), ...auth.form };
+    form = { request: await signRequestObject(signer, requestObjectClaims(client, run.ctx.issuer, params, ro), ro), ...auth.form };
   }
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
   const ex = await run.http.send(run.endpoint('backchannel_authentication_endpoint'), { step: step.id!, label: 'CIBA authentication request', method: 'POST', headers, body: form });
@@ -140,36 +140,6 @@ export async function cibaPing(run: ModuleRun, step: StepDef): Promise<void> {
   if (!check.ok) throw new StepAbort(check.message);
 }
 
-/** `with.request_object`: claims to set (null removes) or drop, another plan client's key, alg none, a broken signature. */
-interface RequestObjectEdit { set?: Record<string, unknown>; drop?: string[]; sign_with?: string; alg?: 'none'; corrupt_signature?: boolean }
-
-/** §7.1.1: iss = the client, aud = the OP's issuer, exp 5 minutes ahead, iat = nbf = now, a fresh jti. */
-async function signRequestObject(client: PlanClient, signer: PlanClient, issuer: string, params: Record<string, string>, ro: RequestObjectEdit): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = { iss: client.client_id, aud: issuer, exp: now + 300, iat: now, nbf: now, jti: randomUUID(), ...params };
-  for (const [k, v] of Object.entries(ro.set ?? {})) {
-    // Relative times: { exp: "+600" } or { nbf: "-4200" } are seconds from now.
-    const rel = typeof v === 'string' && /^[+-]\d+$/.test(v) && ['exp', 'iat', 'nbf'].includes(k);
-    if (v === null) delete claims[k];
-    else claims[k] = rel ? now + Number(v) : v;
-  }
-  for (const k of ro.drop ?? []) delete claims[k];
-  if (ro.alg === 'none') {
-    const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    return `${enc({ alg: 'none' })}.${enc(claims)}.`;
-  }
-  if (!signer.jwk) throw new StepAbort(`client ${signer.client_id} has no private jwk to sign the request object with`);
-  const jwk = signer.jwk as JWK;
-  const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : jwk.kty === 'OKP' ? 'EdDSA' : 'PS256');
-  const jwt = await new SignJWT(claims).setProtectedHeader({ alg, ...(jwk.kid ? { kid: jwk.kid } : {}) }).sign(await importJWK(jwk, alg));
-  if (!ro.corrupt_signature) return jwt;
-  const [h, p, sig] = jwt.split('.');
-  // Flip the first signature byte: the same length and alg, a signature that cannot verify.
-  const bytes = Buffer.from(sig, 'base64url');
-  bytes[0] ^= 0xff;
-  return `${h}.${p}.${bytes.toString('base64url')}`;
-}
-
 export async function cibaDecide(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
   const state = stateOf(run, w.from as string | undefined);
@@ -201,17 +171,7 @@ export const cibaRequestOptions = options({
   requested_expiry: { type: ['integer', 'string'], description: 'sent as its decimal string (§7.1)' },
   expires_in: { type: 'integer', minimum: 0, description: 'the expires_in the acknowledgement must grant' },
   notification_token_length: { type: 'integer', minimum: 1, maximum: 4096, description: 'ping mode: a client_notification_token of this many characters' },
-  request_object: {
-    type: ['boolean', 'object'],
-    additionalProperties: false,
-    properties: {
-      set: { type: 'object', description: 'claims to set (null removes; "+N" / "-N" for exp, iat, nbf are seconds from now)' },
-      drop: STRINGS,
-      sign_with: CLIENT,
-      alg: enumOf('none'),
-      corrupt_signature: { type: 'boolean' },
-    },
-  },
+  request_object: requestObjectOption(false),
   ...SHAPE_REQUEST,
 });
 

@@ -5,7 +5,9 @@
 // - `token-pragma`: the latest successful token endpoint response's headers;
 // - `at-jwt-profile`: the access token of a token step (`from`, default the latest) against RFC 9068;
 // - `at-lifetime`: that token's lifetime (expires_in, else a JWT's exp - iat) against RFC 6750 §5.3;
-import { accessTokenJwtProfile, accessTokenShortLived, opPagesReferrerPolicy, opPagesRefuseFraming, tokenResponsePragmaNoCache, type OpPage } from '../../checks/index.ts';
+// - `request-object-nonce`: the ID Token's nonce is the one inside the request object (RFC 9101 §6.3);
+import { accessTokenJwtProfile, accessTokenShortLived, opPagesReferrerPolicy, opPagesRefuseFraming, requestObjectParamUsed, tokenResponsePragmaNoCache, type OpPage } from '../../checks/index.ts';
+import { requestObjectOf } from './request-object.ts';
 import type { StepDef } from '../../core/types.ts';
 import { StepAbort, type ModuleRun } from '../module-run.ts';
 import { checksOf, options, STEP_REF } from './options.ts';
@@ -36,6 +38,15 @@ export async function inspect(run: ModuleRun, step: StepDef): Promise<void> {
     if (!ex?.response) throw new StepAbort('no successful token endpoint response was recorded to inspect');
     run.add(tokenResponsePragmaNoCache(ex.response.headers, ex.id));
   }
+  // RFC 9101 §6.3: the ID Token's nonce is the one inside the request object, not one sent beside it.
+  if (checks.includes('request-object-nonce')) {
+    const auth = run.output('authorize');
+    const jar = requestObjectOf(auth);
+    if (!jar || jar.outside.nonce === undefined) throw new StepAbort('the latest authorize step sent no request object with a nonce outside it');
+    const out = run.output('token', w.from as string | undefined);
+    if (!out.idTokenClaims) throw new StepAbort('the token step issued no ID Token to inspect');
+    run.add(requestObjectParamUsed({ name: 'nonce', inside: jar.inside.nonce, outside: jar.outside.nonce, got: out.idTokenClaims.nonce, where: 'the ID Token' }));
+  }
   if (checks.includes('at-jwt-profile')) {
     const out = run.output('token', w.from as string | undefined);
     if (!out.accessToken) throw new StepAbort('the token step issued no access token to inspect');
@@ -50,4 +61,4 @@ export async function inspect(run: ModuleRun, step: StepDef): Promise<void> {
 }
 
 /** `with` of `inspect`. */
-export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile', 'at-lifetime'), from: STEP_REF });
+export const inspectOptions = options({ checks: checksOf('page-framing', 'referrer-policy', 'token-pragma', 'at-jwt-profile', 'at-lifetime', 'request-object-nonce'), from: STEP_REF });

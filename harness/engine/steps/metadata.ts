@@ -3,6 +3,7 @@ import {
   discoveryAdvertisesIssParameter,
   discoveryHasEndSessionEndpoint,
   discoveryIssuerMatches,
+  discoveryAdvertisesRequestObjects,
   discoveryMatchesFapi2Profile,
   discoveryMatchesSchema,
   jwksHasNoPrivateMembers,
@@ -37,6 +38,8 @@ export async function discover(run: ModuleRun, step: StepDef): Promise<void> {
   // Mutual TLS (RFC 8705): §5 aliases when published, §3.3 certificate-bound tokens advertised.
   if (extra.includes('mtls-aliases')) run.add(mtlsEndpointAliasesValid({ metadata }, ex.id));
   if (extra.includes('mtls-bound-tokens')) run.add(metadataAdvertisesBoundTokens({ metadata }, ex.id));
+  // RFC 9101 §10.5: request objects are advertised.
+  if (extra.includes('request-object')) run.add(discoveryAdvertisesRequestObjects(metadata, ex.id));
   if (!res.json || typeof res.json !== 'object' || Array.isArray(res.json)) throw new StepAbort(`discovery did not return a JSON object (HTTP ${res.status})`);
   run.discovery = res.json as Metadata;
 }
@@ -84,7 +87,7 @@ export async function fetchJwks(run: ModuleRun, stepId: string, extra: string[] 
 }
 
 /** `with` of `discover`. */
-export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2', 'mtls-aliases', 'mtls-bound-tokens') });
+export const discoverOptions = options({ checks: checksOf('iss-parameter', 'end-session', 'fapi2', 'mtls-aliases', 'mtls-bound-tokens', 'request-object') });
 /** `with` of `oauth-metadata`: none. */
 export const oauthMetadataOptions = options({});
 /** `with` of `jwks`. */

@@ -11,13 +11,15 @@ import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapePara
 import { htmlMatchesPage } from '../page-match.ts';
 import { pkcePair } from './authorize.ts';
 import { jarmVariantMode } from './jarm.ts';
+import { paramsOf, rememberRequestObject, requestObjectClaims, requestObjectEdit, requestObjectOption, signRequestObject } from './request-object.ts';
 import { assertionAudience, clientAuthentication, reissueAssertion, type AssertionOptions } from './token.ts';
 import { ASSERTION, CERT, CLIENT, DPOP, enumOf, HTTP_METHOD, options, SECRET, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 /**
  * `with`: client (role), scope, pkce (S256 | plain | none), redirect_uri, params / drop (as in
  * authorize), assertion (client assertion mutations), method (GET for the negative),
- * duplicate: [names] (each sent twice, the second time with another value), dpop.
+ * duplicate: [names] (each sent twice, the second time with another value), dpop,
+ * request_object (the parameters inside a signed request object, request-object.ts).
  */
 export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
@@ -47,7 +49,18 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   if (laterAuthorizeUses(run, step)) await run.browser();
   const mutate = w.assertion as AssertionOptions | undefined;
   const auth = await clientAuthentication(client, assertionAudience(mutate?.aud, run.ctx.issuer, run.discovery), w.secret as string | undefined, mutate);
-  let form = { ...params, ...auth.form };
+  // with.request_object: the parameters travel inside a signed request object (RFC 9126 §3,
+  // RFC 9101 §4), with client_id and `outside` parameters beside it.
+  const ro = requestObjectEdit(w.request_object);
+  let pushedParams = params;
+  let sent = params;
+  if (ro) {
+    const claims = requestObjectClaims(client, run.ctx.issuer, params, ro);
+    const request = await signRequestObject(ro.sign_with ? run.client(ro.sign_with) : client, claims, ro);
+    pushedParams = { client_id: client.client_id, request, ...ro.outside };
+    sent = paramsOf(claims);
+  }
+  let form = { ...pushedParams, ...auth.form };
   // RFC 6749 §3.1: a parameter sent twice (the negative for RFC 9126 §2.1).
   const encode = (f: Record<string, string>) => {
     let b = formEncode(f);
@@ -63,7 +76,8 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
     return run.http.send(get ? `${url}?${body}` : url, { step: step.id!, label: 'pushed authorization request', method: get ? 'GET' : 'POST', headers: { ...headers, ...dpop }, ...(get ? {} : { body }), cert });
   });
   const res = run.response(ex);
-  const out: ParOutput = { kind: 'par', client: role, params, verifier: pkce.verifier };
+  const out: ParOutput = { kind: 'par', client: role, params: sent, verifier: pkce.verifier };
+  if (ro) rememberRequestObject(out, { inside: sent, outside: ro.outside ?? {} });
   run.outputs.set(step.id!, out);
   const e = step.expect;
   if (e?.error || e?.status) {
@@ -139,6 +153,7 @@ export const parOptions = options({
   method: HTTP_METHOD,
   dpop: DPOP,
   cert: CERT,
+  request_object: requestObjectOption(true),
   ...SHAPE_REQUEST,
 });
 
