@@ -218,6 +218,7 @@ const DEFS = [
   { id: 'discovery-omit-ciba-ping', breaks: 'CIBA-4-ping-metadata', description: 'Discovery lists only poll in backchannel_token_delivery_modes_supported although ping-mode clients are served.' },
   // Request objects (JAR, provider/request-object.ts), at /authorize and inside pushed requests.
   { id: 'jar-skip-signature', breaks: 'RFC9101-6.2-signature', description: 'Request objects are read without verifying the signature (alg none, a broken signature and another client\'s key are accepted).' },
+  { id: 'jar-ignore-client-id-mismatch', breaks: 'RFC9101-6.3-client-id', description: 'A request object whose client_id claim names another client than the client_id parameter is served (as the outside client).' },
   { id: 'jar-outer-params-win', breaks: 'RFC9101-6.3-request-only', description: 'Parameters sent outside a request object (in the PAR body, or beside its request_uri at /authorize) override those inside it.' },
   { id: 'jar-accept-unsigned-when-required', breaks: 'RFC9101-10.5-require-signed', description: 'A client registered with require_signed_request_object is served without a request object.' },
   { id: 'jar-ignore-aud', breaks: 'FAPI2MS-5.3.2-aud', description: 'A fapi2 client\'s request object aud is not checked (missing or another audience is accepted).' },

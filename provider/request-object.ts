@@ -47,8 +47,8 @@ export async function resolveRequestObject(ctx: ProviderContext, client: ClientC
   // OIDC Core §6: request and request_uri are not used together.
   if (params.request_uri !== undefined) throw new InvalidRequest('request and request_uri must not both be sent');
   const claims = await verifyRequestObject(ctx, client, params.request);
-  // RFC 9101 §5 / §6.3: a client_id inside must be the one outside.
-  if (claims.client_id !== undefined && claims.client_id !== params.client_id) throw new InvalidRequestObject('client_id in the request object does not match the client_id parameter');
+  // RFC 9101 §5 / §6.3: a client_id inside must be the one outside (fault jar-ignore-client-id-mismatch: not compared).
+  if (claims.client_id !== undefined && claims.client_id !== params.client_id && !f.on('jar-ignore-client-id-mismatch')) throw new InvalidRequestObject('client_id in the request object does not match the client_id parameter');
   const inner: Params = {};
   for (const [k, v] of Object.entries(claims)) {
     if (ENVELOPE.includes(k) || v === null || v === undefined) continue;

@@ -45,6 +45,12 @@ export const JAR_PROBES = {
     const got = res.location ? new URL(res.location).searchParams.get('state') : null;
     rule(got === state ? 'inside' : got).toBe('outside-state');
   } },
+  'jar-ignore-client-id-mismatch': { config, run: async (op) => {
+    const [, other] = await clientKeys();
+    const { jwt } = await requestObject(op, { client_id: other.clientId });
+    const p = await pushRo(op, jwt);
+    rule(p.status, JSON.stringify(p.json)).toBe(201);
+  } },
   'jar-accept-unsigned-when-required': { config: { ...config, clients: (config.clients as Record<string, unknown>[]).map((c) => ({ ...c, require_signed_request_object: true })) }, run: async (op) => {
     const p = await push(op);
     rule(p.status, JSON.stringify(p.json)).toBe(201);
