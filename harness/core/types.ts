@@ -192,6 +192,11 @@ export interface ExpectedFailure {
   rule?: string;
   /** A regular expression (source) the finding's message must match. */
   message?: string;
+  /**
+   * A deviation that shows only under some interleavings (a race): hidden when it occurs, and not
+   * reported unmet when a run happens not to show it.
+   */
+  intermittent?: boolean;
   reason: string;
 }
 

@@ -326,10 +326,11 @@ export function judge(plan: Plan, mod: ModuleDef, raw: Finding[], end: FlowEnd):
     reason = notSupported.message;
   }
   // An entry that selects this module but hid nothing, in a module that ran to a verdict: the
-  // expected failure did not occur (fixed, or the entry no longer matches what fails).
+  // expected failure did not occur (fixed, or the entry no longer matches what fails), unless the
+  // entry says the deviation is intermittent (a race that a run may not show).
   const ran = status === 'passed' || status === 'failed' || status === 'warning';
   const unmetExpectedFailures = ran
-    ? entries.filter((e) => !hits.has(e)).map((e) => ({ module: mod.id, check: e.check, ...(e.rule ? { rule: e.rule } : {}), reason: e.reason }))
+    ? entries.filter((e) => !hits.has(e) && !e.intermittent).map((e) => ({ module: mod.id, check: e.check, ...(e.rule ? { rule: e.rule } : {}), reason: e.reason }))
     : [];
   return [status, { reason, findings, expectedFailures, ...(unmetExpectedFailures.length ? { unmetExpectedFailures } : {}) }];
 }

@@ -60,7 +60,8 @@ function certificateJwk(pem: string): Record<string, unknown> {
 }
 
 // introspection_signed_response_alg: the FAPI algorithms only (RFC 9701 responses, when asked for).
-const bound = { tls_client_certificate_bound_access_tokens: true, redirect_uris: ['https://client.example/cb'], introspection_signed_response_alg: 'PS256' };
+// authorization_signed_response_alg: the fapi2 features turn on JARM, whose RS256 default is not a FAPI algorithm.
+const bound = { tls_client_certificate_bound_access_tokens: true, redirect_uris: ['https://client.example/cb'], introspection_signed_response_alg: 'PS256', authorization_signed_response_alg: 'PS256' };
 
 /** The clients of plans/peer/mtls.yaml (the same client ids and subjects as plans/mtls.yaml). */
 export function mtlsClients(selfSignedCertPem: string | undefined): Record<string, unknown>[] {

@@ -47,6 +47,8 @@ export const profiles: Record<string, Profile> = {
     features: { ...f.oidc(), ...f.clientCredentials(), ...f.introspectionRevocation(), ...f.requestObjects() },
     scopes: ['api:read', 'api:write', 'introspect'],
     ttl: { ...code, AccessToken: 3, ClientCredentials: 3 },
+    // sec-id-token-hs256: touchstone-hmac's ID Tokens are MACed with its secret (OIDC Core §10.1).
+    idTokenAlgs: ['HS256'],
   },
   registration: {
     clients: clients.webClients.slice(0, 1),

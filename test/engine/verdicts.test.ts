@@ -123,6 +123,15 @@ describe('expected failures', () => {
     expect(r.unmetExpectedFailures).toEqual([{ module: 'm1', check: 'step-refused', rule: MUST, reason: 'known deviation' }]);
     expect(judge(plan({ expected_failures: [entry] }), m, clean, { skipReason: 'no TTL' })[1].unmetExpectedFailures).toBeUndefined();
   });
+
+  it('an intermittent entry (a race) hides the failure when it occurs and is not unmet when it does not', () => {
+    const race = { ...entry, rule: MUST, intermittent: true };
+    const clean = [f('a', MUST, true), f('step-refused', MUST, true)];
+    expect(judge(plan({ expected_failures: [race] }), m, clean, {})[1].unmetExpectedFailures).toBeUndefined();
+    const [status, r] = judge(plan({ expected_failures: [race] }), m, found, {});
+    expect(status).toBe('passed');
+    expect(r.expectedFailures).toHaveLength(1);
+  });
 });
 
 describe('severity overrides', () => {
