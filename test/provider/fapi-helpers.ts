@@ -85,9 +85,9 @@ export async function push(
   return { status: r.statusCode, headers: r.headers, json, verifier, params };
 }
 
-/** The browser leg: /authorize with client_id + request_uri, logging in and consenting as alice. */
-export async function openRequestUri(op: RunningProvider, requestUri: string, clientId = 'fapi-client', browser = new Browser(op.issuer)): Promise<{ res: Res; browser: Browser }> {
-  let r = await browser.follow(await browser.get(`/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`));
+/** /authorize with `params` in `browser`, logging in and consenting as alice, up to the redirect leaving the provider. */
+export async function authorizeThrough(op: RunningProvider, params: Record<string, string>, browser = new Browser(op.issuer)): Promise<Res> {
+  let r = await browser.follow(await browser.get(`/authorize?${new URLSearchParams(params)}`));
   for (let i = 0; i < 4 && r.status === 200; i++) {
     const page = pageOf(r.text);
     if (page === 'login') r = await browser.post(r.url, { csrf: csrfOf(r.text), username: 'alice', password: 'wonderland' });
@@ -95,7 +95,18 @@ export async function openRequestUri(op: RunningProvider, requestUri: string, cl
     else break;
     r = await browser.follow(r);
   }
-  return { res: r, browser };
+  return r;
+}
+
+/** The browser leg: /authorize with client_id + request_uri, logging in and consenting as alice. */
+export async function openRequestUri(op: RunningProvider, requestUri: string, clientId = 'fapi-client', browser = new Browser(op.issuer)): Promise<{ res: Res; browser: Browser }> {
+  return { res: await authorizeThrough(op, { client_id: clientId, request_uri: requestUri }, browser), browser };
+}
+
+/** push() options for a pushed request carrying only a request object (the usual parameters left out), `outside` beside it. */
+export function pushRequestObject(jwt: string, outside: Record<string, string> = {}): { params: Record<string, string | undefined> } {
+  const none = Object.fromEntries(['response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method'].map((k) => [k, undefined]));
+  return { params: { ...none, request: jwt, ...outside } };
 }
 
 export function codeOf(res: Res): string | null {

@@ -6,7 +6,7 @@ import { rule, type Probe } from './probe.ts';
 import type { FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
 import { getJson, pkce } from './helpers.ts';
-import { clientKeys, fapiConfig, openRequestUri, push, type ClientKey } from './fapi-helpers.ts';
+import { clientKeys, fapiConfig, openRequestUri, push, pushRequestObject, type ClientKey } from './fapi-helpers.ts';
 
 const config = await fapiConfig();
 
@@ -26,10 +26,7 @@ async function requestObject(op: RunningProvider, edit: Record<string, unknown> 
 }
 
 /** A pushed request carrying only a request object (and client authentication). */
-const pushRo = async (op: RunningProvider, jwt: string, outside: Record<string, string> = {}) => {
-  const all = Object.fromEntries(['response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method'].map((k) => [k, undefined]));
-  return push(op, { params: { ...all, request: jwt, ...outside } });
-};
+const pushRo = (op: RunningProvider, jwt: string, outside: Record<string, string> = {}) => push(op, pushRequestObject(jwt, outside));
 
 export const JAR_PROBES = {
   'jar-skip-signature': { config, run: async (op) => {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import type { RunningProvider } from '../../provider/server.ts';
-import { Browser, csrfOf, getJson, pageOf, pkce, start, type Res } from './helpers.ts';
-import { clientKeys, fapiConfig, openRequestUri, push, type ClientKey } from './fapi-helpers.ts';
+import { getJson, pageOf, pkce, start, type Res } from './helpers.ts';
+import { authorizeThrough, clientKeys, fapiConfig, openRequestUri, push, pushRequestObject, type ClientKey } from './fapi-helpers.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -21,21 +21,7 @@ async function sign(op: RunningProvider, edit: Record<string, unknown> = {}, key
   return new SignJWT(claims).setProtectedHeader({ alg: k.alg, kid: k.publicJwk.kid }).sign(k.privateKey);
 }
 
-/** /authorize with `params`, logging in and consenting, up to the redirect leaving the provider. */
-async function authorizeThrough(op: RunningProvider, params: Record<string, string>): Promise<Res> {
-  const b = new Browser(op.issuer);
-  let r = await b.follow(await b.get(`/authorize?${new URLSearchParams(params)}`));
-  for (let i = 0; i < 4 && r.status === 200; i++) {
-    const page = pageOf(r.text);
-    if (page === 'login') r = await b.post(r.url, { csrf: csrfOf(r.text), username: 'alice', password: 'wonderland' });
-    else if (page === 'consent') r = await b.post(r.url, { csrf: csrfOf(r.text), decision: 'allow' });
-    else break;
-    r = await b.follow(r);
-  }
-  return r;
-}
 const query = (r: Res) => Object.fromEntries(new URL(r.location!).searchParams);
-const pushOnly = (jwt: string, outside: Record<string, string> = {}) => ({ params: { ...Object.fromEntries(['response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method'].map((k) => [k, undefined])), request: jwt, ...outside } });
 
 describe('request objects, default profile (by value at /authorize)', () => {
   let op: RunningProvider;
@@ -88,7 +74,7 @@ describe('request objects, fapi2 profile (inside pushed requests)', () => {
   afterAll(() => op.close());
 
   it('a pushed request object is served with its own parameters (RFC 9126 §3)', async () => {
-    const p = await push(op, pushOnly(await sign(op), { state: 'outside-state' }));
+    const p = await push(op, pushRequestObject(await sign(op), { state: 'outside-state' }));
     expect(p.status).toBe(201);
     const { res } = await openRequestUri(op, p.json.request_uri as string);
     expect(query(res)).toMatchObject({ state: 'inside-state' });
@@ -104,13 +90,13 @@ describe('request objects, fapi2 profile (inside pushed requests)', () => {
     ['no aud', { aud: null }],
     ['iss another client', { iss: 'fapi-client-2' }],
   ])('refuses a request object with %s (FAPI 2.0 MS §5.3.2)', async (_n, edit) => {
-    const p = await push(op, pushOnly(await sign(op, edit)));
+    const p = await push(op, pushRequestObject(await sign(op, edit)));
     expect(p.status).toBe(400);
     expect(p.json.error).toBe('invalid_request_object');
   });
 
   it('accepts an aud array containing the issuer', async () => {
-    expect((await push(op, pushOnly(await sign(op, { aud: [op.issuer, 'https://other.example'] })))).status).toBe(201);
+    expect((await push(op, pushRequestObject(await sign(op, { aud: [op.issuer, 'https://other.example'] })))).status).toBe(201);
   });
 
   it('advertises only the FAPI algorithms', async () => {
@@ -124,7 +110,7 @@ describe('request objects, fapi2 profile (inside pushed requests)', () => {
       const p = await push(strict);
       expect(p.status).toBe(400);
       expect(p.json.error).toBe('invalid_request');
-      expect((await push(strict, pushOnly(await sign(strict)))).status).toBe(201);
+      expect((await push(strict, pushRequestObject(await sign(strict)))).status).toBe(201);
     } finally {
       await strict.close();
     }
