@@ -142,8 +142,9 @@ async function list(planFile: string): Promise<number> {
   // A matrix plan: one APPLIES column per combination (harness/plan/matrix.ts), headed by its values.
   const combos = combinationsOf(plan);
   const matrix = combos.length > 1;
+  const catalogs = combos.map((c) => api.loadCatalog(c.plan));
   for (const mod of modules) {
-    const verdicts = combos.map((c) => api.applicability(mod, c.plan));
+    const verdicts = combos.map((c, i) => api.applicability(mod, c.plan, catalogs[i]));
     if (verdicts.some((a) => a.applies)) applying++;
     const applies = verdicts.map((a) => a.applies ? paintStatus('passed', 'yes', style)
       : style.gray(matrix ? (a.status === 'not_applicable' ? 'no' : 'skipped') : `${a.status === 'not_applicable' ? 'not applicable' : 'skipped'}: ${a.reason}`));

@@ -5,7 +5,7 @@
 // gate passed, 1 it failed (a module failed, nothing passed, the run could not complete; with
 // --strict also a skip, a warning or an unmet expected failure), 2 bad usage or bad plan, 130
 // interrupted.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -355,14 +355,16 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   // once the provider answers, or with the error that stopped it.
   const handoff = await mkdtemp(join(tmpdir(), 'touchstone-target-'));
   const targetFile = join(handoff, 'target.json');
+  const idsFile = join(handoff, 'modules.json');
+  writeFileSync(idsFile, JSON.stringify(ids));
   try {
     // ---- the target providers (one per distinct provider setup of the matrix; one for a plain
     // plan) start side by side while vitest and its worker start (each takes about a second here);
     // the suite's beforeAll waits for their target files.
     const served = (g: number) => combos.filter((_, i) => groups.of[i] === g).map((c) => c.key).filter(Boolean);
-    const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g) }).then(async (t) => {
+    const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g), combinations: combos.filter((_, i) => groups.of[i] === g && combos[i]!.plan !== groups.plans[g]) }).then(async (t) => {
       targets.set(g, t);
-      const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.callback ? { callback: { base: t.callback.base, secret: t.callback.secret } } : {}), ...(t.clientCerts ? { clientCerts: t.clientCerts } : {}) };
+      const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.callback ? { callback: { base: t.callback.base, secret: t.callback.secret } } : {}), ...(t.clientCerts ? { clientCerts: t.clientCerts } : {}), ...(t.combinationCerts ? { combinationCerts: t.combinationCerts } : {}) };
       if (g === needed[0]) targetInfo = info;
       const forCombos = served(g).length && combos.length > 1 ? style.gray(`  for ${served(g).join('; ')}`) : '';
       out.write(`${style.gray('provider')} ${t.issuer}${t.instances ? style.gray(`  instances: ${t.instances.join(' ')}`) : ''}${t.faults.length ? style.yellow(`  faults: ${t.faults.join(', ')}`) : ''}${forCombos}\n${g === needed.at(-1) ? '\n' : ''}`);
@@ -401,7 +403,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
           [ENV.plan]: plan.file ?? resolve(planFile),
           [ENV.targetFile]: targetFile,
           [ENV.runDir]: runDir,
-          [ENV.modules]: JSON.stringify(ids),
+          [ENV.modules]: idsFile,
           [ENV.workers]: String(workers),
           ...(sel.injected ? { [ENV.define]: JSON.stringify([sel.injected]) } : {}),
         },

@@ -24,7 +24,7 @@ function env(name: string): string {
 const planFile = env(ENV.plan);
 const runDir = env(ENV.runDir);
 const targetFile = env(ENV.targetFile);
-const ids = JSON.parse(env(ENV.modules)) as string[];
+const ids = JSON.parse(readFileSync(env(ENV.modules), 'utf8')) as string[];
 const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
 
 const loaded = await loadPlan(planFile);
@@ -121,7 +121,11 @@ beforeAll(async () => {
     const own = plans[i]!;
     // The harness made the provider's keys for this run: forge with its RS256 key (masked like any signing_key).
     if (target.forgingKey && own.resource) plans[i] = { ...own, resource: { ...own.resource, signing_key: target.forgingKey } };
-    contexts.set(i, await createRunContext(plans[i]!, target, { runDir, pool, slots, preloadBrowser: false, combination: combos[i]! }));
+    // The provider started for its group's first combination; the others' client certificates are in combinationCerts.
+    const first = combos.findIndex((_, j) => groups.of[j] === groups.of[i]);
+    const clientCerts = i === first ? target.clientCerts : target.combinationCerts?.[combos[i]!.key];
+    const { clientCerts: _, combinationCerts: __, ...rest } = target;
+    contexts.set(i, await createRunContext(plans[i]!, { ...rest, ...(clientCerts ? { clientCerts } : {}) }, { runDir, pool, slots, preloadBrowser: false, combination: combos[i]! }));
   }
   secrets = [...new Set(plans.flatMap(secretsOf))];
 }, 0);

@@ -21,6 +21,11 @@ export interface PlanClient {
   id_token_alg?: string;
   scope?: string;
   /**
+   * RFC 8707 §2: the plan resource target (resource.targets.<name>) whose identifier this client
+   * asks for as `resource` in its authorization requests (par, authorize), so its tokens are for that API.
+   */
+  resource_target?: string;
+  /**
    * CIBA ping mode (CIBA Core §4): the backchannel_client_notification_endpoint this client registered
    * at the OP; `${callback}` is the base URL of the endpoint the harness serves for the run.
    */
@@ -273,6 +278,8 @@ export interface StepDef {
   do: string;
   with?: Record<string, unknown>;
   expect?: StepExpect;
+  /** Variant constraints on the step: in a plan outside them the step is left out (catalog stepApplies). */
+  applies?: Record<string, string[]>;
 }
 
 export type FlowEdit =

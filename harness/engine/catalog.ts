@@ -11,6 +11,7 @@ import { isCitationId } from '../core/citations.ts';
 import { threatProblems } from '../threats/catalogue.ts';
 import type { ModuleDef, Plan, StepDef, StepExpect } from '../core/types.ts';
 import { validateShape } from '../plan/validate.ts';
+import { variantProblems } from '../plan/variants.ts';
 import { type Catalog, CatalogError, expectsFailure, resolveSteps } from './resolve.ts';
 import { isStepKind, STEP_KINDS, stepOptionProblems } from './steps/index.ts';
 
@@ -93,6 +94,7 @@ export function moduleProblems(mod: ModuleDef, catalog: Catalog): string[] {
     ids.add(s.id!);
     for (const c of citesOf(s.expect)) if (!isCitationId(c)) problems.push(`step "${s.id}": expect.cite: unknown citation id "${c}"`);
     if (expectsFailure(s.expect) && citesOf(s.expect).length === 0) problems.push(`step "${s.id}": an expected failure needs expect.cite, the rule it proves`);
+    for (const [name, values] of Object.entries(s.applies ?? {})) for (const v of values) problems.push(...variantProblems({ [name]: v }, `step "${s.id}": applies`));
   }
   return problems;
 }
@@ -131,12 +133,38 @@ export function unmatchedSelectors(selectors: string[], catalog: Catalog): strin
  * A variant the plan does not have makes a module not applicable; a module that applies but that
  * the harness cannot run (`skip:`, e.g. it proves no rule or is not implemented) is skipped.
  */
-export function applicability(mod: ModuleDef, plan: Plan): { applies: true } | { applies: false; reason: string; status: 'skipped' | 'not_applicable' } {
-  for (const [variant, allowed] of Object.entries(mod.applies ?? {})) {
+/** The first of `applies` the plan's variants fall outside, as a reason; undefined when they meet all. */
+function outside(applies: Record<string, string[]> | undefined, plan: Plan): string | undefined {
+  for (const [variant, allowed] of Object.entries(applies ?? {})) {
     const value = plan.variants?.[variant];
-    if (value === undefined || !allowed.includes(value)) {
-      return { applies: false, reason: `applies only when variants.${variant} is ${allowed.join(' or ')} (plan has ${value ?? 'none'})`, status: 'not_applicable' };
-    }
+    if (value === undefined || !allowed.includes(value)) return `applies only when variants.${variant} is ${allowed.join(' or ')} (plan has ${value ?? 'none'})`;
+  }
+  return undefined;
+}
+
+/**
+ * A flow's steps in this plan: a step whose `applies:` the plan's variants fall outside is left out
+ * (e.g. UserInfo in a plain OAuth variant, the resource call in an OpenID one). A module whose
+ * expectations (what it tests) are all on steps left out cannot test anything in this plan:
+ * `notApplicable` says why. (A module may put the same expectation on alternative steps, one per
+ * variant, e.g. on UserInfo and on the resource call.)
+ */
+export function stepsInPlan(steps: StepDef[], plan: Plan): { steps: StepDef[]; notApplicable?: string } {
+  const kept = steps.filter((s) => !outside(s.applies, plan));
+  const dropped = steps.filter((s) => s.expect && outside(s.applies, plan));
+  if (dropped.length && !kept.some((s) => s.expect)) return { steps: kept, notApplicable: `step "${dropped[0]!.id ?? dropped[0]!.do}" ${outside(dropped[0]!.applies, plan)}` };
+  return { steps: kept };
+}
+
+export function applicability(mod: ModuleDef, plan: Plan, catalog?: Catalog): { applies: true } | { applies: false; reason: string; status: 'skipped' | 'not_applicable' } {
+  const why = outside(mod.applies, plan);
+  if (why) return { applies: false, reason: why, status: 'not_applicable' };
+  // With the catalog: also the steps' own applies (stepsInPlan), as the runner judges them.
+  if (catalog) {
+    let steps: StepDef[] | undefined;
+    try { steps = resolveSteps(mod, catalog); } catch { steps = undefined; }
+    const na = steps && stepsInPlan(steps, plan).notApplicable;
+    if (na) return { applies: false, reason: na, status: 'not_applicable' };
   }
   if (mod.skip) return { applies: false, reason: mod.skip, status: 'skipped' };
   return { applies: true };

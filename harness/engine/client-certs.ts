@@ -34,19 +34,23 @@ export function describeCertificate(certPem: string, keyPem: string): ClientCert
 }
 
 /** Does the plan give any client a certificate? */
-export function plansClientCertificates(plan: Plan): boolean {
+export function plansClientCertificates(plan: Plan, ...more: Plan[]): boolean {
+  if (more.length) return [plan, ...more].some((p) => plansClientCertificates(p));
   return Object.values(plan.clients ?? {}).some((c) => c.certificate !== undefined);
 }
 
 /** Does any client need a certificate from the run's test CA (so the provider must trust that CA)? */
-export function needsTestCa(plan: Plan): boolean {
+export function needsTestCa(plan: Plan, ...more: Plan[]): boolean {
+  if (more.length) return [plan, ...more].some((p) => needsTestCa(p));
   return Object.values(plan.clients ?? {}).some((c) => c.certificate?.generate && !c.certificate.generate.self_signed);
 }
 
-/** The certificates of the plan's clients, by role. `ca`: the run's test CA (provider.tls). */
-export async function makeClientCertificates(plan: Plan, ca?: TestCa): Promise<Record<string, ClientCert>> {
+/**
+ * The certificates of the plan's clients, by role. `ca`: the run's test CA (provider.tls). `made`:
+ * certificates already made for the run, by client and spec (a matrix's combinations share them).
+ */
+export async function makeClientCertificates(plan: Plan, ca?: TestCa, made = new Map<string, ClientCert>()): Promise<Record<string, ClientCert>> {
   const out: Record<string, ClientCert> = {};
-  const made = new Map<string, ClientCert>();
   const base = plan.file ? dirname(plan.file) : process.cwd();
   const pem = (v: string, at: string): string => {
     if (v.includes('-----BEGIN')) return v;

@@ -7,9 +7,10 @@ import { asDeclared, findingCitation, weight, withSeverity, type Finding } from 
 import { secretsOf } from '../core/mask.ts';
 import type { ExpectedFailure, ModuleDef, ModuleResult, ModuleStatus, Plan, StepDef } from '../core/types.ts';
 import { BrowserPool } from './browser.ts';
-import { applicability, loadCatalog, moduleMatcher, resolveSteps, type Catalog } from './catalog.ts';
+import { applicability, loadCatalog, moduleMatcher, resolveSteps, stepsInPlan, type Catalog } from './catalog.ts';
 import { DEFAULT_LIMITS, type HttpLimits } from './http.ts';
 import type { ClientCert } from './client-certs.ts';
+import { resolveBound } from './steps/bound.ts';
 import { interpolateStep } from './interpolate.ts';
 import { ModuleRun, NotApplicable, StepAbort, StepSkip } from './module-run.ts';
 import { notificationWaiter, type NotificationAccess, type NotificationWaiter } from './notification-server.ts';
@@ -202,6 +203,9 @@ async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => voi
   } catch (err) {
     return done('failed', { reason: `module definition: ${(err as Error).message}` });
   }
+  const inPlan = stepsInPlan(steps, ctx.plan);
+  if (inPlan.notApplicable) return done('not_applicable', { reason: inPlan.notApplicable });
+  steps = inPlan.steps;
   const missing = missingPlanData(steps, ctx.plan);
   if (missing) return done('not_applicable', { reason: missing });
 
@@ -220,7 +224,7 @@ async function runModuleNow(ctx: RunContext, mod: ModuleDef, release?: () => voi
     const before = run.findings.length;
     const t0 = performance.now();
     try {
-      await STEPS[step.do](run, interpolateStep(run, step));
+      await STEPS[step.do](run, resolveBound(interpolateStep(run, step), ctx.plan.variants));
     } catch (err) {
       if (err instanceof StepSkip) {
         skipReason = err.message;

@@ -22,6 +22,7 @@ import { stopChild } from './child.ts';
 import { fillCallback, startNotificationServer, usesCallback, type NotificationServer } from './notification-server.ts';
 import { RedisUnavailableError, startRedisServer, type RedisServer } from './redis-server.ts';
 import { ClientCertError, fillCertificatePlaceholders, makeClientCertificates, needsTestCa, plansClientCertificates, type ClientCert } from './client-certs.ts';
+import type { TestCa } from './test-ca.ts';
 
 export interface Target {
   issuer: string;
@@ -53,6 +54,8 @@ export interface Target {
   callback?: NotificationServer;
   /** The TLS client certificates of the plan's clients, by role (plan clients.<role>.certificate, RFC 8705). */
   clientCerts?: Record<string, ClientCert>;
+  /** The same per matrix combination this provider also serves (StartTargetOptions.combinations), by key. */
+  combinationCerts?: Record<string, Record<string, ClientCert>>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +81,12 @@ export interface StartTargetOptions {
   inProcess?: ProviderStarter;
   /** `launch: command` with `tls`: the CA its readiness poll trusts. */
   ca?: string;
+  /**
+   * The other matrix combinations this provider serves (harness/plan/matrix.ts providerGroups): their
+   * clients' certificates are made too, from the same CA (Target.combinationCerts), and a provider
+   * that any of them needs trusts that CA for tls_client_auth.
+   */
+  combinations?: { key: string; plan: Plan }[];
 }
 
 /** Starts a provider in the caller's process: the config (inline or a file) and the faults to switch on. */
@@ -87,16 +96,14 @@ export type ProviderStarter = (o: { config?: Record<string, unknown>; configFile
 export async function startTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {
   if (plan.provider.tls && (plan.provider.launch === 'process' || plan.provider.launch === 'command')) return startTlsTarget(plan, opts);
   // Client certificates without the run's test CA: the user's own files, or self-signed ones.
-  let clientCerts: Record<string, ClientCert> | undefined;
-  if (plansClientCertificates(plan)) {
-    try {
-      clientCerts = await makeClientCertificates(plan);
-    } catch (err) {
-      throw new TargetError((err as Error).message);
-    }
+  let certs: Pick<Target, 'clientCerts' | 'combinationCerts'> = {};
+  try {
+    certs = await certificatesFor(plan, opts);
+  } catch (err) {
+    throw new TargetError((err as Error).message);
   }
   const t0 = await startAnyTarget(plan, opts);
-  const t = clientCerts ? { ...t0, clientCerts } : t0;
+  const t = { ...t0, ...certs };
   if (!plan.provider.ca) return t;
   const file = resolve(plan.file ? dirname(plan.file) : process.cwd(), plan.provider.ca);
   try {
@@ -125,12 +132,14 @@ async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Tar
   try {
     const server = await ca.issueServer(['127.0.0.1', 'localhost']);
       // Mutual TLS (RFC 8705): the plan's client certificates, from this CA or self-signed.
-      let clientCerts: Record<string, ClientCert> | undefined;
+      let certs: Pick<Target, 'clientCerts' | 'combinationCerts'>;
       try {
-        clientCerts = plansClientCertificates(plan) ? await makeClientCertificates(plan, ca) : undefined;
+        certs = await certificatesFor(plan, opts, ca);
       } catch (err) {
         throw err instanceof ClientCertError ? new TargetError(err.message) : err;
       }
+      const { clientCerts } = certs;
+      const others = (opts.combinations ?? []).map((c) => c.plan);
       // Each certificate as a file in the CA's 0700 directory, for ${client_cert:<role>} in a command.
       const certFiles: Record<string, string> = {};
       for (const [role, c] of Object.entries(clientCerts ?? {})) {
@@ -151,7 +160,7 @@ async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Tar
         // The reference provider requests client certificates and trusts this CA for tls_client_auth
         // when a client's certificate comes from it; ${client_cert_x5c:<role>} in its config is filled.
         // It trusts the run's CA when it calls the client (outbound_tls_ca).
-        const mtls = needsTestCa(plan) || clientCerts ? { mtls: needsTestCa(plan) ? { ca: ca.certPem } : {} } : {};
+        const mtls = needsTestCa(plan, ...others) || plansClientCertificates(plan, ...others) ? { mtls: needsTestCa(plan, ...others) ? { ca: ca.certPem } : {} } : {};
         const base = callback ? fillCallback(baseConfig({ ...plan, provider }), callback.base) : baseConfig(plan);
         const config = fillCertificatePlaceholders(base, clientCerts ?? {});
         provider = { ...provider, tls: undefined, config: { ...config, tls: { cert: server.certPem, key: server.keyPem, ...mtls }, ...(callback ? { outbound_tls_ca: ca.certPem } : {}) } };
@@ -163,11 +172,23 @@ async function startTlsTarget(plan: Plan, opts: StartTargetOptions): Promise<Tar
         await callback?.close();
         throw err;
       }
-      return { ...t, ca: ca.certPem, ...(callback ? { callback } : {}), ...(clientCerts ? { clientCerts } : {}), stop: async () => { await t.stop(); await callback?.close(); await ca.remove(); } };
+      return { ...t, ca: ca.certPem, ...(callback ? { callback } : {}), ...certs, stop: async () => { await t.stop(); await callback?.close(); await ca.remove(); } };
   } catch (err) {
     await ca.remove();
     throw err;
   }
+}
+
+/** The certificates of the plan's clients and of the other combinations' (one cache: equal specs share one). */
+async function certificatesFor(plan: Plan, opts: StartTargetOptions, ca?: TestCa): Promise<Pick<Target, 'clientCerts' | 'combinationCerts'>> {
+  const made = new Map<string, ClientCert>();
+  const out: Pick<Target, 'clientCerts' | 'combinationCerts'> = {};
+  if (plansClientCertificates(plan)) out.clientCerts = await makeClientCertificates(plan, ca, made);
+  for (const c of opts.combinations ?? []) {
+    if (!plansClientCertificates(c.plan)) continue;
+    (out.combinationCerts ??= {})[c.key] = await makeClientCertificates(c.plan, ca, made);
+  }
+  return out;
 }
 
 async function startAnyTarget(plan: Plan, opts: StartTargetOptions = {}): Promise<Target> {

@@ -148,6 +148,7 @@ function checkMeaning(plan: Plan, fail: (msg: string) => never): void {
     if ((c.auth === 'client_secret_basic' || c.auth === 'client_secret_post') && !c.secret) fail(`${at}/secret is required for auth ${c.auth}`);
     if (c.auth === 'private_key_jwt' && !c.jwk) fail(`${at}/jwk (a private JWK) is required for auth private_key_jwt`);
     if (c.auth === 'private_key_jwt' && c.jwk && typeof c.jwk.d !== 'string') fail(`${at}/jwk must be a private key (it has no "d")`);
+    if (c.resource_target !== undefined && !plan.resource?.targets[c.resource_target]) fail(`${at}/resource_target: no target "${c.resource_target}" in /resource/targets (the API whose identifier the client asks for, RFC 8707)`);
   }
   for (const problem of variantProblems(plan.variants)) fail(problem);
   if (!plan.clients.main) fail('/clients/main is required: modules run as the client named "main"');

@@ -56,12 +56,24 @@ export function expandRaw(raw: Record<string, unknown>): { dimensions: Record<st
     return v === undefined ? [] : Array.isArray(v) ? v : [v];
   };
   for (const [name, byValue] of Object.entries(matrix)) {
-    if (!(name in variants)) {
-      problems.push(`/matrix/${name}: the plan does not set variants.${name}; an override needs the variant's value listed in /variants`);
+    // A joint key `a+b` gives plan data per pair of values `x+y` (what depends on both: e.g. which
+    // client registration a client_auth × sender_constrain pair uses).
+    const names = name.split('+');
+    const unset = names.filter((n) => !(n in variants));
+    if (unset.length) {
+      problems.push(`/matrix/${name}: the plan does not set variants.${unset[0]}; an override needs the variant's value listed in /variants`);
+      continue;
+    }
+    if (new Set(names).size !== names.length) {
+      problems.push(`/matrix/${name}: a joint key names each variant once`);
       continue;
     }
     for (const [value, over] of Object.entries(byValue)) {
-      if (!valuesOf(name).includes(value)) problems.push(`/matrix/${name}/${value}: ${JSON.stringify(value)} is not a value /variants/${name} lists (${valuesOf(name).join(', ')})`);
+      const values = value.split('+');
+      if (values.length !== names.length) problems.push(`/matrix/${name}/${value}: a joint key ${name} takes one value per variant, joined by + (e.g. ${names.map((n) => valuesOf(n)[0]).join('+')})`);
+      else names.forEach((n, i) => {
+        if (!valuesOf(n).includes(values[i]!)) problems.push(`/matrix/${name}/${value}: ${JSON.stringify(values[i])} is not a value /variants/${n} lists (${valuesOf(n).join(', ')})`);
+      });
       const vs = (over.variants ?? {}) as Record<string, unknown>;
       for (const [n, x] of Object.entries(vs)) {
         if (n in dimensions) problems.push(`/matrix/${name}/${value}/variants/${n}: ${n} is a dimension of the matrix (its values are listed in /variants/${n}); an override cannot set it`);
@@ -79,8 +91,12 @@ export function expandRaw(raw: Record<string, unknown>): { dimensions: Record<st
     // Every variant's value in this combination (a list of one is that one value).
     const chosen: Record<string, string> = Object.fromEntries(Object.keys(variants).map((n) => [n, picked[n] ?? valuesOf(n)[0]!]));
     let plan: Record<string, unknown> = { ...base, variants: { ...chosen } };
-    for (const [name, value] of Object.entries(chosen)) {
-      const over = matrix[name]?.[value];
+    // Single-variant overrides in the order of `variants:`, then joint ones (more specific) in the order of `matrix:`.
+    const overrides = [
+      ...Object.entries(chosen).map(([name, value]) => matrix[name]?.[value]),
+      ...Object.entries(matrix).filter(([name]) => name.includes('+')).map(([name, byValue]) => byValue[name.split('+').map((n) => chosen[n]).join('+')]),
+    ];
+    for (const over of overrides) {
       if (!over) continue;
       for (const [field, v] of Object.entries(over)) {
         if (APPENDED.has(field) && Array.isArray(v)) plan = { ...plan, [field]: [...((plan[field] as unknown[] | undefined) ?? []), ...structuredClone(v)] };

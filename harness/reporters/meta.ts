@@ -27,7 +27,8 @@ export const ENV = {
   /** A file the run writes once the provider answers: TargetEnv, or { error }. */
   targetFile: 'TOUCHSTONE_TARGET_FILE',
   runDir: 'TOUCHSTONE_RUN_DIR',
-  modules: 'TOUCHSTONE_MODULES',
+  /** A JSON file with the unit ids to run (a file: a matrix's ids outgrow one environment string, 128 KiB on Linux). */
+  modules: 'TOUCHSTONE_MODULES_FILE',
   workers: 'TOUCHSTONE_WORKERS',
   /** touchstone replay: JSON list of module definitions the suite adds to the plan's catalogue. */
   define: 'TOUCHSTONE_DEFINE',
@@ -52,4 +53,6 @@ export interface TargetEnv {
   callback?: { base: string; secret: string };
   /** Target.clientCerts: the plan clients' TLS client certificates with their keys (private hand-off file only, never in a report). */
   clientCerts?: Record<string, { certPem: string; keyPem: string; subject: string; thumbprint: string }>;
+  /** Target.combinationCerts: the same for each other matrix combination this provider serves, by combination key. */
+  combinationCerts?: Record<string, Record<string, { certPem: string; keyPem: string; subject: string; thumbprint: string }>>;
 }

@@ -218,7 +218,7 @@ describe('moduleProblems', () => {
   });
   it('a misspelled step option, at the top or nested, names the step, the path and the allowed keys', () => {
     const p = moduleProblems(m({ edits: [{ edit: 'authorize', set: { pcke: 'plain' }, expect: { error: ['invalid_request'], cite: CITE } }] }), cat);
-    expect(p).toEqual(['step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, duplicate, pkce_verifier_length, verifier_at_token, redirect_uri_variant, response_mode, jarm_profile, params, drop)']);
+    expect(p).toEqual(['step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, scope_add, scope_order, id_token_hint, request_object, par, method, duplicate, pkce_verifier_length, verifier_at_token, redirect_uri_variant, response_mode, jarm_profile, params, drop)']);
     const nested = moduleProblems(m({ edits: [{ edit: 'token', set: { dpop: { nonse: 'omit' } } }] }), cat);
     expect(nested).toHaveLength(1);
     expect(nested[0]).toMatch(/^step "token": with\.dpop\.nonse is not an option of step kind "token" \(allowed in with\.dpop: key, /);

@@ -54,7 +54,7 @@ describe('stepOptionProblems', () => {
 
   it('names a misspelled option with its path and the allowed keys', () => {
     expect(stepOptionProblems('authorize', { pcke: 'plain' })).toEqual([
-      'with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, duplicate, pkce_verifier_length, verifier_at_token, redirect_uri_variant, response_mode, jarm_profile, params, drop)',
+      'with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, scope_add, scope_order, id_token_hint, request_object, par, method, duplicate, pkce_verifier_length, verifier_at_token, redirect_uri_variant, response_mode, jarm_profile, params, drop)',
     ]);
     expect(stepOptionProblems('oauth-metadata', { checks: [] })[0]).toBe('with.checks is not an option of step kind "oauth-metadata" (allowed: none)');
   });
@@ -123,7 +123,7 @@ const NOT_OFFERED: Partial<Record<StepKind, Record<string, string>>> = {
   },
   // entropy repeats a plain authorize or client-credentials request with only `client` set: the
   // reads below are those steps' own options, never set by an entropy step.
-  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop', 'pkce_verifier_length', 'verifier_at_token', 'redirect_uri_variant', 'response_mode', 'jarm_profile', 'assertion', 'op', 'from', 'refresh_token', 'generate_key', 'as', 'token', 'checks', 'auth_time', 'metadata', 'query', 'certificate_bound'].map((k) => [k, 'an option of the authorize / token / par / device-authorization / register / client-credentials request the sample repeats, left unset'])),
+  entropy: Object.fromEntries(['user', 'pkce', 'redirect_uri', 'scope', 'id_token_hint', 'request_object', 'par', 'params', 'method', 'drop', 'secret', 'not_granted', 'headers', 'duplicate', 'dpop', 'pkce_verifier_length', 'verifier_at_token', 'redirect_uri_variant', 'response_mode', 'jarm_profile', 'assertion', 'op', 'from', 'refresh_token', 'generate_key', 'as', 'token', 'checks', 'auth_time', 'metadata', 'query', 'certificate_bound', 'scope_add', 'scope_order'].map((k) => [k, 'an option of the authorize / token / par / device-authorization / register / client-credentials request the sample repeats, left unset'])),
 };
 
 interface Decl { name: string; file: string; text: string }
@@ -206,7 +206,7 @@ describe('plan-defined modules', () => {
       d.define = [own({ edits: [{ edit: 'authorize', set: { pcke: 'plain' }, expect: { error: ['invalid_request'], cite: PKCE } }] })];
       d.modules = ['my-pkce-plain'];
     }));
-    expect(msg).toBe('/define/0 (my-pkce-plain): step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, id_token_hint, request_object, par, method, duplicate, pkce_verifier_length, verifier_at_token, redirect_uri_variant, response_mode, jarm_profile, params, drop)');
+    expect(msg).toBe('/define/0 (my-pkce-plain): step "authorize": with.pcke is not an option of step kind "authorize" (allowed: client, user, pkce, redirect_uri, scope, scope_add, scope_order, id_token_hint, request_object, par, method, duplicate, pkce_verifier_length, verifier_at_token, redirect_uri_variant, response_mode, jarm_profile, params, drop)');
   });
 
   it('a typo nested in set, and in a plan module\'s own steps, is refused too', async () => {

@@ -1,9 +1,11 @@
-// plans/fapi2-security-profile.yaml holds a counterpart for each OIDF FAPI 2.0 Security Profile
-// (final) OP module that applies to plain FAPI + OpenID Connect + private_key_jwt + DPoP
-// (../shared/guide/oidf-modules.md): mapped to a module that applies, or skipped with a reason.
+// plans/fapi2-security-profile.yaml holds, in every combination of its variant matrix, a counterpart
+// for each OIDF FAPI 2.0 Security Profile (final) OP module that the OIDF plan runs in that variant
+// (../shared/guide/oidf-modules.md: (m) not for mTLS sender-constraint, (p) not for mTLS client
+// auth, (o) not for plain OAuth): mapped to a module that applies there; none skipped.
 import { describe, expect, it } from 'vitest';
-import { applicability, loadCatalog, selectModules } from '../../harness/engine/catalog.ts';
+import { applicability, loadCatalog, resolveSteps, selectModules, stepsInPlan } from '../../harness/engine/catalog.ts';
 import { loadPlan } from '../../harness/engine/load-plan.ts';
+import { combinationsOf } from '../../harness/plan/matrix.ts';
 
 const FAPI2_SP = [
   'discovery-end-point-verification', 'happy-flow', 'user-rejects-authentication', 'ensure-authorization-request-without-state-success',
@@ -32,31 +34,62 @@ const FAPI2_SP = [
   'par-test-token-endpoint-url-as-audience-fails',
 ].map((m) => `fapi2-security-profile-final-${m}`);
 
-/** Skipped with a reason: none (the reference provider takes request objects by value since issue 14). */
-const SKIPPED: string[] = [];
+/** The guide's marks: modules the OIDF plan does not run with mTLS sender-constraint (m), mTLS client auth (p), plain OAuth (o). */
+const NOT_FOR = {
+  m: ['check-dpop-proof-nbf-exp', 'ensure-dpopproof-with-iat-10seconds-before-succeeds', 'ensure-dpopproof-with-iat-10seconds-after-succeeds',
+    'ensure-mismatched-dpop-jkt-fails', 'ensure-token-endpoint-fails-with-mismatched-dpop-proof-jkt', 'ensure-token-endpoint-fails-with-mismatched-dpop-jkt',
+    'ensure-dpopproof-at-par-endpoint-binding-success', 'ensure-dpop-auth-code-binding-success', 'dpop-negative-tests'],
+  p: ['ensure-signed-client-assertion-with-RS256-fails', 'ensure-client-assertion-in-token-endpoint', 'ensure-client-assertion-with-exp-is-5-minutes-in-past-fails',
+    'ensure-client-assertion-with-wrong-aud-fails', 'ensure-client-assertion-with-no-sub-fails', 'par-ensure-jwt-client-assertions-nbf-8-seconds-in-the-future-is-accepted',
+    'par-ensure-jwt-client-assertions-nbf-over-60-seconds-in-the-future-fails', 'par-test-array-as-audience-fails', 'par-test-par-endpoint-url-as-audience-fails',
+    'par-test-token-endpoint-url-as-audience-fails'],
+  // 5, 6, 8; and 18, a nonce inside and outside a request object: nonce is an OpenID Connect parameter (OIDC Core §3.1.2.1).
+  o: ['ensure-authorization-request-without-nonce-success', 'ensure-authorization-request-with-64-char-nonce-success', 'test-claims-parameter-identity-claims',
+    'ensure-different-nonce-inside-and-outside-request-object'],
+} as const;
+const marked = (k: keyof typeof NOT_FOR) => new Set<string>(NOT_FOR[k].map((m) => `fapi2-security-profile-final-${m}`));
+
+const PLAN = new URL('../../plans/fapi2-security-profile.yaml', import.meta.url).pathname;
 
 describe('plans/fapi2-security-profile.yaml', () => {
   it('lists every module the guide names for plain FAPI + OIDC + private_key_jwt + DPoP (1-28, 30-42, 47-62)', () => {
     expect(new Set(FAPI2_SP).size).toBe(FAPI2_SP.length);
     expect(FAPI2_SP.length).toBe(57);
+    for (const k of ['m', 'p', 'o'] as const) expect([...marked(k)].filter((m) => !FAPI2_SP.includes(m))).toEqual([]);
   });
 
-  it('has a counterpart for each, applicable or skipped with a reason', async () => {
-    const plan = await loadPlan(new URL('../../plans/fapi2-security-profile.yaml', import.meta.url).pathname);
-    const mods = selectModules(plan, loadCatalog(plan));
-    const covered = new Map<string, string>();
-    for (const m of mods) {
-      const app = applicability(m, plan);
-      for (const c of [m.counterpart ?? []].flat()) covered.set(c, app.applies ? m.id : `${m.id} (skipped: ${app.reason})`);
+  it('is the OIDF variant matrix: client_auth × sender_constrain × openid × response_mode in one run', async () => {
+    const plan = await loadPlan(PLAN);
+    expect(plan.matrix?.dimensions).toEqual({
+      client_auth: ['private_key_jwt', 'mtls'], sender_constrain: ['dpop', 'mtls'], openid: ['openid_connect', 'plain_oauth'], response_mode: ['plain', 'jarm'],
+    });
+    expect(combinationsOf(plan)).toHaveLength(16);
+  });
+
+  it('has, in every combination, an applicable counterpart for each module the OIDF plan runs in that variant', async () => {
+    const plan = await loadPlan(PLAN);
+    const missing: string[] = [];
+    for (const c of combinationsOf(plan)) {
+      const v = c.plan.variants!;
+      const expected = FAPI2_SP.filter((m) => !(v.sender_constrain === 'mtls' && marked('m').has(m)) && !(v.client_auth === 'mtls' && marked('p').has(m)) && !(v.openid === 'plain_oauth' && marked('o').has(m)));
+      const covered = new Set<string>();
+      const catalog = loadCatalog(c.plan);
+      for (const m of selectModules(c.plan, catalog)) {
+        // Applies, and its steps in this combination still test something (catalog stepsInPlan).
+        if (applicability(m, c.plan).applies && !stepsInPlan(resolveSteps(m, catalog), c.plan).notApplicable) for (const x of [m.counterpart ?? []].flat()) covered.add(x);
+      }
+      missing.push(...expected.filter((m) => !covered.has(m)).map((m) => `${c.key}: ${m}`));
     }
-    expect(FAPI2_SP.filter((c) => !covered.has(c))).toEqual([]);
-    expect(FAPI2_SP.filter((c) => covered.get(c)!.includes('(skipped: '))).toEqual(SKIPPED);
+    expect(missing).toEqual([]);
   });
 
-  it('runs only FAPI-flavoured modules (PAR + private_key_jwt), never the plain code-flow ones', async () => {
-    const plan = await loadPlan(new URL('../../plans/fapi2-security-profile.yaml', import.meta.url).pathname);
-    const sources = new Set(selectModules(plan, loadCatalog(plan)).map((m) => m.source));
-    expect([...sources].sort()).toEqual(['suites/dpop.yaml', 'suites/fapi2.yaml'].filter((s) => sources.has(s)));
-    expect(Object.values(plan.clients).every((c) => c.auth === 'private_key_jwt')).toBe(true);
+  it('its clients are FAPI clients: private_key_jwt or mTLS in every combination, as its client_auth says for main', async () => {
+    const plan = await loadPlan(PLAN);
+    for (const c of combinationsOf(plan)) {
+      expect(Object.values(c.plan.clients).every((x) => ['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'].includes(x.auth)), c.key).toBe(true);
+      expect(c.plan.clients.main!.auth, c.key).toBe(c.plan.variants!.client_auth === 'mtls' ? 'tls_client_auth' : 'private_key_jwt');
+      const sources = new Set(selectModules(c.plan, loadCatalog(c.plan)).map((m) => m.source));
+      expect([...sources].sort(), c.key).toEqual(['suites/dpop.yaml', 'suites/fapi2.yaml', 'suites/mtls.yaml']);
+    }
   });
 });

@@ -75,6 +75,16 @@ describe('plan matrix: expansion', () => {
     expect(g.of).toEqual([0, 1, 0, 1]);
   });
 
+  it('a joint key gives plan data per pair of values, merged after the single-variant overrides', async () => {
+    const plan = await loadPlan(matrixPlan((d) => {
+      d.matrix['client_auth+userinfo_form_body'] = { 'client_secret_post+unsupported': { clients: { main: { id_token_alg: 'PS256' } } } };
+    }));
+    const [bs, bu, ps, pu] = combinationsOf(plan).map((c) => c.plan);
+    expect(pu!.clients.main).toMatchObject({ client_id: 'touchstone-post', id_token_alg: 'PS256' });
+    expect(ps!.clients.main!.id_token_alg).toBe('ES256');
+    expect(bu!.clients.main!.id_token_alg).toBe(bs!.clients.main!.id_token_alg);
+  });
+
   it('deepMerge: objects member by member, lists replaced, null removes', () => {
     expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3], e: 2 }, d: null })).toEqual({ a: { b: 1, c: [3], e: 2 } });
   });
@@ -96,6 +106,15 @@ describe('plan matrix: errors name the field and the rule', () => {
     expect(msg).toMatch(/^\/matrix\/sender_constrain: the plan does not set variants.sender_constrain/);
   });
 
+  it('a joint key: a value per variant, each one the plan lists', async () => {
+    expect(await planError(matrixPlan((d) => { d.matrix['client_auth+userinfo_form_body'] = { client_secret_post: {} }; })))
+      .toBe('/matrix/client_auth+userinfo_form_body/client_secret_post: a joint key client_auth+userinfo_form_body takes one value per variant, joined by + (e.g. client_secret_basic+supported)');
+    expect(await planError(matrixPlan((d) => { d.matrix['client_auth+userinfo_form_body'] = { 'client_secret_post+sometimes': {} }; })))
+      .toBe('/matrix/client_auth+userinfo_form_body/client_secret_post+sometimes: "sometimes" is not a value /variants/userinfo_form_body lists (supported, unsupported)');
+    expect(await planError(matrixPlan((d) => { d.matrix['client_auth+sender_constrain'] = {}; })))
+      .toMatch(/^\/matrix\/client_auth\+sender_constrain: the plan does not set variants.sender_constrain/);
+  });
+
   it('an override that sets a dimension of the matrix', async () => {
     const msg = await planError(matrixPlan((d) => { d.matrix.client_auth.client_secret_post.variants = { userinfo_form_body: 'supported' }; }));
     expect(msg).toMatch(/^\/matrix\/client_auth\/client_secret_post\/variants\/userinfo_form_body: userinfo_form_body is a dimension of the matrix/);
@@ -109,6 +128,11 @@ describe('plan matrix: errors name the field and the rule', () => {
   it('a combination whose merged plan is wrong names the combination', async () => {
     const msg = await planError(matrixPlan((d) => { d.matrix.client_auth.client_secret_post.clients.main.secret = null; }));
     expect(msg).toBe('combination client_auth=client_secret_post,userinfo_form_body=supported: /clients/main/secret is required for auth client_secret_post');
+  });
+
+  it('a client resource_target names a plan resource target (RFC 8707 resource of its authorization requests)', async () => {
+    const msg = await planError(planFile((d) => { d.clients.main.resource_target = 'nowhere'; }));
+    expect(msg).toMatch(/^\/clients\/main\/resource_target: no target "nowhere" in \/resource\/targets/);
   });
 
   it('a combination no module applies to', async () => {

@@ -5,12 +5,30 @@ import { createHash } from 'node:crypto';
 import { UnsecuredJWT } from 'jose';
 import { authzResponseAtRedirectUri, authzResponseHasCode, authzResponseHasIss, authzResponseStateEchoed, requestObjectParamUsed, responseModeCheck, type ResponseMode } from '../../checks/index.ts';
 import type { CitationId } from '../../core/citations.ts';
-import type { PageKind, StepDef } from '../../core/types.ts';
+import type { PageKind, PlanClient, StepDef } from '../../core/types.ts';
+import { resolveResource } from '../resource-target.ts';
 import type { Landing } from '../browser.ts';
 import { randomToken, shapeParams, StepAbort, type AuthorizeOutput, type ModuleRun } from '../module-run.ts';
 import { CLIENT, enumOf, HTTP_METHOD, options, SHAPE_PARAMS, STEP_REF, STRING, STRINGS, USER } from './options.ts';
 import { jarmModeOf, jarmVariantMode, judgeJarm } from './jarm.ts';
 import { paramsOf, rememberRequestObject, requestObjectClaims, requestObjectEdit, requestObjectOf, requestObjectOption, signRequestObject, type SentRequestObject } from './request-object.ts';
+
+/**
+ * The scope an authorization request asks for: `with.scope`, else the client's (plan data, so one
+ * flow serves an OpenID and a plain OAuth variant), with `with.scope_add` values appended and
+ * `with.scope_order: reversed` (RFC 6749 §3.3: the order of scope values does not matter).
+ */
+export function requestScope(w: Record<string, unknown>, client: PlanClient): string {
+  let values = ((w.scope as string | undefined) ?? client.scope ?? 'openid').split(' ').filter(Boolean);
+  for (const v of (w.scope_add as string[] | undefined) ?? []) if (!values.includes(v)) values.push(v);
+  if (w.scope_order === 'reversed') values = values.reverse();
+  return values.join(' ');
+}
+
+/** RFC 8707 §2.1: the `resource` a client asks for (plan clients.<role>.resource_target: that target's identifier). */
+export function resourceIndicator(run: ModuleRun, client: PlanClient): string | undefined {
+  return client.resource_target ? resolveResource(run.ctx.plan, run.ctx.issuer).targets[client.resource_target]?.audience : undefined;
+}
 
 export function pkcePair(method: string, length?: number): { verifier?: string; challenge?: string; method?: string } {
   if (method === 'none') return {};
@@ -169,12 +187,13 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
       response_type: 'code',
       client_id: client.client_id,
       redirect_uri: redirectUri,
-      scope: (w.scope as string) ?? client.scope ?? 'openid',
+      scope: requestScope(w, client),
       state: randomToken(16),
       nonce: randomToken(16),
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
       response_mode: asked,
+      resource: resourceIndicator(run, client),
     },
     w,
   );
@@ -303,6 +322,8 @@ export const authorizeOptions = options({
   pkce: enumOf('S256', 'plain', 'none'),
   redirect_uri: STRING,
   scope: STRING,
+  scope_add: { ...STRINGS, description: 'scope values appended to the client\'s (or with.scope)' },
+  scope_order: enumOf('reversed'),
   id_token_hint: { ...STEP_REF, description: 'the token step whose ID Token is sent as id_token_hint' },
   request_object: { oneOf: [enumOf('unsigned'), requestObjectOption(true)], description: 'unsigned: the parameters also as an unsigned request object; true or edits: the parameters inside a signed request object by value (request-object.ts)' },
   par: { type: ['string', 'boolean'], description: 'the par step whose request_uri is sent (true: the latest; false: none)' },

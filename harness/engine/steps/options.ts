@@ -57,14 +57,24 @@ export const DUPLICATE: JsonSchema = { ...STRINGS, description: 'parameters sent
  */
 export const CERT: JsonSchema = { type: 'string', description: 'none, or the client role whose TLS client certificate to present (RFC 8705)' };
 
+/**
+ * `with.bound: true`: the proof of possession the plan's sender_constrain variant names (bound.ts):
+ * a DPoP proof (dpop), the client's TLS certificate with tokens bound to it (mtls), none (bearer).
+ */
+export const BOUND: JsonSchema = { type: 'boolean', description: 'sender-constrain as the plan variant sender_constrain says: dpop | mtls | none (bearer)' };
+
 export const TOKEN_REQUEST = {
   ...SHAPE_REQUEST,
+  bound: BOUND,
   cert: CERT,
   certificate_bound: { ...BOOLEAN, description: 'the access token must name the request\'s client certificate (cnf.x5t#S256, RFC 8705 §3.1)' },
   duplicate: DUPLICATE,
   method: { ...enumOf('POST', 'GET'), description: 'GET: the whole request in the query string (RFC 6749 §3.2 requires POST)' },
   query: { ...PARAMS, description: 'parameters added to the request URI (RFC 6749 §2.3.1: never client credentials)' },
 } as const;
+
+/** `with.scheme_case: lower`: an Authorization scheme in lower case (RFC 9110 §11.1). */
+export const lettercase = (scheme: string, c: unknown): string => (c === 'lower' ? scheme.toLowerCase() : scheme);
 
 /** `with.dpop` (dpop.ts DpopOptions): true for a valid proof, or the proof's mutations. */
 export const DPOP: JsonSchema = {

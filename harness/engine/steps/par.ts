@@ -9,7 +9,7 @@ import { judgeDpopTokenResponse, sendWithDpop } from '../dpop.ts';
 import { formEncode } from '../http.ts';
 import { judgeErrorResponse, NotApplicable, randomToken, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type ParOutput } from '../module-run.ts';
 import { htmlMatchesPage } from '../page-match.ts';
-import { pkcePair } from './authorize.ts';
+import { pkcePair, requestScope, resourceIndicator } from './authorize.ts';
 import { jarmVariantMode } from './jarm.ts';
 import { paramsOf, rememberRequestObject, requestObjectClaims, requestObjectEdit, requestObjectOption, signRequestObject } from './request-object.ts';
 import { assertionAudience, clientAuthentication, reissueAssertion, type AssertionOptions } from './token.ts';
@@ -34,13 +34,14 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
       response_type: 'code',
       client_id: client.client_id,
       redirect_uri: (w.redirect_uri as string) ?? client.redirect_uri,
-      scope: (w.scope as string) ?? client.scope ?? 'openid',
+      scope: requestScope(w, client),
       state: randomToken(16),
       nonce: randomToken(16),
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
       // The plan variant response_mode: jarm pushes response_mode=jwt (steps/jarm.ts).
       response_mode: jarmVariantMode(run),
+      resource: resourceIndicator(run, client),
     },
     w,
   );
@@ -145,6 +146,8 @@ export async function authorizeStart(run: ModuleRun, step: StepDef): Promise<voi
 export const parOptions = options({
   client: CLIENT,
   scope: STRING,
+  scope_add: { ...STRINGS, description: 'scope values appended to the client\'s (or with.scope)' },
+  scope_order: enumOf('reversed'),
   pkce: enumOf('S256', 'plain', 'none'),
   redirect_uri: STRING,
   assertion: ASSERTION,

@@ -17,7 +17,7 @@ import { JwksCache } from '../jwks-cache.ts';
 import { NotApplicable, StepAbort, StepSkip, type ModuleRun } from '../module-run.ts';
 import { forgingKey, resolveResource, type ResolvedResource, type ResolvedTarget } from '../resource-target.ts';
 import { clientCredentials } from './client-credentials.ts';
-import { BOOLEAN, CERT, checksOf, DPOP, options, SHAPE_REQUEST, STEP_REF, STRING, TOKEN_REQUEST } from './options.ts';
+import { BOOLEAN, BOUND, CERT, checksOf, DPOP, enumOf, lettercase, options, SHAPE_REQUEST, STEP_REF, STRING, TOKEN_REQUEST } from './options.ts';
 
 /** The forgeries `with.forge` names (issue 7): one reason each. */
 export const FORGERIES = [
@@ -155,7 +155,7 @@ export async function resource(run: ModuleRun, step: StepDef): Promise<void> {
     token = forgeKind ? await forge(run, step, forgeKind, valid) : valid;
     if (!token) throw new StepAbort('no access token for the resource call');
   }
-  const scheme = (w.scheme as string | undefined) ?? (o ? 'DPoP' : 'Bearer');
+  const scheme = lettercase((w.scheme as string | undefined) ?? (o ? 'DPoP' : 'Bearer'), w.scheme_case);
   const headers: Record<string, string> = { accept: 'application/json', ...(token !== undefined ? { authorization: `${scheme} ${token}` } : {}) };
   const label = `${method} ${t.name} resource${forgeKind ? ` (forged: ${forgeKind})` : token === undefined ? ' (no token)' : ''}`;
   const call = () => sendWithDpop(run, step, { method, url: t.url, accessToken: token }, (dpop) => run.http.send(t.url, { step: step.id!, label, method, headers: { ...headers, ...dpop }, cert }));
@@ -227,10 +227,12 @@ export const resourceOptions = options({
   target: STRING,
   method: STRING,
   dpop: DPOP,
+  bound: BOUND,
   forge: { enum: [...FORGERIES] },
   no_token: BOOLEAN,
   token_from: STEP_REF,
   scheme: STRING,
+  scheme_case: enumOf('lower'),
   poll: BOOLEAN,
   checks: checksOf('dpop-challenge'),
   cert: CERT,

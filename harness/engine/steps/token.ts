@@ -167,6 +167,8 @@ export async function codeGrantRequest(run: ModuleRun, step: StepDef) {
       code: authz.response?.code,
       redirect_uri: authz.params.redirect_uri,
       code_verifier: authz.verifier,
+      // RFC 8707 §2.2: the resource the authorization request asked for, so the token is for it.
+      resource: authz.params.resource,
       ...auth.form,
     },
     w,

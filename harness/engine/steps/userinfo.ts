@@ -4,7 +4,7 @@ import { bearerChallengeOnError, bearerStatusMatchesError, dpopChallengeScheme, 
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { dpopOptions, sendWithDpop } from '../dpop.ts';
-import { CERT, DPOP, enumOf, HTTP_METHOD, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
+import { BOUND, CERT, DPOP, enumOf, HTTP_METHOD, lettercase, options, SHAPE_REQUEST, STEP_REF, STRING, STRINGS } from './options.ts';
 
 export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const w = step.with ?? {};
@@ -14,7 +14,8 @@ export async function userinfo(run: ModuleRun, step: StepDef): Promise<void> {
   const accessToken = (w.token as string | undefined) ?? tokens?.accessToken;
   if (accessToken === undefined) throw new StepAbort('no access token to call userinfo with');
   // `with.dpop`: the DPoP scheme and a proof with ath (RFC 9449 §7.1); `with.scheme` overrides the scheme.
-  const scheme = (w.scheme as string | undefined) ?? (dpopOptions(step) ? 'DPoP' : 'Bearer');
+  // `with.scheme_case: lower`: the scheme spelled in lower case (RFC 9110 §11.1: case-insensitive).
+  const scheme = lettercase((w.scheme as string | undefined) ?? (dpopOptions(step) ? 'DPoP' : 'Bearer'), w.scheme_case);
   const headers = shapeHeaders({ accept: 'application/json', authorization: via === 'header' ? `${scheme} ${accessToken}` : undefined }, w);
   const body = method === 'POST' ? shapeParams(via === 'body' ? { access_token: accessToken } : {}, w) : undefined;
     // RFC 8705 §3: a certificate-bound token goes with its client's certificate (mtls alias, §5).
@@ -64,7 +65,9 @@ export const userinfoOptions = options({
   token: STRING,
   token_from: STEP_REF,
   scheme: STRING,
+  scheme_case: enumOf('lower'),
   dpop: DPOP,
+  bound: BOUND,
   scope_claims: STRINGS,
   essential_claims: STRINGS,
   cert: CERT,
