@@ -93,10 +93,15 @@ export const rarClients: Client[] = [
     redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read', authorization_details_types: ['payment_initiation'] },
 ];
 
+function withoutAlg({ alg: _alg, ...key }: Record<string, string>): Record<string, string> {
+  return key;
+}
+
 /** CIBA clients (poll and ping), private_key_jwt. */
 export const cibaClients: Client[] = [
-  // An RSA key (PS256), as in plans/peer/ciba.yaml: the FAPI-CIBA modules sign RS256 with it.
-  { client_id: 'touchstone-ciba', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-main']] },
+  // An RSA key, as in plans/peer/ciba.yaml: the FAPI-CIBA modules sign RS256 with it. Registered
+  // without its alg, so that the OP's algorithm policy (not the key's alg) decides what is refused.
+  { client_id: 'touchstone-ciba', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [withoutAlg(clientKeys['fapi-main'])] },
     redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
     backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'ES256' },
   { client_id: 'touchstone-ciba-2', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-second']] },
