@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { expect } from 'vitest';
 import type { FaultId } from '../../provider/faults.ts';
 import type { RunningProvider } from '../../provider/server.ts';
-import { tokenRequest, type JsonRes } from './helpers.ts';
+import { getJson, tokenRequest, type JsonRes } from './helpers.ts';
 import * as dc from './device-ciba-helpers.ts';
 import { rule, type Probe } from './probe.ts';
 
@@ -41,9 +41,14 @@ async function bcAuthorize(op: RunningProvider, form: Record<string, string>): P
   return { status: r.statusCode, headers: r.headers, json: text ? JSON.parse(text) : {} };
 }
 
-type Ours = 'fapi-ciba-accept-unsigned-request' | 'fapi-ciba-ignore-request-lifetime' | 'fapi-ciba-accept-rs256-request-object' | 'fapi-ciba-accept-rs256-assertion';
+type Ours = 'fapi-ciba-discovery-lists-push' | 'fapi-ciba-accept-unsigned-request' | 'fapi-ciba-ignore-request-lifetime' | 'fapi-ciba-accept-rs256-request-object' | 'fapi-ciba-accept-rs256-assertion';
 
 export const FAPI_CIBA_PROBES: Record<Ours, Probe> & Partial<Record<FaultId, Probe>> = {
+  'fapi-ciba-discovery-lists-push': { config: fapiConfig(), run: async (op) => {
+    const d = await getJson(`${op.issuer}/.well-known/openid-configuration`);
+    expect(d.json.backchannel_token_delivery_modes_supported).toContain('poll');
+    rule(d.json.backchannel_token_delivery_modes_supported).toContain('push');
+  } },
   'fapi-ciba-accept-unsigned-request': { config: fapiConfig(), run: async (op) => {
     // The same client's signed request is served: only the missing request object matters.
     expect((await bcAuthorize(op, { ...(await assertion(op)), request: await requestObject(op) })).status).toBe(200);

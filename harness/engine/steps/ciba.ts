@@ -12,7 +12,7 @@
 // A plan client with `notification_endpoint` is registered in ping mode: ciba-request sends it a
 // fresh client_notification_token (§7.1).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cibaErrorMatchesSchema, cibaPingMatches, cibaResponseMatchesSchema, discoveryAdvertisesCiba, discoveryAdvertisesCibaPing } from '../../checks/index.ts';
+import { cibaErrorMatchesSchema, cibaPingMatches, cibaResponseMatchesSchema, discoveryAdvertisesCiba, discoveryAdvertisesCibaPing, discoveryFapiCibaDeliveryModes } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, NotApplicable, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { runOperation } from '../operations.ts';
@@ -49,6 +49,8 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
   const advertised = discoveryAdvertisesCiba(run.meta());
   run.add(advertised);
   if (!advertised.ok) throw new StepAbort(advertised.message);
+  // FAPI-CIBA ID1 §5.2.2: no push mode (the plan variant ciba_profile: fapi_ciba).
+  if (run.ctx.plan.variants?.ciba_profile === 'fapi_ciba') run.add(discoveryFapiCibaDeliveryModes(run.meta()));
   const ping = pingSetup(run, client, w);
   if (ping) {
     // §4: an OP serving ping-mode clients lists ping among its delivery modes.
