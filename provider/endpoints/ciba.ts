@@ -88,13 +88,16 @@ async function requestObjectParams(ctx: ProviderContext, client: ClientConfig, j
   } catch {
     throw new InvalidRequest('request is not a JWT');
   }
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(jwt).alg;
+  } catch {
+    throw new InvalidRequest('request has no readable JOSE header');
+  }
+  // The FAPI algorithm policy is its own rule, also when the signature itself goes unchecked (fault
+  // ciba-request-object-skip-signature).
+  if (fapi && !f.on('fapi-ciba-accept-rs256-request-object') && (typeof alg !== 'string' || !FAPI_CIBA_ALGS.includes(alg))) throw new InvalidRequest(`request must be signed with one of ${FAPI_CIBA_ALGS.join(', ')} (alg ${String(alg)})`);
   if (!f.on('ciba-request-object-skip-signature')) {
-    let alg: unknown;
-    try {
-      alg = decodeProtectedHeader(jwt).alg;
-    } catch {
-      throw new InvalidRequest('request has no readable JOSE header');
-    }
     if (typeof alg !== 'string' || !algs.includes(alg)) throw new InvalidRequest(`request must be signed with one of ${algs.join(', ')} (alg ${String(alg)})`);
     if (!client.jwks) throw new InvalidRequest('the client has no registered keys to verify a signed request with');
     try {
