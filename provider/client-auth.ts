@@ -7,6 +7,7 @@ import { endpoint, findClient, type ProviderContext } from './context.ts';
 import { InvalidClient, InvalidRequest } from './errors.ts';
 import { safeEqual, type Params } from './http.ts';
 import { FAPI_ALGS, isFapi } from './fapi.ts';
+import { FAPI_CIBA_ALGS, isFapiCiba } from './grants/ciba.ts';
 import { authenticateMtlsClient, isMtlsMethod } from './mtls.ts';
 
 /** Where the client authenticates: the token endpoint or the PAR endpoint (RFC 9126 §2). */
@@ -146,7 +147,9 @@ async function checkAssertion(ctx: ProviderContext, client: ClientConfig, assert
   const fapi = isFapi(ctx, client);
   // RFC 6749 §5.2: error_description excludes '"' and '\\' (jose's messages quote names).
   const fail = (why: string): never => { throw new InvalidClientAuth(`client_assertion is invalid: ${why.replace(/["\\]/g, "'")}`, false); };
-  const algorithms = fapi && !ctx.faults.on('fapi-accept-rs256-assertion') ? FAPI_ALGS : ASSERTION_ALGS;
+  // FAPI-CIBA ID1 §5.2.2 → FAPI 1.0 Advanced §8.6: a FAPI-CIBA client's assertions are PS256 or ES256.
+  const fapiCiba = isFapiCiba(ctx, client) && !ctx.faults.on('fapi-ciba-accept-rs256-assertion');
+  const algorithms = fapiCiba ? FAPI_CIBA_ALGS : fapi && !ctx.faults.on('fapi-accept-rs256-assertion') ? FAPI_ALGS : ASSERTION_ALGS;
   let payload: JWTPayload = {};
   try {
     const { payload: raw } = await compactVerify(assertion, clientKeySet(client), { algorithms });

@@ -47,6 +47,8 @@ export interface ClientConfig {
   profile?: Profile;
   /** RFC 9126 §6: this client must use PAR (absent: the provider's setting). */
   require_pushed_authorization_requests?: boolean;
+  /** FAPI-CIBA ID1 §5.2.2 for this client's CIBA requests (absent: the provider's `ciba_profile`). */
+  ciba_profile?: CibaProfile;
   /** CIBA Core §4: how the client gets the result of a CIBA request (absent: poll). */
   backchannel_token_delivery_mode?: 'poll' | 'ping';
   /** CIBA Core §4: REQUIRED in ping mode, an https URL the OP POSTs the ping to (§10.2). */
@@ -61,6 +63,7 @@ export interface ClientConfig {
 
 /** `fapi2`: the FAPI 2.0 Security Profile rules (provider/fapi.ts) on top of OAuth / OIDC. */
 export type Profile = 'default' | 'fapi2';
+export type CibaProfile = 'default' | 'fapi';
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
@@ -122,6 +125,8 @@ export interface ResolvedConfig {
   outbound_tls_ca?: string;
   /** The default profile of every client (a client's own `profile` wins). */
   profile: Profile;
+  /** The default CIBA profile of every client: fapi is FAPI-CIBA ID1 §5.2.2 (a client's own `ciba_profile` wins). */
+  ciba_profile: CibaProfile;
   /** RFC 9126 §6: every client must use PAR. */
   require_pushed_authorization_requests: boolean;
   /** RFC 8628 §3.2 / CIBA §7.3: the polling interval (seconds) the device and CIBA grants announce and enforce. */
@@ -251,7 +256,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     dpop?: Partial<Omit<DpopConfig, 'nonce'>> & { nonce?: Partial<DpopConfig['nonce']> }; resource?: Partial<ResourceConfig>;
     access_token_format?: AccessTokenFormat; password_grant?: boolean; registration?: Partial<RegistrationConfig>;
     client_assertion?: Partial<ClientAssertionConfig>; store?: StoreConfig; tls?: TlsConfig; outbound_tls_ca?: string; authorization_details_types?: string[];
-    profile?: Profile; require_pushed_authorization_requests?: boolean;
+    profile?: Profile; ciba_profile?: CibaProfile; require_pushed_authorization_requests?: boolean;
     polling_interval?: number; metrics?: Partial<MetricsConfig>;
   };
   const clients: ClientConfig[] = cfg.clients
@@ -293,6 +298,7 @@ export function loadConfig(raw: unknown): ResolvedConfig {
     client_assertion: { max_lifetime: cfg.client_assertion?.max_lifetime ?? 300 },
     store: cfg.store,
     profile: cfg.profile ?? 'default',
+    ciba_profile: cfg.ciba_profile ?? 'default',
     require_pushed_authorization_requests: cfg.require_pushed_authorization_requests ?? false,
     polling_interval: cfg.polling_interval ?? 5,
     metrics: { enabled: cfg.metrics?.enabled ?? false, token: cfg.metrics?.token },
@@ -328,6 +334,11 @@ function checkClients(cfg: ResolvedConfig): void {
     // FAPI 2.0 SP §5.4.1 for JARM responses too (JARM §3: the client's authorization_signed_response_alg).
     if ((c.profile ?? cfg.profile) === 'fapi2' && c.authorization_signed_response_alg === 'RS256') {
       throw new ConfigError(`config: /clients/${i}/authorization_signed_response_alg RS256 is not allowed for a fapi2 client (PS256, ES256, EdDSA)`);
+    }
+    // FAPI-CIBA ID1 §5.2.2 (FAPI 1.0 Advanced §5.2.2-14): a FAPI-CIBA client authenticates with
+    // private_key_jwt or mutual TLS.
+    if ((c.ciba_profile ?? cfg.ciba_profile) === 'fapi' && c.grant_types?.includes('urn:openid:params:grant-type:ciba') && !['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'].includes(m)) {
+      throw new ConfigError(`config: /clients/${i}/token_endpoint_auth_method ${m} is not allowed for a FAPI-CIBA client (private_key_jwt, tls_client_auth, self_signed_tls_client_auth)`);
     }
     // CIBA Core §4: a ping-mode client registers its notification endpoint, which MUST be an https URL.
     if (c.backchannel_token_delivery_mode === 'ping' && !/^https:\/\//.test(c.backchannel_client_notification_endpoint ?? '')) {

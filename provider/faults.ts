@@ -207,6 +207,12 @@ const DEFS = [
   { id: 'ciba-request-object-skip-signature', breaks: 'CIBA-7.1.1-signature', description: 'Signed authentication requests are read without verifying the signature (alg none and other keys accepted).' },
   { id: 'ciba-request-object-ignore-aud-iss', breaks: 'CIBA-7.1.1-aud-iss', description: 'The request object aud and iss are not checked.' },
   { id: 'ciba-request-object-ignore-claims', breaks: 'CIBA-7.1.1-claims', description: 'The request object exp, iat, nbf and jti are neither required nor checked.' },
+  // FAPI-CIBA ID1 (provider config ciba_profile: fapi; proven in plans/ciba.yaml's fapi_ciba combination)
+  { id: 'fapi-ciba-discovery-lists-push', breaks: 'FAPICIBA-5.2.2-no-push', description: 'Under ciba_profile fapi, discovery lists push among backchannel_token_delivery_modes_supported.' },
+  { id: 'fapi-ciba-accept-unsigned-request', breaks: 'FAPICIBA-5.2.2-signed-request', description: 'A FAPI-CIBA client\'s backchannel request with plain parameters and no request object is served.' },
+  { id: 'fapi-ciba-ignore-request-lifetime', breaks: 'FAPICIBA-5.2.2-lifetime', description: 'A FAPI-CIBA request object living longer than 60 minutes (exp - nbf), or with an nbf over 60 minutes old, is accepted.' },
+  { id: 'fapi-ciba-accept-rs256-request-object', breaks: 'FAPICIBA-8.6-request-object-algs', description: 'A FAPI-CIBA request object signed with RS256 is accepted.' },
+  { id: 'fapi-ciba-accept-rs256-assertion', breaks: 'FAPICIBA-8.6-assertion-algs', description: 'A FAPI-CIBA client\'s client assertion signed with RS256 is accepted (backchannel and token endpoints).' },
   // ---- Rich Authorization Requests (RFC 9396): provider/rar.ts, proven by plans/rar.yaml
   { id: 'rar-accept-unknown-type', breaks: 'RFC9396-5-unknown-type', description: 'authorization_details of a type the OP does not support are accepted (at /authorize, PAR and the token endpoint).' },
   { id: 'rar-ignore-client-types', breaks: 'RFC9396-10-client-types', description: 'A client registered with authorization_details_types may send any supported type.' },

@@ -54,6 +54,17 @@ export const discoveryAdvertisesCibaPing = defineCheck<unknown>('discovery-adver
   return pass(`CIBA ping mode advertised (${preview(modes)})`, expected, actual);
 });
 
+// FAPI-CIBA ID1 §5.2.2: the AS, "for all operations", "shall not support CIBA push mode" (items 3-4:
+// poll supported, ping optional). Judged on what discovery says (CIBA §4): listing push is claiming it.
+export const discoveryFapiCibaDeliveryModes = defineCheck<unknown>('discovery-fapi-ciba-delivery-modes', 'FAPICIBA-5.2.2-no-push', (doc) => {
+  const expected = 'backchannel_token_delivery_modes_supported without push (poll, and ping if supported)';
+  const modes = isRecord(doc) ? doc.backchannel_token_delivery_modes_supported : undefined;
+  const actual = { backchannel_token_delivery_modes_supported: evidence(modes) };
+  if (!Array.isArray(modes)) return fail(`expected backchannel_token_delivery_modes_supported to be an array, found ${preview(modes)}`, expected, actual);
+  if (modes.includes('push')) return fail(`expected a FAPI-CIBA OP not to support push mode, discovery lists ${preview(modes)}`, expected, actual);
+  return pass(`no push mode (${preview(modes)})`, expected, actual);
+});
+
 /** What the client notification endpoint received for one auth_req_id (undefined: nothing in time). */
 export interface PingInput {
   notification?: { method: string; path: string; contentType?: string; authorization?: string; json: unknown };

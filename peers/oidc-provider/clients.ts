@@ -93,15 +93,32 @@ export const rarClients: Client[] = [
     redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'api:read', authorization_details_types: ['payment_initiation'] },
 ];
 
+function withoutAlg({ alg: _alg, ...key }: Record<string, string>): Record<string, string> {
+  return key;
+}
+
 /** CIBA clients (poll and ping), private_key_jwt. */
 export const cibaClients: Client[] = [
-  { client_id: 'touchstone-ciba', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-main']] },
+  // An RSA key, as in plans/peer/ciba.yaml: the FAPI-CIBA modules sign RS256 with it. Registered
+  // without its alg, so that the OP's algorithm policy (not the key's alg) decides what is refused.
+  { client_id: 'touchstone-ciba', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [withoutAlg(clientKeys['fapi-main'])] },
     redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
     backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'ES256' },
   { client_id: 'touchstone-ciba-2', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['ciba-second']] },
     redirect_uris: [], response_types: [], grant_types: ['urn:openid:params:grant-type:ciba'],
     backchannel_token_delivery_mode: 'poll', id_token_signed_response_alg: 'RS256' },
 ];
+
+/**
+ * The same clients under FAPI-CIBA (profile fapi-ciba): each registers its request object alg
+ * (CIBA §4 backchannel_authentication_request_signing_alg), which makes oidc-provider require a
+ * signed request of it, and FAPI 1.0 ID Token algs (§8.6: PS256 or ES256).
+ */
+export const fapiCibaClients: Client[] = cibaClients.map((c) => ({
+  ...c,
+  backchannel_authentication_request_signing_alg: c.client_id === 'touchstone-ciba' ? 'PS256' : 'ES256',
+  id_token_signed_response_alg: 'ES256',
+}));
 
 /** Several instances on one Redis: the web and public clients, and a private_key_jwt service client
  *  for the client assertion and DPoP proof races (its key is the fapi2 plans' `second`). */

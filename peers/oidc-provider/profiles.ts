@@ -65,6 +65,15 @@ export const profiles: Record<string, Profile> = {
     features: ciba(),
     ttl: { BackchannelAuthenticationRequest: (ctx) => Math.min(60, Number(ctx?.oidc?.params?.requested_expiry) || 60) },
   },
+  // FAPI-CIBA ID1 (plans/peer/ciba.yaml, ciba_profile: fapi_ciba): features.fapi '1.0 Final' (request
+  // objects need exp, nbf, aud and live at most 60 minutes), private_key_jwt with the FAPI algorithms,
+  // and clients that register their request object alg (signed requests required).
+  'fapi-ciba': {
+    clients: clients.fapiCibaClients,
+    features: { ...ciba(), fapi: { enabled: true, profile: '1.0 Final' } },
+    ttl: { BackchannelAuthenticationRequest: (ctx) => Math.min(60, Number(ctx?.oidc?.params?.requested_expiry) || 60) },
+    fapi: true,
+  },
 };
 
 export { CIBA_ADMIN_TOKEN };

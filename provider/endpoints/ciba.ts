@@ -12,7 +12,7 @@ import { InvalidRequest, InvalidToken, OAuthError, UnauthorizedClient } from '..
 import { randomToken, readParams, safeEqual, sendJsonError, type Params } from '../http.ts';
 import { annotate } from '../log.ts';
 import { requireGrantType } from '../grants/grant-types.ts';
-import { CIBA_GRANT, type CibaGrant } from '../grants/ciba.ts';
+import { CIBA_GRANT, FAPI_CIBA_ALGS, isFapiCiba, type CibaGrant } from '../grants/ciba.ts';
 import { isPingClient, NOTIFICATION_TOKEN, NOTIFICATION_TOKEN_MAX, sendPing } from '../grants/ciba-ping.ts';
 import { checkScope, newPolledGrant, saveGrant } from '../grants/polling.ts';
 
@@ -31,8 +31,12 @@ export async function backchannelAuthenticationEndpoint(ctx: ProviderContext, re
     // CIBA §4: only confidential clients; §7.1: the client registered for the CIBA grant.
     if (client.token_endpoint_auth_method === 'none') throw new UnauthorizedClient('CIBA is for confidential clients only');
     requireGrantType(client, CIBA_GRANT);
+    // FAPI-CIBA ID1 §5.2.2-6: a FAPI-CIBA client's requests must be signed (§7.1.1); plain
+    // parameters without `request` are refused (fault fapi-ciba-accept-unsigned-request).
+    const fapi = isFapiCiba(ctx, client);
+    if (fapi && outer.request === undefined && !ctx.faults.on('fapi-ciba-accept-unsigned-request')) throw new InvalidRequest('a FAPI-CIBA client must send a signed authentication request (request)');
     // §7.1.1: a signed authentication request carries every parameter in its `request` object.
-    const params = outer.request !== undefined ? await requestObjectParams(ctx, client, outer.request) : outer;
+    const params = outer.request !== undefined ? await requestObjectParams(ctx, client, outer.request, fapi) : outer;
     // §7.1: scope is REQUIRED and contains openid.
     const scope = checkScope(params.scope, SCOPES_SUPPORTED, true, client);
     const sub = await resolveHint(ctx, params);
@@ -66,30 +70,38 @@ async function authenticate(ctx: ProviderContext, req: FastifyRequest, params: P
   return authenticateClient(ctx, req, params);
 }
 
+/** FAPI-CIBA ID1 §5.2.2-9: a signed request lives at most 60 minutes (seconds). */
+const FAPI_CIBA_MAX_LIFETIME = 3600;
+
 /** §7.1.1: the algorithms a request object may be signed with (advertised in discovery). */
 export const REQUEST_OBJECT_ALGS = ['PS256', 'ES256', 'RS256', 'EdDSA'];
 
 // §7.1.1: verify the signed authentication request (signature with the client's registered keys,
 // aud, iss, exp, iat, nbf, jti) and read its parameters. Failures are invalid_request (§13).
-async function requestObjectParams(ctx: ProviderContext, client: ClientConfig, jwt: string): Promise<Params> {
+async function requestObjectParams(ctx: ProviderContext, client: ClientConfig, jwt: string, fapi: boolean): Promise<Params> {
   const f = ctx.faults;
+  // FAPI 1.0 Advanced §8.6 (FAPI-CIBA ID1 §5.2.2): PS256 or ES256 only for a FAPI-CIBA client.
+  const algs = fapi && !f.on('fapi-ciba-accept-rs256-request-object') ? FAPI_CIBA_ALGS : REQUEST_OBJECT_ALGS;
   let claims: Record<string, unknown>;
   try {
     claims = decodeJwt(jwt) as Record<string, unknown>;
   } catch {
     throw new InvalidRequest('request is not a JWT');
   }
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(jwt).alg;
+  } catch {
+    throw new InvalidRequest('request has no readable JOSE header');
+  }
+  // The FAPI algorithm policy is its own rule, also when the signature itself goes unchecked (fault
+  // ciba-request-object-skip-signature).
+  if (fapi && !f.on('fapi-ciba-accept-rs256-request-object') && (typeof alg !== 'string' || !FAPI_CIBA_ALGS.includes(alg))) throw new InvalidRequest(`request must be signed with one of ${FAPI_CIBA_ALGS.join(', ')} (alg ${String(alg)})`);
   if (!f.on('ciba-request-object-skip-signature')) {
-    let alg: unknown;
-    try {
-      alg = decodeProtectedHeader(jwt).alg;
-    } catch {
-      throw new InvalidRequest('request has no readable JOSE header');
-    }
-    if (typeof alg !== 'string' || !REQUEST_OBJECT_ALGS.includes(alg)) throw new InvalidRequest(`request must be signed with one of ${REQUEST_OBJECT_ALGS.join(', ')} (alg ${String(alg)})`);
+    if (typeof alg !== 'string' || !algs.includes(alg)) throw new InvalidRequest(`request must be signed with one of ${algs.join(', ')} (alg ${String(alg)})`);
     if (!client.jwks) throw new InvalidRequest('the client has no registered keys to verify a signed request with');
     try {
-      await compactVerify(jwt, createLocalJWKSet({ keys: client.jwks.keys as JWK[] }), { algorithms: REQUEST_OBJECT_ALGS });
+      await compactVerify(jwt, createLocalJWKSet({ keys: client.jwks.keys as JWK[] }), { algorithms: algs });
     } catch {
       throw new InvalidRequest('request signature does not verify with the client\'s registered keys');
     }
@@ -107,6 +119,14 @@ async function requestObjectParams(ctx: ProviderContext, client: ClientConfig, j
     if ((claims.exp as number) <= now - skew) throw new InvalidRequest('request has expired (exp)');
     if ((claims.nbf as number) > now + skew) throw new InvalidRequest('request is not valid yet (nbf)');
     if ((claims.iat as number) > now + skew) throw new InvalidRequest('request iat is in the future');
+  }
+  // FAPI-CIBA ID1 §5.2.2-9: nbf and exp limit the request's lifetime to 60 minutes; FAPI 1.0
+  // Advanced §5.2.2-17: nbf no longer than 60 minutes in the past (fault fapi-ciba-ignore-request-lifetime).
+  if (fapi && !f.on('fapi-ciba-ignore-request-lifetime')) {
+    const { exp, nbf } = claims as { exp?: unknown; nbf?: unknown };
+    if (typeof exp !== 'number' || typeof nbf !== 'number') throw new InvalidRequest('a FAPI-CIBA request needs nbf and exp');
+    if (exp - nbf > FAPI_CIBA_MAX_LIFETIME) throw new InvalidRequest('request lifetime (exp - nbf) exceeds 60 minutes');
+    if (nbf < Math.floor(Date.now() / 1000) - FAPI_CIBA_MAX_LIFETIME) throw new InvalidRequest('request nbf is more than 60 minutes in the past');
   }
   const params: Params = {};
   for (const [k, v] of Object.entries(claims)) {

@@ -60,9 +60,11 @@ export function metadata(ctx: ProviderContext): Record<string, unknown> {
     device_authorization_endpoint: endpoint(ctx, '/device_authorization'),
     // CIBA Core §4: poll and ping modes (a client registers one, §10); no user_code.
     backchannel_authentication_endpoint: endpoint(ctx, '/bc-authorize'),
-    backchannel_token_delivery_modes_supported: faults.on('discovery-omit-ciba-ping') ? ['poll'] : ['poll', 'ping'],
+    // CIBA §4; FAPI-CIBA ID1 §5.2.2: never push (fault fapi-ciba-discovery-lists-push lists it under ciba_profile fapi).
+    backchannel_token_delivery_modes_supported: [...(faults.on('discovery-omit-ciba-ping') ? ['poll'] : ['poll', 'ping']), ...(ctx.config.ciba_profile === 'fapi' && faults.on('fapi-ciba-discovery-lists-push') ? ['push'] : [])],
     backchannel_user_code_parameter_supported: false,
-    backchannel_authentication_request_signing_alg_values_supported: ['PS256', 'ES256', 'RS256', 'EdDSA'],
+    // FAPI-CIBA (FAPI 1.0 Advanced §8.6): PS256 and ES256 only.
+    backchannel_authentication_request_signing_alg_values_supported: ctx.config.ciba_profile === 'fapi' ? ['PS256', 'ES256'] : ['PS256', 'ES256', 'RS256', 'EdDSA'],
     // RFC 9396 §10: the authorization_details types the OP supports (OPTIONAL metadata).
     ...(ctx.config.authorization_details_types.length ? { authorization_details_types_supported: [...ctx.config.authorization_details_types] } : {}),
     // RFC 9126 §5: the PAR endpoint, and whether every client must use it.

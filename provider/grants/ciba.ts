@@ -10,6 +10,18 @@ import { poll, type PolledGrant } from './polling.ts';
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
 
+/**
+ * FAPI-CIBA ID1 §5.2.2 applies to a CIBA client under ciba_profile fapi (its own, else the
+ * provider's): signed authentication requests only, their lifetime capped at 60 minutes, and
+ * (FAPI 1.0 Advanced §8.6) PS256 / ES256 request objects and client assertions.
+ */
+export function isFapiCiba(ctx: ProviderContext, client: ClientConfig): boolean {
+  return (client.ciba_profile ?? ctx.config.ciba_profile) === 'fapi' && (client.grant_types ?? []).includes(CIBA_GRANT);
+}
+
+/** FAPI 1.0 Advanced §8.6: "shall use PS256 or ES256" (RS256 and EdDSA are not among them). */
+export const FAPI_CIBA_ALGS = ['PS256', 'ES256'];
+
 export interface CibaGrant extends PolledGrant {
   bindingMessage?: string;
   /** CIBA §7.1: the ping-mode client's client_notification_token, sent back as the ping's Bearer token (§10.2). */

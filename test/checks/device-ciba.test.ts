@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cibaErrorMatchesSchema,
   cibaPingMatches,
+  discoveryFapiCibaDeliveryModes,
   cibaResponseMatchesSchema,
   discoveryAdvertisesCibaPing,
   deviceAuthorizationErrorMatchesSchema,
@@ -127,6 +128,18 @@ describe('discoveryAdvertisesCibaPing', () => {
     expectFail(discoveryAdvertisesCibaPing({}), /ping among/);
   });
   it.each(HOSTILE)('fails without throwing on hostile input %#', (v) => expectFail(discoveryAdvertisesCibaPing(v)));
+});
+
+describe('discoveryFapiCibaDeliveryModes', () => {
+  it('passes with poll, or poll and ping (FAPI-CIBA ID1 §5.2.2)', () => {
+    expectPass(discoveryFapiCibaDeliveryModes({ backchannel_token_delivery_modes_supported: ['poll'] }));
+    expectPass(discoveryFapiCibaDeliveryModes({ backchannel_token_delivery_modes_supported: ['poll', 'ping'] }));
+  });
+  it('fails when push is listed, or the member is missing', () => {
+    expectFail(discoveryFapiCibaDeliveryModes({ backchannel_token_delivery_modes_supported: ['poll', 'ping', 'push'] }), /not to support push/);
+    expectFail(discoveryFapiCibaDeliveryModes({}), /to be an array/);
+  });
+  it.each(HOSTILE)('fails without throwing on hostile input %#', (v) => expectFail(discoveryFapiCibaDeliveryModes(v)));
 });
 
 describe('cibaPingMatches', () => {

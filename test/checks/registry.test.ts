@@ -90,6 +90,7 @@ const EXPECTED: Record<string, string> = {
   cibaResponseMatchesSchema: 'CIBA-7.3-response',
   cibaErrorMatchesSchema: 'CIBA-13-error',
   cibaPingMatches: 'CIBA-10.2-ping',
+  discoveryFapiCibaDeliveryModes: 'FAPICIBA-5.2.2-no-push',
   rarTokenResponseDetails: 'RFC9396-7-token-response',
   rarIntrospectionDetails: 'RFC9396-9.2-introspection',
   discoveryAdvertisesCibaPing: 'CIBA-4-ping-metadata',

@@ -32,7 +32,25 @@ import { redisUnavailableReason } from '../../harness/engine/redis-server.ts';
  */
 const NO_REDIS = redisUnavailableReason();
 const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instance']);
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => new URL(`../../plans/${n}.yaml`, import.meta.url).pathname);
+/**
+ * The plans whose modules prove the switches. A matrix plan is loaded as its first combination;
+ * `name[<combination key>]` adds another combination of it, one whose provider setup proves
+ * switches the first cannot (ciba_profile=fapi_ciba: the provider's ciba_profile fapi).
+ */
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
+  const [, name, key] = /^([^[]+)(\[.+\])?$/.exec(n)!;
+  return `${new URL(`../../plans/${name}.yaml`, import.meta.url).pathname}${key ?? ''}`;
+});
+
+/** A PLANS entry's plan: the file's (first combination), or the named combination of its matrix. */
+async function loadEntry(entry: string): Promise<Plan> {
+  const [, file, key] = /^(.+?)(?:\[(.+)\])?$/.exec(entry)!;
+  const plan = await loadPlan(file);
+  if (!key) return plan;
+  const c = plan.matrix?.combinations.find((x) => x.key === key);
+  if (!c) throw new Error(`${entry}: the plan has no combination ${key}`);
+  return c.plan;
+}
 
 /**
  * Step kinds that make a module slow (a browser, a wait, polling at the provider's interval): such
@@ -106,7 +124,7 @@ beforeAll(async () => {
   const keys = await signingKeys();
   plans = await Promise.all(
     PLANS.map(async (file) => {
-      const p = await loadPlan(file);
+      const p = await loadEntry(file);
       return { ...p, provider: { ...p.provider, config: { ...(p.provider.config as Record<string, unknown>), keys } } };
     }),
   );
@@ -176,7 +194,7 @@ async function citedRules(): Promise<Map<string, string[]>> {
     if (typeof c === 'function' && 'citation' in c && 'id' in c) add(String(c.citation), `check ${String(c.id)}`);
   }
   for (const file of PLANS) {
-    const p = await loadPlan(file);
+    const p = await loadEntry(file);
     for (const m of loadCatalog(p).modules.values()) for (const r of m.proves) add(r, `module ${m.id}`);
   }
   return cited;
@@ -202,7 +220,7 @@ describe('every cited rule is broken by a switch, or listed with the reason none
 
 describe('every module is proven by a switch for each rule it claims', () => {
   it.each(PLANS)('each rule in the proves of a runnable module of %s is broken by a switch (or listed unswitched)', async (file) => {
-    const p = await loadPlan(file);
+    const p = await loadEntry(file);
     const broken = new Set<string>(FAULTS.map((f) => f.breaks));
     const mods = selectModules(p, loadCatalog(p)).filter((m) => applicability(m, p).applies);
     // The switch for each rule runs this module and requires it to fail citing that rule

@@ -176,3 +176,16 @@ describe('refresh tokens after CIBA (CIBA §10.1.1, OIDC Core §11)', () => {
     }
   });
 });
+
+describe('FAPI-CIBA configuration (ciba_profile: fapi)', () => {
+  it('refuses a FAPI-CIBA client authenticating with a secret (FAPI 1.0 Advanced §5.2.2-14), and an unknown profile', async () => {
+    const { loadConfig } = await import('../../provider/config.ts');
+    const cfg = deviceCibaConfig({ ciba_profile: 'fapi' });
+    const withSecret = [...(cfg.clients as Record<string, unknown>[]), { client_id: 'bank-secret', client_secret: 'bank-secret-value-0123456789', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://client.example/cb'], grant_types: [CIBA_GRANT] }];
+    expect(() => loadConfig({ ...cfg, clients: withSecret })).toThrow('config: /clients/4/token_endpoint_auth_method client_secret_basic is not allowed for a FAPI-CIBA client');
+    // The device clients (no CIBA grant) and a client opting out keep their methods.
+    expect(loadConfig(cfg).ciba_profile).toBe('fapi');
+    expect(() => loadConfig({ ...cfg, clients: withSecret.map((c) => (c.client_id === 'bank-secret' ? { ...c, ciba_profile: 'default' } : c)) })).not.toThrow();
+    expect(() => loadConfig({ ...cfg, ciba_profile: 'fapi2' })).toThrow(/\/ciba_profile must be one of/);
+  });
+});

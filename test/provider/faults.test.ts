@@ -19,6 +19,7 @@ import { CIBA_PING_PROBES } from './ciba-ping-probes.ts';
 import { RAR_PROBES } from './rar-probes.ts';
 import { MTLS_PROBES } from './mtls-probes.ts';
 import { JARM_PROBES } from './jarm-probes.ts';
+import { FAPI_CIBA_PROBES } from './fapi-ciba-probes.ts';
 import * as dc from './device-ciba-helpers.ts';
 
 
@@ -69,6 +70,7 @@ const PROBES: Record<FaultId, Probe> = {
   ...RAR_PROBES,
   ...MTLS_PROBES,
   ...JARM_PROBES,
+  ...FAPI_CIBA_PROBES,
   // ---- response schemas: a REQUIRED member left out
   'token-response-omit-token-type': { run: async (op) => {
     const { t } = await ok(op);

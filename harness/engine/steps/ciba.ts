@@ -12,13 +12,13 @@
 // A plan client with `notification_endpoint` is registered in ping mode: ciba-request sends it a
 // fresh client_notification_token (§7.1).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cibaErrorMatchesSchema, cibaPingMatches, cibaResponseMatchesSchema, discoveryAdvertisesCiba, discoveryAdvertisesCibaPing } from '../../checks/index.ts';
+import { cibaErrorMatchesSchema, cibaPingMatches, cibaResponseMatchesSchema, discoveryAdvertisesCiba, discoveryAdvertisesCibaPing, discoveryFapiCibaDeliveryModes } from '../../checks/index.ts';
 import type { PlanClient, StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, NotApplicable, shapeHeaders, shapeParams, StepAbort, type ModuleRun } from '../module-run.ts';
 import { runOperation } from '../operations.ts';
 import { Poller, POLL_OPTIONS, pollTokenEndpoint } from './device.ts';
-import { clientAuthentication } from './token.ts';
-import { CLIENT, enumOf, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
+import { clientAuthentication, type AssertionOptions } from './token.ts';
+import { ASSERTION, CLIENT, enumOf, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
 import { requestObjectClaims, requestObjectEdit, requestObjectOption, signRequestObject } from './request-object.ts';
 
 export const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
@@ -49,13 +49,16 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
   const advertised = discoveryAdvertisesCiba(run.meta());
   run.add(advertised);
   if (!advertised.ok) throw new StepAbort(advertised.message);
+  // FAPI-CIBA ID1 §5.2.2: no push mode (the plan variant ciba_profile: fapi_ciba).
+  if (run.ctx.plan.variants?.ciba_profile === 'fapi_ciba') run.add(discoveryFapiCibaDeliveryModes(run.meta()));
   const ping = pingSetup(run, client, w);
   if (ping) {
     // §4: an OP serving ping-mode clients lists ping among its delivery modes.
     run.add(discoveryAdvertisesCibaPing(run.meta()));
   }
-  // §7.1: the client authenticates; the assertion's audience is the OP's issuer.
-  const auth = await clientAuthentication(client, run.ctx.issuer);
+  // §7.1: the client authenticates; the assertion's audience is the OP's issuer (`with.assertion`:
+  // a deliberately wrong one, e.g. RS256 under FAPI-CIBA).
+  const auth = await clientAuthentication(client, run.ctx.issuer, undefined, w.assertion as AssertionOptions | undefined);
   const built: Record<string, string | undefined> = {
     scope: (w.scope as string) ?? client.scope ?? 'openid',
     login_hint: (w.login_hint as string) ?? user.username,
@@ -68,11 +71,16 @@ export async function cibaRequest(run: ModuleRun, step: StepDef): Promise<void> 
   };
   let form = shapeParams(built, w);
   // §7.1.1: the authentication request parameters travel inside a JWT signed with the client's key.
-  if (w.request_object !== undefined && w.request_object !== false) {
-    const ro = requestObjectEdit(w.request_object)!;
+  // Under the plan variant ciba_profile: fapi_ciba every request is signed (FAPI-CIBA ID1 §5.2.2)
+  // unless the step says `request_object: false`.
+  const signed = w.request_object ?? (run.ctx.plan.variants?.ciba_profile === 'fapi_ciba' ? true : undefined);
+  if (signed !== undefined && signed !== false) {
+    const ro = requestObjectEdit(signed)!;
+    // The client authentication (what `drop` left of it) stays outside the object.
+    const outside = Object.fromEntries(Object.entries(form).filter(([k]) => k in auth.form));
     const params = Object.fromEntries(Object.entries(form).filter(([k]) => !(k in auth.form)));
     const signer = ro.sign_with ? run.client(ro.sign_with) : client;
-    form = { request: await signRequestObject(signer, requestObjectClaims(client, run.ctx.issuer, params, ro), ro), ...auth.form };
+    form = { request: await signRequestObject(signer, requestObjectClaims(client, run.ctx.issuer, params, ro), ro), ...outside };
   }
   const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
   const ex = await run.http.send(run.endpoint('backchannel_authentication_endpoint'), { step: step.id!, label: 'CIBA authentication request', method: 'POST', headers, body: form });
@@ -158,6 +166,7 @@ export async function cibaToken(run: ModuleRun, step: StepDef): Promise<void> {
     label: 'CIBA token request',
     grant: { grant_type: CIBA_GRANT, auth_req_id: (w.auth_req_id as string | undefined) ?? state.authReqId },
     poller: state.poller,
+    assertion: w.assertion as AssertionOptions | undefined,
   });
 }
 
@@ -172,6 +181,7 @@ export const cibaRequestOptions = options({
   expires_in: { type: 'integer', minimum: 0, description: 'the expires_in the acknowledgement must grant' },
   notification_token_length: { type: 'integer', minimum: 1, maximum: 4096, description: 'ping mode: a client_notification_token of this many characters' },
   request_object: requestObjectOption(false),
+  assertion: ASSERTION,
   ...SHAPE_REQUEST,
 });
 
@@ -182,7 +192,7 @@ export const cibaDecideOptions = options({ from: STEP_REF, decision: enumOf('app
 export const cibaPingOptions = options({ from: STEP_REF });
 
 /** `with` of `ciba-token`. */
-export const cibaTokenOptions = options({ from: STEP_REF, client: CLIENT, auth_req_id: STRING, ...POLL_OPTIONS });
+export const cibaTokenOptions = options({ from: STEP_REF, client: CLIENT, auth_req_id: STRING, assertion: ASSERTION, ...POLL_OPTIONS });
 
 /** The auth_req_id of step `from` (or the latest), for the race step. */
 export { stateOf as cibaStateOf };

@@ -17,7 +17,7 @@ import type { HttpExchange, RecordedResponse } from '../../core/exchange.ts';
 import type { StepDef } from '../../core/types.ts';
 import { judgeErrorResponse, shapeHeaders, shapeParams, StepAbort, type ModuleRun, type TokenOutput } from '../module-run.ts';
 import { describeLanding, expectOpPage, judgeInteractions } from './authorize.ts';
-import { acceptTokens, clientAuthentication, withDuplicates } from './token.ts';
+import { acceptTokens, clientAuthentication, withDuplicates, type AssertionOptions } from './token.ts';
 import { EXPIRY_MARGIN_MS } from './wait.ts';
 import { BOOLEAN, CLIENT, DUPLICATE, enumOf, ID_TOKEN_OPTIONS, options, SHAPE_REQUEST, STEP_REF, STRING, USER } from './options.ts';
 
@@ -168,6 +168,8 @@ export interface PollSpec {
   /** The grant-specific form fields (grant_type and the handle). */
   grant: Record<string, string>;
   poller: Poller;
+  /** A deliberately wrong client assertion (negative modules; steps/token.ts AssertionOptions). */
+  assertion?: AssertionOptions;
 }
 
 /**
@@ -195,7 +197,7 @@ export async function pollTokenEndpoint(run: ModuleRun, spec: PollSpec): Promise
     if (!once && Date.now() > poller.expiresAt && poller.expiresAt > 0) {
       throw new StepAbort(`no answer but authorization_pending before the handle expired (expires_in); polled ${n - 1} times`);
     }
-    const auth = await clientAuthentication(client, run.ctx.issuer);
+    const auth = await clientAuthentication(client, run.ctx.issuer, undefined, spec.assertion);
     const form = shapeParams({ ...spec.grant, ...auth.form }, w);
     const headers = shapeHeaders({ accept: 'application/json', ...auth.headers }, w);
     ex = await run.http.send(run.endpoint('token_endpoint'), { step: step.id!, label: `${spec.label} #${n}${timing === 'too_fast' ? ' (deliberately before the interval)' : ''}`, method: 'POST', headers, body: form });
