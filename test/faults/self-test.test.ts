@@ -35,9 +35,10 @@ const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instanc
 /**
  * The plans whose modules prove the switches. A matrix plan is loaded as its first combination;
  * `name[<combination key>]` adds another combination of it, one whose provider setup proves
- * switches the first cannot (ciba_profile=fapi_ciba: the provider's ciba_profile fapi).
+ * switches the first cannot (ciba_profile=fapi_ciba: the provider's ciba_profile fapi; the FAPI 2.0
+ * matrix's private_key_jwt + certificate-bound tokens: fapi2-mtls-refresh-token).
  */
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'fapi2-security-profile[client_auth=private_key_jwt,sender_constrain=mtls,openid=openid_connect,response_mode=plain]', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
   const [, name, key] = /^([^[]+)(\[.+\])?$/.exec(n)!;
   return `${new URL(`../../plans/${name}.yaml`, import.meta.url).pathname}${key ?? ''}`;
 });
