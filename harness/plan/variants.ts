@@ -103,6 +103,10 @@ export const VARIANTS: Record<string, VariantDef> = {
     about: 'Whether the provider serves the device authorization grant (RFC 8628)',
     values: { supported: 'it does: device-flow modules outside suites/device.yaml apply (race-device-code)', unsupported: 'it does not' },
   },
+  request_method: {
+    about: 'How the plan\'s pushed authorization requests travel (FAPI 2.0 Message Signing §5.3.1; the OIDF plan\'s fapi_request_method)',
+    values: { unsigned: 'form parameters (RFC 9126 §2.1)', signed: 'a signed request object (RFC 9101): par steps sign their parameters unless a step says request_object: false' },
+  },
   response_mode: {
     about: 'How authorization responses travel (the plan\'s code flows, FAPI 2.0 Message Signing §5.4)',
     values: { plain: 'query, fragment or form_post parameters (RFC 6749, RFC 9207)', jarm: 'a signed JWT (JARM): authorize and par steps send response_mode=jwt unless a step names a mode' },

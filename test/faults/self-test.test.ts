@@ -38,17 +38,18 @@ const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instanc
  * switches the first cannot (ciba_profile=fapi_ciba: the provider's ciba_profile fapi; the FAPI 2.0
  * matrix's private_key_jwt + certificate-bound tokens: fapi2-mtls-refresh-token).
  */
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'fapi2-security-profile[client_auth=private_key_jwt,sender_constrain=mtls,openid=openid_connect,response_mode=plain]', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'fapi2-security-profile[client_auth=private_key_jwt,sender_constrain=mtls]', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
   const [, name, key] = /^([^[]+)(\[.+\])?$/.exec(n)!;
   return `${new URL(`../../plans/${name}.yaml`, import.meta.url).pathname}${key ?? ''}`;
 });
 
-/** A PLANS entry's plan: the file's (first combination), or the named combination of its matrix. */
+/** A PLANS entry's plan: the file's (first combination), or the first combination of its matrix with the named values. */
 async function loadEntry(entry: string): Promise<Plan> {
   const [, file, key] = /^(.+?)(?:\[(.+)\])?$/.exec(entry)!;
   const plan = await loadPlan(file);
   if (!key) return plan;
-  const c = plan.matrix?.combinations.find((x) => x.key === key);
+  const want = key.split(',').map((kv) => kv.split('='));
+  const c = plan.matrix?.combinations.find((x) => want.every(([k, v]) => x.variants[k!] === v));
   if (!c) throw new Error(`${entry}: the plan has no combination ${key}`);
   return c.plan;
 }

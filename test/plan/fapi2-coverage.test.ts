@@ -58,12 +58,13 @@ describe('plans/fapi2-security-profile.yaml', () => {
     for (const k of ['m', 'p', 'o'] as const) expect([...marked(k)].filter((m) => !FAPI2_SP.includes(m))).toEqual([]);
   });
 
-  it('is the OIDF variant matrix: client_auth × sender_constrain × openid × response_mode in one run', async () => {
+  it('is the OIDF variant matrix: client_auth × sender_constrain × openid × response_mode × request_method in one run', async () => {
     const plan = await loadPlan(PLAN);
     expect(plan.matrix?.dimensions).toEqual({
       client_auth: ['private_key_jwt', 'mtls'], sender_constrain: ['dpop', 'mtls'], openid: ['openid_connect', 'plain_oauth'], response_mode: ['plain', 'jarm'],
+      request_method: ['unsigned', 'signed'],
     });
-    expect(combinationsOf(plan)).toHaveLength(16);
+    expect(combinationsOf(plan)).toHaveLength(32);
   });
 
   it('has, in every combination, an applicable counterpart for each module the OIDF plan runs in that variant', async () => {

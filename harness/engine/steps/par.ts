@@ -52,7 +52,10 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   const auth = await clientAuthentication(client, assertionAudience(mutate?.aud, run.ctx.issuer, run.discovery), w.secret as string | undefined, mutate);
   // with.request_object: the parameters travel inside a signed request object (RFC 9126 §3,
   // RFC 9101 §4), with client_id and `outside` parameters beside it.
-  const ro = requestObjectEdit(w.request_object);
+  // The plan variant request_method: signed (FAPI 2.0 Message Signing §5.3.1; the OIDF plan's
+  // fapi_request_method): every pushed request is a signed request object unless the step says
+  // request_object: false.
+  const ro = requestObjectEdit(w.request_object ?? (run.ctx.plan.variants?.request_method === 'signed' ? true : undefined));
   let pushedParams = params;
   let sent = params;
   if (ro) {
