@@ -157,10 +157,13 @@ async function list(planFile: string): Promise<number> {
       rows.push([i === 0 ? mod.id : '', ...(i === 0 ? applies : applies.map(() => '')), counterparts[i] ?? '', id, spec, threats[i] ?? '']);
     }
   }
-  const heads = matrix ? combos.map((c) => Object.values(c.variants).join(' ').toUpperCase()) : ['APPLIES'];
+  // Up to 4 combinations are headed by their values; more (the FAPI 2.0 matrix has 32) by number, with a legend below.
+  const numbered = combos.length > 4;
+  const heads = matrix ? combos.map((c, i) => (numbered ? `#${i + 1}` : Object.values(c.variants).join(' ').toUpperCase())) : ['APPLIES'];
   process.stdout.write(`${table(['MODULE', ...heads, 'COUNTERPART', 'PROVES', 'SPEC', 'THREATS'], rows, style)}\n\n`);
   const skipped = modules.length - applying;
-  if (matrix) process.stdout.write(`variant matrix: ${combos.length} combinations (${combos.map((c) => c.key).join('; ')}); a module runs in each\n`);
+  if (matrix && numbered) process.stdout.write(`variant matrix: ${combos.length} combinations; a module runs in each:\n${combos.map((c, i) => `  ${`#${i + 1}`.padEnd(4)} ${c.key}`).join('\n')}\n`);
+  else if (matrix) process.stdout.write(`variant matrix: ${combos.length} combinations (${combos.map((c) => c.key).join('; ')}); a module runs in each\n`);
   process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}${matrix ? ' in some combination' : ''}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n\n`);
   process.stdout.write(oauchMap(new Set(modules.map((m) => m.id)), style));
   return 0;
