@@ -36,9 +36,10 @@ const NEEDS_REDIS = new Set(['assertion-jti-per-instance', 'dpop-jti-per-instanc
  * The plans whose modules prove the switches. A matrix plan is loaded as its first combination;
  * `name[<combination key>]` adds another combination of it, one whose provider setup proves
  * switches the first cannot (ciba_profile=fapi_ciba: the provider's ciba_profile fapi; the FAPI 2.0
- * matrix's private_key_jwt + certificate-bound tokens: fapi2-mtls-refresh-token).
+ * matrix's private_key_jwt + certificate-bound tokens: fapi2-mtls-refresh-token; that combination is also
+ * the matrix's far corner, plain OAuth with JARM responses and signed requests, run with no switch below).
  */
-const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'fapi2-security-profile[client_auth=private_key_jwt,sender_constrain=mtls]', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
+const PLANS = ['default', 'oidc-basic', 'client-credentials', 'introspection-revocation', 'registration', 'resource-server', 'fapi2-security-profile', 'fapi2-security-profile[client_auth=private_key_jwt,sender_constrain=mtls,openid=plain_oauth,response_mode=jarm,request_method=signed]', 'jarm', 'fapi2-jarm', 'device', 'ciba', 'ciba[ciba_profile=fapi_ciba]', 'rar', 'security-review', 'security-review-tls', 'mtls', ...(NO_REDIS ? [] : ['multi-instance'])].map((n) => {
   const [, name, key] = /^([^[]+)(\[.+\])?$/.exec(n)!;
   return `${new URL(`../../plans/${name}.yaml`, import.meta.url).pathname}${key ?? ''}`;
 });
@@ -249,6 +250,16 @@ describe('with no switch on, every module passes', () => {
     const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
     expect(bad).toEqual([]);
     expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(35);
+  }, 300_000);
+  // The FAPI 2.0 matrix's far corner from the first combination: certificate-bound tokens for a
+  // private_key_jwt client, plain OAuth (the resource, no UserInfo), JARM responses, signed requests.
+  it('plans/fapi2-security-profile.yaml [private_key_jwt, mtls, plain_oauth, jarm, signed]', async () => {
+    const p = plans.find((x) => x.name === 'fapi2-security-profile' && x.variants?.request_method === 'signed')!;
+    expect(p.variants).toMatchObject({ client_auth: 'private_key_jwt', sender_constrain: 'mtls', openid: 'plain_oauth', response_mode: 'jarm', request_method: 'signed' });
+    const res = await runPlanDirect(p, { workers: 2, pool: browsers, inProcess: startInProcess });
+    const bad = res.filter((r) => r.status === 'failed' || r.status === 'warning').map((r) => `${r.id}: ${r.reason}`);
+    expect(bad).toEqual([]);
+    expect(res.filter((r) => r.status === 'passed').length).toBeGreaterThan(60);
   }, 300_000);
   it('plans/device.yaml', async () => {
     const p = plans.find((x) => x.name === 'device')!;
