@@ -404,7 +404,8 @@ export class BrowserSession {
         const confirm = onPage ? await onPage(kind) : undefined;
         const hop = await this.snapshot('page-matched', `matched the plan's "${kind}" page`);
         if (!confirm) return { kind: 'page', page: kind, url: this.page.url(), text: hop.pageText ?? '', hop };
-        await this.act(() => this.page.click(this.fill(confirm)), `click ${confirm}`);
+        const sel = this.fill(confirm);
+        await this.act(async () => (await this.inPage({ click: sel })) || this.page.click(sel), `click ${confirm}`);
         continue;
       }
       if (!interaction && this.docStatus >= 400) {
@@ -558,7 +559,8 @@ export class BrowserSession {
     await this.page.screenshot({ path: join(this.opts.evidenceDir, name), fullPage: true }).catch(() => {
       screenshot = undefined;
     });
-    const text = (await this.page.innerText('body').catch(() => '')).slice(0, 4000);
+    // One evaluate: page.innerText would load Playwright's injected script first (~60 ms).
+    const text = (await this.page.evaluate(() => document.body?.innerText ?? '').catch(() => '')).slice(0, 4000);
     return this.record(action, this.page.url(), detail, undefined, { screenshot, pageText: text });
   }
 
