@@ -20,6 +20,21 @@ export interface ContextLease {
   cdp?: CDPSession;
 }
 
+/**
+ * Chromium features turned off. Playwright passes its own `--disable-features` list and Chromium
+ * keeps only the last such switch, so this one repeats Playwright's list (playwright-core's
+ * chromiumSwitches.ts; test/engine/browser-flags.test.ts checks it is complete) and adds:
+ * - RenderDocument: a new RenderFrameHost for every cross-document navigation. Without it a
+ *   loopback navigation costs about a third less, and a flow makes five or more of them.
+ */
+export const DISABLED_FEATURES = `--disable-features=${[
+  'AimEnabled', 'AvoidCorsURLLoaderRestartOnRedirect', 'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose',
+  'HttpsFirstBalancedModeAutoEnable', 'HttpsUpgrades', 'LensOverlay', 'MediaRouter', 'NetworkTimeServiceQuerying',
+  'OptimizationHints', 'PaintHolding', 'PreconnectToSearch', 'TcpPortRandomizationWin', 'ThirdPartyStoragePartitioning',
+  'msEdgeUpdateLaunchServicesPreferredVersion', 'msForceBrowserSignIn',
+  'RenderDocument',
+].join(',')}`;
+
 /** A context serves this many modules (reset between them), then is replaced by a new one. */
 const MAX_USES = 25;
 
@@ -60,7 +75,7 @@ export class BrowserPool {
     this.browser = import('playwright-core').then(({ chromium }) => chromium.launch({
       executablePath: browserSettings.executablePath,
       headless: browserSettings.headless,
-      args: browserSettings.args,
+      args: [...browserSettings.args, DISABLED_FEATURES],
     }));
     return this.browser;
   }
@@ -389,7 +404,8 @@ export class BrowserSession {
         const confirm = onPage ? await onPage(kind) : undefined;
         const hop = await this.snapshot('page-matched', `matched the plan's "${kind}" page`);
         if (!confirm) return { kind: 'page', page: kind, url: this.page.url(), text: hop.pageText ?? '', hop };
-        await this.act(() => this.page.click(this.fill(confirm)), `click ${confirm}`);
+        const sel = this.fill(confirm);
+        await this.act(async () => (await this.inPage({ click: sel })) || this.page.click(sel), `click ${confirm}`);
         continue;
       }
       if (!interaction && this.docStatus >= 400) {
@@ -505,8 +521,11 @@ export class BrowserSession {
     const v = (s: string) => this.fill(s);
     const timeout = a.optional ? Math.min(1000, browserSettings.timeouts.action) : undefined;
     if ('goto' in a) await this.page.goto(v(a.goto), { waitUntil: 'domcontentloaded' });
-    else if ('fill' in a) await this.page.fill(v(a.fill.selector), v(a.fill.value), { timeout });
-    else if ('click' in a) await this.page.click(v(a.click), { timeout });
+    else if ('fill' in a) {
+      if (!(await this.inPage({ fill: v(a.fill.selector), value: v(a.fill.value) }))) await this.page.fill(v(a.fill.selector), v(a.fill.value), { timeout });
+    } else if ('click' in a) {
+      if (!(await this.inPage({ click: v(a.click) }))) await this.page.click(v(a.click), { timeout });
+    }
     else if ('check_all' in a) {
       const boxes = this.page.locator(v(a.check_all));
       const n = await boxes.count();
@@ -522,6 +541,17 @@ export class BrowserSession {
     }
   }
 
+  /**
+   * A fill or click done in the page by one evaluate, when its element is already there, shown,
+   * enabled and (for a click) not covered: Playwright's own fill and click cost several round
+   * trips each (its injected script, then actionability checks over animation frames). False when
+   * the element is not ready (a page still rendering, a selector only Playwright understands): the
+   * caller then uses Playwright's action, which waits for it.
+   */
+  private async inPage(a: { fill: string; value: string } | { click: string }): Promise<boolean> {
+    return this.page.evaluate(actInPage, a).catch(() => false);
+  }
+
   private async snapshot(action: string, detail: string): Promise<BrowserHop> {
     mkdirSync(this.opts.evidenceDir, { recursive: true });
     const name = `${this.step}-${++this.shots}.png`;
@@ -529,7 +559,8 @@ export class BrowserSession {
     await this.page.screenshot({ path: join(this.opts.evidenceDir, name), fullPage: true }).catch(() => {
       screenshot = undefined;
     });
-    const text = (await this.page.innerText('body').catch(() => '')).slice(0, 4000);
+    // One evaluate: page.innerText would load Playwright's injected script first (~60 ms).
+    const text = (await this.page.evaluate(() => document.body?.innerText ?? '').catch(() => '')).slice(0, 4000);
     return this.record(action, this.page.url(), detail, undefined, { screenshot, pageText: text });
   }
 
@@ -569,6 +600,45 @@ export function firstMatch(ms: { selector: string; text: string }[]): number {
     }
   };
   return ms.findIndex((m) => (m.selector || m.text) && shown(m.selector) && said(m.text));
+}
+
+/**
+ * Runs inside the page: fill a text field or click an element the way a user would, if it is ready
+ * now; false (nothing done) otherwise. Ready means: the first element the CSS selector matches is
+ * rendered, enabled, editable for a fill, and for a click the topmost element at its centre (not
+ * covered by another, inside the viewport). A fill sets the value through the element's own setter
+ * (so frameworks that track it see the change) and fires input and change; a click is queued as a
+ * task, so the evaluate returns before any navigation it starts replaces the document.
+ * Self-contained, so page.evaluate can ship it.
+ */
+export function actInPage(a: { fill: string; value: string } | { click: string }): boolean {
+  let el: Element | null;
+  try {
+    el = document.querySelector('fill' in a ? a.fill : a.click);
+  } catch {
+    return false;
+  }
+  if (!(el instanceof HTMLElement) || el.getClientRects().length === 0) return false;
+  if ((el as HTMLButtonElement).disabled || el.closest('fieldset:disabled') || el.getAttribute('aria-disabled') === 'true') return false;
+  if ('fill' in a) {
+    const textual = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && ['text', 'password', 'email', 'search', 'tel', 'url', 'number', ''].includes(el.type));
+    if (!textual || (el as HTMLInputElement).readOnly) return false;
+    const input = el as HTMLInputElement | HTMLTextAreaElement;
+    input.focus();
+    const proto = input instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(input, a.value);
+    input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true, inputType: 'insertText', data: a.value }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    return input.value === a.value;
+  }
+  const r = el.getBoundingClientRect();
+  const x = r.left + r.width / 2;
+  const y = r.top + r.height / 2;
+  const top = document.elementFromPoint(x, y);
+  if (!top || !(top === el || el.contains(top))) return false;
+  const target = el;
+  setTimeout(() => target.click(), 0);
+  return true;
 }
 
 const CAPTURED_PAGE = '<!doctype html><title>captured by Touchstone</title>';

@@ -83,6 +83,19 @@ beforeAll(async () => {
         return redirect(res, 302, 'https://not-in-the-plan.example/cb?code=x');
       case '/script-off-plan':
         return html(res, `<script>location.href = ${JSON.stringify(`${offPlan.origin}/steal`)}</script>`);
+      // A page that renders its form by script, its button enabled later, and copies what is typed
+      // (input events) into a hidden field, as single-page apps do.
+      case '/spa':
+        return html(res, `<div id="app"></div><script>setTimeout(() => {
+          document.getElementById('app').innerHTML = '<form id="login" method="post" action="/spa/done"><input name="login"><input type="hidden" name="mirror"><button type="submit" disabled>Sign in</button></form>';
+          const f = document.forms[0];
+          f.login.addEventListener('input', (e) => { f.mirror.value = e.target.value; });
+          setTimeout(() => { f.querySelector('button').disabled = false; }, 300);
+        }, 100)</script>`);
+      case '/spa/done': {
+        const form = new URLSearchParams(body);
+        return redirect(res, 303, `${cb}?login=${form.get('login')}&mirror=${form.get('mirror')}`);
+      }
       case '/loop':
         return redirect(res, 302, '/loop');
       // What a page leaves behind (a cookie, local and session storage), and what the next page sees.
@@ -125,6 +138,14 @@ describe('browser capture of the redirect to the client', () => {
     expect(clientHits).toEqual([]);
     expect(offPlanHits).toEqual([]);
     expect(s.hops.some((h) => h.action === 'blocked' && h.url.startsWith(offPlan.origin))).toBe(true);
+  });
+
+  it('plays an interaction on a page that renders late: the input events fire, the click waits for its button', async () => {
+    const s = await session();
+    const landing = await s.navigate('authorize', `${op.origin}/spa`);
+    await s.close();
+    expect(landing).toEqual({ kind: 'redirect', url: `${client.origin}/cb?login=alice&mirror=alice` });
+    expect(s.played).toEqual(['login']);
   });
 
   it.each([
