@@ -84,6 +84,6 @@ export function fapiMtlsClients(selfSignedCertPem: string | undefined): Record<s
     { ...second, ...bound, ...tls('O=Touchstone,CN=fapi-second'), client_id: 'fapi-mtls-bound-2' },
     // suite:mtls: a self_signed_tls_client_auth client (RFC 8705 §2.2), its certificate from the run (main.ts --self-signed-cert)
     ...(selfSignedCertPem ? [{ ...bound, client_id: 'fapi-mtls-self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [certificateJwk(selfSignedCertPem)] },
-      id_token_signed_response_alg: 'PS256', introspection_signed_response_alg: 'PS256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' }] : []),
+      id_token_signed_response_alg: 'PS256', introspection_signed_response_alg: 'PS256', authorization_signed_response_alg: 'PS256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' }] : []),
   ];
 }
