@@ -23,6 +23,8 @@ if (!Number.isInteger(port) || port <= 0 || !resource || !jwk) {
 export const BENCH_CLIENT_ID = 'bench-client';
 
 const p = profiles.fapi2;
+// Not mTLS (this server is plain http) nor the plan's API resource server: the bench's own resource below.
+const { mTLS: _mtls, resourceIndicators: _ri, ...features } = p.features;
 const fapiAlgs = ['PS256', 'ES256', 'EdDSA'];
 const issuer = `http://127.0.0.1:${port}`;
 const provider = new Provider(issuer, {
@@ -36,7 +38,7 @@ const provider = new Provider(issuer, {
   claims: scopeClaims,
   scopes: ['openid', 'offline_access', ...(p.scopes ?? [])],
   features: {
-    ...p.features,
+    ...features,
     // RFC 8707 + RFC 9068: the resource gets JWT access tokens (RS256, as ours signs them).
     resourceIndicators: {
       enabled: true,

@@ -2,7 +2,7 @@
 //   node peers/oidc-provider/main.ts --profile <name> --port <N> [--tls-cert <pem file> --tls-key <pem file>]
 //     [--issuer <url> --redis <redis://…> --redis-prefix <p>]
 //     [--ciba-notify <url> --outbound-ca <pem file>]  (CIBA ping: a ping-mode client with this notification endpoint)
-//     [--client-ca <pem file>] [--self-signed-cert <pem file>]   (mTLS, profile mtls: peers/oidc-provider/mtls.ts)
+//     [--client-ca <pem file>] [--self-signed-cert <pem file>]   (mTLS, profile fapi2: peers/oidc-provider/mtls.ts)
 // listens on 127.0.0.1:<N> with issuer http://127.0.0.1:<N> (https with --tls-cert/--tls-key: Koa's
 // callback under node:https, TLS 1.2 minimum and Node's default ciphers) and logs "METHOD /path status" per request.
 // Several instances (plans/peer/multi-instance.yaml) share one --issuer and keep their state in one
@@ -18,7 +18,7 @@ import { cibaApproval, cibaPingClient, loopbackFetch } from './ciba.ts';
 import { providerKeys } from './keys.ts';
 import { logRequests, markScopes } from './pages.ts';
 import { type Profile, profiles } from './profiles.ts';
-import { mtlsClients } from './mtls.ts';
+import { api } from './api.ts';
 
 const { values } = parseArgs({ options: { profile: { type: 'string', default: 'default' }, port: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, issuer: { type: 'string' }, redis: { type: 'string' }, 'redis-prefix': { type: 'string', default: 'peer:' }, 'ciba-notify': { type: 'string' }, 'outbound-ca': { type: 'string' }, 'client-ca': { type: 'string' }, 'self-signed-cert': { type: 'string' } } });
 const profile = profiles[values.profile!];
@@ -47,7 +47,7 @@ const outboundCa = values['outbound-ca'] ? readFileSync(values['outbound-ca'], '
 function configuration(p: Profile): Record<string, unknown> {
   return {
     clients: [
-      ...(p.mtls ? mtlsClients(values['self-signed-cert'] ? readFileSync(values['self-signed-cert'], 'utf8') : undefined) : p.clients),
+      ...(typeof p.clients === 'function' ? p.clients(values['self-signed-cert'] ? readFileSync(values['self-signed-cert'], 'utf8') : undefined) : p.clients),
       ...(notify ? [cibaPingClient(notify)] : []),
     ],
     ...(outboundCa ? { fetch: loopbackFetch(outboundCa) } : {}),
@@ -87,7 +87,8 @@ provider.on('server_error', (_ctx: unknown, err: Error) => console.error('server
 const handle = provider.callback();
 
 const listener: Parameters<typeof createServer>[1] = (req, res) => {
-  cibaApproval(provider, req, res).then((handled) => {
+  // The protected resource (api.ts) at /api/*, then the CIBA admin route, then oidc-provider.
+  api(provider as never, issuer, req, res).then((served) => served || cibaApproval(provider, req, res)).then((handled) => {
     if (handled) console.log(`${req.method} ${req.url} ${res.statusCode}`);
     else handle(req, res);
   }, (err: Error) => {

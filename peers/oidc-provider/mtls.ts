@@ -1,6 +1,6 @@
 // Mutual TLS (RFC 8705) for the oidc-provider peer: features.mTLS with the helpers oidc-provider
 // leaves to its host (getCertificate, certificateAuthorized, certificateSubjectMatches), and the
-// clients of the mtls profile. The peer's https server requests (never requires) a client
+// FAPI 2.0 mTLS clients. The peer's https server requests (never requires) a client
 // certificate and trusts the run's test CA for it (main.ts --client-ca); rejectUnauthorized is
 // off, so `socket.authorized` says whether the certificate chains to that CA.
 import { X509Certificate, createHash } from 'node:crypto';
@@ -59,20 +59,31 @@ function certificateJwk(pem: string): Record<string, unknown> {
   return { ...(x.publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid: `x5t-${createHash('sha256').update(x.raw).digest('base64url').slice(0, 16)}`, use: 'sig', x5c: [x.raw.toString('base64')] };
 }
 
-// introspection_signed_response_alg: the FAPI algorithms only (RFC 9701 responses, when asked for).
-// authorization_signed_response_alg: the fapi2 features turn on JARM, whose RS256 default is not a FAPI algorithm.
-const bound = { tls_client_certificate_bound_access_tokens: true, redirect_uris: ['https://client.example/cb'], introspection_signed_response_alg: 'PS256', authorization_signed_response_alg: 'PS256' };
-
-/** The clients of plans/peer/mtls.yaml (the same client ids and subjects as plans/mtls.yaml). */
-export function mtlsClients(selfSignedCertPem: string | undefined): Record<string, unknown>[] {
+/** The FAPI 2.0 clients besides the DPoP ones (clients.ts fapiClients), one registration per
+ *  client_auth × sender_constrain pair of plans/peer/fapi2-security-profile.yaml (the same ids, keys
+ *  and subjects as plans/fapi2-security-profile.yaml). oidc-provider refuses a token bound both ways
+ *  (token_helpers.js setThumbprint), so no DPoP client is registered for certificate-bound tokens. */
+export function fapiMtlsClients(selfSignedCertPem: string | undefined): Record<string, unknown>[] {
+  // JARM §3 and RFC 9701 default their response algs to RS256, which FAPI 2.0 SP §5.4.1 rules out.
+  const main = { jwks: { keys: [clientKeys['fapi-main']] }, redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'PS256',
+    authorization_signed_response_alg: 'PS256', introspection_signed_response_alg: 'PS256',
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'openid profile email phone offline_access read write' };
+  const second = { jwks: { keys: [clientKeys['fapi-second']] }, redirect_uris: ['https://client.example/cb'], id_token_signed_response_alg: 'ES256',
+    authorization_signed_response_alg: 'ES256', introspection_signed_response_alg: 'ES256', grant_types: ['authorization_code', 'refresh_token'] };
+  const bound = { tls_client_certificate_bound_access_tokens: true };
+  const tls = (dn: string) => ({ token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: dn });
   return [
-    { ...bound, client_id: 'mtls-client', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'O=Touchstone,CN=mtls-client',
-      id_token_signed_response_alg: 'PS256', grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], scope: 'openid profile email offline_access read' },
-    ...(selfSignedCertPem ? [{ ...bound, client_id: 'mtls-self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [certificateJwk(selfSignedCertPem)] },
-      id_token_signed_response_alg: 'PS256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' }] : []),
-    { ...bound, client_id: 'mtls-other', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'O=Touchstone,CN=mtls-other',
-      id_token_signed_response_alg: 'PS256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' },
-    { ...bound, client_id: 'mtls-bound-pkj', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientKeys['fapi-second']] },
-      id_token_signed_response_alg: 'ES256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' },
+    // private_key_jwt + certificate-bound tokens (RFC 8705 §3)
+    { ...main, ...bound, client_id: 'fapi-bound', token_endpoint_auth_method: 'private_key_jwt' },
+    { ...second, ...bound, client_id: 'fapi-bound-2', token_endpoint_auth_method: 'private_key_jwt' },
+    // tls_client_auth (RFC 8705 §2.1) + DPoP; jwks sign their request objects (JAR)
+    { ...main, ...tls('O=Touchstone,CN=fapi-main'), client_id: 'fapi-mtls', dpop_bound_access_tokens: true },
+    { ...second, ...tls('O=Touchstone,CN=fapi-second'), client_id: 'fapi-mtls-2', dpop_bound_access_tokens: true },
+    // tls_client_auth + certificate-bound tokens
+    { ...main, ...bound, ...tls('O=Touchstone,CN=fapi-main'), client_id: 'fapi-mtls-bound' },
+    { ...second, ...bound, ...tls('O=Touchstone,CN=fapi-second'), client_id: 'fapi-mtls-bound-2' },
+    // suite:mtls: a self_signed_tls_client_auth client (RFC 8705 §2.2), its certificate from the run (main.ts --self-signed-cert)
+    ...(selfSignedCertPem ? [{ ...bound, client_id: 'fapi-mtls-self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [certificateJwk(selfSignedCertPem)] },
+      id_token_signed_response_alg: 'PS256', introspection_signed_response_alg: 'PS256', authorization_signed_response_alg: 'PS256', response_types: [], redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' }] : []),
   ];
 }

@@ -4,10 +4,12 @@ import { CIBA_ADMIN_TOKEN, ciba } from './ciba.ts';
 import * as clients from './clients.ts';
 import * as f from './features.ts';
 import { rar } from './rar.ts';
-import { mtlsFeature } from './mtls.ts';
+import { resourceIndicators } from './api.ts';
+import { fapiMtlsClients, mtlsFeature } from './mtls.ts';
 
 export type Profile = {
-  clients: Record<string, unknown>[];
+  /** The clients, or a function of the self-signed client certificate (main.ts --self-signed-cert). */
+  clients: Record<string, unknown>[] | ((selfSignedCertPem: string | undefined) => Record<string, unknown>[]);
   features: Record<string, Record<string, unknown>>;
   /** Scopes besides openid, offline_access and the claim scopes. */
   scopes?: string[];
@@ -29,10 +31,15 @@ const webCode = { AuthorizationCode: 5 };
 export const profiles: Record<string, Profile> = {
   default: { clients: clients.webClients, features: f.oidc(), ttl: webCode },
   'oidc-basic': { clients: clients.webClients, features: f.oidc(), ttl: webCode },
-  // RFC 8705 under FAPI 2.0: the clients come from mtls.ts (the self-signed one needs the run's certificate).
-  mtls: { clients: [], features: { ...f.fapi2(), ...f.introspectionRevocation(), ...mtlsFeature() }, scopes: ['read'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true, mtls: true },
   jarm: { clients: clients.webClients, features: { ...f.oidc(), ...f.jarm() }, ttl: webCode },
-  fapi2: { clients: clients.fapiClients, features: f.fapi2(), scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true },
+  // FAPI 2.0 (plans/peer/fapi2-security-profile.yaml, every client_auth × sender_constrain pair): DPoP
+  // and mTLS (RFC 8705, with --client-ca; mtls.ts), JAR, JARM, signed introspection, revocation, and
+  // the API (api.ts) as the resource server of RFC 8707 resource indicators.
+  fapi2: {
+    clients: (self) => [...clients.fapiClients, ...fapiMtlsClients(self)],
+    features: { ...f.fapi2(), ...f.introspectionRevocation(), ...mtlsFeature(), ...resourceIndicators() },
+    scopes: ['read', 'write'], ttl: { ...webCode, AccessToken: 60, ClientCredentials: 60 }, fapi: true, mtls: true,
+  },
   'client-credentials': { clients: clients.serviceClients, features: f.clientCredentials(), scopes: ['api:read', 'api:write'] },
   'introspection-revocation': {
     clients: clients.introspectionClients,

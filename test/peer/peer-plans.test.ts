@@ -40,7 +40,8 @@ describe('peer plans against oidc-provider 9.13.3', { concurrent: true }, () => 
 
   test.concurrent.each(PLANS)('plans/peer/%s: no failed module', async (file) => {
     const dir = tempDir('touchstone-peer-');
-    const r = await slot(() => cli(['run', join('plans', 'peer', file), '--report-dir', dir, '--workers', '2'], { timeoutMs: 600_000 }));
+    // The FAPI 2.0 matrix (16 combinations) took 10.5 min alone on the shared 2-core machine.
+    const r = await slot(() => cli(['run', join('plans', 'peer', file), '--report-dir', dir, '--workers', '2'], { timeoutMs: 840_000 }));
     let s: RunSummary;
     try {
       s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;

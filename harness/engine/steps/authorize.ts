@@ -189,7 +189,8 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
       redirect_uri: redirectUri,
       scope: requestScope(w, client),
       state: randomToken(16),
-      nonce: randomToken(16),
+      // OIDC Core §3.1.2.1: nonce is an OpenID Connect parameter; a plain OAuth request (no openid scope) sends none.
+      nonce: requestScope(w, client).split(' ').includes('openid') ? randomToken(16) : undefined,
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
       response_mode: asked,

@@ -36,7 +36,8 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
       redirect_uri: (w.redirect_uri as string) ?? client.redirect_uri,
       scope: requestScope(w, client),
       state: randomToken(16),
-      nonce: randomToken(16),
+      // OIDC Core §3.1.2.1: nonce is an OpenID Connect parameter; a plain OAuth request (no openid scope) sends none.
+      nonce: requestScope(w, client).split(' ').includes('openid') ? randomToken(16) : undefined,
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
       // The plan variant response_mode: jarm pushes response_mode=jwt (steps/jarm.ts).
