@@ -89,6 +89,10 @@ describe('the jti races against oidc-provider (one instance, two URLs)', () => {
       for (let i = 0; i < 100 && !(await fetch(`${issuer}/.well-known/openid-configuration`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
       const p = await loadPlan(planFile((d) => {
         d.provider = { launch: 'external', issuer, instances: [issuer, `${issuer}/`] };
+        // The plan's first combination over plain http: no matrix, no TLS client certificates.
+        delete d.matrix;
+        for (const [k, v] of Object.entries(d.variants)) if (Array.isArray(v)) d.variants[k] = v[0];
+        for (const [role, c] of Object.entries(d.clients as Record<string, { certificate?: unknown }>)) if (c.certificate) delete d.clients[role];
         d.variants.instances = 'several';
         delete d.expected_failures;
         delete d.severity;
