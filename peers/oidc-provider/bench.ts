@@ -32,6 +32,8 @@ const provider = new Provider(issuer, {
     client_id: BENCH_CLIENT_ID, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256',
     jwks: { keys: [jwk] }, redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'read', id_token_signed_response_alg: 'ES256',
     dpop_bound_access_tokens: true,
+    // The fapi2 features turn on JWT introspection and JARM, whose RS256 defaults are not FAPI algorithms.
+    introspection_signed_response_alg: 'ES256', authorization_signed_response_alg: 'ES256',
   }],
   jwks: { keys: providerKeys },
   findAccount,
