@@ -68,6 +68,15 @@ function claimsOf(input: unknown, expected: unknown): { e: JarmEvidence; claims:
   return { e, claims: e.claims };
 }
 
+/** The response JWT's numeric exp (JARM §2.1: always there) with the evidence, or the failing verdict. */
+function expOf(input: unknown, expected: unknown): { e: JarmEvidence; exp: number } | Verdict {
+  const c = claimsOf(input, expected);
+  if ('ok' in c) return c;
+  const exp = c.claims.exp;
+  if (!isFiniteNumber(exp)) return fail(`expected a numeric exp claim, found ${exp === undefined ? 'none' : preview(exp)}`, expected, evidence(exp));
+  return { e: c.e, exp };
+}
+
 // JARM §2.3: the `response` parameter in the mode's channel. An OP that does not advertise the
 // mode and answers in the plain default encoding ignored an unknown value (RFC 6749 §3.1): not supported.
 export const jarmResponseInMode = defineCheck<JarmEvidence>('jarm-response-in-mode', 'JARM-2.3-response-mode', (input) => {
@@ -126,10 +135,9 @@ export const jarmResponseAud = defineCheck<JarmEvidence>('jarm-response-aud', 'J
 // be valid on arrival (SKEW seconds of clock difference allowed).
 export const jarmResponseExp = defineCheck<JarmEvidence>('jarm-response-exp', 'JARM-2.1-exp', (input) => {
   const expected = 'a numeric exp still in the future on arrival';
-  const c = claimsOf(input, expected);
+  const c = expOf(input, expected);
   if ('ok' in c) return c;
-  const exp = c.claims.exp;
-  if (!isFiniteNumber(exp)) return fail(`expected a numeric exp claim, found ${exp === undefined ? 'none' : preview(exp)}`, expected, evidence(exp));
+  const { exp } = c;
   if (exp + SKEW < c.e.now) return fail(`expected a JWT still valid on arrival; it had expired: exp ${exp} is ${c.e.now - exp} s before now (${c.e.now})`, expected, { exp, now: c.e.now });
   return pass(`exp ${exp} is ${exp - c.e.now} s after arrival`, expected, { exp, now: c.e.now });
 });
@@ -137,10 +145,9 @@ export const jarmResponseExp = defineCheck<JarmEvidence>('jarm-response-exp', 'J
 // JARM §2.1: "A maximum JWT lifetime of 10 minutes is RECOMMENDED" (a SHOULD: a longer one warns).
 export const jarmResponseLifetime = defineCheck<JarmEvidence>('jarm-response-lifetime', 'JARM-2.1-lifetime', (input) => {
   const expected = 'exp at most 10 minutes after arrival';
-  const c = claimsOf(input, expected);
+  const c = expOf(input, expected);
   if ('ok' in c) return c;
-  const exp = c.claims.exp;
-  if (!isFiniteNumber(exp)) return fail(`expected a numeric exp claim, found ${exp === undefined ? 'none' : preview(exp)}`, expected, evidence(exp));
+  const { exp } = c;
   const left = exp - c.e.now;
   if (left > 600 + SKEW) return fail(`expected at most 600 s of life; the response JWT lives ${left} s more, beyond the RECOMMENDED 10 minutes`, expected, { exp, now: c.e.now });
   return pass(`the response JWT lives ${left} s more (at most 600 RECOMMENDED)`, expected, { exp, now: c.e.now });

@@ -177,6 +177,7 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
   const client = run.client(role);
   const user = run.user((w.user as string) ?? 'main');
   const pkce = pkcePair((w.pkce as string) ?? 'S256', w.pkce_verifier_length as number | undefined);
+  const scope = requestScope(w, client);
   const redirectUri = typeof w.redirect_uri_variant === 'string' ? redirectUriVariant(client.redirect_uri, w.redirect_uri_variant) : ((w.redirect_uri as string) ?? client.redirect_uri);
   // with.response_mode: the response is asked for, and decoded, in that mode only (a JARM mode:
   // from the JWT, steps/jarm.ts; under the plan variant response_mode: jarm, "jwt" by default).
@@ -187,10 +188,10 @@ export async function authorize(run: ModuleRun, step: StepDef): Promise<void> {
       response_type: 'code',
       client_id: client.client_id,
       redirect_uri: redirectUri,
-      scope: requestScope(w, client),
+      scope,
       state: randomToken(16),
       // OIDC Core §3.1.2.1: nonce is an OpenID Connect parameter; a plain OAuth request (no openid scope) sends none.
-      nonce: requestScope(w, client).split(' ').includes('openid') ? randomToken(16) : undefined,
+      nonce: scope.split(' ').includes('openid') ? randomToken(16) : undefined,
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
       response_mode: asked,

@@ -29,15 +29,16 @@ export async function par(run: ModuleRun, step: StepDef): Promise<void> {
   const url = run.endpointFor('pushed_authorization_request_endpoint', step, role);
   const cert = run.certFor(step, role);
   const pkce = pkcePair((w.pkce as string) ?? 'S256');
+  const scope = requestScope(w, client);
   const params = shapeParams(
     {
       response_type: 'code',
       client_id: client.client_id,
       redirect_uri: (w.redirect_uri as string) ?? client.redirect_uri,
-      scope: requestScope(w, client),
+      scope,
       state: randomToken(16),
       // OIDC Core §3.1.2.1: nonce is an OpenID Connect parameter; a plain OAuth request (no openid scope) sends none.
-      nonce: requestScope(w, client).split(' ').includes('openid') ? randomToken(16) : undefined,
+      nonce: scope.split(' ').includes('openid') ? randomToken(16) : undefined,
       code_challenge: pkce.challenge,
       code_challenge_method: pkce.method,
       // The plan variant response_mode: jarm pushes response_mode=jwt (steps/jarm.ts).
