@@ -1,6 +1,7 @@
 // touchstone: the command line. `run` a plan against a provider, `merge` sharded runs' reports,
 // `list` what a plan would run, `validate` a plan. Exit codes: 0 passed / ok, 1 the gate failed, 2 bad usage or bad plan.
 // No arguments (npm start) runs plans/default.yaml; flags alone apply to that default run.
+import './compile-cache.ts'; // first: the modules and processes started after it use the cache
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -16,6 +16,7 @@ import { ProgressReporter } from './reporters/progress.ts';
 import { buildSummary, writeSummary } from './reporters/summary.ts';
 import { junitXml } from './reporters/junit.ts';
 import { writeReports } from './reporters/output.ts';
+import { htmlBuilder, type HtmlBuilder } from './reporters/allure-html.ts';
 import { AllureWriter } from './reporters/allure.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
 import { ENV, targetFileOf, type TargetEnv } from './reporters/meta.ts';
@@ -323,8 +324,11 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const defs = new Map(units.map((u) => [u.id, u]));
   let allure: AllureWriter | undefined;
   await mkdir(join(runDir, 'modules'), { recursive: true });
+  // The HTML report's builder starts with the first result: its imports overlap the modules.
+  let html: HtmlBuilder | undefined;
   const record = (r: ModuleResult) => {
     results.set(r.id, r);
+    html ??= htmlBuilder();
     allure ??= new AllureWriter(join(runDir, 'allure-results'), { plan: plan.name, issuer: targetInfo.issuer, faults: targetInfo.faults, variants: { ...plan.variants, ...plan.matrix?.dimensions } });
     const w = allure;
     writes.push((async () => {
@@ -405,6 +409,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
           [ENV.runDir]: runDir,
           [ENV.modules]: idsFile,
           [ENV.workers]: String(workers),
+          ...(units.some((u) => api.needsBrowser(u.module, sel.catalog)) ? { [ENV.browser]: '1' } : {}),
           ...(sel.injected ? { [ENV.define]: JSON.stringify([sel.injected]) } : {}),
         },
       }, undefined, { stdout: sink, stderr: sink }).then(() => 'done' as const, (e: unknown) => {
@@ -461,7 +466,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const masked = api.maskSecrets(summary, secrets);
   const code = await writeReports(runDir, masked, {
     out, json: opts.json, log: targetLog, errors: startFailed ? errors.slice(1) : errors,
-    table: !startFailed && targets.size > 0 && !interrupted || reporter.results.size > 0, wallMs: () => Math.round(performance.now() - t0),
+    table: !startFailed && targets.size > 0 && !interrupted || reporter.results.size > 0, wallMs: () => Math.round(performance.now() - t0), html,
   });
   if (interrupted) return 130;
   return code;

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
-  loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
+  loadPlan, loadCatalog, builtinCatalogChecked, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
   BrowserPool, Slots, type RunContext,
 } from '../harness/engine/api.ts';
 import type { ModuleDef, ModuleResult, Plan } from '../harness/core/types.ts';
@@ -27,6 +27,13 @@ const targetFile = env(ENV.targetFile);
 const ids = JSON.parse(readFileSync(env(ENV.modules), 'utf8')) as string[];
 const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
 
+// The browser starts now, while this process loads the plan and the providers start: the run says
+// whether a selected module drives it.
+const pool = new BrowserPool();
+if (process.env[ENV.browser] === '1') await pool.start();
+
+// `touchstone run` checked the built-in catalog (suites/*.yaml) before it started this worker.
+builtinCatalogChecked();
 const loaded = await loadPlan(planFile);
 // touchstone replay: a recorded module the plan does not have joins its catalogue (harness/replay.ts).
 const replayed = process.env[ENV.define] ? (JSON.parse(process.env[ENV.define]!) as ModuleDef[]) : [];
@@ -107,7 +114,6 @@ function metaOf(r: ModuleResult): TouchstoneMeta {
 
 /** One run context per combination run here; one browser pool and one set of run slots for all. */
 const contexts = new Map<number, RunContext>();
-const pool = new BrowserPool();
 
 beforeAll(async () => {
   const used = [...new Set(units.map((u) => u.combo))];

@@ -4,6 +4,7 @@
 // captured and answered locally, so no callback server is needed; anything else is refused and
 // recorded, so no traffic leaves the plan's hosts.
 import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core';
 import { browserSettings } from '../../playwright.config.ts';
@@ -65,6 +66,15 @@ export class BrowserPool {
    */
   static async preload(): Promise<void> {
     await import('playwright-core');
+  }
+
+  /**
+   * Load playwright-core, then launch the browser and make a spare context in the background (not
+   * awaited: a failure surfaces at the first lease, in the module that needs the browser).
+   */
+  async start(): Promise<void> {
+    await BrowserPool.preload();
+    this.warm();
   }
 
   /** The run's browser, launched on first use and again if it died. */
@@ -402,7 +412,9 @@ export class BrowserSession {
       if (this.captured) continue;
       if (kind) {
         const confirm = onPage ? await onPage(kind) : undefined;
-        const hop = await this.snapshot('page-matched', `matched the plan's "${kind}" page`);
+        // A page the flow stops on is kept as a screenshot; one it goes past (a logout confirmation)
+        // by its text only: a screenshot costs more than the rest of the page's handling.
+        const hop = await this.snapshot('page-matched', `matched the plan's "${kind}" page`, !confirm);
         if (!confirm) return { kind: 'page', page: kind, url: this.page.url(), text: hop.pageText ?? '', hop };
         const sel = this.fill(confirm);
         await this.act(async () => (await this.inPage({ click: sel })) || this.page.click(sel), `click ${confirm}`);
@@ -552,16 +564,30 @@ export class BrowserSession {
     return this.page.evaluate(actInPage, a).catch(() => false);
   }
 
-  private async snapshot(action: string, detail: string): Promise<BrowserHop> {
-    mkdirSync(this.opts.evidenceDir, { recursive: true });
-    const name = `${this.step}-${++this.shots}.png`;
-    let screenshot: string | undefined = name;
-    await this.page.screenshot({ path: join(this.opts.evidenceDir, name), fullPage: true }).catch(() => {
-      screenshot = undefined;
-    });
+  private async snapshot(action: string, detail: string, shoot = true): Promise<BrowserHop> {
+    let screenshot: string | undefined;
+    if (shoot) {
+      mkdirSync(this.opts.evidenceDir, { recursive: true });
+      const name = `${this.step}-${++this.shots}.png`;
+      screenshot = (await this.screenshot(join(this.opts.evidenceDir, name)).then(() => true, () => false)) ? name : undefined;
+    }
     // One evaluate: page.innerText would load Playwright's injected script first (~60 ms).
     const text = (await this.page.evaluate(() => document.body?.innerText ?? '').catch(() => '')).slice(0, 4000);
     return this.record(action, this.page.url(), detail, undefined, { screenshot, pageText: text });
+  }
+
+  /**
+   * The whole page as a PNG, by the DevTools protocol on the context's session: Playwright's own
+   * screenshot first loads its injected script (~340 KB) into every page it shoots, and waits for
+   * fonts and hides the caret; evidence needs none of that. The page is captured at its full CSS
+   * size (up to 8192 px tall), not only the viewport.
+   */
+  private async screenshot(path: string): Promise<void> {
+    const cdp = (this.lease.cdp ??= await this.lease.context.newCDPSession(this.page));
+    const { cssContentSize: size } = await cdp.send('Page.getLayoutMetrics');
+    const clip = { x: 0, y: 0, width: Math.max(1, Math.ceil(size.width)), height: Math.max(1, Math.min(8192, Math.ceil(size.height))), scale: 1 };
+    const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, captureBeyondViewport: true, clip });
+    await writeFile(path, Buffer.from(data, 'base64'));
   }
 
   private async unknown(detail: string): Promise<Landing> {

@@ -2,10 +2,12 @@
 // for `allure awesome`): one test per module with its labels, one step per exchange with the request,
 // response, screenshot and page text, and the findings table. Uses Allure's own ReporterRuntime and
 // FileSystemWriter; the module code never talks to Allure. Inputs are masked already.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { FileSystemWriter, ReporterRuntime } from 'allure-js-commons/sdk/reporter';
-import { Stage, Status, type Label } from 'allure-js-commons';
+import { ReporterRuntime, type Writer } from 'allure-js-commons/sdk/reporter';
+import { Stage, Status, type Label, type TestResult, type TestResultContainer, type Globals } from 'allure-js-commons';
+import type { Category, EnvironmentInfo } from 'allure-js-commons/sdk';
 import { cite, isCitationId } from '../core/citations.ts';
 import type { Finding } from '../core/finding.ts';
 import type { ModuleDef, ModuleResult } from '../core/types.ts';
@@ -76,13 +78,42 @@ async function readEvidence(dir: string | undefined, file: string): Promise<Buff
   }
 }
 
+/**
+ * Allure's FileSystemWriter, without its fsync of every file (a temporary file, fsync, rename):
+ * that made the harness process wait on the disk for each attachment, about half a second of a
+ * small run. The results are read once, by `allure awesome` at the end of the same run; a crash
+ * before then leaves no report to protect.
+ */
+class ResultsWriter implements Writer {
+  private made = false;
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  private write(name: string, content: string | Buffer): void {
+    if (!this.made) mkdirSync(this.dir, { recursive: true });
+    this.made = true;
+    writeFileSync(join(this.dir, name), content);
+  }
+
+  writeResult(result: TestResult): void { this.write(`${result.uuid}-result.json`, JSON.stringify(result)); }
+  writeGroup(result: TestResultContainer): void { this.write(`${result.uuid}-container.json`, JSON.stringify(result)); }
+  writeAttachment(name: string, content: Buffer): void { this.write(name, content); }
+  writeAttachmentFromPath(name: string, from: string): void { this.write(name, readFileSync(from)); }
+  writeEnvironmentInfo(info: EnvironmentInfo): void { this.write('environment.properties', Object.entries(info).map(([k, v]) => `${k}=${v}`).join('\n')); }
+  writeCategoriesDefinitions(categories: Category[]): void { this.write('categories.json', JSON.stringify(categories)); }
+  writeGlobals(name: string, info: Globals): void { this.write(name, JSON.stringify(info)); }
+}
+
 export class AllureWriter {
   private readonly runtime: ReporterRuntime;
   private readonly run: AllureRunInfo;
 
   constructor(resultsDir: string, run: AllureRunInfo) {
     this.run = run;
-    this.runtime = new ReporterRuntime({ writer: new FileSystemWriter({ resultsDir }) });
+    this.runtime = new ReporterRuntime({ writer: new ResultsWriter(resultsDir) });
   }
 
   /** Writes one module's result (test, steps, attachments). */

@@ -30,6 +30,8 @@ export const ENV = {
   /** A JSON file with the unit ids to run (a file: a matrix's ids outgrow one environment string, 128 KiB on Linux). */
   modules: 'TOUCHSTONE_MODULES_FILE',
   workers: 'TOUCHSTONE_WORKERS',
+  /** '1' when a selected module drives the browser: the suite starts Chromium before it loads the plan. */
+  browser: 'TOUCHSTONE_BROWSER',
   /** touchstone replay: JSON list of module definitions the suite adds to the plan's catalogue. */
   define: 'TOUCHSTONE_DEFINE',
 } as const;

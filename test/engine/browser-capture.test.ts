@@ -3,7 +3,7 @@
 // an "off-plan" host are real servers on other loopback addresses, counting every request they get:
 // they must get none.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,8 @@ beforeAll(async () => {
         const form = new URLSearchParams(body);
         return redirect(res, 303, `${cb}?login=${form.get('login')}&mirror=${form.get('mirror')}`);
       }
+      case '/tall':
+        return html(res, `<div style="height:2000px">a tall page</div><p id="shown">end of a tall page</p>`);
       case '/loop':
         return redirect(res, 302, '/loop');
       // What a page leaves behind (a cookie, local and session storage), and what the next page sees.
@@ -114,14 +116,14 @@ afterAll(async () => {
   for (const s of [op, client, offPlan]) s?.server.close();
 });
 
-async function session(pages: Record<string, { selector?: string; text?: string }> = { error: { text: 'cookies lost' } }): Promise<BrowserSession> {
+async function session(pages: Record<string, { selector?: string; text?: string }> = { error: { text: 'cookies lost' } }, evidenceDir = mkdtempSync(join(tmpdir(), 'touchstone-capture-'))): Promise<BrowserSession> {
   return BrowserSession.open(pool, {
     providerOrigins: [op.origin],
     clientOrigins: [client.origin],
     interactions: [{ name: 'login', when: { selector: 'form#login', text: 'Sign in' }, steps: [{ fill: { selector: 'input[name=login]', value: '${user.username}' } }, { click: 'form#login button' }] }],
     pages,
     vars: { 'user.username': 'alice', 'user.password': 'pw' },
-    evidenceDir: mkdtempSync(join(tmpdir(), 'touchstone-capture-')),
+    evidenceDir,
     secrets: [],
   });
 }
@@ -209,6 +211,23 @@ describe('browser capture of the redirect to the client', () => {
     await next.close();
     expect(pool.reused).toBe(reusedBefore + 1);
     expect(fresh.kind === 'page' && fresh.text).toBe('server:|cookie:|local:null|session:null');
+  });
+
+  it('a page the plan asserts on is kept as a PNG of the whole page, beside its visible text', async () => {
+    const evidence = mkdtempSync(join(tmpdir(), 'touchstone-capture-'));
+    const s = await session({ error: { selector: 'p#shown' } }, evidence);
+    const landing = await s.navigate('tall', `${op.origin}/tall`);
+    await s.close();
+    expect(landing.kind).toBe('page');
+    if (landing.kind !== 'page') return;
+    expect(landing.hop.pageText).toContain('end of a tall page');
+    expect(landing.hop.screenshot).toBe('tall-1.png');
+    const png = readFileSync(join(evidence, landing.hop.screenshot!));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    // IHDR: width and height, big-endian, at bytes 16 and 20. The page is 2000 CSS px tall: the
+    // shot covers all of it, not only the viewport.
+    expect(png.readUInt32BE(16)).toBeGreaterThan(100);
+    expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(2000);
   });
 
   it('the HTTP client refuses, unsent, a request to a host outside the plan', async () => {
