@@ -273,6 +273,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const groups = providerGroups(combos);
   const groupOf = (u: Unit) => groups.of[combos.findIndex((c) => c.key === u.combination.key)]!;
   const needed = [...new Set(units.map(groupOf))].sort((a, b) => a - b);
+  // The combinations this run (or shard) has units in: only their client certificates are made.
+  const used = new Set(units.map((u) => u.combination.key));
   if (isDefault) await pointLatest(runDir);
 
   if (shard && ids.length === 0) {
@@ -366,7 +368,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     // plan) start side by side while vitest and its worker start (each takes about a second here);
     // the suite's beforeAll waits for their target files.
     const served = (g: number) => combos.filter((_, i) => groups.of[i] === g).map((c) => c.key).filter(Boolean);
-    const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g), combinations: combos.filter((_, i) => groups.of[i] === g && combos[i]!.plan !== groups.plans[g]) }).then(async (t) => {
+    const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g), combinations: combos.filter((c, i) => groups.of[i] === g && c.plan !== groups.plans[g] && used.has(c.key)) }).then(async (t) => {
       targets.set(g, t);
       const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.callback ? { callback: { base: t.callback.base, secret: t.callback.secret } } : {}), ...(t.clientCerts ? { clientCerts: t.clientCerts } : {}), ...(t.combinationCerts ? { combinationCerts: t.combinationCerts } : {}) };
       if (g === needed[0]) targetInfo = info;

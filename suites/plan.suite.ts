@@ -7,7 +7,7 @@ import { existsSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
-  loadPlan, loadCatalog, builtinCatalogChecked, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
+  loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
   BrowserPool, Slots, type RunContext,
 } from '../harness/engine/api.ts';
 import type { ModuleDef, ModuleResult, Plan } from '../harness/core/types.ts';
@@ -32,9 +32,8 @@ const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
 const pool = new BrowserPool();
 if (process.env[ENV.browser] === '1') await pool.start();
 
-// `touchstone run` checked the built-in catalog (suites/*.yaml) before it started this worker.
-builtinCatalogChecked();
-const loaded = await loadPlan(planFile);
+// `touchstone run` checked the plan and the built-in catalog (suites/*.yaml) before it started this worker.
+const loaded = await loadPlan(planFile, { trusted: true });
 // touchstone replay: a recorded module the plan does not have joins its catalogue (harness/replay.ts).
 const replayed = process.env[ENV.define] ? (JSON.parse(process.env[ENV.define]!) as ModuleDef[]) : [];
 const catalog = loadCatalog(replayed.length ? { ...loaded, define: [...(loaded.define ?? []), ...replayed] } : loaded);

@@ -46,7 +46,7 @@ export function htmlBuilder(): HtmlBuilder {
   let used = false;
   return {
     async build(runDir, planName) {
-      if (used) throw new Error('the HTML builder builds one report');
+      if (used) throw new Error('the HTML report generator makes one report');
       used = true;
       hold(true);
       const out = join(runDir, 'html');
@@ -60,7 +60,7 @@ export function htmlBuilder(): HtmlBuilder {
       // eslint-disable-next-line no-control-regex
       const text = Buffer.concat(output).toString('utf8').replace(/\x1b\[[0-9;]*m/g, '').trim();
       const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
-      throw new Error(`the Allure report ${typeof code === 'number' ? `builder exited ${code}` : `builder was ${code}`}${last ? `: ${last}` : ''}`);
+      throw new Error(`the Allure report ${typeof code === 'number' ? `generator exited ${code}` : `generator was ${code}`}${last ? `: ${last}` : ''}`);
     },
     dispose() {
       if (!used) child.kill();
