@@ -5,7 +5,8 @@
 // gate passed, 1 it failed (a module failed, nothing passed, the run could not complete; with
 // --strict also a skip, a warning or an unmet expected failure), 2 bad usage or bad plan, 130
 // interrupted.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
@@ -19,7 +20,7 @@ import { writeReports } from './reporters/output.ts';
 import { htmlBuilder, type HtmlBuilder } from './reporters/allure-html.ts';
 import { AllureWriter } from './reporters/allure.ts';
 import { firstLine, makeStyle, useColor } from './reporters/format.ts';
-import { ENV, targetFileOf, type TargetEnv } from './reporters/meta.ts';
+import { ENV, targetFileOf, type RunHandOver, type TargetEnv } from './reporters/meta.ts';
 import { shardSlice, type Shard } from './shard.ts';
 import { replayInfo } from './replay-record.ts';
 import { combinationsOf, providerGroups, splitSelector, unitsOf, type Unit } from './plan/matrix.ts';
@@ -203,8 +204,8 @@ export async function pointLatest(runDir: string): Promise<void> {
   }
 }
 
-/** Write the target file atomically (the suite watches for its name), readable by this user only. */
-async function handOver(file: string, value: TargetEnv | { error: string }): Promise<void> {
+/** Write a hand-over file atomically (the suite watches for its name), readable by this user only. */
+async function handOver(file: string, value: TargetEnv | RunHandOver | { error: string }): Promise<void> {
   const tmp = `${file}.part`;
   await writeFile(tmp, JSON.stringify(value), { mode: 0o600 });
   await rename(tmp, file);
@@ -226,6 +227,46 @@ async function scrub(paths: string[], mask: (s: string) => string): Promise<void
   }
 }
 
+/**
+ * `--workers`, else the plan file's settings.workers read as plain YAML, else the default: how many
+ * modules vitest starts at once is decided before the plan is loaded and checked (a plan that
+ * `extends` another, or a file that fails its checks, gets the default; the engine's run slots
+ * keep the real number busy either way).
+ */
+function workersHint(planFile: string, workers: number | undefined): number {
+  if (workers) return workers;
+  try {
+    const w = (parseYaml(readFileSync(planFile, 'utf8')) as { settings?: { workers?: unknown } } | null)?.settings?.workers;
+    return typeof w === 'number' && Number.isInteger(w) && w > 0 ? w : DEFAULT_WORKERS;
+  } catch {
+    return DEFAULT_WORKERS;
+  }
+}
+
+/** The vitest run of suites/plan.suite.ts, its output kept (shown only when no module result came). */
+async function startSuite(o: { planFile: string; targetFile: string; runFile: string; workers: number; reporter: ProgressReporter; vitestOut: Buffer[] }): Promise<unknown> {
+  const { startVitest } = await import('vitest/node');
+  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { o.vitestOut.push(Buffer.from(chunk)); cb(); } });
+  return startVitest([], {
+    config: false,
+    root: ROOT,
+    include: [SUITE],
+    watch: false,
+    maxWorkers: 1,
+    // Modules started at once; the engine's run slots keep `workers` of them busy and let the
+    // others wait on TTLs and polling intervals meanwhile (harness/engine/slots.ts).
+    maxConcurrency: o.workers * WAITING_PER_WORKER,
+    // The harness is TypeScript Node 24 runs as is: native import, no Vite transform of every
+    // engine file at each run (about 2 s of a run's start on 2 cores).
+    experimental: { viteModuleRunner: false },
+    testTimeout: MODULE_TIMEOUT_MS,
+    hookTimeout: 120_000, // the suite's wait for the provider has its own (none: this process always answers)
+    silent: true,
+    reporters: [o.reporter],
+    env: { [ENV.runFile]: o.runFile, [ENV.targetFile]: o.targetFile },
+  }, undefined, { stdout: sink, stderr: sink });
+}
+
 /** A unit as the reporters list it: the module under its unit id, with its combination (matrix runs). */
 export function reportDef(u: Unit): ModuleDef & { module?: string; combination?: Record<string, string> } {
   return u.combination.key ? { ...u.module, id: u.id, module: u.module.id, combination: u.combination.variants } : u.module;
@@ -242,6 +283,73 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const started = new Date();
   const t0 = performance.now();
 
+  // ---- interrupts: the first Ctrl-C cancels the run (running modules get a grace period), stops
+  // the provider and still writes the reports; a second one exits at once.
+  let interrupted = false;
+  let cancel: (() => void) | undefined;
+  let onInterrupt: (() => void) | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) {
+      err(`${sig} again: exiting without cleanup`);
+      process.exit(130);
+    }
+    interrupted = true;
+    err(`${sig}: cancelling the run and stopping the provider (again to force)`);
+    cancel?.();
+    onInterrupt?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Vitest's logger exits the process on SIGINT/SIGTERM from the moment vitest is created (before
+  // the reporter's onInit); the run must stop the provider and write its reports first: any other
+  // handler is taken off as it comes.
+  const onlyOurs = (event: string | symbol, listener: (...args: unknown[]) => void) => {
+    if ((event === 'SIGINT' || event === 'SIGTERM') && listener !== onSignal) queueMicrotask(() => process.off(event, listener));
+  };
+  process.on('newListener', onlyOurs);
+  const signalsOff = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('newListener', onlyOurs);
+  };
+
+  // ---- the modules run as a vitest run, started first: vitest's start and its worker's imports
+  // (over a second on 2 cores) overlap the plan's load here. The suite waits for the run file
+  // (RunHandOver: the selected units, the run dir) and for each provider's target file.
+  const handoff = await mkdtemp(join(tmpdir(), 'touchstone-target-'));
+  const targetFile = join(handoff, 'target.json');
+  const runFile = join(handoff, 'run.json');
+  let runError: string | undefined;
+  // Set once the plan is loaded; results only come after that.
+  let record: (r: ModuleResult) => void = () => {};
+  let mask = (s: string): string => s;
+  const reporter = new ProgressReporter({
+    out,
+    mask: (s) => mask(s),
+    onResult: (r) => record(r),
+    onInit: (vitest) => {
+      // Vitest's logger exits the process on SIGINT/SIGTERM; the run must stop the provider first.
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l);
+      }
+      cancel = () => { void vitest.cancelCurrentRun('keyboard-input'); };
+      if (interrupted) cancel();
+    },
+  });
+  const vitestOut: Buffer[] = [];
+  const finished = startSuite({ planFile, targetFile, runFile, workers: workersHint(planFile, opts.workers), reporter, vitestOut }).then(() => 'done' as const, (e: unknown) => {
+    runError = `test runner failed: ${mask(firstLine(e))}`;
+    return 'done' as const;
+  });
+  /** The run stops before any module: the suite is told so, and the run waits for vitest to end. */
+  const abandon = async (why: string) => {
+    reporter.muted = true;
+    await handOver(runFile, { error: why });
+    await finished;
+    signalsOff();
+    await rm(handoff, { recursive: true, force: true });
+  };
+
   // ---- plan, selection, run dir: user errors exit 2
   let sel: Selection & { injected?: ModuleDef };
   let runDir: string;
@@ -250,6 +358,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     sel = opts.replay ? await replaySelection(planFile, opts.replay.module, opts.replay.variants) : await loadSelection(planFile, opts.modules);
     ({ runDir, isDefault } = await makeRunDir(sel.plan.name, opts.reportDir, started));
   } catch (e) {
+    await abandon(e instanceof UsageError ? e.message : firstLine(e));
     if (e instanceof UsageError) {
       err(e.message);
       return 2;
@@ -265,7 +374,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const workers = opts.workers ?? plan.settings?.workers ?? DEFAULT_WORKERS;
   const combos = combinationsOf(plan);
   const secrets = [...new Set(combos.flatMap((c) => api.secretsOf(c.plan)))];
-  const mask = (s: string): string => api.maskSecrets(s, secrets);
+  mask = (s: string): string => api.maskSecrets(s, secrets);
   const logFile = join(runDir, 'provider.log');
   const ids = units.map((u) => u.id);
   const modules = units.map(reportDef);
@@ -291,6 +400,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     await writeFile(join(runDir, 'junit.xml'), junitXml(masked));
     out.write(`touchstone: ${shardName}: 0 of ${shard.selected} modules, nothing to run (wrote ${displayPath(join(runDir, 'summary.json'))})\n`);
     if (opts.json) process.stdout.write(`${JSON.stringify(masked, null, 2)}\n`);
+    await abandon('an empty shard runs no module');
     return 0;
   }
 
@@ -298,25 +408,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   const count = shard ? `${shardName}: ${ids.length} of ${shard.selected} modules${matrixNote}` : `${ids.length} module${ids.length === 1 ? '' : 's'}${matrixNote}`;
   out.write(`${style.bold('touchstone')} ${style.gray('·')} plan ${style.bold(plan.name)} (${displayPath(plan.file ?? resolve(planFile))}) ${style.gray('·')} ${count} ${style.gray('·')} ${workers} worker${workers === 1 ? '' : 's'}\n`);
 
-  // ---- interrupts: the first Ctrl-C cancels the run (running modules get a grace period), stops
-  // the provider and still writes the reports; a second one exits at once.
-  let interrupted = false;
-  let cancel: (() => void) | undefined;
-  let onInterrupt: (() => void) | undefined;
   const targets = new Map<number, Awaited<ReturnType<Engine['startTarget']>>>();
   let startFailed = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) {
-      err(`${sig} again: exiting without cleanup`);
-      process.exit(130);
-    }
-    interrupted = true;
-    err(`${sig}: cancelling the run and stopping the provider (again to force)`);
-    cancel?.();
-    onInterrupt?.();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   // Reports are written here, in the harness process, from the stream of module results the suite
   // emits (task meta): modules/<id>.json and Allure as each module ends, summary and JUnit at the end.
@@ -328,7 +421,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
   await mkdir(join(runDir, 'modules'), { recursive: true });
   // The HTML report's builder starts with the first result: its imports overlap the modules.
   let html: HtmlBuilder | undefined;
-  const record = (r: ModuleResult) => {
+  record = (r: ModuleResult) => {
     results.set(r.id, r);
     html ??= htmlBuilder();
     allure ??= new AllureWriter(join(runDir, 'allure-results'), { plan: plan.name, issuer: targetInfo.issuer, faults: targetInfo.faults, variants: { ...plan.variants, ...plan.matrix?.dimensions } });
@@ -341,34 +434,23 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
       await w.module(unit ? reportDef(unit) : r, r);
     })().catch((e: unknown) => { reportErrors.push(`writing the report of ${r.id} failed: ${mask(firstLine(e))}`); }));
   };
-  const reporter = new ProgressReporter({
-    out,
-    mask,
-    onResult: record,
-    onInit: (vitest) => {
-      // Vitest's logger exits the process on SIGINT/SIGTERM; the run must stop the provider first.
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-        for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l);
-      }
-      cancel = () => { void vitest.cancelCurrentRun('keyboard-input'); };
-      if (interrupted) cancel();
-    },
-  });
   const firstPlan = groups.plans[needed[0] ?? 0] ?? plan;
   let targetInfo: TargetEnv = { issuer: firstPlan.provider.issuer ?? '', ttl: { ...firstPlan.provider.ttl }, faults: firstPlan.provider.faults ?? [] };
-  let runError: string | undefined;
-  // The target reaches the suite through a private file (it holds the run's forging key): written
-  // once the provider answers, or with the error that stopped it.
-  const handoff = await mkdtemp(join(tmpdir(), 'touchstone-target-'));
-  const targetFile = join(handoff, 'target.json');
-  const idsFile = join(handoff, 'modules.json');
-  writeFileSync(idsFile, JSON.stringify(ids));
+  // The suite learns what to run (a file: a matrix's ids outgrow one environment string, 128 KiB
+  // on Linux). The target reaches it through another private file (it holds the run's forging
+  // key): written once the provider answers, or with the error that stopped it.
+  // Interrupted while the plan loaded: no provider starts and no module runs; the reports say so.
+  await handOver(runFile, interrupted ? { error: 'interrupted before the run started' } : {
+    plan: plan.file ?? resolve(planFile), runDir, ids, workers,
+    browser: units.some((u) => api.needsBrowser(u.module, sel.catalog)),
+    ...(sel.injected ? { define: [sel.injected] } : {}),
+  });
   try {
     // ---- the target providers (one per distinct provider setup of the matrix; one for a plain
     // plan) start side by side while vitest and its worker start (each takes about a second here);
     // the suite's beforeAll waits for their target files.
     const served = (g: number) => combos.filter((_, i) => groups.of[i] === g).map((c) => c.key).filter(Boolean);
-    const targetReady = Promise.all(needed.map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g), combinations: combos.filter((c, i) => groups.of[i] === g && c.plan !== groups.plans[g] && used.has(c.key)) }).then(async (t) => {
+    const targetReady = Promise.all((interrupted ? [] : needed).map((g) => api.startTarget(groups.plans[g]!, { logFile: providerLog(runDir, g), combinations: combos.filter((c, i) => groups.of[i] === g && c.plan !== groups.plans[g] && used.has(c.key)) }).then(async (t) => {
       targets.set(g, t);
       const info: TargetEnv = { issuer: t.issuer, ttl: t.ttl, faults: t.faults, forgingKey: t.forgingKey, ...(t.instances ? { instances: t.instances } : {}), ...(t.ca ? { ca: t.ca } : {}), ...(t.callback ? { callback: { base: t.callback.base, secret: t.callback.secret } } : {}), ...(t.clientCerts ? { clientCerts: t.clientCerts } : {}), ...(t.combinationCerts ? { combinationCerts: t.combinationCerts } : {}) };
       if (g === needed[0]) targetInfo = info;
@@ -384,40 +466,8 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
       await handOver(targetFileOf(targetFile, g), { error: runError });
     })));
 
-    // ---- the modules, as a vitest run
-    if (!interrupted) {
-      const { startVitest } = await import('vitest/node');
-      const vitestOut: Buffer[] = [];
-      const sink = new Writable({ write(chunk: Buffer, _enc, cb) { vitestOut.push(Buffer.from(chunk)); cb(); } });
-      const finished = startVitest([], {
-        config: false,
-        root: ROOT,
-        include: [SUITE],
-        watch: false,
-        maxWorkers: 1,
-        // Modules started at once; the engine's run slots keep `workers` of them busy and let the
-        // others wait on TTLs and polling intervals meanwhile (harness/engine/slots.ts).
-        maxConcurrency: workers * WAITING_PER_WORKER,
-        // The harness is TypeScript Node 24 runs as is: native import, no Vite transform of every
-        // engine file at each run (about 2 s of a run's start on 2 cores).
-        experimental: { viteModuleRunner: false },
-        testTimeout: MODULE_TIMEOUT_MS,
-        hookTimeout: 120_000, // the suite's wait for the provider has its own (none: this process always answers)
-        silent: true,
-        reporters: [reporter],
-        env: {
-          [ENV.plan]: plan.file ?? resolve(planFile),
-          [ENV.targetFile]: targetFile,
-          [ENV.runDir]: runDir,
-          [ENV.modules]: idsFile,
-          [ENV.workers]: String(workers),
-          ...(units.some((u) => api.needsBrowser(u.module, sel.catalog)) ? { [ENV.browser]: '1' } : {}),
-          ...(sel.injected ? { [ENV.define]: JSON.stringify([sel.injected]) } : {}),
-        },
-      }, undefined, { stdout: sink, stderr: sink }).then(() => 'done' as const, (e: unknown) => {
-        runError = `test runner failed: ${mask(firstLine(e))}`;
-        return 'done' as const;
-      });
+    // ---- the modules (the vitest run started above)
+    {
       // Interrupted: modules already running get INTERRUPT_GRACE_MS to finish, then we stop waiting.
       const gaveUp = new Promise<'gave-up'>((resolveGrace) => {
         onInterrupt = () => setTimeout(() => resolveGrace('gave-up'), INTERRUPT_GRACE_MS).unref();
@@ -446,8 +496,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
         err(`stopping the provider failed: ${mask(firstLine(e))}`);
       }
     }));
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signalsOff();
     await rm(handoff, { recursive: true, force: true });
   }
 

@@ -13,7 +13,7 @@ import {
 import type { ModuleDef, ModuleResult, Plan } from '../harness/core/types.ts';
 import { combinationsOf, providerGroups, splitUnitId, unitId } from '../harness/plan/matrix.ts';
 import { failingFindings, formatFinding } from '../harness/reporters/format.ts';
-import { ENV, targetFileOf, type TargetEnv, type TouchstoneMeta } from '../harness/reporters/meta.ts';
+import { ENV, targetFileOf, type RunHandOver, type TargetEnv, type TouchstoneMeta } from '../harness/reporters/meta.ts';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -21,21 +21,20 @@ function env(name: string): string {
   return v;
 }
 
-const planFile = env(ENV.plan);
-const runDir = env(ENV.runDir);
 const targetFile = env(ENV.targetFile);
-const ids = JSON.parse(readFileSync(env(ENV.modules), 'utf8')) as string[];
-const workers = Math.max(1, Number(process.env[ENV.workers] ?? 2) || 2);
+// The run starts vitest before it loads the plan: what to run comes once the plan is checked.
+const run = await handedOver<RunHandOver>(env(ENV.runFile));
+const { plan: planFile, runDir, ids } = run;
+const workers = Math.max(1, run.workers || 2);
 
-// The browser starts now, while this process loads the plan and the providers start: the run says
-// whether a selected module drives it.
+// The browser starts now, while this process loads the plan and the providers start.
 const pool = new BrowserPool();
-if (process.env[ENV.browser] === '1') await pool.start();
+if (run.browser) await pool.start();
 
 // `touchstone run` checked the plan and the built-in catalog (suites/*.yaml) before it started this worker.
 const loaded = await loadPlan(planFile, { trusted: true });
 // touchstone replay: a recorded module the plan does not have joins its catalogue (harness/replay.ts).
-const replayed = process.env[ENV.define] ? (JSON.parse(process.env[ENV.define]!) as ModuleDef[]) : [];
+const replayed = run.define ?? [];
 const catalog = loadCatalog(replayed.length ? { ...loaded, define: [...(loaded.define ?? []), ...replayed] } : loaded);
 // A matrix plan runs each module in each combination (harness/plan/matrix.ts): the ids are unit
 // ids, `<module id>[<combination>]`; each combination has its plan, and each distinct provider
@@ -47,14 +46,14 @@ const plans: Plan[] = combos.map((c) => c.plan);
 let secrets = [...new Set(plans.flatMap(secretsOf))];
 const mask = <T>(v: T): T => maskSecrets(v, secrets);
 
-/** The target the harness process hands over (harness/run.ts): waits for its file, however long the provider takes. */
-function targetHandedOver(file: string): Promise<TargetEnv> {
+/** A file the harness process hands over (harness/run.ts): waits for it, however long the plan's load or the provider takes. */
+function handedOver<T extends object>(file: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const read = (): boolean => {
       if (!existsSync(file)) return false;
       watcher.close();
       try {
-        const v = JSON.parse(readFileSync(file, 'utf8')) as TargetEnv | { error: string };
+        const v = JSON.parse(readFileSync(file, 'utf8')) as T | { error: string };
         if ('error' in v) reject(new Error(v.error));
         else resolve(v);
       } catch (err) {
@@ -117,7 +116,7 @@ const contexts = new Map<number, RunContext>();
 beforeAll(async () => {
   const used = [...new Set(units.map((u) => u.combo))];
   const targets = new Map<number, TargetEnv>();
-  await Promise.all([...new Set(used.map((i) => groups.of[i]!))].map(async (g) => targets.set(g, await targetHandedOver(targetFileOf(targetFile, g)))));
+  await Promise.all([...new Set(used.map((i) => groups.of[i]!))].map(async (g) => targets.set(g, await handedOver<TargetEnv>(targetFileOf(targetFile, g)))));
   // playwright-core is loaded before the modules start, and only when one of them drives the browser.
   if (modules.some((m) => needsBrowser(m, catalog))) await BrowserPool.preload();
   const slots = new Slots(workers);

@@ -407,7 +407,8 @@ export interface RunGate {
 export type ThreatVerdict = 'mitigated' | 'not_mitigated' | 'not_tested';
 
 /** How one module behind a threat came out; `expected_failure`: passed only on the plan's expected failures. */
-export type ThreatModuleOutcome = ModuleStatus | 'expected_failure';
+/** not_judged: failed without a failing finding (interrupted, provider gone, harness error). */
+export type ThreatModuleOutcome = ModuleStatus | 'expected_failure' | 'not_judged';
 
 export interface ThreatRow {
   id: string;

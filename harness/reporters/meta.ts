@@ -1,6 +1,6 @@
 // What plan.suite.ts hands to the reporters on each vitest test (task.meta.touchstone): the module's
 // result, and the live progress line's fields. Everything in it is masked.
-import type { ModuleResult, ModuleStatus } from '../core/types.ts';
+import type { ModuleDef, ModuleResult, ModuleStatus } from '../core/types.ts';
 
 export interface TouchstoneMeta {
   id: string;
@@ -21,20 +21,28 @@ declare module 'vitest' {
   }
 }
 
-/** Env contract between harness/run.ts (parent) and suites/plan.suite.ts (vitest worker). */
+/** Env contract between harness/run.ts (parent) and suites/plan.suite.ts (vitest worker): two files
+ *  the parent writes and the suite waits for (vitest starts before the plan is loaded). */
 export const ENV = {
-  plan: 'TOUCHSTONE_PLAN',
+  /** A file the run writes once the plan is loaded and checked: RunHandOver, or { error }. */
+  runFile: 'TOUCHSTONE_RUN_FILE',
   /** A file the run writes once the provider answers: TargetEnv, or { error }. */
   targetFile: 'TOUCHSTONE_TARGET_FILE',
-  runDir: 'TOUCHSTONE_RUN_DIR',
-  /** A JSON file with the unit ids to run (a file: a matrix's ids outgrow one environment string, 128 KiB on Linux). */
-  modules: 'TOUCHSTONE_MODULES_FILE',
-  workers: 'TOUCHSTONE_WORKERS',
-  /** '1' when a selected module drives the browser: the suite starts Chromium before it loads the plan. */
-  browser: 'TOUCHSTONE_BROWSER',
-  /** touchstone replay: JSON list of module definitions the suite adds to the plan's catalogue. */
-  define: 'TOUCHSTONE_DEFINE',
 } as const;
+
+/** What the suite runs (ENV.runFile). */
+export interface RunHandOver {
+  /** The plan file, as loaded. */
+  plan: string;
+  runDir: string;
+  /** Unit ids, `<module id>[<combination>]` (harness/plan/matrix.ts). */
+  ids: string[];
+  workers: number;
+  /** A selected module drives the browser: the suite starts Chromium before it reads the plan. */
+  browser: boolean;
+  /** touchstone replay: module definitions the suite adds to the plan's catalogue. */
+  define?: ModuleDef[];
+}
 
 /** The hand-over file of a matrix run's provider group g (harness/plan/matrix.ts providerGroups):
  *  the ENV.targetFile for the first, target-<g>.json beside it for the others. */

@@ -86,16 +86,15 @@ export class ProgressReporter implements Reporter {
     } else {
       // The module never produced a result: a hook failed, the test timed out, or it was skipped by vitest.
       const ms = testCase.diagnostic()?.duration ?? 0;
-      if (result.state === 'skipped') {
-        // plan.suite.ts always records meta before it skips; this one never ran. Reported at the end,
-        // as failed, once the reason (a hook error, an interrupt) is known.
-        this.notRun.push({ id: testCase.name, status: 'failed', ms, reason: result.note ?? 'not run', failures: [] });
-        return;
-      } else if (result.state === 'failed') {
+      if (result.state === 'failed') {
         const err = result.errors[0];
         live = { id: testCase.name, status: 'failed', ms, reason: this.mask(err ? firstLine(err.message ?? String(err)) : 'failed'), failures: [] };
       } else {
-        live = { id: testCase.name, status: 'passed', ms, failures: [] };
+        // plan.suite.ts always records meta before it passes or skips; this one never ran (skipped,
+        // or still pending when a cancelled run reports it). Reported at the end, as failed, once
+        // the reason (a hook error, an interrupt) is known; never as passed.
+        this.notRun.push({ id: testCase.name, status: 'failed', ms, reason: result.state === 'skipped' ? (result.note ?? 'not run') : 'not run', failures: [] });
+        return;
       }
     }
     this.results.set(live.id, live);

@@ -8,7 +8,7 @@ import { VERDICT_LABEL, type ThreatReport } from '../threats/verdict.ts';
 import { esc } from './render.ts';
 
 
-const OUTCOME: Record<string, string> = { expected_failure: 'expected failure', not_applicable: 'not applicable' };
+const OUTCOME: Record<string, string> = { expected_failure: 'expected failure', not_applicable: 'not applicable', not_judged: 'failed, judged nothing' };
 
 export function threatsHtml(report: ThreatReport, run: Pick<RunSummary, 'plan' | 'issuer' | 'faults' | 'startedAt'>): string {
   const c = report.counts;

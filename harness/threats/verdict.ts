@@ -4,7 +4,10 @@
 //                  failure (an expected failure names a real deviation: the rule it proves is broken);
 //   mitigated:     else, at least one module behind it ran and passed (a warning counts as passed:
 //                  its MUSTs held; the row still names the module as `warning`);
-//   not tested:    no module behind it ran (none selected, or all skipped or not applicable).
+//   not tested:    no module behind it ran (none selected, or all skipped or not applicable), or
+//                  one failed without a failing finding (`not_judged`: the run was interrupted, the
+//                  provider went away, the harness broke): a module that judged nothing is no evidence
+//                  that the provider leaves the threat open.
 // `touchstone run` and `touchstone merge` build it from the same summary entries, so a sharded run's
 // merged table is the unsharded one.
 import type { ModuleStatus, ThreatModuleOutcome, ThreatReport, ThreatRow, ThreatVerdict } from '../core/types.ts';
@@ -16,10 +19,13 @@ export interface ThreatModuleInput {
   status: ModuleStatus;
   threats?: string[];
   expectedFailures?: unknown[];
+  /** The module's findings (a summary entry has them): a failed module without a failing one judged nothing. */
+  findings?: { ok: boolean }[];
 }
 
 export function moduleOutcome(m: ThreatModuleInput): ThreatModuleOutcome {
   if ((m.status === 'passed' || m.status === 'warning') && (m.expectedFailures?.length ?? 0) > 0) return 'expected_failure';
+  if (m.status === 'failed' && m.findings && !m.findings.some((f) => !f.ok)) return 'not_judged';
   return m.status;
 }
 

@@ -29,6 +29,16 @@ describe('moduleOutcome', () => {
     expect(moduleOutcome({ id: 'm', status: 'passed', expectedFailures: [] })).toBe('passed');
     expect(moduleOutcome({ id: 'm', status: 'failed', expectedFailures: [{}] })).toBe('failed');
   });
+
+  test('a failed module that judged nothing (interrupted, provider gone) leaves its threats not tested', () => {
+    const stopped = { id: 'm', status: 'failed' as const, threats: ['A'], findings: [{ ok: true }] };
+    expect(moduleOutcome(stopped)).toBe('not_judged');
+    expect(threatTable([stopped], threats).table[0]).toMatchObject({ id: 'A', verdict: 'not_tested', modules: [{ id: 'm', outcome: 'not_judged' }] });
+    // With a failing finding it is evidence: not mitigated.
+    const broken = { ...stopped, findings: [{ ok: true }, { ok: false }] };
+    expect(moduleOutcome(broken)).toBe('failed');
+    expect(threatTable([broken], threats).table[0]!.verdict).toBe('not_mitigated');
+  });
 });
 
 describe('threatTable', () => {
