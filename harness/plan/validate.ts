@@ -1,24 +1,31 @@
 // Schema validation with one readable line per problem: `<path> <rule>`, e.g.
 // `/browser/interactions/0/steps/1/click must be string`.
 import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileGroup, type ValidatorGroup } from '../schemas/precompiled.ts';
 
 const planSchema = JSON.parse(readFileSync(new URL('./plan.schema.json', import.meta.url), 'utf8'));
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats.default(ajv);
-ajv.addSchema(planSchema);
+// The plan schema and each of its $defs, compiled as `{ $ref }` wrappers, once per group (kept on
+// disk by precompiled.ts: no ajv at start when the schema has not changed).
+const DEFS = Object.keys(planSchema.$defs ?? {});
+const refOf = (def?: string) => (def ? `${planSchema.$id}#/$defs/${def}` : planSchema.$id);
+const wrapperId = (def?: string) => `touchstone:plan:${def ?? '$root'}`;
 
-const validators = new Map<string, ValidateFunction>();
-function validator(ref: string): ValidateFunction {
-  let v = validators.get(ref);
-  if (!v) {
-    v = ajv.compile({ $ref: ref });
-    validators.set(ref, v);
-  }
-  return v;
+/** The plan validators: the whole plan (`$root`) and each $def, for precompiled.ts. */
+export const PLAN_VALIDATORS: ValidatorGroup<string> = {
+  name: 'plan',
+  options: { allErrors: true, strict: true, allowUnionTypes: true },
+  formats: true,
+  schemas: [{ id: planSchema.$id, schema: planSchema }, ...[undefined, ...DEFS].map((d) => ({ id: wrapperId(d), schema: { $ref: refOf(d) } }))],
+  exports: Object.fromEntries([undefined, ...DEFS].map((d) => [d ?? '$root', wrapperId(d)])),
+};
+
+let validators: Record<string, ValidateFunction> | undefined;
+function validator(def = '$root'): ValidateFunction {
+  validators ??= compileGroup(PLAN_VALIDATORS).validators;
+  if (!Object.hasOwn(validators, def)) throw new Error(`no $defs/${def} in the plan schema`);
+  return validators[def];
 }
 
 /** The one error a person should read first: the deepest, most specific one. */
@@ -53,7 +60,7 @@ export function describeError(e: ErrorObject, prefix = ''): string {
 
 /** Validate value against the plan schema (or one of its $defs); returns problems, best first. */
 export function validateShape(value: unknown, def?: string, prefix = ''): string[] {
-  const v = validator(def ? `${planSchema.$id}#/$defs/${def}` : planSchema.$id);
+  const v = validator(def);
   if (v(value)) return [];
   const errors = v.errors ?? [];
   const best = bestError(errors);

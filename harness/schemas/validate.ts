@@ -1,10 +1,9 @@
 // Validation of recorded JSON documents against Touchstone's JSON Schemas (draft 2020-12).
-// Schemas are read once and compiled lazily, each at most once; errors come back as
+// Schemas are read and compiled once, on first use (or loaded compiled: precompiled.ts); errors come back as
 // "<instancePath> <message>" lines such as `/jwks_uri must match format "uri"`.
 import { readFileSync } from 'node:fs';
-import Ajv2020Module from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileGroup, type ValidatorGroup } from './precompiled.ts';
 
 export const SCHEMA_NAMES = ['discovery', 'jwks', 'token-response', 'oauth-error', 'userinfo', 'id-token-claims', 'device-authorization-response', 'device-authorization-error', 'ciba-response', 'ciba-error', 'par-response', 'fapi2-discovery', 'introspection-response', 'introspection-jwt-claims', 'revocation-error', 'registration-response', 'dpop-error', 'protected-resource-metadata'] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];
@@ -14,41 +13,32 @@ export interface ValidationResult {
   errors: string[];
 }
 
-// ajv and ajv-formats are CommonJS with `exports.default`; under nodenext the default import is
-// module.exports, so take `.default` when it is there.
-type AjvCtor = typeof Ajv2020Module.default;
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: AjvCtor }).default ?? Ajv2020Module) as AjvCtor;
-type AddFormats = typeof addFormatsModule.default;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as AddFormats;
-
 /** At most this many error lines are reported per document. */
 const MAX_ERRORS = 50;
-
-let ajv: InstanceType<AjvCtor> | undefined;
-const compiled = new Map<SchemaName, ValidateFunction>();
-
-function instance(): InstanceType<AjvCtor> {
-  if (!ajv) {
-    ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats(ajv);
-  }
-  return ajv;
-}
 
 /** The parsed schema document for a name. */
 export function loadSchema(name: SchemaName): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`./${name}.schema.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
-/** The compiled validator for a schema (compiled on first use, then cached). Throws if the schema is invalid. */
+/** Every response schema, for precompiled.ts (each added under its name, compiled on its own as before). */
+export function responseValidators(): ValidatorGroup<SchemaName> {
+  return {
+    name: 'responses',
+    options: { allErrors: true, strict: true },
+    formats: true,
+    schemas: SCHEMA_NAMES.map((name) => ({ id: `touchstone:response:${name}`, schema: loadSchema(name) })),
+    exports: Object.fromEntries(SCHEMA_NAMES.map((name) => [name, `touchstone:response:${name}`])) as Record<SchemaName, string>,
+  };
+}
+
+let compiled: Record<SchemaName, ValidateFunction> | undefined;
+
+/** The compiled validator for a schema (all compiled once, or loaded from the cache). Throws for an unknown name. */
 export function validatorFor(name: SchemaName): ValidateFunction {
-  let fn = compiled.get(name);
-  if (!fn) {
-    if (!(SCHEMA_NAMES as readonly string[]).includes(name)) throw new Error(`unknown schema "${String(name)}"`);
-    fn = instance().compile(loadSchema(name));
-    compiled.set(name, fn);
-  }
-  return fn;
+  if (!(SCHEMA_NAMES as readonly string[]).includes(name)) throw new Error(`unknown schema "${String(name)}"`);
+  compiled ??= compileGroup(responseValidators()).validators;
+  return compiled[name];
 }
 
 export function formatAjvError(e: ErrorObject): string {

@@ -1,10 +1,10 @@
 // The one registry of step kinds: what each kind runs and the JSON schema of its `with` options.
 // The runner runs steps from here and the catalog validates every module's steps against it
 // (so `touchstone validate` and `run` name a misspelled option); nothing else lists step kinds.
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { StepDef } from '../../core/types.ts';
 import type { ModuleRun } from '../module-run.ts';
+import { compileGroup, type ValidatorGroup } from '../../schemas/precompiled.ts';
 import { authorize, authorizeOptions } from './authorize.ts';
 import { cibaDecide, cibaDecideOptions, cibaPing, cibaPingOptions, cibaRequest, cibaRequestOptions, cibaToken, cibaTokenOptions } from './ciba.ts';
 import { clientCredentials, clientCredentialsOptions, password, passwordOptions } from './client-credentials.ts';
@@ -93,17 +93,20 @@ export const usesBrowser = (kind: string): boolean => isStepKind(kind) && (STEPS
 
 // ------------------------------------------------------------------ validation
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-const validators = new Map<StepKind, ValidateFunction>();
+/** The `with` validators of every kind, for precompiled.ts (verbose: describe() reads e.parentSchema). */
+export const STEP_VALIDATORS: ValidatorGroup<StepKind> = {
+  name: 'steps',
+  options: { allErrors: true, strict: true, allowUnionTypes: true, verbose: true },
+  schemas: STEP_KINDS.map((k) => ({ id: `touchstone:step:${k}`, schema: STEPS[k].with })),
+  exports: Object.fromEntries(STEP_KINDS.map((k) => [k, `touchstone:step:${k}`])) as Record<StepKind, string>,
+};
 
-/** The compiled validator of a kind's `with` (compiled once). */
+let validators: Record<StepKind, ValidateFunction> | undefined;
+
+/** The compiled validator of a kind's `with` (all kinds compiled once, or loaded from the cache). */
 export function optionsValidator(kind: StepKind): ValidateFunction {
-  let v = validators.get(kind);
-  if (!v) {
-    v = ajv.compile(STEPS[kind].with);
-    validators.set(kind, v);
-  }
-  return v;
+  validators ??= compileGroup(STEP_VALIDATORS).validators;
+  return validators[kind];
 }
 
 const pathOf = (instancePath: string) => `with${instancePath.replace(/\//g, '.')}`;
