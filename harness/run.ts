@@ -257,8 +257,9 @@ async function startSuite(o: { planFile: string; targetFile: string; runFile: st
     // others wait on TTLs and polling intervals meanwhile (harness/engine/slots.ts).
     maxConcurrency: o.workers * WAITING_PER_WORKER,
     // The harness is TypeScript Node 24 runs as is: native import, no Vite transform of every
-    // engine file at each run (about 2 s of a run's start on 2 cores).
-    experimental: { viteModuleRunner: false },
+    // engine file at each run (about 2 s of a run's start on 2 cores); and no load hook parsing
+    // every module for vi.mock calls (the suite mocks nothing).
+    experimental: { viteModuleRunner: false, nodeLoader: false },
     testTimeout: MODULE_TIMEOUT_MS,
     hookTimeout: 120_000, // the suite's wait for the provider has its own (none: this process always answers)
     silent: true,
@@ -444,6 +445,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     plan: plan.file ?? resolve(planFile), runDir, ids, workers,
     browser: units.some((u) => api.needsBrowser(u.module, sel.catalog)),
     ...(sel.injected ? { define: [sel.injected] } : {}),
+    builtin: api.builtinCatalogData(),
   });
   try {
     // ---- the target providers (one per distinct provider setup of the matrix; one for a plain

@@ -4,10 +4,11 @@
 // slots let `workers` of them be busy at a time, a module waiting on a TTL or a polling interval
 // not counting (harness/engine/slots.ts). Inputs come from the TOUCHSTONE_* env.
 import { existsSync, readFileSync, watch } from 'node:fs';
+import module from 'node:module';
 import { basename, dirname } from 'node:path';
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
-  loadPlan, loadCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
+  loadPlan, loadCatalog, useBuiltinCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
   BrowserPool, Slots, type RunContext,
 } from '../harness/engine/api.ts';
 import type { ModuleDef, ModuleResult, Plan } from '../harness/core/types.ts';
@@ -22,6 +23,10 @@ function env(name: string): string {
 }
 
 const targetFile = env(ENV.targetFile);
+// Vitest turns source maps on; the harness is TypeScript stripped in place (its stack positions are
+// the files' own), and with them on every Playwright call paid for a mapped stack trace it keeps.
+if (module.setSourceMapsSupport) module.setSourceMapsSupport(false);
+else process.setSourceMapsEnabled(false);
 // The run starts vitest before it loads the plan: what to run comes once the plan is checked.
 const run = await handedOver<RunHandOver>(env(ENV.runFile));
 const { plan: planFile, runDir, ids } = run;
@@ -31,7 +36,9 @@ const workers = Math.max(1, run.workers || 2);
 const pool = new BrowserPool();
 if (run.browser) await pool.start();
 
-// `touchstone run` checked the plan and the built-in catalog (suites/*.yaml) before it started this worker.
+// `touchstone run` loaded and checked the plan and the built-in catalog (suites/*.yaml): the catalog
+// comes with the run file, the plan is read without checks.
+useBuiltinCatalog(run.builtin);
 const loaded = await loadPlan(planFile, { trusted: true });
 // touchstone replay: a recorded module the plan does not have joins its catalogue (harness/replay.ts).
 const replayed = run.define ?? [];

@@ -39,6 +39,18 @@ export function builtinCatalogChecked(): void {
   checkedElsewhere = true;
 }
 
+/** The built-in catalog as plain data (the run hands it to its vitest worker: JSON reads faster than the YAML). */
+export function builtinCatalogData(): { modules: ModuleDef[]; flows: Catalog['flows'] } {
+  const b = loadBuiltin();
+  return { modules: [...b.modules.values()], flows: b.flows };
+}
+
+/** The built-in catalog as the process that started this one loaded and checked it (builtinCatalogData). */
+export function useBuiltinCatalog(data: { modules: ModuleDef[]; flows: Catalog['flows'] }): void {
+  builtin = { modules: new Map(data.modules.map((m) => [m.id, m])), flows: data.flows };
+  checkedElsewhere = true;
+}
+
 function loadBuiltin(): Catalog {
   if (builtin) return builtin;
   const flowsDoc = readYaml(join(SUITES_DIR, 'flows.yaml')) as { flows?: Record<string, StepDef[]> };

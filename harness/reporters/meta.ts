@@ -1,6 +1,6 @@
 // What plan.suite.ts hands to the reporters on each vitest test (task.meta.touchstone): the module's
 // result, and the live progress line's fields. Everything in it is masked.
-import type { ModuleDef, ModuleResult, ModuleStatus } from '../core/types.ts';
+import type { ModuleDef, ModuleResult, ModuleStatus, StepDef } from '../core/types.ts';
 
 export interface TouchstoneMeta {
   id: string;
@@ -42,6 +42,8 @@ export interface RunHandOver {
   browser: boolean;
   /** touchstone replay: module definitions the suite adds to the plan's catalogue. */
   define?: ModuleDef[];
+  /** The built-in catalog (suites/*.yaml) as the run loaded and checked it. */
+  builtin: { modules: ModuleDef[]; flows: Record<string, StepDef[]> };
 }
 
 /** The hand-over file of a matrix run's provider group g (harness/plan/matrix.ts providerGroups):
