@@ -77,6 +77,16 @@ export class BrowserPool {
     this.warm();
   }
 
+  /**
+   * Resolves once a launch that start() began has ended (launched or failed) and its spare context
+   * is made; at once when none is under way.
+   */
+  async starting(): Promise<void> {
+    if (!this.browser) return;
+    await this.browser.catch(() => undefined);
+    await Promise.allSettled(this.spares);
+  }
+
   /** The run's browser, launched on first use and again if it died. */
   async acquire(): Promise<Browser> {
     const current = this.browser && (await this.browser.catch(() => undefined));

@@ -168,6 +168,9 @@ export function startOrder(mods: ModuleDef[], catalog: Catalog, plan: Plan): Mod
 
 /** Run one module in a slot of the run (see Slots): its time is counted from when it got one. */
 export async function runModule(ctx: RunContext, mod: ModuleDef): Promise<ModuleResult> {
+  // A browser the run is still starting is waited for without a slot: back-channel modules run
+  // meanwhile instead of every slot waiting on Chromium's launch.
+  if (needsBrowser(mod, ctx.catalog)) await ctx.pool.starting();
   const release = await ctx.slots?.take();
   try {
     return await runModuleNow(ctx, mod, release);
