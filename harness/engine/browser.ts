@@ -284,14 +284,11 @@ export class BrowserSession {
         // A script, meta-refresh or auto-submitting form (form_post) sent the browser to the client.
         const form = req.method() === 'POST' ? formFields(req.postData() ?? '') : undefined;
         this.capture({ url, form, offPlan: false }, `${req.method()} to a client URL captured (not sent)`);
-        // A page, not 204: a navigation the page started itself (a form_post submission during its
-        // load) that ends in 204 left Playwright waiting on the page's load until the navigation
-        // timeout (10 s, twice, per form_post flow).
-        return route.fulfill({ status: 200, contentType: 'text/html', body: CAPTURED_PAGE });
+        return route.fulfill(CAPTURED);
       }
       if (mainNav) {
         this.capture({ url, offPlan: true }, 'navigation to a host outside the plan refused (not sent, not resolved)');
-        return route.fulfill({ status: 200, contentType: 'text/html', body: CAPTURED_PAGE });
+        return route.fulfill(CAPTURED);
       }
       this.record('blocked', url, 'sub-resource outside the plan\'s hosts refused (not sent)');
       return route.abort('blockedbyclient');
@@ -682,10 +679,10 @@ export function actInPage(a: { fill: string; value: string } | { click: string }
 
 const CAPTURED_PAGE = '<!doctype html><title>captured by Touchstone</title>';
 /**
- * The answer to a provider redirect (3xx) captured or refused: 204 No Content, so the browser stays
- * on the page it was on (HTML's navigate algorithm aborts on a 204) and commits no new document,
- * which would cost a renderer, often a process of its own (another site), in every flow. The 3xx's
- * Set-Cookie still reaches the browser with it. (Navigations a page starts itself get a page.)
+ * The answer to a navigation captured or refused: 204 No Content, so the browser stays on the page
+ * it was on (HTML's navigate algorithm aborts on a 204) and commits no new document, which would
+ * cost a renderer, often a process of its own (another site), in every flow. A 3xx's Set-Cookie
+ * still reaches the browser with it.
  */
 const CAPTURED = { status: 204, body: '' } as const;
 
