@@ -284,11 +284,11 @@ export class BrowserSession {
         // A script, meta-refresh or auto-submitting form (form_post) sent the browser to the client.
         const form = req.method() === 'POST' ? formFields(req.postData() ?? '') : undefined;
         this.capture({ url, form, offPlan: false }, `${req.method()} to a client URL captured (not sent)`);
-        return route.fulfill(CAPTURED);
+        return route.fulfill({ status: 200, contentType: 'text/html', body: CAPTURED_PAGE });
       }
       if (mainNav) {
         this.capture({ url, offPlan: true }, 'navigation to a host outside the plan refused (not sent, not resolved)');
-        return route.fulfill(CAPTURED);
+        return route.fulfill({ status: 200, contentType: 'text/html', body: CAPTURED_PAGE });
       }
       this.record('blocked', url, 'sub-resource outside the plan\'s hosts refused (not sent)');
       return route.abort('blockedbyclient');
@@ -342,7 +342,7 @@ export class BrowserSession {
         return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html', 'cache-control': 'no-store' }, body: hopPage(to.toString(), keepPost ? formFields(req.postData() ?? '') : undefined) });
       }
       this.capture({ url: to.toString(), offPlan: !this.opts.clientOrigins.includes(toOrigin) }, this.opts.clientOrigins.includes(toOrigin) ? 'redirect to a client URL captured (not followed)' : 'redirect to a host outside the plan refused (not followed, not resolved)');
-      return route.fulfill({ ...CAPTURED, headers: keep });
+      return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html' }, body: CAPTURED_PAGE });
     }
     this.docStatus = status;
     return route.fulfill({ response: res });
@@ -678,13 +678,6 @@ export function actInPage(a: { fill: string; value: string } | { click: string }
 }
 
 const CAPTURED_PAGE = '<!doctype html><title>captured by Touchstone</title>';
-/**
- * The answer to a navigation captured or refused: 204 No Content, so the browser stays on the page
- * it was on (HTML's navigate algorithm aborts on a 204) and commits no new document, which would
- * cost a renderer, often a process of its own (another site), in every flow. A 3xx's Set-Cookie
- * still reaches the browser with it.
- */
-const CAPTURED = { status: 204, body: '' } as const;
 
 /** Stands in for a provider 3xx: navigates on to `to` (a GET, or the same POST body for 307/308). */
 function hopPage(to: string, post?: Record<string, string>): string {
