@@ -294,18 +294,20 @@ export class BrowserSession {
       return route.abort('blockedbyclient');
     }
     if (!mainNav) return route.continue();
+    // A hop page's script started this navigation (not a user action or a goto).
+    const viaHop = this.hopPending;
     this.hopPending = false;
     this.navSeq++;
     this.navInFlight++;
     try {
-      await this.answerNavigation(route, url);
+      await this.answerNavigation(route, url, viaHop);
     } finally {
       this.navInFlight--;
     }
   }
 
   /** A main-frame navigation to the provider: fetched here, with each 3xx answered by a hop page. */
-  private async answerNavigation(route: Route, url: string): Promise<void> {
+  private async answerNavigation(route: Route, url: string, viaHop: boolean): Promise<void> {
     const req = route.request();
     const started = performance.now();
     let res;
@@ -342,6 +344,12 @@ export class BrowserSession {
         return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html', 'cache-control': 'no-store' }, body: hopPage(to.toString(), keepPost ? formFields(req.postData() ?? '') : undefined) });
       }
       this.capture({ url: to.toString(), offPlan: !this.opts.clientOrigins.includes(toOrigin) }, this.opts.clientOrigins.includes(toOrigin) ? 'redirect to a client URL captured (not followed)' : 'redirect to a host outside the plan refused (not followed, not resolved)');
+      // A navigation a user action started (a form submitted by a click) is answered 204 No
+      // Content: the browser stays on its page (HTML's navigate algorithm aborts on a 204) and
+      // commits no new document, often a renderer process of another site, in every such flow; the
+      // 3xx's Set-Cookie still reaches it. One a hop page's script started gets a page: Playwright
+      // then waits out its navigation timeout on the aborted load (10 s, twice).
+      if (!viaHop && req.method() === 'POST') return route.fulfill({ status: 204, headers: keep, body: '' });
       return route.fulfill({ status: 200, headers: { ...keep, 'content-type': 'text/html' }, body: CAPTURED_PAGE });
     }
     this.docStatus = status;
