@@ -2,7 +2,7 @@
 // `/browser/interactions/0/steps/1/click must be string`.
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { compileGroup, type ValidatorGroup } from '../schemas/precompiled.ts';
+import { compileGroup, type ValidatorGroup } from '../core/precompiled.ts';
 
 const planSchema = JSON.parse(readFileSync(new URL('./plan.schema.json', import.meta.url), 'utf8'));
 

@@ -3,7 +3,7 @@
 // "<instancePath> <message>" lines such as `/jwks_uri must match format "uri"`.
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { compileGroup, type ValidatorGroup } from './precompiled.ts';
+import { compileGroup, type ValidatorGroup } from '../core/precompiled.ts';
 
 export const SCHEMA_NAMES = ['discovery', 'jwks', 'token-response', 'oauth-error', 'userinfo', 'id-token-claims', 'device-authorization-response', 'device-authorization-error', 'ciba-response', 'ciba-error', 'par-response', 'fapi2-discovery', 'introspection-response', 'introspection-jwt-claims', 'revocation-error', 'registration-response', 'dpop-error', 'protected-resource-metadata'] as const;
 export type SchemaName = (typeof SCHEMA_NAMES)[number];

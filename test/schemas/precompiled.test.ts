@@ -1,4 +1,4 @@
-// The validator cache (harness/schemas/precompiled.ts): a group built twice in a temp cache dir is
+// The validator cache (harness/core/precompiled.ts): a group built twice in a temp cache dir is
 // compiled by ajv once, then loaded from the file without ajv compiling anything, and both give the
 // same verdicts and the same `errors` (deep-equal, verbose parentSchema included) for bad inputs; a
 // changed schema, option or ajv setup is a new key; a cache that cannot be written or read still works.
@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { compileGroup, groupKey, type ValidatorGroup } from '../../harness/schemas/precompiled.ts';
+import { compileGroup, groupKey, type ValidatorGroup } from '../../harness/core/precompiled.ts';
 import { PLAN_VALIDATORS } from '../../harness/plan/validate.ts';
 import { STEP_VALIDATORS } from '../../harness/engine/steps/index.ts';
 import { responseValidators } from '../../harness/schemas/validate.ts';

@@ -4,7 +4,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { StepDef } from '../../core/types.ts';
 import type { ModuleRun } from '../module-run.ts';
-import { compileGroup, type ValidatorGroup } from '../../schemas/precompiled.ts';
+import { compileGroup, type ValidatorGroup } from '../../core/precompiled.ts';
 import { authorize, authorizeOptions } from './authorize.ts';
 import { cibaDecide, cibaDecideOptions, cibaPing, cibaPingOptions, cibaRequest, cibaRequestOptions, cibaToken, cibaTokenOptions } from './ciba.ts';
 import { clientCredentials, clientCredentialsOptions, password, passwordOptions } from './client-credentials.ts';
