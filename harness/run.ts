@@ -329,10 +329,6 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     mask: (s) => mask(s),
     onResult: (r) => record(r),
     onInit: (vitest) => {
-      // Vitest's logger exits the process on SIGINT/SIGTERM; the run must stop the provider first.
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-        for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l);
-      }
       cancel = () => { void vitest.cancelCurrentRun('keyboard-input'); };
       if (interrupted) cancel();
     },
@@ -469,26 +465,24 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     })));
 
     // ---- the modules (the vitest run started above)
-    {
-      // Interrupted: modules already running get INTERRUPT_GRACE_MS to finish, then we stop waiting.
-      const gaveUp = new Promise<'gave-up'>((resolveGrace) => {
-        onInterrupt = () => setTimeout(() => resolveGrace('gave-up'), INTERRUPT_GRACE_MS).unref();
-        if (interrupted) onInterrupt();
-      });
-      const outcome = await Promise.race([finished, gaveUp]);
-      await targetReady;
-      process.exitCode = undefined; // vitest sets it; the exit code is ours to decide
-      if (startFailed) {
-        // The provider never started: what vitest said about the suite that waited for it is noise.
-        reporter.results.clear();
-        reporter.errors.length = 0;
-      } else if (outcome === 'gave-up') {
-        runError = `interrupted: modules still running after ${INTERRUPT_GRACE_MS / 1000}s were abandoned`;
-      } else if (!runError && !interrupted && reporter.results.size === 0 && reporter.errors.length === 0) {
-        // eslint-disable-next-line no-control-regex
-        const said = mask(Buffer.concat(vitestOut).toString('utf8')).replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find((l) => /error/i.test(l));
-        runError = `the test runner reported no module results${said ? `: ${said}` : ''}`;
-      }
+    // Interrupted: modules already running get INTERRUPT_GRACE_MS to finish, then we stop waiting.
+    const gaveUp = new Promise<'gave-up'>((resolveGrace) => {
+      onInterrupt = () => setTimeout(() => resolveGrace('gave-up'), INTERRUPT_GRACE_MS).unref();
+      if (interrupted) onInterrupt();
+    });
+    const outcome = await Promise.race([finished, gaveUp]);
+    await targetReady;
+    process.exitCode = undefined; // vitest sets it; the exit code is ours to decide
+    if (startFailed) {
+      // The provider never started: what vitest said about the suite that waited for it is noise.
+      reporter.results.clear();
+      reporter.errors.length = 0;
+    } else if (outcome === 'gave-up') {
+      runError = `interrupted: modules still running after ${INTERRUPT_GRACE_MS / 1000}s were abandoned`;
+    } else if (!runError && !interrupted && reporter.results.size === 0 && reporter.errors.length === 0) {
+      // eslint-disable-next-line no-control-regex
+      const said = mask(Buffer.concat(vitestOut).toString('utf8')).replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find((l) => /error/i.test(l));
+      runError = `the test runner reported no module results${said ? `: ${said}` : ''}`;
     }
   } finally {
     await Promise.all([...targets.values()].map(async (t) => {

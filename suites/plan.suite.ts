@@ -2,13 +2,14 @@
 // the project's own vitest.config.ts only includes test/**). One test per selected module, run
 // concurrently: vitest starts more at once than `workers` (maxConcurrency), and the engine's run
 // slots let `workers` of them be busy at a time, a module waiting on a TTL or a polling interval
-// not counting (harness/engine/slots.ts). Inputs come from the TOUCHSTONE_* env.
+// not counting (harness/engine/slots.ts). Inputs come from the two files the run hands over (ENV in
+// harness/reporters/meta.ts).
 import { existsSync, readFileSync, watch } from 'node:fs';
 import module from 'node:module';
 import { basename, dirname } from 'node:path';
 import { beforeAll, afterAll, describe, test } from 'vitest';
 import {
-  loadPlan, loadCatalog, useBuiltinCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, needsBrowser, startOrder,
+  loadPlan, loadCatalog, useBuiltinCatalog, applicability, createRunContext, runModule, closeRunContext, maskSecrets, secretsOf, startOrder,
   BrowserPool, Slots, type RunContext,
 } from '../harness/engine/api.ts';
 import type { ModuleDef, ModuleResult, Plan } from '../harness/core/types.ts';
@@ -124,8 +125,6 @@ beforeAll(async () => {
   const used = [...new Set(units.map((u) => u.combo))];
   const targets = new Map<number, TargetEnv>();
   await Promise.all([...new Set(used.map((i) => groups.of[i]!))].map(async (g) => targets.set(g, await handedOver<TargetEnv>(targetFileOf(targetFile, g)))));
-  // playwright-core is loaded before the modules start, and only when one of them drives the browser.
-  if (modules.some((m) => needsBrowser(m, catalog))) await BrowserPool.preload();
   const slots = new Slots(workers);
   for (const i of used) {
     const target = targets.get(groups.of[i]!)!;

@@ -28,16 +28,6 @@ function readYaml(file: string): unknown {
 }
 
 let builtin: Catalog | undefined;
-let checkedElsewhere = false;
-
-/**
- * The built-in catalog was checked by the process that started this one, from the same files, a
- * moment ago (`touchstone run` checks it before it starts the vitest worker): read it without checking
- * every module again, which is most of the half second a plan's load costs.
- */
-export function builtinCatalogChecked(): void {
-  checkedElsewhere = true;
-}
 
 /** The built-in catalog as plain data (the run hands it to its vitest worker: JSON reads faster than the YAML). */
 export function builtinCatalogData(): { modules: ModuleDef[]; flows: Catalog['flows'] } {
@@ -45,19 +35,20 @@ export function builtinCatalogData(): { modules: ModuleDef[]; flows: Catalog['fl
   return { modules: [...b.modules.values()], flows: b.flows };
 }
 
-/** The built-in catalog as the process that started this one loaded and checked it (builtinCatalogData). */
+/**
+ * The built-in catalog as the process that started this one loaded and checked it a moment ago
+ * (builtinCatalogData; `touchstone run` hands it to its vitest worker): neither read nor checked
+ * again, which is most of the half second a plan's load costs.
+ */
 export function useBuiltinCatalog(data: { modules: ModuleDef[]; flows: Catalog['flows'] }): void {
   builtin = { modules: new Map(data.modules.map((m) => [m.id, m])), flows: data.flows };
-  checkedElsewhere = true;
 }
 
 function loadBuiltin(): Catalog {
   if (builtin) return builtin;
   const flowsDoc = readYaml(join(SUITES_DIR, 'flows.yaml')) as { flows?: Record<string, StepDef[]> };
   const flows = flowsDoc?.flows ?? {};
-  const check = !checkedElsewhere;
   for (const [name, steps] of Object.entries(flows)) {
-    if (!check) break;
     const problems = (Array.isArray(steps) ? steps : [null]).flatMap((s, i) => validateShape(s, 'step', `suites/flows.yaml: /flows/${name}/${i}`));
     if (problems.length) throw new CatalogError(problems[0]);
     // A flow's steps are checked here as well as in every module built on it (after its edits).
@@ -70,7 +61,7 @@ function loadBuiltin(): Catalog {
   for (const file of readdirSync(SUITES_DIR).filter((f) => f.endsWith('.yaml') && f !== 'flows.yaml').sort()) {
     const doc = readYaml(join(SUITES_DIR, file)) as { modules?: unknown[] };
     (doc?.modules ?? []).forEach((m, i) => {
-      const problems = check ? validateShape(m, 'module', `suites/${file}: /modules/${i}`) : [];
+      const problems = validateShape(m, 'module', `suites/${file}: /modules/${i}`);
       if (problems.length) throw new CatalogError(problems[0]);
       const mod = { ...(m as ModuleDef), source: `suites/${file}` };
       if (modules.has(mod.id)) throw new CatalogError(`suites/${file}: /modules/${i}/id "${mod.id}" is defined twice`);
@@ -78,7 +69,7 @@ function loadBuiltin(): Catalog {
     });
   }
   builtin = { modules, flows };
-  for (const mod of check ? modules.values() : []) {
+  for (const mod of modules.values()) {
     const problem = moduleProblems(mod, builtin)[0];
     if (problem) throw new CatalogError(`${mod.source}: module ${mod.id}: ${problem}`);
   }

@@ -1,7 +1,8 @@
 // The Allure results of a run, written in the harness process from module results (allure-results/
-// for `allure awesome`): one test per module with its labels, one step per exchange with the request,
-// response, screenshot and page text, and the findings table. Uses Allure's own ReporterRuntime and
-// FileSystemWriter; the module code never talks to Allure. Inputs are masked already.
+// for the HTML report, reporters/allure-html.ts): one test per module with its labels, one step per
+// exchange with the request, response, screenshot and page text, and the findings table. Uses
+// Allure's own ReporterRuntime with a writer of ours; the module code never talks to Allure. Inputs
+// are masked already.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -81,7 +82,7 @@ async function readEvidence(dir: string | undefined, file: string): Promise<Buff
 /**
  * Allure's FileSystemWriter, without its fsync of every file (a temporary file, fsync, rename):
  * that made the harness process wait on the disk for each attachment, about half a second of a
- * small run. The results are read once, by `allure awesome` at the end of the same run; a crash
+ * small run. The results are read once, by the HTML report at the end of the same run; a crash
  * before then leaves no report to protect.
  */
 class ResultsWriter implements Writer {
