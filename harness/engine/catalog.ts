@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { isCitationId } from '../core/citations.ts';
+import { parseCached } from '../core/yaml-cache.ts';
 import { threatProblems } from '../threats/catalogue.ts';
 import type { ModuleDef, Plan, StepDef, StepExpect } from '../core/types.ts';
 import { validateShape } from '../plan/validate.ts';
@@ -19,12 +20,17 @@ export const SUITES_DIR = new URL('../../suites/', import.meta.url).pathname;
 
 export { applyEdits, type Catalog, CatalogError, mergeWith, resolveSteps } from './resolve.ts';
 
-function readYaml(file: string): unknown {
-  try {
-    return parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new CatalogError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+/** suites/flows.yaml and every module file, parsed (once per change of any of them: core/yaml-cache.ts). */
+function readSuites(): { flows: unknown; modules: { file: string; doc: unknown }[] } {
+  const names = ['flows.yaml', ...readdirSync(SUITES_DIR).filter((f) => f.endsWith('.yaml') && f !== 'flows.yaml').sort()];
+  const docs = parseCached('suites', names.map((name) => ({ name, text: readFileSync(join(SUITES_DIR, name), 'utf8') })), (text, name) => {
+    try {
+      return parseYaml(text);
+    } catch (err) {
+      throw new CatalogError(`${join(SUITES_DIR, name)}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  });
+  return { flows: docs[0], modules: names.slice(1).map((file, i) => ({ file, doc: docs[i + 1] })) };
 }
 
 let builtin: Catalog | undefined;
@@ -46,7 +52,8 @@ export function useBuiltinCatalog(data: { modules: ModuleDef[]; flows: Catalog['
 
 function loadBuiltin(): Catalog {
   if (builtin) return builtin;
-  const flowsDoc = readYaml(join(SUITES_DIR, 'flows.yaml')) as { flows?: Record<string, StepDef[]> };
+  const suites = readSuites();
+  const flowsDoc = suites.flows as { flows?: Record<string, StepDef[]> } | null;
   const flows = flowsDoc?.flows ?? {};
   for (const [name, steps] of Object.entries(flows)) {
     const problems = (Array.isArray(steps) ? steps : [null]).flatMap((s, i) => validateShape(s, 'step', `suites/flows.yaml: /flows/${name}/${i}`));
@@ -58,9 +65,8 @@ function loadBuiltin(): Catalog {
     }
   }
   const modules = new Map<string, ModuleDef>();
-  for (const file of readdirSync(SUITES_DIR).filter((f) => f.endsWith('.yaml') && f !== 'flows.yaml').sort()) {
-    const doc = readYaml(join(SUITES_DIR, file)) as { modules?: unknown[] };
-    (doc?.modules ?? []).forEach((m, i) => {
+  for (const { file, doc } of suites.modules) {
+    ((doc as { modules?: unknown[] } | null)?.modules ?? []).forEach((m, i) => {
       const problems = validateShape(m, 'module', `suites/${file}: /modules/${i}`);
       if (problems.length) throw new CatalogError(problems[0]);
       const mod = { ...(m as ModuleDef), source: `suites/${file}` };
