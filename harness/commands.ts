@@ -16,7 +16,8 @@ export const DEFAULT_PLAN = 'plans/default.yaml';
 export const USAGE = `Usage: touchstone <command> [options]
 
 Commands:
-  run <plan>         Run the plan's modules against its provider and write reports
+  run <plan>...      Run the plan's modules against its provider and write reports; several
+                     plans run side by side, each with its own reports, under one gate
   merge <dir>...     Combine the report dirs of all shards of a run (--shard i/n) into one report
   list <plan>        Show the modules a plan selects: applies?, counterpart, what each proves, its
                      threats; then each OAuch test's counterpart modules (or why it has none)
@@ -35,6 +36,8 @@ Options for run:
                            goes to stderr (touchstone run p.yaml --json | jq .counts)
   --shard <i/n>            Run shard i of n (1-based): the selected modules at positions k with
                            k % n == i-1; its gate is its own, \`touchstone merge\` decides the whole
+  --plans-at-once <n>      With several plans: how many run side by side (default: half the cores,
+                           at least 2); reports in <report-dir>/<plan>/, plans.json over all of them
 
 Options for replay:
   --plan <plan.yaml>       Run it against this plan instead of the recorded one
@@ -72,6 +75,7 @@ const runOptions = {
   strict: { type: 'boolean' },
   json: { type: 'boolean' },
   shard: { type: 'string' },
+  'plans-at-once': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 const mergeOptions = {
@@ -108,11 +112,12 @@ function parseErrorLine(err: unknown, command: Command): string {
   }
 }
 
-function parseWorkers(v: string | undefined): number | undefined {
+function parseCount(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new BadUsage(`--workers ${v}: must be an integer from 1 to 64`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new BadUsage(`${flag} ${v}: must be an integer from 1 to 64`);
   return Number(v);
 }
+const parseWorkers = (v: string | undefined) => parseCount('--workers', v);
 
 function shardOption(v: string | undefined) {
   if (v === undefined) return undefined;
@@ -234,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new BadUsage(parseErrorLine(e, command!));
       }
     })();
-    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean; shard?: string; plan?: string };
+    const values = parsed.values as { help?: boolean; module?: string[]; workers?: string; 'report-dir'?: string; strict?: boolean; json?: boolean; shard?: string; plan?: string; 'plans-at-once'?: string };
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -260,6 +265,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     const [planFile, ...extra] = parsed.positionals;
     if (!planFile) throw new BadUsage(`\`${command}\` needs a plan file, e.g. touchstone ${command} ${DEFAULT_PLAN}`);
+    if (command === 'run' && extra.length) {
+      for (const [flag, v] of [['--module', values.module], ['--shard', values.shard]] as const) {
+        if (v !== undefined) throw new BadUsage(`${flag} runs with one plan; ${parsed.positionals.length} were given`);
+      }
+      const { runPlans } = await import('./plans-run.ts');
+      return await runPlans(parsed.positionals, { workers: parseWorkers(values.workers), reportDir: values['report-dir'], strict: values.strict, json: values.json, atOnce: parseCount('--plans-at-once', values['plans-at-once']) });
+    }
+    if (values['plans-at-once'] !== undefined) throw new BadUsage('--plans-at-once needs several plans');
     if (extra.length) throw new BadUsage(`\`${command}\` takes one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
     for (const m of values.module ?? []) if (!m.trim()) throw new BadUsage('--module needs a module id or glob');
 

@@ -8,12 +8,14 @@
 // Default: every plan in plans/ that launches the reference provider as a process, 1 and 2 workers;
 // a variant matrix of more than ONE_VARIANT_OVER combinations (the FAPI 2.0 plan's 32) runs its first
 // combination, one variant, unless --whole-matrix.
+// Then all the plans again in one command (`touchstone run <plan>… --plans-at-once 2`), the matrix
+// plan as a one-variant copy of itself (variants set to their first values), with each worker count.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ModuleResult } from '../harness/core/types.ts';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { basename, dirname, join } from 'node:path';
+import { isMap, isSeq, parse, parseDocument } from 'yaml';
 import { benchArgs, benchProviders, printFigures } from './bench-provider.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -51,6 +53,39 @@ async function oneVariant(plan: string): Promise<{ key: string; of: number } | u
   const { combinationsOf } = await import('../harness/plan/matrix.ts');
   const combos = combinationsOf((await loadSelection(join(root, plan))).plan);
   return combos.length > ONE_VARIANT_OVER ? { key: combos[0]!.key, of: combos.length } : undefined;
+}
+
+/**
+ * A copy of a matrix plan with each listed variant set to its first value and the matrix entries of
+ * the other values taken out (beside the plan, for its relative paths): the same units as
+ * `--module '*[<first combination>]'`, as a plan of its own for the one-command run.
+ */
+function oneVariantCopy(plan: string): string {
+  const doc = parseDocument(readFileSync(join(root, plan), 'utf8'));
+  const chosen = new Map<string, string>();
+  const variants = doc.get('variants');
+  if (isMap(variants)) {
+    for (const item of variants.items) {
+      if (isSeq(item.value)) item.value = doc.createNode(String((item.value.toJSON() as unknown[])[0]));
+      chosen.set(String((item.key as { value?: unknown })?.value ?? item.key), String((item.value as { value?: unknown })?.value ?? item.value));
+    }
+  }
+  const matrix = doc.get('matrix');
+  if (isMap(matrix)) {
+    for (const dim of [...matrix.items]) {
+      const names = String((dim.key as { value?: unknown })?.value ?? dim.key).split('+');
+      if (!isMap(dim.value)) continue;
+      for (const entry of [...dim.value.items]) {
+        const values = String((entry.key as { value?: unknown })?.value ?? entry.key).split('+');
+        if (!names.every((n, i) => chosen.get(n) === values[i])) dim.value.items.splice(dim.value.items.indexOf(entry), 1);
+      }
+      if (!dim.value.items.length) matrix.items.splice(matrix.items.indexOf(dim), 1);
+    }
+    if (!matrix.items.length) doc.delete('matrix');
+  }
+  const copy = join(dirname(plan), `.bench-${basename(plan)}`);
+  writeFileSync(join(root, copy), doc.toString());
+  return copy;
 }
 
 interface Row { plan: string; workers: number; combinations: number; modules: number; passed: number; skipped: number; gate: string; wallS: number; medianMs?: number; medianCodeFlowMs?: number; harnessPeakMiB?: number; exit: number | null }
@@ -136,9 +171,39 @@ for (const plan of providerOnly ? [] : plans) {
   }
 }
 if (!providerOnly) console.table(rows);
+const ofWorkers = (workers: number) => rows.filter((r) => r.workers === workers);
+const sumWall = (rs: Row[]) => rs.reduce((n, r) => n + r.wallS, 0).toFixed(1);
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 for (const workers of providerOnly ? [] : workerCounts) {
-  const mine = rows.filter((r) => r.workers === workers);
-  console.log(`all ${mine.length} plans, ${workers} worker${workers === 1 ? '' : 's'}: ${mine.reduce((n, r) => n + r.modules, 0)} modules in ${mine.reduce((n, r) => n + r.wallS, 0).toFixed(1)} s`);
+  const mine = ofWorkers(workers);
+  console.log(`all ${mine.length} plans one after another, ${plural(workers, 'worker')}: ${mine.reduce((n, r) => n + r.modules, 0)} modules in ${sumWall(mine)} s`);
+}
+// The same plans in one command, two side by side (harness/plans-run.ts).
+const together = new Map<number, string>();
+if (!providerOnly && plans.length > 1) {
+  const copies: string[] = [];
+  const list = await Promise.all(plans.map(async (p) => ((await oneVariant(p)) ? (copies.push(oneVariantCopy(p)), copies.at(-1)!) : p)));
+  try {
+    for (const workers of workerCounts) {
+      const dir = mkdtempSync(join(tmpdir(), 'touchstone-bench-'));
+      const started = performance.now();
+      const res = spawnSync(process.execPath, [cli, 'run', ...list, '--plans-at-once', '2', '--workers', String(workers), '--report-dir', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const wallS = ((performance.now() - started) / 1000).toFixed(1);
+      let line = `exit ${res.status}`;
+      try {
+        const r = JSON.parse(readFileSync(join(dir, 'plans.json'), 'utf8')) as { plans: { counts?: Record<string, number> }[]; gate: { passed: boolean } };
+        const count = (k: string) => r.plans.reduce((n, p) => n + (p.counts?.[k] ?? 0), 0);
+        line = `${count('total')} modules (${count('passed') + count('warning')} passed, ${count('skipped') + count('not_applicable')} skipped or not applicable), gate ${r.gate.passed ? 'passed' : 'FAILED'}`;
+      } catch {
+        // no plans.json: the exit code says why
+      }
+      together.set(workers, wallS);
+      console.log(`all ${list.length} plans in one command (touchstone run <plans> --plans-at-once 2), ${plural(workers, 'worker')} each: ${line}, wall ${wallS} s`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    for (const c of copies) rmSync(join(root, c), { force: true });
+  }
 }
 // The whole FAPI 2.0 matrix (issue 14): every variant combination of the FAPI plan in one command.
 for (const r of rows.filter((x) => /fapi2-security-profile\.yaml$/.test(x.plan))) {
@@ -147,11 +212,12 @@ for (const r of rows.filter((x) => /fapi2-security-profile\.yaml$/.test(x.plan))
 if (!providerOnly) {
   console.log('goals on a 2-core machine (issue 16): code-flow module median <= 400 ms, default plan <= 12 s, one FAPI 2.0 variant <= 10 s, all process plans <= 60 s');
   for (const workers of workerCounts) {
-    const mine = rows.filter((r) => r.workers === workers);
+    const mine = ofWorkers(workers);
     const wall = (re: RegExp) => mine.find((r) => re.test(r.plan))?.wallS;
     const flows = median(codeFlows.get(workers) ?? []);
-    console.log(`reached, ${workers} worker${workers === 1 ? '' : 's'}: code-flow module median ${flows ?? '-'} ms; default plan ${wall(/plans\/default\.yaml$/) ?? '-'} s; `
-      + `one FAPI 2.0 variant ${wall(/fapi2-security-profile\.yaml \(one variant\)$/) ?? '-'} s; all ${mine.length} plans ${mine.reduce((n, r) => n + r.wallS, 0).toFixed(1)} s`);
+    console.log(`reached, ${plural(workers, 'worker')}: code-flow module median ${flows ?? '-'} ms; default plan ${wall(/plans\/default\.yaml$/) ?? '-'} s; `
+      + `one FAPI 2.0 variant ${wall(/fapi2-security-profile\.yaml \(one variant\)$/) ?? '-'} s; all ${mine.length} plans ${sumWall(mine)} s one after another`
+      + `${together.has(workers) ? `, ${together.get(workers)} s in one command` : ''}`);
   }
 }
 console.log('');
