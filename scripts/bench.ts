@@ -8,8 +8,9 @@
 // Default: every plan in plans/ that launches the reference provider as a process, 1 and 2 workers;
 // a variant matrix of more than ONE_VARIANT_OVER combinations (the FAPI 2.0 plan's 32) runs its first
 // combination, one variant, unless --whole-matrix.
-// Then all the plans again in one command (`touchstone run <plan>… --plans-at-once 2`), the matrix
-// plan as a one-variant copy of itself (variants set to their first values), with each worker count.
+// Then all the plans again in one command (`touchstone run <plan>… --plans-at-once 2`, the longest
+// first), the matrix plan as a one-variant copy of itself (variants set to their first values), with
+// each worker count.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ModuleResult } from '../harness/core/types.ts';
@@ -182,9 +183,12 @@ for (const workers of providerOnly ? [] : workerCounts) {
 const together = new Map<number, string>();
 if (!providerOnly && plans.length > 1) {
   const copies: string[] = [];
-  const list = await Promise.all(plans.map(async (p) => ((await oneVariant(p)) ? (copies.push(oneVariantCopy(p)), copies.at(-1)!) : p)));
+  const files = await Promise.all(plans.map(async (p) => ((await oneVariant(p)) ? (copies.push(oneVariantCopy(p)), copies.at(-1)!) : p)));
   try {
     for (const workers of workerCounts) {
+      // Longest first (as the one-after-another runs measured them): the short ones fill in at the end.
+      const wallOf = (i: number) => ofWorkers(workers).find((r) => r.plan.replace(/ \(one variant\)$/, '') === plans[i])?.wallS ?? 0;
+      const list = files.map((f, i) => ({ f, w: wallOf(i) })).sort((a, b) => b.w - a.w).map((x) => x.f);
       const dir = mkdtempSync(join(tmpdir(), 'touchstone-bench-'));
       const started = performance.now();
       const res = spawnSync(process.execPath, [cli, 'run', ...list, '--plans-at-once', '2', '--workers', String(workers), '--report-dir', dir], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -198,7 +202,7 @@ if (!providerOnly && plans.length > 1) {
         // no plans.json: the exit code says why
       }
       together.set(workers, wallS);
-      console.log(`all ${list.length} plans in one command (touchstone run <plans> --plans-at-once 2), ${plural(workers, 'worker')} each: ${line}, wall ${wallS} s`);
+      console.log(`all ${list.length} plans in one command (touchstone run <plans> --plans-at-once 2, longest first), ${plural(workers, 'worker')} each: ${line}, wall ${wallS} s`);
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {
