@@ -2,13 +2,14 @@
 // 0.2 s of CPU on the run's critical path: the provider starts once the plan's modules are known).
 // A set of files is parsed once and kept in node_modules/.cache/touchstone-yaml/<name>-<key>.json,
 // where the key is a SHA-256 over the yaml package's version and every file's name and text, so an
-// edited file is a new key. Only the parse is cached: the caller checks the documents as before.
+// edited file is a new key (and the old file is removed: core/disk-cache.ts). Only the parse is cached: the caller checks the documents as before.
 // A document JSON cannot carry exactly (a NaN, an Infinity, a date, an undefined) is never cached.
 // TOUCHSTONE_YAML_CACHE=0 turns the cache off.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { cacheFile, writeCacheFile } from './disk-cache.ts';
 
 const LAYOUT = 1;
 const require = createRequire(import.meta.url);
@@ -36,7 +37,8 @@ export function parseCached(name: string, files: readonly { name: string; text: 
   const h = createHash('sha256');
   h.update(JSON.stringify({ layout: LAYOUT, yaml: (require('yaml/package.json') as { version: string }).version }));
   for (const f of files) h.update(`\0${f.name}\0${f.text.length}\0${f.text}`);
-  const file = join(dir, `${name}-${h.digest('hex')}.json`);
+  const key = h.digest('hex');
+  const file = cacheFile(dir, name, key, '.json');
   try {
     const docs = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (Array.isArray(docs) && docs.length === files.length) return docs;
@@ -44,14 +46,6 @@ export function parseCached(name: string, files: readonly { name: string; text: 
     // missing or unreadable: parse below
   }
   const docs = parseAll();
-  if (!jsonExact(docs)) return docs;
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, JSON.stringify(docs), { mode: 0o644 });
-    renameSync(tmp, file);
-  } catch {
-    rmSync(tmp, { force: true });
-  }
+  if (jsonExact(docs)) writeCacheFile(dir, name, key, '.json', JSON.stringify(docs));
   return docs;
 }

@@ -1,6 +1,6 @@
 // The parsed-YAML cache (harness/core/yaml-cache.ts): a set of files is parsed once, then read back
 // from the cache file deep-equal without parsing; an edited file, a renamed one or a new one is a
-// new key; a document JSON cannot carry exactly is never cached; a corrupt cache file is parsed
+// new key, whose file replaces the old one; a document JSON cannot carry exactly is never cached; a corrupt cache file is parsed
 // again; TOUCHSTONE_YAML_CACHE=0 parses every time. And the real suites read from the cache give
 // the same documents as a fresh parse.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,8 @@ describe('parseCached', () => {
       const spy = vi.fn((t: string) => parse(t));
       expect(parseCached('t2', changed, spy, dir)).toEqual(changed.map((f) => parse(f.text)));
       expect(spy).toHaveBeenCalledTimes(changed.length);
+      // The new file replaced the old one.
+      expect(readdirSync(dir).filter((f) => f.startsWith('t2-'))).toHaveLength(1);
     }
   });
 
