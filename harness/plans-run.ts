@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { makeRunDir, UsageError } from './run.ts';
-import { formatMs, makeStyle, useColor } from './reporters/format.ts';
+import { formatMs, makeStyle, outputLines, useColor } from './reporters/format.ts';
 
 const CLI = join(import.meta.dirname, 'cli.ts');
 
@@ -122,7 +122,7 @@ export async function runPlans(planFiles: string[], opts: PlansRunOptions = {}):
       const o: PlanOutcome = { plan: display(resolve(planFiles[i]!)), reportDir: display(dirs[i]!), exit, ms: Math.round(performance.now() - started1), gate: summary?.gate, counts: summary?.counts };
       const failed = (summary?.modules ?? []).filter((m) => m.status === 'failed').map((m) => m.id);
       if (failed.length) o.failed = failed;
-      if (!summary) o.said = error ?? text.split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');
+      if (!summary) o.said = error ?? outputLines(text).slice(-3).join(' / ');
       outcomes[i] = o;
       // The run's own console (its progress and its closing table) beside its reports.
       if (existsSync(dirs[i]!)) await writeFile(join(dirs[i]!, 'console.txt'), text).catch(() => {});

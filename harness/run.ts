@@ -19,7 +19,7 @@ import { junitXml } from './reporters/junit.ts';
 import { writeReports } from './reporters/output.ts';
 import { htmlBuilder, type HtmlBuilder } from './reporters/allure-html.ts';
 import { AllureWriter } from './reporters/allure.ts';
-import { firstLine, makeStyle, useColor } from './reporters/format.ts';
+import { firstLine, makeStyle, outputLines, useColor } from './reporters/format.ts';
 import { ENV, targetFileOf, type RunHandOver, type TargetEnv } from './reporters/meta.ts';
 import { shardSlice, type Shard } from './shard.ts';
 import { replayInfo } from './replay-record.ts';
@@ -480,8 +480,7 @@ export async function runPlan(planFile: string, opts: RunOptions = {}): Promise<
     } else if (outcome === 'gave-up') {
       runError = `interrupted: modules still running after ${INTERRUPT_GRACE_MS / 1000}s were abandoned`;
     } else if (!runError && !interrupted && reporter.results.size === 0 && reporter.errors.length === 0) {
-      // eslint-disable-next-line no-control-regex
-      const said = mask(Buffer.concat(vitestOut).toString('utf8')).replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find((l) => /error/i.test(l));
+      const said = outputLines(mask(Buffer.concat(vitestOut).toString('utf8'))).find((l) => /error/i.test(l));
       runError = `the test runner reported no module results${said ? `: ${said}` : ''}`;
     }
   } finally {

@@ -57,9 +57,9 @@ export function htmlBuilder(): HtmlBuilder {
       clearTimeout(timer);
       const index = join(out, 'index.html');
       if (code === 0 && existsSync(index)) return index;
-      // eslint-disable-next-line no-control-regex
-      const text = Buffer.concat(output).toString('utf8').replace(/\x1b\[[0-9;]*m/g, '').trim();
-      const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+      // (imported here: the child that builds the report never needs it)
+      const { outputLines } = await import('./format.ts');
+      const last = outputLines(Buffer.concat(output).toString('utf8')).pop();
       throw new Error(`the Allure report ${typeof code === 'number' ? `generator exited ${code}` : `generator was ${code}`}${last ? `: ${last}` : ''}`);
     },
     dispose() {

@@ -34,6 +34,8 @@ export function formatMs(ms: number): string {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 export const visibleLength = (s: string): number => s.replace(ANSI, '').length;
+/** A program's output as a person reads it: colour codes out, each line trimmed, blank lines dropped. */
+export const outputLines = (text: string): string[] => text.replace(ANSI, '').split('\n').map((l) => l.trim()).filter(Boolean);
 const padEnd = (s: string, n: number): string => s + ' '.repeat(Math.max(0, n - visibleLength(s)));
 
 /** A plain table: columns padded to the widest cell, two spaces apart, no trailing blanks. */
