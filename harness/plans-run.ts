@@ -3,15 +3,16 @@
 // Chromium, its reports in <dir>/<plan>/), `--plans-at-once` of them side by side: one plan's
 // start, end and waits on TTLs leave the machine's cores idle that another plan's modules use.
 // The parent prints a line per plan as it ends, writes <dir>/plans.json (each plan's exit, gate,
-// counts and wall, and the combined gate), and exits 0 only when every plan's gate passed: 2 when
+// counts and wall, and the combined gate) and <dir>/junit.xml (every plan's testsuite), and exits 0 only when every plan's gate passed: 2 when
 // a plan was invalid, 1 when a gate failed, 130 when interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { makeRunDir, UsageError } from './run.ts';
 import { formatMs, makeStyle, outputLines, useColor } from './reporters/format.ts';
+import { combinedJunitXml } from './reporters/junit.ts';
 
 const CLI = join(import.meta.dirname, 'cli.ts');
 
@@ -153,6 +154,13 @@ export async function runPlans(planFiles: string[], opts: PlansRunOptions = {}):
     gate: { passed: exit === 0 },
   };
   await writeFile(join(base, 'plans.json'), `${JSON.stringify(report, null, 2)}\n`);
+  // One junit.xml over the plans (a CI tool reads one file): each run's testsuite, or why it has none.
+  const runs = await Promise.all(planFiles.map(async (f, i) => ({
+    plan: display(resolve(f)),
+    xml: outcomes[i] ? await readFile(join(dirs[i]!, 'junit.xml'), 'utf8').catch(() => undefined) : undefined,
+    error: outcomes[i] ? `the run wrote no junit.xml (exit ${outcomes[i]!.exit})${outcomes[i]!.said ? `: ${outcomes[i]!.said}` : ''}` : 'not run: interrupted before it started',
+  })));
+  await writeFile(join(base, 'junit.xml'), combinedJunitXml(`touchstone: ${planFiles.length} plans`, runs, report.ms));
   const failed = ran.filter((o) => o.exit !== 0).length;
   out.write(`\n${ran.length} of ${planFiles.length} plans ran: ${ran.length - failed} passed, ${failed} failed${report.notRun.length ? `, ${report.notRun.length} not run (interrupted)` : ''}  (wall ${formatMs(report.ms)}, ${atOnce} at once)\n`);
   out.write(`${exit === 0 ? style.green('gate passed') : style.red('gate failed')}: ${display(join(base, 'plans.json'))}\n`);

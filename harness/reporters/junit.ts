@@ -56,3 +56,36 @@ export function junitXml(summary: RunSummary): string {
     '',
   ].join('\n');
 }
+
+/**
+ * One junit.xml over several plans' runs (`touchstone run <plan> <plan>…`): each run's testsuite as
+ * it wrote it, and for a run that wrote none (an invalid plan, a crash) a testsuite of its own with
+ * one errored testcase saying why, so a CI tool reading the file agrees with the exit code.
+ */
+export function combinedJunitXml(name: string, runs: { plan: string; xml?: string; error: string }[], ms: number): string {
+  const c = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const suites = runs.map((r) => {
+    const root = r.xml ? /<testsuites\b[^>]*>/.exec(r.xml)?.[0] : undefined;
+    const blocks = r.xml?.match(/ {2}<testsuite\b[\s\S]*?<\/testsuite>/g);
+    if (root && blocks?.length) {
+      for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += Number(new RegExp(`\\b${k}="(\\d+)"`).exec(root)?.[1] ?? 0);
+      return blocks.join('\n');
+    }
+    c.tests++;
+    c.errors++;
+    return [
+      `  <testsuite name="${esc(r.plan)}" tests="1" failures="0" errors="1" skipped="0" time="0.000">`,
+      `    <testcase classname="${esc(r.plan)}" name="run" time="0.000">`,
+      `      <error message="${esc(r.error)}" type="RunError"/>`,
+      '    </testcase>',
+      '  </testsuite>',
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${esc(name)}" tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${secs(ms)}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

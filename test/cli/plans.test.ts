@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, signingKeys, tempDir, variantOfDefaultPlan, type CliResult } from './helpers.ts';
 import { combinedExit, planDirNames } from '../../harness/plans-run.ts';
+import { combinedJunitXml } from '../../harness/reporters/junit.ts';
 
 const small = (name: string, faults: string[] = []) => variantOfDefaultPlan(name, (p) => {
   p.name = name;
@@ -40,6 +41,9 @@ describe('run with several plans', () => {
       expect(readFileSync(join(dir, name, 'console.txt'), 'utf8')).toContain('2 passed');
     }
     expect(r.stderr).toMatch(/2 of 2 plans ran: 2 passed, 0 failed/);
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuites name="touchstone: 2 plans" tests="4" failures="0" errors="0" skipped="0"/);
+    expect(junit.match(/<testsuite name="plans-[ab]"/g)).toHaveLength(2);
   });
 
   test('a broken provider in one plan fails the command; its line names the plan and the failed module', async () => {
@@ -55,6 +59,7 @@ describe('run with several plans', () => {
     expect(json.plans[1]!.counts?.failed).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/✗ .*plans-broken\.yaml/);
     expect(r.stdout).toMatch(/failed: discovery/);
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testsuites name="touchstone: 2 plans" tests="\d+" failures="[1-9]/);
     expect(r.stdout).toMatch(/✓ .*plans-good\.yaml/);
   });
 
@@ -85,7 +90,16 @@ describe('run with several plans', () => {
   });
 });
 
-describe('planDirNames and combinedExit', () => {
+describe('planDirNames, combinedExit and combinedJunitXml', () => {
+  test('one junit.xml: the runs\' testsuites, their counts summed, an errored testsuite for a run that wrote none', () => {
+    const one = '<?xml version="1.0"?>\n<testsuites name="touchstone: a" tests="3" failures="1" errors="0" skipped="1" time="1.000">\n  <testsuite name="a" tests="3" failures="1" errors="0" skipped="1" time="1.000">\n    <testcase classname="a" name="m"/>\n  </testsuite>\n</testsuites>\n';
+    const xml = combinedJunitXml('touchstone: 2 plans', [{ plan: 'plans/a.yaml', xml: one, error: 'x' }, { plan: 'plans/b<1>.yaml', error: 'the run wrote no junit.xml (exit 2): plans/b.yaml: /modules/0 "x" matches no module' }], 2500);
+    expect(xml).toContain('<testsuites name="touchstone: 2 plans" tests="4" failures="1" errors="1" skipped="1" time="2.500">');
+    expect(xml).toContain('<testcase classname="a" name="m"/>');
+    expect(xml).toContain('<testsuite name="plans/b&lt;1&gt;.yaml" tests="1" failures="0" errors="1"');
+    expect(xml).toContain('<error message="the run wrote no junit.xml (exit 2): plans/b.yaml: /modules/0 &quot;x&quot; matches no module" type="RunError"/>');
+  });
+
   test('a plan file name per dir, its folders added when two plans share a name', () => {
     expect(planDirNames(['plans/default.yaml', 'plans/rar.yaml'])).toEqual(['default', 'rar']);
     expect(planDirNames(['plans/default.yaml', 'plans/peer/default.yaml'])).toEqual(['plans-default', 'plans-peer-default']);
