@@ -4,12 +4,12 @@
 // No arguments (npm start) runs plans/default.yaml; flags alone apply to that default run.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { runPlan, loadSelection, engine, UsageError, ROOT } from './run.ts';
 import { combinationsOf } from './plan/matrix.ts';
 import { parseShard } from './shard.ts';
 import { threatCatalogue } from './threats/catalogue.ts';
-import { citationLabel, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
+import { citationLabel, displayPath, makeStyle, paintStatus, table, useColor, firstLine } from './reporters/format.ts';
 
 export const DEFAULT_PLAN = 'plans/default.yaml';
 
@@ -134,10 +134,6 @@ function version(): string {
   }
 }
 
-const display = (p: string) => {
-  const r = relative(process.cwd(), p);
-  return r && !r.startsWith('..') ? r : p;
-};
 
 async function list(planFile: string): Promise<number> {
   const { plan, modules } = await loadSelection(planFile);
@@ -170,7 +166,7 @@ async function list(planFile: string): Promise<number> {
   const skipped = modules.length - applying;
   if (matrix && numbered) process.stdout.write(`variant matrix: ${combos.length} combinations; a module runs in each:\n${combos.map((c, i) => `  ${`#${i + 1}`.padEnd(4)} ${c.key}`).join('\n')}\n`);
   else if (matrix) process.stdout.write(`variant matrix: ${combos.length} combinations (${combos.map((c) => c.key).join('; ')}); a module runs in each\n`);
-  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}${matrix ? ' in some combination' : ''}, ${skipped} not applicable or skipped) · plan ${plan.name} (${display(plan.file ?? planFile)})\n\n`);
+  process.stdout.write(`${modules.length} module${modules.length === 1 ? '' : 's'} (${applying} appl${applying === 1 ? 'ies' : 'y'}${matrix ? ' in some combination' : ''}, ${skipped} not applicable or skipped) · plan ${plan.name} (${displayPath(plan.file ?? planFile)})\n\n`);
   process.stdout.write(oauchMap(new Set(modules.map((m) => m.id)), style));
   return 0;
 }

@@ -8,11 +8,11 @@
 // Exit code: the merged gate (0 passed, 1 failed), 2 when the directories do not belong together.
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ModuleResult, ModuleStatus, RunSummary } from './core/types.ts';
 import { buildSummary } from './reporters/summary.ts';
 import { writeReports } from './reporters/output.ts';
-import { makeStyle, useColor } from './reporters/format.ts';
+import { displayPath, makeStyle, useColor } from './reporters/format.ts';
 import { makeRunDir, pointLatest, UsageError } from './run.ts';
 import { shardSize, unshard } from './shard.ts';
 
@@ -30,10 +30,6 @@ interface ShardRun {
   summary: RunSummary & { shard: NonNullable<RunSummary['shard']> };
 }
 
-const shown = (p: string) => {
-  const r = relative(process.cwd(), p);
-  return r && !r.startsWith('..') ? r : p;
-};
 
 async function readShard(dir: string): Promise<ShardRun> {
   const file = join(dir, 'summary.json');
@@ -41,16 +37,16 @@ async function readShard(dir: string): Promise<ShardRun> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new UsageError(`${shown(dir)}: no summary.json (not the report directory of a touchstone run)`);
+    throw new UsageError(`${displayPath(dir)}: no summary.json (not the report directory of a touchstone run)`);
   }
   let summary: RunSummary;
   try {
     summary = JSON.parse(text) as RunSummary;
   } catch {
-    throw new UsageError(`${shown(file)}: not valid JSON`);
+    throw new UsageError(`${displayPath(file)}: not valid JSON`);
   }
-  if (!summary.shard) throw new UsageError(`${shown(dir)}: not a shard (its summary.json has no "shard"; run with --shard i/n)`);
-  if (!Array.isArray(summary.modules)) throw new UsageError(`${shown(file)}: has no modules list`);
+  if (!summary.shard) throw new UsageError(`${displayPath(dir)}: not a shard (its summary.json has no "shard"; run with --shard i/n)`);
+  if (!Array.isArray(summary.modules)) throw new UsageError(`${displayPath(file)}: has no modules list`);
   return { dir, summary: summary as ShardRun['summary'] };
 }
 
@@ -62,14 +58,14 @@ function checkTogether(runs: ShardRun[]): ShardRun[] {
   const owner = new Map<string, string>();
   for (const run of runs) {
     const s = run.summary;
-    const at = shown(run.dir);
+    const at = displayPath(run.dir);
     if (s.plan !== a.plan || s.planFile !== a.planFile) {
-      throw new UsageError(`${at}: plan "${s.plan}" (${s.planFile}) is not the plan of ${shown(first!.dir)}, "${a.plan}" (${a.planFile})`);
+      throw new UsageError(`${at}: plan "${s.plan}" (${s.planFile}) is not the plan of ${displayPath(first!.dir)}, "${a.plan}" (${a.planFile})`);
     }
-    if (s.shard.total !== a.shard.total) throw new UsageError(`${at}: shard ${s.shard.index}/${s.shard.total} is not one of ${a.shard.total} shards like ${shown(first!.dir)}`);
-    if (s.shard.selected !== a.shard.selected) throw new UsageError(`${at}: its run selected ${s.shard.selected} modules, ${shown(first!.dir)}'s ${a.shard.selected} (different --module filters?)`);
+    if (s.shard.total !== a.shard.total) throw new UsageError(`${at}: shard ${s.shard.index}/${s.shard.total} is not one of ${a.shard.total} shards like ${displayPath(first!.dir)}`);
+    if (s.shard.selected !== a.shard.selected) throw new UsageError(`${at}: its run selected ${s.shard.selected} modules, ${displayPath(first!.dir)}'s ${a.shard.selected} (different --module filters?)`);
     const twin = byIndex.get(s.shard.index);
-    if (twin) throw new UsageError(`${at}: shard ${s.shard.index}/${s.shard.total} again (also ${shown(twin.dir)})`);
+    if (twin) throw new UsageError(`${at}: shard ${s.shard.index}/${s.shard.total} again (also ${displayPath(twin.dir)})`);
     byIndex.set(s.shard.index, run);
     const expected = shardSize(s.shard.selected, s.shard);
     if (s.modules.length !== expected) throw new UsageError(`${at}: shard ${s.shard.index}/${s.shard.total} has ${s.modules.length} modules, expected ${expected} of the ${s.shard.selected} selected`);
@@ -97,7 +93,7 @@ async function readResults(run: ShardRun, outDir: string, results: Map<string, M
     try {
       r = JSON.parse(await readFile(file, 'utf8')) as ModuleResult;
     } catch {
-      throw new UsageError(`${shown(file)}: not valid JSON`);
+      throw new UsageError(`${displayPath(file)}: not valid JSON`);
     }
     if (r.evidenceDir) r.evidenceDir = join(outDir, 'evidence', r.id);
     results.set(r.id, r);
@@ -123,7 +119,7 @@ export async function mergeShards(dirs: string[], opts: MergeOptions = {}): Prom
   }
   const { runDir, isDefault } = await makeRunDir(`${first.plan}-merged`, opts.reportDir, new Date());
   if (isDefault) await pointLatest(runDir);
-  out.write(`${style.bold('touchstone merge')} ${style.gray('·')} plan ${style.bold(first.plan)} (${shown(first.planFile)}) ${style.gray('·')} ${total} shard${total === 1 ? '' : 's'} ${style.gray('·')} ${selected} module${selected === 1 ? '' : 's'}\n`);
+  out.write(`${style.bold('touchstone merge')} ${style.gray('·')} plan ${style.bold(first.plan)} (${displayPath(first.planFile)}) ${style.gray('·')} ${total} shard${total === 1 ? '' : 's'} ${style.gray('·')} ${selected} module${selected === 1 ? '' : 's'}\n`);
 
   const results = new Map<string, ModuleResult>();
   const fallback = new Map<string, { status: ModuleStatus; reason?: string; ms: number }>();

@@ -9,9 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import type { RunSummary } from './core/types.ts';
 import { makeRunDir, UsageError } from './run.ts';
-import { formatMs, makeStyle, outputLines, useColor } from './reporters/format.ts';
+import { displayPath, formatMs, makeStyle, outputLines, useColor } from './reporters/format.ts';
 import { combinedJunitXml } from './reporters/junit.ts';
 
 const CLI = join(import.meta.dirname, 'cli.ts');
@@ -25,13 +26,8 @@ export interface PlansRunOptions {
   atOnce?: number;
 }
 
-interface PlanSummary {
-  counts?: Record<string, number>;
-  modules?: { id: string; status: string }[];
-  gate?: { passed: boolean; reasons?: string[] };
-  errors?: string[];
-  ms?: number;
-}
+/** What a run's `--json` summary gives this command. */
+type PlanSummary = Partial<Pick<RunSummary, 'counts' | 'modules' | 'gate'>>;
 
 export interface PlanOutcome {
   plan: string;
@@ -46,17 +42,13 @@ export interface PlanOutcome {
   said?: string;
 }
 
-const display = (p: string) => {
-  const r = relative(process.cwd(), p);
-  return r && !r.startsWith('..') ? r : p;
-};
 
 /** A report dir name per plan: its file name, made unique by its folders when two plans share one. */
 export function planDirNames(planFiles: string[]): string[] {
   const stem = (f: string) => basename(f).replace(/\.ya?ml$/i, '');
   const names = planFiles.map((f) => {
     const clash = planFiles.filter((g) => stem(g) === stem(f)).length > 1;
-    return (clash ? display(resolve(f)).replace(/\.ya?ml$/i, '') : stem(f)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+/, '') || 'plan';
+    return (clash ? displayPath(resolve(f)).replace(/\.ya?ml$/i, '') : stem(f)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+/, '') || 'plan';
   });
   return names.map((n, i) => (names.indexOf(n) === i ? n : `${n}-${i + 1}`));
 }
@@ -81,7 +73,7 @@ export async function runPlans(planFiles: string[], opts: PlansRunOptions = {}):
   const base = opts.reportDir ? resolve(opts.reportDir) : (await makeRunDir('plans', undefined, started)).runDir;
   await mkdir(base, { recursive: true });
   const dirs = planDirNames(planFiles).map((n) => join(base, n));
-  out.write(`${style.bold('touchstone')} ${style.gray('·')} ${planFiles.length} plans, ${atOnce} at once ${style.gray('·')} reports in ${display(base)}\n\n`);
+  out.write(`${style.bold('touchstone')} ${style.gray('·')} ${planFiles.length} plans, ${atOnce} at once ${style.gray('·')} reports in ${displayPath(base)}\n\n`);
 
   const running = new Set<ChildProcess>();
   let interrupted = false;
@@ -120,7 +112,7 @@ export async function runPlans(planFiles: string[], opts: PlansRunOptions = {}):
       } catch {
         summary = undefined;
       }
-      const o: PlanOutcome = { plan: display(resolve(planFiles[i]!)), reportDir: display(dirs[i]!), exit, ms: Math.round(performance.now() - started1), gate: summary?.gate, counts: summary?.counts };
+      const o: PlanOutcome = { plan: displayPath(resolve(planFiles[i]!)), reportDir: displayPath(dirs[i]!), exit, ms: Math.round(performance.now() - started1), gate: summary?.gate, counts: summary?.counts };
       const failed = (summary?.modules ?? []).filter((m) => m.status === 'failed').map((m) => m.id);
       if (failed.length) o.failed = failed;
       if (!summary) o.said = error ?? outputLines(text).slice(-3).join(' / ');
@@ -150,20 +142,20 @@ export async function runPlans(planFiles: string[], opts: PlansRunOptions = {}):
     atOnce,
     strict: !!opts.strict,
     plans: ran,
-    notRun: planFiles.filter((_, i) => !outcomes[i]).map((f) => display(resolve(f))),
+    notRun: planFiles.filter((_, i) => !outcomes[i]).map((f) => displayPath(resolve(f))),
     gate: { passed: exit === 0 },
   };
   await writeFile(join(base, 'plans.json'), `${JSON.stringify(report, null, 2)}\n`);
   // One junit.xml over the plans (a CI tool reads one file): each run's testsuite, or why it has none.
   const runs = await Promise.all(planFiles.map(async (f, i) => ({
-    plan: display(resolve(f)),
+    plan: displayPath(resolve(f)),
     xml: outcomes[i] ? await readFile(join(dirs[i]!, 'junit.xml'), 'utf8').catch(() => undefined) : undefined,
     error: outcomes[i] ? `the run wrote no junit.xml (exit ${outcomes[i]!.exit})${outcomes[i]!.said ? `: ${outcomes[i]!.said}` : ''}` : 'not run: interrupted before it started',
   })));
   await writeFile(join(base, 'junit.xml'), combinedJunitXml(`touchstone: ${planFiles.length} plans`, runs, report.ms));
   const failed = ran.filter((o) => o.exit !== 0).length;
   out.write(`\n${ran.length} of ${planFiles.length} plans ran: ${ran.length - failed} passed, ${failed} failed${report.notRun.length ? `, ${report.notRun.length} not run (interrupted)` : ''}  (wall ${formatMs(report.ms)}, ${atOnce} at once)\n`);
-  out.write(`${exit === 0 ? style.green('gate passed') : style.red('gate failed')}: ${display(join(base, 'plans.json'))}\n`);
+  out.write(`${exit === 0 ? style.green('gate passed') : style.red('gate failed')}: ${displayPath(join(base, 'plans.json'))}\n`);
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return exit;
 }

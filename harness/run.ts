@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { availableParallelism, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plan, ModuleDef, ModuleResult } from './core/types.ts';
 import { ProgressReporter } from './reporters/progress.ts';
@@ -19,7 +19,7 @@ import { junitXml } from './reporters/junit.ts';
 import { writeReports } from './reporters/output.ts';
 import { htmlBuilder, type HtmlBuilder } from './reporters/allure-html.ts';
 import { AllureWriter } from './reporters/allure.ts';
-import { firstLine, makeStyle, outputLines, useColor } from './reporters/format.ts';
+import { displayPath, firstLine, makeStyle, outputLines, useColor } from './reporters/format.ts';
 import { ENV, targetFileOf, type RunHandOver, type TargetEnv } from './reporters/meta.ts';
 import { shardSlice, type Shard } from './shard.ts';
 import { replayInfo } from './replay-record.ts';
@@ -59,10 +59,6 @@ export class UsageError extends Error {
 /** Artifacts a run writes; only these are cleared when --report-dir points at a used directory. */
 export const ARTIFACTS = ['summary.json', 'junit.xml', 'allure-results', 'html', 'modules', 'evidence', 'provider.log', 'container.log'];
 
-const displayPath = (p: string) => {
-  const r = relative(process.cwd(), p);
-  return r && !r.startsWith('..') ? r : p;
-};
 
 /** One line for an error thrown while loading or selecting: PlanError messages already name the path. */
 export function planErrorLine(err: unknown, planFile: string): string {

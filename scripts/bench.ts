@@ -47,8 +47,13 @@ function defaultPlans(): string[] {
     .map((f) => `plans/${f}`);
 }
 
-/** The first combination's key when the plan is a matrix to run as one variant, else undefined. */
-async function oneVariant(plan: string): Promise<{ key: string; of: number } | undefined> {
+const variantOf = new Map<string, Promise<{ key: string; of: number } | undefined>>();
+/** The first combination's key when the plan is a matrix to run as one variant, else undefined (each plan loaded once). */
+function oneVariant(plan: string): Promise<{ key: string; of: number } | undefined> {
+  if (!variantOf.has(plan)) variantOf.set(plan, firstCombination(plan));
+  return variantOf.get(plan)!;
+}
+async function firstCombination(plan: string): Promise<{ key: string; of: number } | undefined> {
   if (wholeMatrix) return undefined;
   const { loadSelection } = await import('../harness/run.ts');
   const { combinationsOf } = await import('../harness/plan/matrix.ts');
@@ -63,21 +68,23 @@ async function oneVariant(plan: string): Promise<{ key: string; of: number } | u
  */
 function oneVariantCopy(plan: string): string {
   const doc = parseDocument(readFileSync(join(root, plan), 'utf8'));
+  /** A YAML node's scalar text (a key or a value). */
+  const text = (n: unknown) => String((n as { value?: unknown } | null)?.value ?? n);
   const chosen = new Map<string, string>();
   const variants = doc.get('variants');
   if (isMap(variants)) {
     for (const item of variants.items) {
       if (isSeq(item.value)) item.value = doc.createNode(String((item.value.toJSON() as unknown[])[0]));
-      chosen.set(String((item.key as { value?: unknown })?.value ?? item.key), String((item.value as { value?: unknown })?.value ?? item.value));
+      chosen.set(text(item.key), text(item.value));
     }
   }
   const matrix = doc.get('matrix');
   if (isMap(matrix)) {
     for (const dim of [...matrix.items]) {
-      const names = String((dim.key as { value?: unknown })?.value ?? dim.key).split('+');
+      const names = text(dim.key).split('+');
       if (!isMap(dim.value)) continue;
       for (const entry of [...dim.value.items]) {
-        const values = String((entry.key as { value?: unknown })?.value ?? entry.key).split('+');
+        const values = text(entry.key).split('+');
         if (!names.every((n, i) => chosen.get(n) === values[i])) dim.value.items.splice(dim.value.items.indexOf(entry), 1);
       }
       if (!dim.value.items.length) matrix.items.splice(matrix.items.indexOf(dim), 1);
@@ -182,8 +189,8 @@ for (const workers of providerOnly ? [] : workerCounts) {
 // The same plans in one command, two side by side (harness/plans-run.ts).
 const together = new Map<number, string>();
 if (!providerOnly && plans.length > 1) {
-  const copies: string[] = [];
-  const files = await Promise.all(plans.map(async (p) => ((await oneVariant(p)) ? (copies.push(oneVariantCopy(p)), copies.at(-1)!) : p)));
+  const files = await Promise.all(plans.map(async (p) => ((await oneVariant(p)) ? oneVariantCopy(p) : p)));
+  const copies = files.filter((f, i) => f !== plans[i]);
   try {
     for (const workers of workerCounts) {
       // Longest first (as the one-after-another runs measured them): the short ones fill in at the end.

@@ -1,5 +1,6 @@
 // Terminal formatting shared by the CLI and the reporters: colours (only on a TTY, never with
 // NO_COLOR), duration, plain-text tables, and the one-line rendering of a finding.
+import { relative } from 'node:path';
 import { findingCitation, levelOf, type Finding } from '../core/finding.ts';
 import type { ModuleStatus } from '../core/types.ts';
 import { formatCitation, isCitationId, cite } from '../core/citations.ts';
@@ -34,6 +35,11 @@ export function formatMs(ms: number): string {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 export const visibleLength = (s: string): number => s.replace(ANSI, '').length;
+/** A path as a person reads it: relative to the working directory when inside it, else absolute. */
+export function displayPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+}
 /** A program's output as a person reads it: colour codes out, each line trimmed, blank lines dropped. */
 export const outputLines = (text: string): string[] => text.replace(ANSI, '').split('\n').map((l) => l.trim()).filter(Boolean);
 const padEnd = (s: string, n: number): string => s + ' '.repeat(Math.max(0, n - visibleLength(s)));

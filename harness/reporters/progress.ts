@@ -3,11 +3,10 @@
 // A vitest 5 Reporter; vitest's own console output is silenced by run.ts.
 import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import type { ModuleResult, ModuleStatus, RunSummary } from '../core/types.ts';
 import type { TouchstoneMeta } from './meta.ts';
-import { formatMs, makeStyle, paintStatus, STATUS_MARK, statusText, table, useColor, firstLine, type Style } from './format.ts';
+import { displayPath, formatMs, makeStyle, paintStatus, STATUS_MARK, statusText, table, useColor, firstLine, type Style } from './format.ts';
 
 export interface LiveResult {
   id: string;
@@ -153,10 +152,6 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
   const out = opts.out ?? process.stdout;
   const s = makeStyle(opts.color ?? useColor(out));
   const w = (line = '') => out.write(`${line}\n`);
-  const rel = (p: string) => {
-    const r = relative(process.cwd(), p);
-    return r && !r.startsWith('..') ? r : p;
-  };
   const counterpart = (c: string | string[] | undefined) =>
     Array.isArray(c) ? `${c[0] ?? ''}${c.length > 1 ? s.gray(` (+${c.length - 1})`) : ''}` : (c ?? '');
 
@@ -206,11 +201,11 @@ export function printSummary(summary: RunSummary, paths: ReportPaths, opts: { ou
     w(`${name}: ${g.passed ? s.green('passed') : s.red(`FAILED, ${g.reasons.join('; ')}`)}`);
   }
   w();
-  w(`reports: ${rel(paths.runDir)}/`);
-  if (paths.html) w(`  html     ${rel(paths.html)}`);
+  w(`reports: ${displayPath(paths.runDir)}/`);
+  if (paths.html) w(`  html     ${displayPath(paths.html)}`);
   else if (paths.htmlError) w(s.yellow(`  html     not generated: ${paths.htmlError}`));
-  if (existsSync(paths.junit)) w(`  junit    ${rel(paths.junit)}`);
-  if (paths.threats) w(`  threats  ${rel(paths.threats)}`);
-  w(`  summary  ${rel(paths.summary)}`);
-  if (paths.log && existsSync(paths.log)) w(`  provider ${rel(paths.log)}`);
+  if (existsSync(paths.junit)) w(`  junit    ${displayPath(paths.junit)}`);
+  if (paths.threats) w(`  threats  ${displayPath(paths.threats)}`);
+  w(`  summary  ${displayPath(paths.summary)}`);
+  if (paths.log && existsSync(paths.log)) w(`  provider ${displayPath(paths.log)}`);
 }
